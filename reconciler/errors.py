@@ -1,0 +1,152 @@
+"""One error hierarchy for everything the reconciler can report to a user.
+
+Every failure a user can meet is a :class:`ReconcilerError`; the command line
+maps its subclasses to exit codes and prints ``str(error)`` (never a
+traceback).  Lower-level exceptions (httpx, psycopg, OSError, yaml) are
+chained with ``raise ... from exc`` and never escape a layer on their own.
+
+    ReconcilerError
+    ├── SpecError                 a spec file is wrong (always carries file:line:col)
+    │   └── SpecErrors            several SpecError at once
+    ├── StateError                the state document cannot be read or written
+    │   ├── StateCorrupt
+    │   ├── StateWriteFailed      (an emergency copy was written; see .emergency_path)
+    │   └── StateLocked           another process holds the lock (see .holder)
+    ├── ProviderError             a platform call failed
+    │   ├── TransportError        the network failed (after retries)
+    │   ├── ApiError              the platform answered with an error status
+    │   │   ├── AuthError         401/403: token rejected
+    │   │   └── NotFound          404
+    │   ├── JobFailed             a platform job ended in a failure word
+    │   └── JobTimeout            a job did not finish before the deadline
+    ├── PlanError                 a plan cannot be made or applied
+    └── Interrupted               the user interrupted (SIGINT)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class ReconcilerError(Exception):
+    """Base of every error the reconciler reports."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class SpecError(ReconcilerError):
+    """A spec file is wrong; names the place as ``file:line:col``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str,
+        line: int,
+        column: int,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.file = file
+        self.line = line
+        self.column = column
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class SpecErrors(SpecError):
+    """Several spec errors found in one pass, reported together."""
+
+    def __init__(self, errors: Sequence[SpecError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, file=first.file, line=first.line, column=first.column, hint=first.hint)
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
+
+
+class StateError(ReconcilerError):
+    """The state document cannot be read or written."""
+
+
+class StateCorrupt(StateError):
+    """The state document does not parse or breaks an invariant."""
+
+
+class StateWriteFailed(StateError):
+    """Writing the state failed; an emergency copy holds what would have been written."""
+
+    def __init__(self, message: str, *, emergency_path: str | None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.emergency_path = emergency_path
+
+
+class StateLocked(StateError):
+    """Another process holds the state lock."""
+
+    def __init__(self, message: str, *, holder: dict[str, Any] | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.holder = holder or {}
+
+
+class ProviderError(ReconcilerError):
+    """A platform call failed."""
+
+
+class TransportError(ProviderError):
+    """The network failed and retries did not help."""
+
+
+class ApiError(ProviderError):
+    """The platform answered with an error status."""
+
+    def __init__(self, message: str, *, status: int, body: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.body = body
+
+
+class AuthError(ApiError):
+    """The platform rejected the credentials (401/403)."""
+
+
+class NotFound(ApiError):
+    """The platform does not know the object (404)."""
+
+
+class JobFailed(ProviderError):
+    """A platform job ended in a failure word; carries the platform's message."""
+
+
+class JobTimeout(ProviderError):
+    """A job was still running when the deadline passed; it stays recorded as pending."""
+
+
+class PlanError(ReconcilerError):
+    """A plan cannot be made or applied."""
+
+
+class Interrupted(ReconcilerError):
+    """The user interrupted the run."""
+
+    exit_code = 130

@@ -1,0 +1,84 @@
+"""The loaded, validated spec: what the rest of the reconciler works from.
+
+These are plain containers; the per-platform and per-type configuration models
+(pydantic, ``extra="forbid"``) come from the providers through a
+:class:`SpecRegistry`, so this layer knows no platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a spec file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class StateConfig(BaseModel):
+    """Where the state document lives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["local"] = "local"
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class SpecRegistry:
+    """The configuration models the providers offer, keyed by platform and by resource type."""
+
+    providers: Mapping[str, type[BaseModel]]
+    resources: Mapping[str, type[BaseModel]]
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """One provider instance: ``alviss`` (the default) or an alias such as ``alviss.se``."""
+
+    name: str
+    platform: str
+    config: BaseModel
+    location: Location
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One resource: address ``platform.type.name``, its provider instance and its configuration."""
+
+    address: str
+    type: str
+    name: str
+    provider: str
+    config: BaseModel
+    depends_on: tuple[str, ...]
+    location: Location
+    field_locations: Mapping[tuple[str | int, ...], Location] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> str:
+        return self.type.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole spec: its files, state settings, provider instances and resources (in file order)."""
+
+    files: tuple[Path, ...]
+    base_dir: Path
+    version: int
+    state: StateConfig
+    providers: Mapping[str, ProviderSpec]
+    resources: Mapping[str, ResourceSpec]

@@ -1,0 +1,70 @@
+"""The state document: what the reconciler knows it made.
+
+One JSON document per workspace.  ``lineage`` is fixed when the document is
+created; ``serial`` is bumped by the backend only when the content changes.
+Per resource it records the remote ids (``outputs``), the fingerprint of the
+inputs that produced them, the essence of the remote object as last read, a
+status, and while a job runs the pending operation (the write-ahead record:
+what was submitted, when, and the job id once known).  No secret is ever
+stored here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+Status = Literal["ready", "pending", "tainted"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class PendingOperation(BaseModel):
+    """A mutating call recorded before it was sent (write-ahead), and its job once known."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: str
+    step: str
+    fingerprint: str
+    submitted_at: datetime = Field(default_factory=utcnow)
+    job_id: str | int | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResourceState(BaseModel):
+    """What the reconciler recorded about one resource address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    provider: str
+    status: Status = "ready"
+    fingerprint: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    essence: dict[str, Any] = Field(default_factory=dict)
+    pending: PendingOperation | None = None
+    error: str | None = None
+
+
+class StateDocument(BaseModel):
+    """The whole state of one workspace."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format_version: int = FORMAT_VERSION
+    lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    serial: int = 0
+    resources: dict[str, ResourceState] = Field(default_factory=dict)
+
+    def content_equal(self, other: StateDocument) -> bool:
+        """Same content, ignoring the serial (which only the backend bumps)."""
+        return self.lineage == other.lineage and self.resources == other.resources
