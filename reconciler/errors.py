@@ -14,6 +14,7 @@ chained with ``raise ... from exc`` and never escape a layer on their own.
     │   └── StateLocked           another process holds the lock (see .holder)
     ├── ProviderError             a platform call failed
     │   ├── TransportError        the network failed (after retries)
+    │   │   └── OutcomeUnknown    a creating request may have been applied: look it up first
     │   ├── ApiError              the platform answered with an error status
     │   │   ├── AuthError         401/403: token rejected
     │   │   └── NotFound          404
@@ -78,7 +79,9 @@ class SpecErrors(SpecError):
 
     def __init__(self, errors: Sequence[SpecError]) -> None:
         first = errors[0]
-        super().__init__(first.message, file=first.file, line=first.line, column=first.column, hint=first.hint)
+        super().__init__(
+            first.message, file=first.file, line=first.line, column=first.column, hint=first.hint
+        )
         self.errors = list(errors)
 
     def __str__(self) -> str:
@@ -104,7 +107,9 @@ class StateWriteFailed(StateError):
 class StateLocked(StateError):
     """Another process holds the state lock."""
 
-    def __init__(self, message: str, *, holder: dict[str, Any] | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, holder: dict[str, Any] | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.holder = holder or {}
 
@@ -115,6 +120,10 @@ class ProviderError(ReconcilerError):
 
 class TransportError(ProviderError):
     """The network failed and retries did not help."""
+
+
+class OutcomeUnknown(TransportError):
+    """A creating request may have been applied; look the object up before resending."""
 
 
 class ApiError(ProviderError):

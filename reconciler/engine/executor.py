@@ -1,0 +1,204 @@
+"""Apply: carry out a plan, concurrently where the graph allows, write-ahead always.
+
+Each change runs as soon as everything it depends on has finished, with at
+most ``per_provider`` changes in flight per provider instance (one Alviss
+project should not be flooded; independent projects proceed side by side).
+A failure taints that resource and skips what depends on it; independent
+branches carry on.  A job still running at its deadline stays recorded as
+pending, so the next run resumes waiting instead of resubmitting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler import errors
+from reconciler.engine.graph import Graph
+from reconciler.engine.journal import Checkpointer, ResourceJournal
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.planner import TypeLookup, target_of
+from reconciler.providers.base import Decision, Desired, Upstream
+from reconciler.spec.model import Spec
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import Action
+
+Outcome = Literal["done", "failed", "pending", "skipped"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened during apply, for progress display."""
+
+    kind: Literal["start", "status", "done", "failed", "pending", "skipped"]
+    address: str
+    action: Action
+    message: str = ""
+    word: str | None = None
+    estimate_seconds: float | None = None
+
+
+@dataclass
+class ApplyReport:
+    """How each change ended."""
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome == "done" for outcome in self.outcomes.values())
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+
+class Executor:
+    """Runs one plan against open clients, checkpointing through ``checkpointer``."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        spec: Spec,
+        types: TypeLookup,
+        clients: Mapping[str, Any],
+        checkpointer: Checkpointer,
+        on_event: Callable[[Event], None] | None = None,
+        per_provider: int = 4,
+    ) -> None:
+        self.plan = plan
+        self.spec = spec
+        self.types = types
+        self.clients = clients
+        self.checkpointer = checkpointer
+        self.on_event = on_event or (lambda event: None)
+        self.graph = Graph.from_spec(spec)
+        self.report = ApplyReport()
+        self._limits: dict[str, asyncio.Semaphore] = {}
+        self._per_provider = per_provider
+
+    async def run(self) -> ApplyReport:
+        finished: dict[str, asyncio.Event] = {change.address: asyncio.Event() for change in self.plan.changes}
+        async with asyncio.TaskGroup() as group:
+            for change in self.plan.changes:
+                group.create_task(self._run_one(change, finished))
+        return self.report
+
+    async def _run_one(self, change: Change, finished: dict[str, asyncio.Event]) -> None:
+        try:
+            deps = self.graph.dependencies.get(change.address, ())
+            for dep in deps:
+                if dep in finished:
+                    await finished[dep].wait()
+            blocked = [dep for dep in deps if self.report.outcomes.get(dep) not in (None, "done")]
+            if blocked and change.action is not Action.NOOP:
+                self._end(change, "skipped", f"skipped: {blocked[0]} did not finish")
+                return
+            await self._carry_out(change)
+        finally:
+            finished[change.address].set()
+
+    async def _carry_out(self, change: Change) -> None:
+        if change.action is Action.FORGET:
+            await self.checkpointer.put(change.address, None)
+            self._end(change, "done", "forgotten")
+            return
+        if change.action is Action.NOOP:
+            if change.refreshed is not None and change.refreshed != self.checkpointer.get(change.address):
+                await self.checkpointer.put(change.address, change.refreshed)
+            self.report.outcomes[change.address] = "done"
+            return
+        limit = self._limits.setdefault(change.provider, asyncio.Semaphore(self._per_provider))
+        async with limit:
+            await self._apply(change)
+
+    async def _apply(self, change: Change) -> None:
+        resource = self.spec.resources[change.address]
+        rtype = self.types(resource.type)
+        record = self.checkpointer.get(change.address)
+        upstream = {}
+        for dep in self.graph.dependencies[change.address]:
+            dep_record = self.checkpointer.get(dep)
+            upstream[dep] = Upstream(
+                address=dep,
+                action=self.plan[dep].action,
+                outputs=dict(dep_record.outputs) if dep_record else {},
+            )
+        desired = Desired(target_of(resource, self.spec), upstream)
+        last_word: list[str | None] = [None]
+
+        def progress(address: str, word: str, estimate: float | None) -> None:
+            if word != last_word[0]:
+                last_word[0] = word
+                self.on_event(Event("status", address, change.action, word=word, estimate_seconds=estimate))
+
+        journal = ResourceJournal(
+            self.checkpointer,
+            address=change.address,
+            type_name=resource.type,
+            provider=resource.provider,
+            action=change.action.value,
+            fingerprint=change.fingerprint or "",
+            on_progress=progress,
+        )
+        self.on_event(Event("start", change.address, change.action, change.summary))
+        try:
+            client = self.clients[resource.provider]
+            applied = await rtype.apply(client, desired, record, self._decision(change), journal)
+        except errors.JobTimeout as exc:
+            self._end(change, "pending", str(exc))
+            return
+        except errors.ReconcilerError as exc:
+            await self._taint(change, exc)
+            return
+        current = self.checkpointer.get(change.address)
+        final = ResourceState(
+            type=resource.type,
+            provider=resource.provider,
+            status="ready",
+            fingerprint=change.fingerprint,
+            inputs=dict(applied.inputs),
+            outputs=dict(applied.outputs),
+            essence=dict(applied.essence),
+            pending=None,
+            error=None,
+        )
+        if current != final:
+            await self.checkpointer.put(change.address, final)
+        self._end(change, "done", _describe_outputs(applied.outputs))
+
+    async def _taint(self, change: Change, exc: errors.ReconcilerError) -> None:
+        current = self.checkpointer.get(change.address)
+        message = exc.message
+        if isinstance(exc, errors.TransportError) and current is not None and current.pending is not None:
+            # The request may or may not have arrived: keep the write-ahead record for the next run.
+            self._end(change, "failed", message)
+            return
+        base = current or ResourceState(type=change.type, provider=change.provider)
+        await self.checkpointer.put(
+            change.address, base.model_copy(update={"status": "tainted", "pending": None, "error": message})
+        )
+        self._end(change, "failed", message)
+
+    def _decision(self, change: Change) -> Decision:
+        return Decision(
+            action=change.action,
+            summary=change.summary,
+            reasons=change.reasons,
+            before=change.before,
+            after=change.after,
+            fingerprint=change.fingerprint,
+        )
+
+    def _end(self, change: Change, outcome: Outcome, message: str) -> None:
+        self.report.outcomes[change.address] = outcome
+        self.report.messages[change.address] = message
+        kind: Literal["done", "failed", "pending", "skipped"] = outcome
+        self.on_event(Event(kind, change.address, change.action, message))
+
+
+def _describe_outputs(outputs: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in outputs.items() if not isinstance(value, list))

@@ -1,0 +1,173 @@
+"""``alviss.active_dataset``: the project's active dataset contains these uploads.
+
+The reconciler never rebuilds a dataset from scratch: when uploads are
+missing it does what the vendor's tutorial does by hand, creating a dataset
+that extends the *live* active one with just the missing uploads, waiting for
+it, and activating it.  Whoever activated the current dataset (this tool, a
+person, a script), the result contains everything that was there plus the
+spec's uploads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.alviss.client import AlvissClient, dataset_upload_ids
+from reconciler.providers.alviss.config import ActiveDatasetConfig
+from reconciler.providers.alviss.waiting import job_status, wait_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
+
+
+@dataclass(frozen=True)
+class ActiveDatasetFacts:
+    """The live active dataset (if any) and, while one is being built, the dataset in progress."""
+
+    active: dict[str, Any] | None
+    building: dict[str, Any] | None = None
+
+
+def _ids(values: list[Any]) -> list[Any]:
+    return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
+
+
+class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatasetFacts]):
+    """The active dataset of an Alviss project."""
+
+    name = "alviss.active_dataset"
+    config_model = ActiveDatasetConfig
+
+    async def read(
+        self, client: AlvissClient, target: Target[ActiveDatasetConfig], record: ResourceState | None
+    ) -> ActiveDatasetFacts:
+        active = await client.get_active_dataset()
+        if active is not None and "DataUploads" not in active and "Uploads" not in active:
+            active = await client.get_dataset(active["IId"])
+        building = None
+        if record is not None and record.pending is not None and record.pending.job_id is not None:
+            try:
+                building = await client.get_dataset(record.pending.job_id)
+            except errors.NotFound:
+                building = None
+        return ActiveDatasetFacts(active=active, building=building)
+
+    def decide(
+        self, desired: Desired[ActiveDatasetConfig], record: ResourceState | None, facts: ActiveDatasetFacts
+    ) -> Decision:
+        wanted: list[Any] = [desired.output(address, "upload_id") for address in desired.config.contains]
+        live_id = facts.active.get("IId") if facts.active else None
+        live_uploads = _ids(dataset_upload_ids(facts.active)) if facts.active else []
+        known = [value for value in wanted if is_known(value)]
+        missing_known = [value for value in known if value not in live_uploads]
+        unknown = [
+            address
+            for address in desired.config.contains
+            if not is_known(desired.output(address, "upload_id"))
+        ]
+        identity_ = fingerprint({"upload_ids": _ids(known)}) if not unknown else None
+        before = {"dataset": live_id, "uploads": live_uploads}
+        after_uploads: list[Any] = _ids(list({*live_uploads, *known}))
+        after_uploads += [KNOWN_AFTER_APPLY] * len(unknown)
+        after = {"dataset": KNOWN_AFTER_APPLY, "uploads": after_uploads}
+
+        pending = record.pending if record else None
+        if pending is not None and pending.job_id is not None and facts.building is not None:
+            status = job_status(facts.building)
+            if status.state != "failed":
+                return Decision(
+                    Action.RESUME,
+                    "dataset in progress",
+                    (
+                        f"dataset {pending.job_id} was created by an earlier run; "
+                        "waiting for it, then activating it",
+                    ),
+                    before,
+                    {"dataset": pending.job_id, "uploads": after_uploads},
+                    None,
+                    identity_,
+                )
+
+        reasons: list[str] = []
+        recorded_id = record.outputs.get("dataset_id") if record else None
+        if recorded_id is not None and live_id != recorded_id:
+            reasons.append(
+                f"the active dataset was changed outside reconciler: now {live_id}, recorded {recorded_id}"
+            )
+        if unknown:
+            reasons.extend(f"{address} is not uploaded yet" for address in unknown)
+        if missing_known:
+            names = [
+                address
+                for address in desired.config.contains
+                if desired.output(address, "upload_id") in missing_known
+            ]
+            reasons.append(
+                f"the active dataset {live_id} lacks {', '.join(names)}"
+                if live_id is not None
+                else "the project has no active dataset"
+            )
+        if unknown or missing_known:
+            action = Action.UPDATE if live_id is not None else Action.CREATE
+            return Decision(action, "new active dataset", tuple(reasons), before, after, None, identity_)
+
+        outputs = {"dataset_id": live_id, "upload_ids": live_uploads}
+        refreshed = None
+        if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
+            refreshed = ResourceState(
+                type=self.name,
+                provider=desired.target.provider,
+                status="ready",
+                fingerprint=identity_,
+                inputs={"upload_ids": _ids(known)},
+                outputs=outputs,
+                essence={"Status": facts.active.get("Status") if facts.active else None},
+            )
+        return Decision(Action.NOOP, outputs=outputs, fingerprint=identity_, record=refreshed)
+
+    async def apply(
+        self,
+        client: AlvissClient,
+        desired: Desired[ActiveDatasetConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
+        if not is_known(wanted):
+            raise errors.PlanError(f"{desired.address}: an upload it needs has no id; apply it first")
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            dataset_id = pending.job_id
+        else:
+            active = await client.get_active_dataset()
+            base = [active["IId"]] if active else []
+            live_uploads = dataset_upload_ids(await client.get_dataset(active["IId"])) if active else []
+            missing = [value for value in wanted if value not in live_uploads]
+            if active is not None and not missing:
+                # Someone made the live active dataset whole since the plan: nothing to build.
+                return Applied(
+                    outputs={"dataset_id": active["IId"], "upload_ids": _ids(live_uploads)},
+                    essence={"Status": active.get("Status")},
+                    inputs={"upload_ids": _ids(wanted)},
+                )
+            await journal.intent("create_dataset", upload_ids=missing, dataset_ids=base)
+            dataset_id = await client.create_dataset(upload_ids=missing, dataset_ids=base)
+            await journal.submitted(dataset_id)
+        final = await wait_job(
+            lambda: client.get_dataset(dataset_id),
+            kind="dataset",
+            what=f"dataset {dataset_id}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        await journal.intent("activate", dataset_id=dataset_id)
+        await client.activate_dataset(dataset_id)
+        uploads = _ids(dataset_upload_ids(final))
+        return Applied(
+            outputs={"dataset_id": dataset_id, "upload_ids": uploads},
+            essence={"Status": final.get("Status")},
+            inputs={"upload_ids": _ids(wanted)},
+        )

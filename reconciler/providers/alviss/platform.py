@@ -1,0 +1,79 @@
+"""The Alviss platform: configuration, resource types, and an open client per project."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from reconciler import errors
+from reconciler.http import HttpClient
+from reconciler.providers.alviss.active_dataset import ActiveDataset
+from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.config import AlvissConfig
+from reconciler.providers.alviss.upload import Upload
+from reconciler.providers.alviss.waiting import Waiter
+from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
+
+#: Token sent to an emulator when the spec gives none (emulators accept any non-empty token).
+EMULATOR_TOKEN = "emulator"
+
+
+class Alviss(Platform):
+    """Alviss AI: uploads, datasets, models, attributions."""
+
+    name = "alviss"
+    config_model = AlvissConfig
+    api_path = "/api/v1/api"
+    resource_types: ClassVar[dict[str, ResourceType[Any, Any, Any]]] = {
+        Upload.name: Upload(),
+        ActiveDataset.name: ActiveDataset(),
+    }
+
+    def endpoint(self, config: BaseModel) -> str:
+        assert isinstance(config, AlvissConfig)
+        return config.endpoint
+
+    def describe(self, config: BaseModel) -> str:
+        assert isinstance(config, AlvissConfig)
+        return f"{config.endpoint}, project {config.team}/{config.project}"
+
+    def connect(
+        self, instance: str, config: BaseModel, *, connection: Connection, options: ClientOptions
+    ) -> AbstractAsyncContextManager[AlvissClient]:
+        assert isinstance(config, AlvissConfig)
+        return self._connect(instance, config, connection=connection, options=options)
+
+    @asynccontextmanager
+    async def _connect(
+        self, instance: str, config: AlvissConfig, *, connection: Connection, options: ClientOptions
+    ) -> AsyncIterator[AlvissClient]:
+        if config.token is not None:
+            token = config.token.get_secret_value()
+        elif connection.emulated:
+            token = EMULATOR_TOKEN
+        else:
+            raise errors.ProviderError(
+                f"provider {instance}: no token",
+                hint="set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN",
+            )
+        extra: dict[str, Any] = {}
+        if options.sleep is not None:
+            extra["sleep"] = options.sleep
+        if options.clock is not None:
+            extra["clock"] = options.clock
+        if options.random is not None:
+            extra["random"] = options.random
+        http = HttpClient(
+            base_url=connection.base_url,
+            service=f"Alviss ({instance}, project {config.team}/{config.project})",
+            headers={"Authorization": f"Bearer {token}"},
+            secrets=[token],
+            transport=connection.transport,
+            **extra,
+        )
+        waiter = Waiter(sleep=options.sleep, clock=options.clock, scale=options.poll_scale)
+        async with http:
+            yield AlvissClient(http, team=config.team, project=config.project, waiter=waiter)

@@ -1,0 +1,93 @@
+"""Waiting for Alviss jobs: one poll schedule per kind of job.
+
+Uploads and datasets finish in seconds to minutes, refits and builds can take
+hours: the first poll comes soon for all of them, the interval grows, and the
+cap is what keeps a multi-hour refit from costing thousands of requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+from reconciler.providers.base import Journal
+from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+
+SUCCESS_WORDS = ("complete", "completed")
+FAILURE_WORDS = ("failed", "error", "Failed", "Error", "FAILED", "ERROR")
+
+
+def job_status(body: Any) -> JobStatus:
+    """Turn an Alviss object into a job status (pure)."""
+    raw = body if isinstance(body, dict) else {}
+    word = raw.get("Status")
+    word_text = str(word) if word is not None else "unknown"
+    message = raw.get("Message") or raw.get("Error") or raw.get("message")
+    return JobStatus(
+        word=word_text,
+        state=classify(word_text, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS),
+        message=str(message) if message else None,
+        raw=raw,
+    )
+
+
+SCHEDULES: Final[Mapping[str, PollSchedule]] = {
+    "upload": PollSchedule(first=0.25, factor=1.5, cap=5.0, deadline=2 * 3600.0),
+    "dataset": PollSchedule(first=0.25, factor=1.5, cap=10.0, deadline=4 * 3600.0),
+    "refit": PollSchedule(first=0.5, factor=1.6, cap=60.0, deadline=24 * 3600.0),
+    "build": PollSchedule(first=0.5, factor=1.6, cap=60.0, deadline=24 * 3600.0),
+    "attribution": PollSchedule(first=0.5, factor=1.6, cap=30.0, deadline=12 * 3600.0),
+    "attribution_set": PollSchedule(first=0.25, factor=1.5, cap=10.0, deadline=4 * 3600.0),
+}
+
+
+class Waiter:
+    """Time and pacing for waits; tests inject a fake clock and sleep."""
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        self.sleep = sleep
+        self.clock = clock
+        self.scale = scale
+
+    def schedule(self, kind: str) -> PollSchedule:
+        base = SCHEDULES[kind]
+        if self.scale == 1.0:
+            return base
+        return PollSchedule(
+            first=base.first * self.scale,
+            factor=base.factor,
+            cap=base.cap * self.scale,
+            deadline=base.deadline,
+            not_found_grace=base.not_found_grace,
+        )
+
+
+async def wait_job(
+    fetch: Callable[[], Awaitable[dict[str, Any]]],
+    *,
+    kind: str,
+    what: str,
+    journal: Journal,
+    waiter: Waiter,
+) -> dict[str, Any]:
+    """Poll ``fetch`` until the job succeeds; returns the final object."""
+
+    async def poll() -> JobStatus:
+        return job_status(await fetch())
+
+    def report(status: JobStatus) -> None:
+        journal.progress(status.word, estimate_seconds=status.estimate_seconds)
+
+    kwargs: dict[str, Any] = {}
+    if waiter.sleep is not None:
+        kwargs["sleep"] = waiter.sleep
+    if waiter.clock is not None:
+        kwargs["clock"] = waiter.clock
+    final = await wait_for(poll, schedule=waiter.schedule(kind), what=what, on_status=report, **kwargs)
+    return dict(final.raw)

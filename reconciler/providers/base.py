@@ -1,0 +1,222 @@
+"""What a platform and its resource types must provide to the engine.
+
+A resource type is split the way pyinfra splits facts from operations:
+
+* ``read`` does the I/O: it looks at the live platform (and local files) and
+  returns *facts*;
+* ``decide`` is a pure function of (desired, recorded, facts) that returns a
+  :class:`Decision`: an action, the reasons for it, before/after values for
+  the plan, and the outputs downstream resources may use;
+* ``apply`` carries the decision out, recording each mutating call in the
+  :class:`Journal` *before* sending it and the job id as soon as it is known
+  (the write-ahead rule), then waiting for the job.
+
+Providers never import the engine; the engine drives them through this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from reconciler import errors
+from reconciler.spec.model import Location
+from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+ClientT = TypeVar("ClientT")
+FactsT = TypeVar("FactsT")
+
+
+@dataclass(frozen=True)
+class Target(Generic[ConfigT]):
+    """One resource of the spec as a resource type sees it."""
+
+    address: str
+    provider: str
+    config: ConfigT
+    base_dir: Path
+    locations: Mapping[tuple[str | int, ...], Location] = field(default_factory=dict)
+    fallback: Location | None = None
+
+    def path(self, relative: str) -> Path:
+        """A file named in the spec, resolved against the spec's directory."""
+        candidate = Path(relative).expanduser()
+        return candidate if candidate.is_absolute() else self.base_dir / candidate
+
+    def error(
+        self, where: tuple[str | int, ...], message: str, *, hint: str | None = None
+    ) -> errors.SpecError:
+        """An error about this resource's input, located at the field ``where`` in the spec."""
+        location = self.locations.get(where) or self.fallback or Location("<spec>", 1, 1)
+        return errors.SpecError(
+            f"{self.address}: {message}",
+            file=location.file,
+            line=location.line,
+            column=location.column,
+            hint=hint,
+        )
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A referenced resource: its action in this plan and its outputs (if known yet)."""
+
+    address: str
+    action: Action
+    outputs: Mapping[str, Any] | KnownAfterApply
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Desired(Generic[ConfigT]):
+    """A target with its references resolved as far as they can be before apply."""
+
+    target: Target[ConfigT]
+    upstream: Mapping[str, Upstream] = field(default_factory=dict)
+
+    @property
+    def config(self) -> ConfigT:
+        return self.target.config
+
+    @property
+    def address(self) -> str:
+        return self.target.address
+
+    def output(self, address: str, key: str) -> Any:
+        """The output ``key`` of the referenced resource, or KNOWN_AFTER_APPLY."""
+        outputs = self.upstream[address].outputs
+        if isinstance(outputs, KnownAfterApply):
+            return KNOWN_AFTER_APPLY
+        return outputs.get(key, KNOWN_AFTER_APPLY)
+
+    def changing(self, address: str) -> bool:
+        return self.upstream[address].action.mutates
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a resource needs, why, and what it will look like."""
+
+    action: Action
+    summary: str = ""
+    reasons: tuple[str, ...] = ()
+    before: Mapping[str, Any] = field(default_factory=dict)
+    after: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] | None = None
+    fingerprint: str | None = None
+    record: ResourceState | None = None
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The result of a finished apply: what to record."""
+
+    outputs: Mapping[str, Any]
+    essence: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Journal(Protocol):
+    """The write-ahead record of one resource's apply, persisted by the engine."""
+
+    @property
+    def pending(self) -> PendingOperation | None: ...
+
+    async def intent(self, step: str, **detail: Any) -> None:
+        """Record that ``step`` is about to be sent (persisted before returning)."""
+
+    async def submitted(self, job_id: str | int, **detail: Any) -> None:
+        """Record the job id the platform answered with (persisted before returning)."""
+
+    def progress(self, word: str, *, estimate_seconds: float | None = None) -> None:
+        """Report the platform's latest status word for a running job."""
+
+
+class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
+    """One kind of resource on one platform (``alviss.upload``)."""
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+
+    @abstractmethod
+    async def read(self, client: ClientT, target: Target[ConfigT], record: ResourceState | None) -> FactsT:
+        """Look at the live platform and local inputs; no decisions here."""
+
+    @abstractmethod
+    def decide(self, desired: Desired[ConfigT], record: ResourceState | None, facts: FactsT) -> Decision:
+        """Pure: what does this resource need?"""
+
+    @abstractmethod
+    async def apply(
+        self,
+        client: ClientT,
+        desired: Desired[ConfigT],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        """Carry out ``decision``; every mutating call is recorded in ``journal`` first."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach a platform: the base URL and, for in-process emulators, the transport."""
+
+    base_url: str
+    transport: httpx.AsyncBaseTransport | None = None
+    emulated: bool = False
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Knobs tests and benchmarks turn: time, randomness, polling speed."""
+
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    clock: Callable[[], float] | None = None
+    random: Callable[[], float] | None = None
+    poll_scale: float = 1.0
+
+
+class Platform(ABC):
+    """A platform: its provider configuration, resource types and client."""
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[BaseModel]]
+    api_path: ClassVar[str]
+    resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
+
+    @abstractmethod
+    def endpoint(self, config: BaseModel) -> str:
+        """The endpoint the configuration names (``https://…`` or ``emulator://name``)."""
+
+    @abstractmethod
+    def connect(
+        self,
+        instance: str,
+        config: BaseModel,
+        *,
+        connection: Connection,
+        options: ClientOptions,
+    ) -> AbstractAsyncContextManager[Any]:
+        """An open client for one provider instance."""
+
+    def describe(self, config: BaseModel) -> str:
+        """A short human description of an instance (no secrets)."""
+        return self.endpoint(config)
+
+
+def fingerprint(identity: Mapping[str, Any]) -> str:
+    """A stable digest of the inputs that make an object 'the same'."""
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

@@ -1,0 +1,28 @@
+"""Every platform the reconciler knows, and the spec registry built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.providers.alviss import Alviss
+from reconciler.providers.base import Platform, ResourceType
+from reconciler.spec.model import SpecRegistry
+
+PLATFORMS: Mapping[str, Platform] = {platform.name: platform for platform in (Alviss(),)}
+
+
+def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
+    platform = PLATFORMS[type_name.split(".", 1)[0]]
+    return platform.resource_types[type_name]
+
+
+def spec_registry() -> SpecRegistry:
+    return SpecRegistry(
+        providers={name: platform.config_model for name, platform in PLATFORMS.items()},
+        resources={
+            type_name: rtype.config_model
+            for platform in PLATFORMS.values()
+            for type_name, rtype in platform.resource_types.items()
+        },
+    )

@@ -1,0 +1,72 @@
+"""The words plans are made of, shared by the engine and the providers.
+
+Providers decide what a resource needs (an :class:`Action` and the reasons);
+the engine orders, renders and executes those decisions.  Both sides need the
+same vocabulary, so it lives here, below both.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Final
+
+
+class Action(StrEnum):
+    """What apply will do to one resource."""
+
+    NOOP = "no-op"
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    RESUME = "resume"
+    FORGET = "forget"
+
+    @property
+    def symbol(self) -> str:
+        return _SYMBOLS[self]
+
+    @property
+    def mutates(self) -> bool:
+        """Whether the action sends anything to a platform."""
+        return self in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RESUME)
+
+
+_SYMBOLS: Final = {
+    Action.NOOP: " ",
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.REPLACE: "-/+",
+    Action.RESUME: ">",
+    Action.FORGET: "x",
+}
+
+
+class KnownAfterApply:
+    """A value that only exists once an upstream job has run."""
+
+    _instance: KnownAfterApply | None = None
+
+    def __new__(cls) -> KnownAfterApply:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (KnownAfterApply, ())
+
+
+KNOWN_AFTER_APPLY: Final = KnownAfterApply()
+
+
+def is_known(value: Any) -> bool:
+    """True unless ``value`` is, or contains, a value known only after apply."""
+    if value is KNOWN_AFTER_APPLY:
+        return False
+    if isinstance(value, dict):
+        return all(is_known(item) for item in value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return all(is_known(item) for item in value)
+    return True

@@ -1,0 +1,135 @@
+"""Waiting for a platform job: poll soon, then less and less often, until a final word.
+
+Every mutation on these platforms is a job that runs for seconds (an upload)
+or hours (a refit).  The copied scripts this project replaces slept a fixed
+2 s between polls and waited forever; here one state machine does it for
+every resource type:
+
+- the first poll comes after ``first`` seconds, later ones grow by ``factor``
+  up to ``cap`` (seconds for uploads, a minute for refits: the caller picks);
+  a platform's own ``estimate_seconds`` replaces the guess for the next poll;
+- a failure word ends the wait at once with the platform's message;
+- any word the caller's classifier does not know counts as still running, so
+  a new intermediate word on the platform never breaks an apply;
+- a 404 right after the create is tolerated a few times (platforms list a new
+  job a moment after accepting it); once the job has been seen, 404 is real;
+- on the deadline :class:`errors.JobTimeout` is raised and the job stays
+  recorded as pending, so the next run resumes waiting instead of resubmitting;
+- cancellation propagates untouched: an interrupted apply stops polling now.
+
+Sleep and clock are injected so tests run the whole machine in fake time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler import errors
+from reconciler.redact import cut
+
+__all__ = ["DEFAULT_FAILED_WORDS", "JobState", "JobStatus", "PollSchedule", "classify", "wait_for"]
+
+JobState = Literal["running", "succeeded", "failed"]
+
+# Failure words seen across the supported platforms (Alviss, Akkio, Preda, Celery-based Datrics).
+DEFAULT_FAILED_WORDS: tuple[str, ...] = (
+    "failed",
+    "error",
+    "FAILED",
+    "ERROR",
+    "FAILURE",
+    "REVOKED",
+    "cancelled",
+    "canceled",
+    "CANCELLED",
+)
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    """When to poll a job and when to give up waiting for it."""
+
+    first: float = 0.5  # first poll after this many seconds
+    factor: float = 1.5
+    cap: float = 10.0  # longest interval
+    deadline: float = 3600.0  # give up waiting after this (JobTimeout; job stays pending for the caller)
+    not_found_grace: int = 3  # 404s tolerated right after create
+
+    def after(self, interval: float, status: JobStatus | None) -> float:
+        """The interval to wait after a poll that followed ``interval``."""
+        if status is not None and status.estimate_seconds is not None:
+            return min(self.cap, max(self.first, status.estimate_seconds))
+        return min(self.cap, interval * self.factor)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One poll result, as the provider's classifier read it."""
+
+    word: str  # the platform's status word as-is
+    state: JobState
+    message: str | None = None
+    estimate_seconds: float | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+def classify(
+    word: str | None, *, succeeded: Collection[str], failed: Collection[str] = DEFAULT_FAILED_WORDS
+) -> JobState:
+    """Map a platform status word to a state; unknown (or missing) words mean still running."""
+    if word is None:
+        return "running"
+    if word in succeeded:
+        return "succeeded"
+    if word in failed:
+        return "failed"
+    return "running"
+
+
+async def wait_for(
+    poll: Callable[[], Awaitable[JobStatus]],
+    *,
+    schedule: PollSchedule,
+    what: str,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    on_status: Callable[[JobStatus], None] | None = None,
+) -> JobStatus:
+    """Poll until the job succeeds (returned), fails (JobFailed) or the deadline passes (JobTimeout)."""
+    started = clock()
+    interval = schedule.first
+    not_found = 0
+    last: JobStatus | None = None
+    while True:
+        remaining = schedule.deadline - (clock() - started)
+        if remaining <= 0:
+            raise _timeout(what, last=last, waited=clock() - started)
+        await sleep(min(interval, remaining))
+        try:
+            status = await poll()
+        except errors.NotFound:
+            not_found += 1
+            if last is not None or not_found > schedule.not_found_grace:
+                raise
+            interval = schedule.after(interval, None)
+            continue
+        if on_status is not None:
+            on_status(status)
+        if status.state == "succeeded":
+            return status
+        if status.state == "failed":
+            reason = cut(status.message) if status.message else f"the platform reported {status.word!r}"
+            raise errors.JobFailed(f"{what} failed: {reason}")
+        last = status
+        interval = schedule.after(interval, status)
+
+
+def _timeout(what: str, *, last: JobStatus | None, waited: float) -> errors.JobTimeout:
+    word = last.word if last is not None else "not visible (404)"
+    return errors.JobTimeout(
+        f"{what} still {word} after {round(waited)}s; it stays recorded and the next run resumes waiting"
+    )
