@@ -1,0 +1,261 @@
+"""The local state backend: one JSON file that survives crashes, full disks and a second run.
+
+State is the only record of jobs that took hours to run, so the file must
+never be half written: every write goes to a temporary file in the same
+directory, is flushed and fsynced, then renamed over the old one
+(``os.replace`` is atomic on POSIX) and the directory is fsynced so the rename
+itself is durable.  The version being replaced is kept as ``<path>.backup``,
+written the same way.  When writing fails anyway, the new document is saved
+as an emergency copy so that no job id recorded since the last write is lost.
+
+The backend remembers the bytes it last read or wrote: comparing content,
+choosing the next serial and writing the backup need no second read of the
+file, so a write costs one serialisation and two file writes however often
+the executor checkpoints.  A cheap ``stat`` tells whether another process
+rewrote the file since; only then is it read again, and a document older
+than what is now stored is refused instead of silently overwriting newer work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler import errors
+from reconciler.state.lock import FileLock, LockInfo
+from reconciler.state.model import FORMAT_VERSION, StateDocument
+
+# What identifies one version of the file without reading it.
+_Signature = tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The document the file holds (as far as this backend knows) and its exact bytes."""
+
+    document: StateDocument
+    data: bytes
+
+
+class LocalBackend:
+    """State kept in a local JSON file, with a backup, atomic writes and a lock file."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.path = Path(path)
+        self.backup_path = self.path.with_name(self.path.name + ".backup")
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self._clock = clock
+        self._sleep = sleep
+        self._poll_interval = poll_interval
+        self._lock = FileLock(self.lock_path, what=self.describe())
+        # False until the file has been read or written once by this backend.
+        self._known = False
+        self._stored: _Stored | None = None
+        self._signature: _Signature | None = None
+
+    def describe(self) -> str:
+        return f"local state file {self.path}"
+
+    def read(self) -> StateDocument:
+        stored = self._load()
+        if stored is None:
+            return StateDocument()
+        return stored.document.model_copy(deep=True)
+
+    def write(self, document: StateDocument) -> StateDocument:
+        stored = self._current_for_write(document)
+        if stored is not None:
+            if document.content_equal(stored.document):
+                return document
+            if document.lineage != stored.document.lineage:
+                raise errors.StateError(
+                    f"refusing to write a state of lineage {document.lineage} over {self.describe()}, "
+                    f"which has lineage {stored.document.lineage}",
+                    hint="the document belongs to another workspace; check the state path in the spec",
+                )
+        serial = (stored.document.serial if stored is not None else document.serial) + 1
+        new = document.model_copy(update={"serial": serial}, deep=True)
+        data = (new.model_dump_json(indent=2) + "\n").encode()
+        try:
+            signature = self._persist(data, previous=None if stored is None else stored.data)
+        except OSError as exc:
+            # The file may or may not have been replaced: look at it afresh next time.
+            self._known = False
+            raise self._write_failed(exc, new, data) from exc
+        self._remember(_Stored(new, data), signature)
+        return new.model_copy(deep=True)
+
+    @contextmanager
+    def lock(self, *, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        info = LockInfo.create(operation, path=str(self.path), clock=self._clock)
+        fd = self._lock.acquire(
+            info, timeout=timeout, clock=self._clock, sleep=self._sleep, poll_interval=self._poll_interval
+        )
+        try:
+            yield info
+        finally:
+            self._lock.release(fd)
+
+    def force_unlock(self, lock_id: str) -> None:
+        self._lock.force_unlock(lock_id)
+
+    def _load(self) -> _Stored | None:
+        try:
+            with open(self.path, "rb") as fh:
+                signature = _signature(os.fstat(fh.fileno()))
+                data = fh.read()
+        except FileNotFoundError:
+            self._remember(None, None)
+            return None
+        except OSError as exc:
+            raise errors.StateError(
+                f"cannot read {self.describe()}: {exc.strerror or exc}",
+                hint="check that the file and its directory are readable",
+            ) from exc
+        stored = _Stored(self._parse(data), data)
+        self._remember(stored, signature)
+        return stored
+
+    def _current_for_write(self, document: StateDocument) -> _Stored | None:
+        """What the file holds now, read again only if someone else may have changed it."""
+        try:
+            current: _Signature | None = _signature(os.stat(self.path))
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise errors.StateError(f"cannot inspect {self.describe()}: {exc.strerror or exc}") from exc
+        if self._known and current == self._signature:
+            return self._stored
+        changed_elsewhere = self._known
+        stored = self._load()
+        if changed_elsewhere and stored is not None and document.serial < stored.document.serial:
+            raise errors.StateError(
+                f"{self.describe()} was changed by another run since this document was read "
+                f"(it is now at serial {stored.document.serial}, the document at serial {document.serial})",
+                hint="read the state again, under the lock, and redo the change on top of it",
+            )
+        return stored
+
+    def _parse(self, data: bytes) -> StateDocument:
+        try:
+            raw = json.loads(data)
+        except ValueError as exc:
+            raise self._corrupt(f"is not valid JSON ({exc})") from exc
+        if not isinstance(raw, dict):
+            raise self._corrupt("does not hold a JSON object")
+        version = raw.get("format_version")
+        if version != FORMAT_VERSION:
+            raise self._corrupt(
+                f"has format_version {version!r}; this reconciler reads format_version {FORMAT_VERSION}"
+            )
+        try:
+            return StateDocument.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+                for error in exc.errors(include_url=False, include_input=False)[:3]
+            )
+            raise self._corrupt(f"does not match the state format ({problems})") from exc
+
+    def _corrupt(self, detail: str) -> errors.StateCorrupt:
+        if self.backup_path.exists():
+            hint = (
+                f"the previous version is kept in {self.backup_path}: check it and copy it over "
+                f"{self.path} to go back one write, or repair {self.path} by hand"
+            )
+        else:
+            hint = (
+                f"there is no {self.backup_path} to go back to: repair {self.path} by hand, or move it "
+                "away to start from an empty state (the reconciler then forgets what it made)"
+            )
+        return errors.StateCorrupt(f"{self.describe()} {detail}", hint=hint)
+
+    def _persist(self, data: bytes, *, previous: bytes | None) -> _Signature:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if previous is not None:
+            _atomic_write(self.backup_path, previous)
+        _atomic_write(self.path, data)
+        _fsync_directory(self.path.parent)
+        return _signature(os.stat(self.path))
+
+    def _write_failed(self, exc: OSError, document: StateDocument, data: bytes) -> errors.StateWriteFailed:
+        reason = exc.strerror or str(exc)
+        emergency = _write_emergency(document, data)
+        if emergency is None:
+            return errors.StateWriteFailed(
+                f"could not write {self.describe()} ({reason}), and no emergency copy could be saved",
+                emergency_path=None,
+                hint="fix the cause (disk full? permissions?) before running anything else on this state",
+            )
+        return errors.StateWriteFailed(
+            f"could not write {self.describe()} ({reason}); the new state (serial {document.serial}) "
+            f"was saved to {emergency}",
+            emergency_path=str(emergency),
+            hint=f"fix the cause, then copy {emergency} to {self.path} (or run with that file as state)",
+        )
+
+    def _remember(self, stored: _Stored | None, signature: _Signature | None) -> None:
+        self._known = True
+        self._stored = stored
+        self._signature = signature
+
+
+def _signature(st: os.stat_result) -> _Signature:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old bytes or the new, never a mix."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    # os.open rather than mkstemp: the file gets the usual 0o666 & ~umask mode, not 0o600.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_emergency(document: StateDocument, data: bytes) -> Path | None:
+    """Save ``data`` where a user will find it: the working directory, else the temp directory."""
+    lineage = re.sub(r"[^A-Za-z0-9_.-]", "_", document.lineage)
+    name = f"reconciler-emergency-{lineage}-{document.serial}.json"
+    for directory in (Path.cwd, lambda: Path(tempfile.gettempdir())):
+        try:
+            target = directory() / name
+            target.write_bytes(data)
+        except OSError:
+            continue
+        return target
+    return None

@@ -1,0 +1,24 @@
+"""The ``demo`` fixture: a copy of the demo spec in a temporary directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler.providers.base import ClientOptions
+from reconciler.workflow import Settings
+from tests.workflow.support import INSTANT, REPO, Demo, no_wait
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Demo:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    settings = Settings(
+        environ={},
+        emulator_dir=tmp_path / "emulators",
+        emulator_durations={"alviss": INSTANT},
+        client=ClientOptions(sleep=no_wait),
+    )
+    return Demo(root=tmp_path, settings=settings)
