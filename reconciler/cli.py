@@ -59,7 +59,11 @@ def main() -> None:
 def validate(spec: str) -> None:
     """Check a spec: syntax, fields, references. Reads nothing remote."""
     loaded = _run(lambda: _workspace(spec).validate())
-    click.echo(f"The spec is valid: {len(loaded.resources)} resources, {len(loaded.providers)} providers.")
+    resources, providers = len(loaded.resources), len(loaded.providers)
+    click.echo(
+        f"The spec is valid: {resources} resource{'s' * (resources != 1)}, "
+        f"{providers} provider{'s' * (providers != 1)}."
+    )
 
 
 @main.command()
@@ -90,12 +94,11 @@ def apply(spec: str, auto_approve: bool) -> None:
         if auto_approve:
             return True
         click.echo("")
-        if not sys.stdin.isatty():
-            raise errors.PlanError(
-                "apply needs confirmation but there is no terminal to ask on",
-                hint="review the plan, then run apply --auto-approve",
-            )
-        return click.confirm("Apply these changes?", default=False)
+        try:
+            return click.confirm("Apply these changes?", default=False)
+        except click.Abort:  # no input to read (CI, closed stdin): nothing is applied
+            click.echo("")
+            return False
 
     workspace = _workspace(spec)
     result = _run(lambda: asyncio.run(workspace.apply(approve=approve, on_event=_print_event)))
@@ -105,8 +108,8 @@ def apply(spec: str, auto_approve: bool) -> None:
         click.echo(NO_CHANGES)
         return
     if not result.approved:
-        click.echo("Apply cancelled. Nothing was changed.")
-        return
+        click.echo("Apply cancelled. Nothing was changed. (Use --auto-approve where nobody can answer.)")
+        sys.exit(1)
     report = result.report
     click.echo("")
     click.echo(

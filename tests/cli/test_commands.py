@@ -1,0 +1,98 @@
+"""The command line end to end: exit codes, messages, and what it prints (click's runner, in-process)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from tests.workflow.support import REPO
+
+INSTANT = "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    import shutil
+
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECONCILER_EMULATOR_DIR", str(tmp_path / "emulators"))
+    monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", INSTANT)
+    return tmp_path
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_plan_with_detailed_exitcode_then_apply_then_no_changes(project: Path) -> None:
+    code, output = run("plan", "specs/demo.yaml", "--detailed-exitcode")
+    assert code == 2
+    assert "Plan: 2 to create, 1 to change, 0 to replace, 0 to resume, 0 to forget." in output
+
+    code, output = run("apply", "specs/demo.yaml", "--auto-approve")
+    assert code == 0, output
+    assert "Apply finished: 3 done, 0 failed" in output
+
+    code, output = run("plan", "specs/demo.yaml", "--detailed-exitcode")
+    assert code == 0
+    assert output.startswith("No changes.")
+
+
+def test_apply_asks_and_does_nothing_when_declined(project: Path) -> None:
+    code, output = run("apply", "specs/demo.yaml", input="n\n")
+    assert code == 1
+    assert "Apply these changes?" in output
+    assert "Apply cancelled. Nothing was changed." in output
+    assert not (project / "state" / "demo.json").exists()
+
+
+def test_apply_asks_and_applies_when_confirmed(project: Path) -> None:
+    code, output = run("apply", "specs/demo.yaml", input="y\n")
+    assert code == 0, output
+    assert json.loads((project / "state" / "demo.json").read_text())["serial"] >= 1
+
+
+def test_apply_without_anyone_to_answer_applies_nothing(project: Path) -> None:
+    code, output = run("apply", "specs/demo.yaml", input="")
+    assert code == 1
+    assert "--auto-approve" in output
+
+
+def test_show_prints_the_recorded_state(project: Path) -> None:
+    assert run("show", "specs/demo.yaml") == (0, "The state is empty.\n")
+    run("apply", "specs/demo.yaml", "--auto-approve")
+    code, output = run("show", "specs/demo.yaml")
+    assert code == 0
+    assert "alviss.upload.sales_w47 [ready] upload_id=" in output
+    assert "alviss.active_dataset.main [ready] dataset_id=" in output
+
+
+def test_validate_names_the_place_and_the_closest_key(project: Path) -> None:
+    spec = project / "specs" / "demo.yaml"
+    spec.write_text(
+        spec.read_text().replace("    file: data/demo/media_w47.csv", "    fle: data/demo/media_w47.csv")
+    )
+    code, output = run("validate", "specs/demo.yaml")
+    assert code == 1
+    assert "demo.yaml:" in output
+    assert "'fle'" in output
+    assert "did you mean 'file'" in output
+    assert "Traceback" not in output
+
+
+def test_validate_accepts_the_demo(project: Path) -> None:
+    code, output = run("validate", "specs/demo.yaml")
+    assert (code, output) == (0, "The spec is valid: 3 resources, 1 provider.\n")
+
+
+def test_missing_spec_file_is_a_clear_error(project: Path) -> None:
+    code, output = run("plan", "specs/nope.yaml")
+    assert code == 1
+    assert "nope.yaml" in output
+    assert "Traceback" not in output
