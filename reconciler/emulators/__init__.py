@@ -1,0 +1,117 @@
+"""Local, faithful versions of the platforms' APIs (ASGI apps), in-process or served.
+
+The platforms cannot be reached from where the project is built and tested,
+so every provider is checked against an emulator that speaks the vendor's
+own paths and bodies.  This module is the small, cheap-to-import front door
+(the command line imports it for ``--help``): FastAPI and the emulators
+themselves are imported only when an app is created.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler import errors
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve"]
+
+EMULATORS: tuple[str, ...] = ("alviss",)
+JOB_KINDS: dict[str, tuple[str, ...]] = {
+    "alviss": ("upload", "dataset", "refit", "build", "attribution", "attribution_set"),
+}
+# Seconds each kind of job takes; short enough for demos, long enough to see a job run.
+DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
+    "alviss": {
+        "upload": 1.0,
+        "dataset": 1.0,
+        "refit": 3.0,
+        "build": 3.0,
+        "attribution": 2.0,
+        "attribution_set": 1.0,
+    },
+}
+
+
+def _known(name: str) -> str:
+    if name not in EMULATORS:
+        raise errors.ReconcilerError(
+            f"unknown emulator '{name}'", hint=f"known emulators: {', '.join(EMULATORS)}"
+        )
+    return name
+
+
+def parse_durations(text: str, *, name: str) -> dict[str, float]:
+    """Parse ``"upload=1,dataset=0.5"`` into job durations (seconds) for emulator ``name``."""
+    kinds = JOB_KINDS[_known(name)]
+    durations: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        kind, sep, value = (piece.strip() for piece in part.partition("="))
+        if not sep:
+            raise errors.ReconcilerError(f"bad duration '{part.strip()}': expected KIND=SECONDS")
+        if kind not in kinds:
+            raise errors.ReconcilerError(
+                f"unknown job kind '{kind}' for the {name} emulator", hint=f"job kinds: {', '.join(kinds)}"
+            )
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise errors.ReconcilerError(
+                f"bad duration for {kind}: '{value}' is not a number of seconds"
+            ) from None
+        if not math.isfinite(seconds) or seconds < 0:
+            raise errors.ReconcilerError(f"bad duration for {kind}: {value} (must be a finite number >= 0)")
+        durations[kind] = seconds
+    return durations
+
+
+def _durations(name: str, given: Mapping[str, float] | None) -> dict[str, float]:
+    merged = dict(DEFAULT_DURATIONS[name])
+    for kind, seconds in (given or {}).items():
+        if kind not in merged:
+            raise errors.ReconcilerError(
+                f"unknown job kind '{kind}' for the {name} emulator", hint=f"job kinds: {', '.join(merged)}"
+            )
+        merged[kind] = float(seconds)
+    return merged
+
+
+def create_app(
+    name: str,
+    *,
+    data_dir: Path,
+    durations: Mapping[str, float] | None = None,
+    token: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The ASGI app of emulator ``name``, its world kept under ``data_dir``."""
+    _known(name)
+    from reconciler.emulators.alviss.app import create_alviss_app
+
+    return create_alviss_app(
+        data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock
+    )
+
+
+def serve(
+    name: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int,
+    data_dir: Path,
+    durations: Mapping[str, float] | None = None,
+    token: str | None = None,
+) -> None:
+    """Serve emulator ``name`` over HTTP until interrupted (uvicorn's access log shows no headers)."""
+    import uvicorn
+
+    app = create_app(name, data_dir=data_dir, durations=durations, token=token)
+    uvicorn.run(app, host=host, port=port, log_level="info")

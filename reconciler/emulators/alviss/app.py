@@ -1,0 +1,227 @@
+"""The Alviss API over HTTP: the vendor's paths, bodies and status codes.
+
+Paths are exactly the vendor's (``/api/v1/api/projects/{team}/{project}/...``
+and ``/v1/team/teams``), so a client built for the real platform changes
+only scheme and host.  Handlers are ``async`` but do their SQLite work
+synchronously: that keeps the app usable in-process through
+``httpx.ASGITransport`` on the caller's own event loop, as well as under
+uvicorn.
+
+A small ASGI gate in front of the routes checks the bearer token and counts
+requests per route template into the store, so ``/_emulator/stats`` can
+prove across processes that a client did not repeat an expensive call.
+The token is compared, never echoed or logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reconciler.emulators.alviss import wire
+from reconciler.emulators.alviss.store import Store
+from reconciler.emulators.alviss.world import Problem, World, dataset_type
+
+API = "/api/v1/api"
+PROJECT = API + "/projects/{team_id}/{project_id}"
+EMULATOR = "/_emulator"
+Json = dict[str, Any]
+
+
+class _Gate:
+    """Authenticates every platform request and counts it by route template."""
+
+    def __init__(self, app: ASGIApp, *, world: World, token: str | None, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.world = world
+        self.token = token
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope["path"]).startswith(EMULATOR):
+            await self.app(scope, receive, send)
+            return
+        template = self._template(scope)
+        if template is not None:
+            self.world.count_request(f"{scope['method']} {template}")
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            response = JSONResponse(
+                {"detail": refusal}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _template(self, scope: Scope) -> str | None:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return str(getattr(route, "path", ""))
+        return None
+
+    def _refusal(self, scope: Scope) -> str | None:
+        header = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                header = value.decode("latin-1")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            return "Not authenticated"
+        if self.token is not None and not hmac.compare_digest(given.strip().encode(), self.token.encode()):
+            return "Invalid token"
+        return None
+
+
+def create_alviss_app(
+    *,
+    data_dir: Path,
+    durations: Mapping[str, float],
+    token: str | None = None,
+    clock: Callable[[], float],
+) -> FastAPI:
+    """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
+    store = Store(Path(data_dir) / "alviss.sqlite3")
+    world = World(store, clock=clock, durations=durations)
+    app = FastAPI(title="Alviss AI (emulator)")
+    app.state.alviss_store = store
+    app.state.alviss_world = world
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    _project_routes(app, world)
+    _other_routes(app, world)
+    app.add_middleware(_Gate, world=world, token=token, routes=app.router.routes)
+    return app
+
+
+def _project_routes(app: FastAPI, world: World) -> None:
+
+    @app.post(PROJECT + "/datauploads")
+    async def create_upload(
+        team_id: int, project_id: int, dataset_name: str, file: Annotated[UploadFile, File()]
+    ) -> Json:
+        kind = dataset_type(dataset_name)
+        name = file.filename or "upload.csv"
+        upload_id = world.create_upload(team_id, project_id, kind=kind, filename=name, stream=file.file)
+        return {"upload_id": upload_id}
+
+    @app.get(PROJECT + "/datauploads")
+    async def list_uploads(team_id: int, project_id: int) -> list[Json]:
+        return world.uploads(team_id, project_id)
+
+    @app.get(PROJECT + "/datauploads/{upload_id}")
+    async def get_upload(team_id: int, project_id: int, upload_id: int) -> Json:
+        return world.upload(team_id, project_id, upload_id)
+
+    @app.get(PROJECT + "/datasets/active")
+    async def active_dataset(team_id: int, project_id: int) -> Json:
+        return world.active_dataset(team_id, project_id)
+
+    @app.post(PROJECT + "/datasets")
+    async def create_dataset(team_id: int, project_id: int, body: wire.DatasetCreate) -> Json:
+        return {"IId": world.create_dataset(team_id, project_id, body)}
+
+    @app.get(PROJECT + "/datasets")
+    async def list_datasets(team_id: int, project_id: int) -> list[Json]:
+        return world.datasets(team_id, project_id)
+
+    @app.get(PROJECT + "/datasets/{dataset_id}")
+    async def get_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
+        return world.dataset(team_id, project_id, dataset_id)
+
+    @app.post(PROJECT + "/datasets/{dataset_id}/activate")
+    async def activate_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
+        return world.activate_dataset(team_id, project_id, dataset_id)
+
+    @app.post(PROJECT + "/datasets/{dataset_id}/dates")
+    async def dataset_dates(
+        team_id: int,
+        project_id: int,
+        dataset_id: int,
+        combos: list[wire.Combination],
+        dataset_name: str = Query(),
+    ) -> list[str]:
+        kind = dataset_type(dataset_name)
+        return world.dates(team_id, project_id, dataset_id, kind=kind, combos=combos)
+
+    @app.post(PROJECT + "/models/{model_id}/refit")
+    async def refit(team_id: int, project_id: int, model_id: int, body: wire.Refit) -> Json:
+        return {"IId": world.refit(team_id, project_id, model_id, body)}
+
+    @app.get(PROJECT + "/models")
+    async def list_models(team_id: int, project_id: int) -> list[Json]:
+        return world.models(team_id, project_id)
+
+    @app.get(PROJECT + "/models/{model_id}")
+    async def get_model(team_id: int, project_id: int, model_id: int) -> Json:
+        return world.model(team_id, project_id, model_id)
+
+    @app.post(PROJECT + "/build/model")
+    async def build_model(team_id: int, project_id: int, body: wire.BuildModel) -> Json:
+        return {"IId": world.build_model(team_id, project_id, body)}
+
+    @app.get(PROJECT + "/build/graphs/{graph_id}")
+    async def get_graph(team_id: int, project_id: int, graph_id: int) -> Json:
+        return world.graph(team_id, project_id, graph_id)
+
+    @app.post(PROJECT + "/attributions")
+    async def create_attribution(team_id: int, project_id: int, body: wire.AttributionCreate) -> Json:
+        return {"IId": world.create_attribution(team_id, project_id, body)}
+
+    @app.get(PROJECT + "/attributions")
+    async def list_attributions(team_id: int, project_id: int) -> list[Json]:
+        return world.attributions(team_id, project_id)
+
+    @app.get(PROJECT + "/attributions/{attribution_id}")
+    async def get_attribution(team_id: int, project_id: int, attribution_id: int) -> Json:
+        return world.attribution(team_id, project_id, attribution_id)
+
+    @app.post(PROJECT + "/attributionset_align_dates")
+    async def align_dates(team_id: int, project_id: int, body: wire.AlignDates) -> Json:
+        return {"IId": world.align_dates(team_id, project_id, body)}
+
+    @app.get(PROJECT + "/attributionset/active")
+    async def active_attribution_set(team_id: int, project_id: int) -> Json:
+        return world.active_attribution_set(team_id, project_id)
+
+    @app.get(PROJECT + "/attributionset")
+    async def list_attribution_sets(team_id: int, project_id: int) -> list[Json]:
+        return world.attribution_sets(team_id, project_id)
+
+    @app.get(PROJECT + "/attributionset/{set_id}")
+    async def get_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
+        return world.attribution_set(team_id, project_id, set_id)
+
+    @app.patch(PROJECT + "/attributionset/{set_id}/activate")
+    async def activate_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
+        return world.activate_attribution_set(team_id, project_id, set_id)
+
+
+def _other_routes(app: FastAPI, world: World) -> None:
+
+    @app.get(API + "/graph_instances/{team_id}/{graph_instance_id}")
+    async def get_graph_instance(team_id: int, graph_instance_id: int) -> Json:
+        return world.graph_instance(team_id, graph_instance_id)
+
+    @app.get("/v1/team/teams")
+    async def teams() -> list[Json]:
+        return world.teams()
+
+    @app.get(EMULATOR + "/stats")
+    async def stats() -> Json:
+        return world.stats()
+
+    @app.delete(EMULATOR + "/stats")
+    async def reset_stats() -> Json:
+        world.reset_requests()
+        return world.stats()

@@ -1,0 +1,71 @@
+"""The public front door of ``reconciler.emulators``: names, durations, cheap import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler import emulators
+from reconciler.errors import ReconcilerError
+
+
+def test_the_public_surface() -> None:
+    assert emulators.EMULATORS == ("alviss",)
+    assert emulators.JOB_KINDS["alviss"] == (
+        "upload",
+        "dataset",
+        "refit",
+        "build",
+        "attribution",
+        "attribution_set",
+    )
+    assert set(emulators.DEFAULT_DURATIONS["alviss"]) == set(emulators.JOB_KINDS["alviss"])
+    assert sorted(emulators.__all__) == [
+        "DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve",
+    ]  # fmt: skip
+
+
+def test_parse_durations() -> None:
+    assert emulators.parse_durations("upload=1, dataset=0.5,", name="alviss") == {
+        "upload": 1.0,
+        "dataset": 0.5,
+    }
+    assert emulators.parse_durations("", name="alviss") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("uplod=1", "unknown job kind 'uplod'"),
+        ("upload=fast", "'fast' is not a number"),
+        ("upload", "expected KIND=SECONDS"),
+        ("upload=-1", "must be a finite number >= 0"),
+        ("upload=nan", "must be a finite number >= 0"),
+    ],
+)
+def test_bad_durations_are_reconciler_errors(text: str, message: str) -> None:
+    with pytest.raises(ReconcilerError, match=message):
+        emulators.parse_durations(text, name="alviss")
+
+
+def test_unknown_emulators_and_job_kinds_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReconcilerError, match="unknown emulator 'datrix'"):
+        emulators.create_app("datrix", data_dir=tmp_path)
+    with pytest.raises(ReconcilerError, match="unknown emulator"):
+        emulators.parse_durations("upload=1", name="datrix")
+    with pytest.raises(ReconcilerError, match="unknown job kind 'train'"):
+        emulators.create_app("alviss", data_dir=tmp_path, durations={"train": 1.0})
+
+
+def test_creating_an_app_opens_no_database_yet(tmp_path: Path) -> None:
+    emulators.create_app("alviss", data_dir=tmp_path / "lazy")
+    assert not (tmp_path / "lazy").exists()
+
+
+def test_importing_the_package_does_not_import_fastapi() -> None:
+    code = "import sys, reconciler.emulators; print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
+    assert out.stdout.split() == ["False", "False"]
