@@ -34,7 +34,21 @@ _EXPORTS = {
     "errors": "reconciler.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "KNOWN_AFTER_APPLY",
+    "Action",
+    "ApplyReport",
+    "ApplyResult",
+    "Change",
+    "Event",
+    "Plan",
+    "PlanResult",
+    "ReconcilerError",
+    "Settings",
+    "Workspace",
+    "__version__",
+    "errors",
+]
 
 if TYPE_CHECKING:
     from reconciler import errors

@@ -1,5 +1,3 @@
-# ruff: noqa
-# fmt: off
 # Copied verbatim from the vendor's API documentation (seed 000, "Full Example Code").
 import time
 import requests

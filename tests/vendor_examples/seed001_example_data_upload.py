@@ -1,5 +1,3 @@
-# ruff: noqa
-# fmt: off
 # Copied from the vendor's API documentation (seed 001, "Example data upload"). The page shows this
 # script collapsed into a single line; its lines are broken again where the statements end and the
 # loop bodies are indented. No token of code is changed.

@@ -1,5 +1,3 @@
-# ruff: noqa
-# fmt: off
 # Copied from the vendor's API documentation (seed 001, "Extend Active Attribution Set"). The page
 # shows the code without indentation; the loop body is indented again. No token of code is changed.
 import time

@@ -1,5 +1,3 @@
-# ruff: noqa
-# fmt: off
 # Copied verbatim from the vendor's API documentation (seed 001, "Create a new model based on an excising model").
 import requests
 url = "https://app.alviss.io/api/v1/api"

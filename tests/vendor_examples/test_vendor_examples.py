@@ -13,7 +13,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,9 +21,8 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from reconciler.emulators import JOB_KINDS, create_app
+from tests.served import served_emulator
 
 HERE = Path(__file__).parent
 SEEDS = HERE.parents[2] / "shared" / "seeds"
@@ -55,25 +53,11 @@ class Served:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    app = create_app(
-        "alviss", data_dir=tmp_path / "data", durations=dict.fromkeys(JOB_KINDS["alviss"], 0.0), token=TOKEN
-    )
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the emulator did not start"
-        time.sleep(0.01)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+    with (
+        served_emulator("alviss", data_dir=tmp_path / "data", token=TOKEN) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as client,
+    ):
         yield Served(base=base, client=client)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    app.state.alviss_store.close()
 
 
 def run_script(

@@ -1,0 +1,114 @@
+"""Checking the references between resources: they exist, have the right type, and form no cycle.
+
+The engine builds its dependency graph from the same references
+(:func:`reconciler.spec.refs.references` plus ``depends_on``), so every
+problem it could meet there is caught here first, at the place the reference
+was written, with the closest valid address as a suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from reconciler.errors import SpecError
+from reconciler.spec import refs
+from reconciler.spec.messages import display_path, spec_error
+from reconciler.spec.model import Location, ResourceSpec
+from reconciler.spec.names import suggest
+
+__all__ = ["Quote", "check_references", "resource_references"]
+
+# How to show the reference written at (resource address, config path) without leaking a secret.
+Quote = Callable[[str, tuple[str | int, ...], str], str]
+
+
+@dataclass(frozen=True)
+class _Edge:
+    target: str
+    location: Location
+
+
+def resource_references(resource: ResourceSpec) -> Iterator[refs.Reference]:
+    """The references in the resource's configuration, then its ``depends_on``."""
+    yield from refs.references(resource.config)
+    for index, address in enumerate(resource.depends_on):
+        yield refs.Reference(path=("depends_on", index), address=address, allowed=())
+
+
+def _type_of(address: str) -> str:
+    return address.rsplit(".", 1)[0]
+
+
+def _closest(address: str, candidates: list[str]) -> str | None:
+    found = suggest(address, candidates)
+    if found is None:
+        by_name = {candidate.rsplit(".", 1)[-1]: candidate for candidate in candidates}
+        name = suggest(address.rsplit(".", 1)[-1], by_name)
+        found = by_name[name] if name is not None else None
+    return found
+
+
+def check_references(
+    resources: Mapping[str, ResourceSpec], *, known: Mapping[str, str], quote: Quote
+) -> list[SpecError]:
+    """Problems with the references of ``resources``; ``known`` maps every declared address to its type."""
+    errors: list[SpecError] = []
+    edges: dict[str, list[_Edge]] = {}
+    for address, resource in resources.items():
+        edges[address] = []
+        for ref in resource_references(resource):
+            where = resource.field_locations.get(ref.path, resource.location)
+            field = display_path(ref.path)
+            shown = quote(address, ref.path, ref.address)
+            if ref.address not in known:
+                others = [a for a in known if a != address]
+                allowed = [a for a in others if not ref.allowed or known[a] in ref.allowed]
+                close = _closest(ref.address, allowed or others)
+                hint = f"did you mean {close!r}?" if close else None
+                errors.append(
+                    spec_error(
+                        f"{address}: {field!r} refers to {shown}, which is not in the spec", where, hint=hint
+                    )
+                )
+            elif ref.allowed and known[ref.address] not in ref.allowed:
+                expected = " or ".join(ref.allowed)
+                message = (
+                    f"{address}: {field!r} must refer to a resource of type {expected},"
+                    f" not {shown} (type {known[ref.address]})"
+                )
+                errors.append(spec_error(message, where))
+            else:
+                edges[address].append(_Edge(ref.address, where))
+    errors.extend(_cycles(edges))
+    return errors
+
+
+def _cycles(edges: Mapping[str, list[_Edge]]) -> list[SpecError]:
+    """One error per distinct cycle, at the reference that closes it (iterative DFS, spec order)."""
+    errors: list[SpecError] = []
+    reported: set[frozenset[str]] = set()
+    done: set[str] = set()
+    for start in edges:
+        if start in done:
+            continue
+        path = [start]
+        stack: list[tuple[str, Iterator[_Edge]]] = [(start, iter(edges[start]))]
+        while stack:
+            node, pending = stack[-1]
+            for edge in pending:
+                if edge.target in path:
+                    ring = path[path.index(edge.target) :]
+                    if frozenset(ring) not in reported:
+                        reported.add(frozenset(ring))
+                        shown = " → ".join([node, *ring[:-1], node])  # ring ends at node, the top of the path
+                        errors.append(spec_error(f"{node}: reference cycle {shown}", edge.location))
+                elif edge.target not in done:
+                    path.append(edge.target)
+                    stack.append((edge.target, iter(edges.get(edge.target, []))))
+                    break
+            else:
+                done.add(node)
+                path.pop()
+                stack.pop()
+    return errors

@@ -1,0 +1,234 @@
+"""YAML to plain Python values, remembering where every key and value was written.
+
+``yaml.safe_load`` forgets positions, and every spec error must name
+``file:line:col``.  So the file is composed into PyYAML's node tree and the
+values are built here, recording the 1-based position of each key and value
+under its path (``("resources", "alviss.upload.a", "file")``).  Building by
+hand also lets the loader reject what ``safe_load`` silently accepts:
+duplicate keys (the later one would win unseen), recursive aliases, and alias
+bombs that expand to millions of nodes.
+
+Keys are always the text as written (``1:`` and ``yes:`` are the strings
+``"1"`` and ``"yes"``), because spec keys are names.  Timestamps stay strings,
+so a date-like value reaches the pydantic model as the person wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.errors import SpecError
+from reconciler.spec.model import Location
+
+__all__ = ["Document", "YamlPath", "parse_yaml"]
+
+YamlPath = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+# An alias may repeat a subtree; past this many built nodes the file is an alias bomb, not a spec.
+_MAX_NODES = 100_000
+
+
+@dataclass
+class Document:
+    """One spec file as plain values, with the position of every key and value."""
+
+    file: str
+    value: Any
+    values: dict[YamlPath, Location] = field(default_factory=dict)
+    keys: dict[YamlPath, Location] = field(default_factory=dict)
+    # Original text of strings changed by ``${env:...}`` interpolation: shown in place of secrets.
+    sources: dict[YamlPath, str] = field(default_factory=dict)
+    # Values whose interpolation failed (already reported; later checks stay quiet about them).
+    broken: set[YamlPath] = field(default_factory=set)
+
+    def start(self) -> Location:
+        return Location(self.file, 1, 1)
+
+    def at(self, path: YamlPath) -> Location:
+        """Where the value at ``path`` (or its nearest recorded ancestor) was written."""
+        for end in range(len(path), 0, -1):
+            found = self.values.get(path[:end])
+            if found is not None:
+                return found
+        return self.start()
+
+    def key_at(self, path: YamlPath) -> Location:
+        """Where the key of the value at ``path`` was written (the value's place if it has no key)."""
+        found = self.keys.get(path)
+        return found if found is not None else self.at(path)
+
+
+class _TooLarge(Exception):
+    """Raised inside the builder to stop an alias bomb."""
+
+
+def _location(file: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(file, 1, 1)
+    return Location(file, mark.line + 1, mark.column + 1)
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _syntax_error(exc: yaml.YAMLError, *, file: str, text: str) -> SpecError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        parts = [part for part in (exc.context, exc.problem) if part]
+        where = _location(file, exc.problem_mark or exc.context_mark)
+        message = "invalid YAML: " + (", ".join(parts) if parts else "cannot parse the file")
+        return SpecError(message, file=where.file, line=where.line, column=where.column)
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, column = _line_col(text, exc.position)
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        message = f"invalid YAML: unacceptable character #x{ord(character):04x}: {exc.reason}"
+        return SpecError(message, file=file, line=line, column=column)
+    return SpecError(f"invalid YAML: {type(exc).__name__}", file=file, line=1, column=1)
+
+
+def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | None:
+    """Build ``text`` into a :class:`Document`; problems go to ``errors``, None when nothing is usable."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        errors.append(_syntax_error(exc, file=file, text=text))
+        return None
+    except RecursionError:
+        errors.append(
+            SpecError("invalid YAML: the document is nested too deeply", file=file, line=1, column=1)
+        )
+        return None
+    if root is None:
+        errors.append(SpecError("the spec file is empty", file=file, line=1, column=1))
+        return None
+    builder = _Builder(file, errors)
+    try:
+        value = builder.build(root, ())
+    except _TooLarge:
+        where = _location(file, root.start_mark)
+        errors.append(
+            SpecError(
+                f"the document expands to more than {_MAX_NODES} values through aliases",
+                file=where.file,
+                line=where.line,
+                column=where.column,
+            )
+        )
+        return None
+    except RecursionError:
+        errors.append(SpecError("the document is nested too deeply", file=file, line=1, column=1))
+        return None
+    return Document(file=file, value=value, values=builder.values, keys=builder.keys, broken=builder.broken)
+
+
+class _Builder:
+    """Turns composed nodes into values, recording positions and reporting duplicates."""
+
+    def __init__(self, file: str, errors: list[SpecError]) -> None:
+        self.file = file
+        self.errors = errors
+        self.values: dict[YamlPath, Location] = {}
+        self.keys: dict[YamlPath, Location] = {}
+        self.broken: set[YamlPath] = set()
+        self._constructor = SafeConstructor()
+        self._active: set[int] = set()
+        self._count = 0
+
+    def _error(self, message: str, node: Node, path: YamlPath | None = None) -> None:
+        if path is not None:
+            self.broken.add(path)  # reported here; later checks stay quiet about this value
+        where = _location(self.file, node.start_mark)
+        self.errors.append(SpecError(message, file=where.file, line=where.line, column=where.column))
+
+    def build(self, node: Node, path: YamlPath) -> Any:
+        self._count += 1
+        if self._count > _MAX_NODES:
+            raise _TooLarge
+        self.values[path] = _location(self.file, node.start_mark)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self._active:
+            self._error("recursive alias: a value cannot contain itself", node, path)
+            return None
+        self._active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                self._check_tag(node, "seq")
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                self._check_tag(node, "map")
+                return self._mapping(node, path)
+        finally:
+            self._active.discard(id(node))
+        self._error("unsupported YAML node", node)
+        return None
+
+    def _check_tag(self, node: Node, kind: str) -> None:
+        if node.tag != _TAG + kind:
+            self._error(f"unsupported YAML tag {node.tag!r}", node)
+
+    def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
+        if node.tag == _TAG + "timestamp":
+            return node.value
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            self._error(f"unsupported YAML tag {node.tag!r}", node, path)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            tag = node.tag.removeprefix(_TAG)
+            self._error(f"cannot read {node.value[:60]!r} as a YAML {tag}", node, path)
+        return None
+
+    def _pairs(self, node: MappingNode) -> tuple[list[tuple[Node, Node]], list[tuple[Node, Node]]]:
+        """The mapping's own entries, and the entries it merges in with ``<<``."""
+        own: list[tuple[Node, Node]] = []
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _TAG + "merge":
+                own.append((key_node, value_node))
+                continue
+            sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, MappingNode) or id(source) in self._active:
+                    self._error("a merge key '<<' takes a mapping or a list of mappings", source)
+                    continue
+                self._active.add(id(source))
+                try:
+                    inner_own, inner_merged = self._pairs(source)
+                finally:
+                    self._active.discard(id(source))
+                merged.extend(inner_own + inner_merged)
+                self._count += len(inner_own) + len(inner_merged)
+                if self._count > _MAX_NODES:
+                    raise _TooLarge
+        return own, merged
+
+    def _mapping(self, node: MappingNode, path: YamlPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        own, merged = self._pairs(node)
+        for key_node, value_node in own:
+            if not isinstance(key_node, ScalarNode):
+                self._error("a key must be a plain name, not a list or mapping", key_node)
+                continue
+            key = str(key_node.value)
+            if key in first_line:
+                self._error(f"duplicate key {key!r} (first defined on line {first_line[key]})", key_node)
+                continue
+            first_line[key] = key_node.start_mark.line + 1
+            self.keys[(*path, key)] = _location(self.file, key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key))
+        for key_node, value_node in merged:
+            if not isinstance(key_node, ScalarNode) or str(key_node.value) in result:
+                continue  # explicit entries override merged ones; earlier merges win over later ones
+            merged_key = str(key_node.value)
+            self.keys[(*path, merged_key)] = _location(self.file, key_node.start_mark)
+            result[merged_key] = self.build(value_node, (*path, merged_key))
+        return result
