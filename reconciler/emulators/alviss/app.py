@@ -7,77 +7,29 @@ synchronously: that keeps the app usable in-process through
 ``httpx.ASGITransport`` on the caller's own event loop, as well as under
 uvicorn.
 
-A small ASGI gate in front of the routes checks the bearer token and counts
-requests per route template into the store, so ``/_emulator/stats`` can
-prove across processes that a client did not repeat an expensive call.
-The token is compared, never echoed or logged.
+The shared gate (``reconciler.emulators.gate``) in front of the routes checks
+the bearer token and counts requests per route template into the store.  The
+token is compared, never echoed or logged.
 """
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
-from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.emulators.alviss import wire
 from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
+from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
+from reconciler.emulators.gate import Gate, bearer
 
 API = "/api/v1/api"
 PROJECT = API + "/projects/{team_id}/{project_id}"
-EMULATOR = "/_emulator"
 Json = dict[str, Any]
-
-
-class _Gate:
-    """Authenticates every platform request and counts it by route template."""
-
-    def __init__(self, app: ASGIApp, *, world: World, token: str | None, routes: Sequence[BaseRoute]) -> None:
-        self.app = app
-        self.world = world
-        self.token = token
-        self.routes = routes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope["path"]).startswith(EMULATOR):
-            await self.app(scope, receive, send)
-            return
-        template = self._template(scope)
-        if template is not None:
-            self.world.count_request(f"{scope['method']} {template}")
-        refusal = self._refusal(scope)
-        if refusal is not None:
-            response = JSONResponse(
-                {"detail": refusal}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-    def _template(self, scope: Scope) -> str | None:
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            if match == Match.FULL:
-                return str(getattr(route, "path", ""))
-        return None
-
-    def _refusal(self, scope: Scope) -> str | None:
-        header = ""
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                header = value.decode("latin-1")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
-            return "Not authenticated"
-        if self.token is not None and not hmac.compare_digest(given.strip().encode(), self.token.encode()):
-            return "Invalid token"
-        return None
 
 
 def create_alviss_app(
@@ -100,7 +52,7 @@ def create_alviss_app(
 
     _project_routes(app, world)
     _other_routes(app, world)
-    app.add_middleware(_Gate, world=world, token=token, routes=app.router.routes)
+    app.add_middleware(Gate, log=world, authenticate=bearer(token), routes=app.router.routes)
     return app
 
 
