@@ -44,4 +44,4 @@ def served_emulator(
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        app.state.alviss_store.close()
+        app.state.store.close()

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve"]
 
-EMULATORS: tuple[str, ...] = ("alviss",)
+#: Where each emulator's app factory lives, imported only when an app is created. A factory takes
+#: ``(*, data_dir, durations, token, clock)`` and returns a FastAPI app whose ``state.store`` has ``close()``.
+FACTORIES: dict[str, str] = {
+    "alviss": "reconciler.emulators.alviss.app:create_alviss_app",
+}
 JOB_KINDS: dict[str, tuple[str, ...]] = {
     "alviss": ("upload", "dataset", "refit", "build", "attribution", "attribution_set"),
 }
@@ -37,6 +41,9 @@ DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
         "attribution_set": 1.0,
     },
 }
+
+
+EMULATORS: tuple[str, ...] = tuple(FACTORIES)
 
 
 def _known(name: str) -> str:
@@ -93,12 +100,12 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The ASGI app of emulator ``name``, its world kept under ``data_dir``."""
-    _known(name)
-    from reconciler.emulators.alviss.app import create_alviss_app
+    import importlib
 
-    return create_alviss_app(
-        data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock
-    )
+    module_name, _, attribute = FACTORIES[_known(name)].partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    app: FastAPI = factory(data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock)
+    return app
 
 
 def serve(

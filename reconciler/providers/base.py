@@ -168,6 +168,19 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
     ) -> Applied:
         """Carry out ``decision``; every mutating call is recorded in ``journal`` first."""
 
+    async def recover(
+        self, client: ClientT, desired: Desired[ConfigT], pending: PendingOperation
+    ) -> str | int | None:
+        """Find the object a creating call whose answer was lost made, and return its job id.
+
+        ``pending`` is the write-ahead record of that call (its ``step``,
+        ``fingerprint``, ``submitted_at`` and ``detail``).  Look it up through
+        the platform's list endpoints; return ``None`` when nothing matches
+        (the call never arrived, so sending it again is safe).  The default
+        knows no way to look up, and says so by returning ``None``.
+        """
+        return None
+
 
 @dataclass(frozen=True)
 class Connection:

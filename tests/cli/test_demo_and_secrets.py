@@ -43,7 +43,7 @@ def stats(data_dir: Path) -> dict[str, object]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
             body: dict[str, object] = (await client.get("/_emulator/stats")).json()
-        app.state.alviss_store.close()
+        app.state.store.close()
         return body
 
     return asyncio.run(read())

@@ -37,7 +37,7 @@ async def make_client(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Maker]:
     yield make
     for client, app in opened:
         await client.aclose()
-        app.state.alviss_store.close()
+        app.state.store.close()
 
 
 @pytest.fixture

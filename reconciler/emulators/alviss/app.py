@@ -43,7 +43,7 @@ def create_alviss_app(
     store = Store(Path(data_dir) / "alviss.sqlite3")
     world = World(store, clock=clock, durations=durations)
     app = FastAPI(title="Alviss AI (emulator)")
-    app.state.alviss_store = store
+    app.state.store = store
     app.state.alviss_world = world
 
     @app.exception_handler(Problem)
