@@ -20,7 +20,7 @@ from reconciler.engine.graph import Graph
 from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import TypeLookup, target_of
-from reconciler.providers.base import Decision, Desired, Upstream
+from reconciler.providers.base import Decision, Desired, Upstream, fingerprint
 from reconciler.spec.model import Spec
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
@@ -159,7 +159,7 @@ class Executor:
             type=resource.type,
             provider=resource.provider,
             status="ready",
-            fingerprint=change.fingerprint,
+            fingerprint=fingerprint(applied.inputs),
             inputs=dict(applied.inputs),
             outputs=dict(applied.outputs),
             essence=dict(applied.essence),

@@ -9,9 +9,10 @@ document.  :class:`ResourceJournal` is the per-resource view a provider gets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from reconciler.providers.base import fingerprint
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 
 
@@ -79,7 +80,9 @@ class ResourceJournal:
         record = self._checkpointer.get(self._address)
         return record.pending if record else None
 
-    async def intent(self, step: str, **detail: Any) -> None:
+    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+        if identity is not None:
+            self._fingerprint = fingerprint(identity)
         record = self._record()
         # A later step of the same operation (activate after create) acts on the job already
         # submitted: keep its id, so a crash between the steps resumes instead of resubmitting.

@@ -133,8 +133,14 @@ class Journal(Protocol):
     @property
     def pending(self) -> PendingOperation | None: ...
 
-    async def intent(self, step: str, **detail: Any) -> None:
-        """Record that ``step`` is about to be sent (persisted before returning)."""
+    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+        """Record that ``step`` is about to be sent (persisted before returning).
+
+        ``identity`` is what makes the object "the same" (its fingerprint is
+        recorded with the intent, so a later run can tell whether a pending
+        job is for the inputs it wants); later steps of the same operation
+        may leave it out.
+        """
 
     async def submitted(self, job_id: str | int, **detail: Any) -> None:
         """Record the job id the platform answered with (persisted before returning)."""

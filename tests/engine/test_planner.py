@@ -103,8 +103,8 @@ CASES = [
             ACTIVE: ActiveDatasetFacts(active=dataset(1, [1, 2])),
         },
         {
-            SALES: (Action.CREATE, "has not been uploaded"),
-            MEDIA: (Action.CREATE, "has not been uploaded"),
+            SALES: (Action.CREATE, "no upload recorded"),
+            MEDIA: (Action.CREATE, "no upload recorded"),
             ACTIVE: (Action.UPDATE, "alviss.upload.sales is not uploaded yet"),
         },
     ),
@@ -140,7 +140,7 @@ CASES = [
         "recorded upload failed on the platform",
         RECORDED,
         {**IN_SYNC, SALES: UploadFacts(file=SALES_FILE, live=live_upload(3, "failed", Message="bad date"))},
-        {SALES: (Action.REPLACE, "upload 3 failed: bad date")},
+        {SALES: (Action.REPLACE, "upload 3 failed on the platform: bad date")},
     ),
     Case(
         "tainted by an earlier failure",

@@ -22,3 +22,9 @@ def demo(tmp_path: Path) -> Demo:
         client=ClientOptions(sleep=no_wait),
     )
     return Demo(root=tmp_path, settings=settings)
+
+
+@pytest.fixture
+def weekly(demo: Demo) -> Demo:
+    """The two-market weekly refresh (specs/weekly-refresh.yaml) in the same temporary copy."""
+    return Demo(root=demo.root, settings=demo.settings, name="weekly-refresh")

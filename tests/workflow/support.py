@@ -8,6 +8,7 @@ milliseconds.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,17 +32,32 @@ class Demo:
 
     root: Path
     settings: Settings
+    name: str = "demo"
 
     @property
     def spec(self) -> Path:
-        return self.root / "specs" / "demo.yaml"
+        return self.root / "specs" / f"{self.name}.yaml"
 
     @property
     def state_file(self) -> Path:
-        return self.root / "state" / "demo.json"
+        return self.root / "state" / f"{self.name}.json"
 
     def data(self, name: str) -> Path:
         return self.root / "specs" / "data" / "demo" / name
+
+    def state(self) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(self.state_file.read_text())
+        return document
+
+    async def call(self, method: str, path: str, *, team: int = 1, project: int = 1) -> Any:
+        """One request to the emulator's API for a project (as someone outside the tool would)."""
+        app = emulators.create_app("alviss", data_dir=self.settings.emulator_dir or self.root)
+        transport = httpx.ASGITransport(app=app)
+        headers = {"Authorization": "Bearer outsider"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://e", headers=headers) as client:
+            response = await client.request(method, f"/api/v1/api/projects/{team}/{project}{path}")
+            response.raise_for_status()
+            return response.json()
 
     def workspace(self, **changes: Any) -> Workspace:
         settings = self.settings

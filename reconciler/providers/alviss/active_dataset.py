@@ -153,7 +153,12 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                     essence={"Status": active.get("Status")},
                     inputs={"upload_ids": _ids(wanted)},
                 )
-            await journal.intent("create_dataset", upload_ids=missing, dataset_ids=base)
+            await journal.intent(
+                "create_dataset",
+                identity={"upload_ids": _ids(wanted)},
+                upload_ids=missing,
+                dataset_ids=base,
+            )
             dataset_id = await client.create_dataset(upload_ids=missing, dataset_ids=base)
             await journal.submitted(dataset_id)
         final = await wait_job(

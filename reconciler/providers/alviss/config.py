@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from reconciler.spec.refs import RefTo
 
@@ -60,4 +61,108 @@ class ActiveDatasetConfig(BaseModel):
 
     contains: list[Annotated[str, RefTo("alviss.upload")]] = Field(
         min_length=1, description="Addresses of alviss.upload resources."
+    )
+
+
+ModelRef = Annotated[str, RefTo("alviss.refit", "alviss.model")]
+DatasetRef = Annotated[str, RefTo("alviss.active_dataset")]
+AttributionRef = Annotated[str, RefTo("alviss.attribution")]
+
+
+class Combination(BaseModel):
+    """A modelling combination: country, region and grouping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(description="ISO-3166 alpha-3 country code, e.g. SWE.")
+    region: str = Field(default="all", description="'all' or an ISO-3166-2 region code.")
+    grouping: str = Field(default="all")
+
+    def wire(self) -> dict[str, str]:
+        return {"country_code": self.country, "region_code": self.region, "grouping": self.grouping}
+
+
+class ModelParams(BaseModel):
+    """Training parameters sent as ``model_param``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: int = Field(default=500, gt=0)
+    learning_rate: float = Field(default=0.001, gt=0)
+    samples: int = Field(default=3, gt=0)
+
+
+class Split(BaseModel):
+    """How a dataset's dates are split into training and evaluation dates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    train_fraction: float = Field(
+        default=0.75, gt=0, lt=1, description="Share of the dates used for training (the vendor's 0.75)."
+    )
+    train_dates: list[date] | None = Field(default=None, description="Explicit training dates.")
+    eval_dates: list[date] | None = Field(default=None, description="Explicit evaluation dates.")
+
+    @model_validator(mode="after")
+    def _explicit_dates_together(self) -> Split:
+        if (self.train_dates is None) != (self.eval_dates is None):
+            raise ValueError("give both train_dates and eval_dates, or neither (then train_fraction splits)")
+        if self.train_dates is not None and not self.train_dates:
+            raise ValueError("train_dates must not be empty")
+        return self
+
+    def identity(self) -> dict[str, Any]:
+        if self.train_dates is not None and self.eval_dates is not None:
+            return {
+                "train_dates": [day.isoformat() for day in self.train_dates],
+                "eval_dates": [day.isoformat() for day in self.eval_dates],
+            }
+        return {"train_fraction": self.train_fraction}
+
+
+class RefitConfig(Split):
+    """Model M refit on a dataset (normally the active dataset: "refit on the latest data")."""
+
+    model: int | ModelRef = Field(description="The model to refit: an id, or an alviss.refit/alviss.model.")
+    dataset: int | DatasetRef = Field(description="A dataset id, or an alviss.active_dataset.")
+    combination: Combination | None = Field(
+        default=None, description="Whose dates to use; default: the model's own combination."
+    )
+    params: ModelParams = Field(default_factory=ModelParams)
+
+
+class RemodelConfig(Split):
+    """A new model built from an existing model's high-level graph or low-level graph instance."""
+
+    from_model: int | ModelRef = Field(description="The model whose graph is reused.")
+    graph: Literal["high", "low"] = Field(
+        default="high", description="high: the model's Graph; low: its GraphInstance."
+    )
+    dataset: int | DatasetRef | None = Field(default=None, description="Default: the source model's dataset.")
+    combination: Combination | None = Field(default=None, description="Default: the source model's.")
+    params: ModelParams = Field(default_factory=lambda: ModelParams(epochs=50, learning_rate=0.01, samples=2))
+    activate: bool = Field(default=False, description="Activate the new model when it is built.")
+
+
+class AttributionConfig(BaseModel):
+    """Attribution of a model over a dataset's date range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: int | ModelRef
+    dataset: int | DatasetRef
+    start_date: date | None = Field(default=None, description="Default: the dataset's first date.")
+    end_date: date | None = Field(default=None, description="Default: the dataset's last date.")
+    samples: int = Field(default=20, gt=0)
+
+
+class ActiveAttributionSetConfig(BaseModel):
+    """The active attribution set includes these attributions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    includes: list[int | AttributionRef] = Field(min_length=1)
+    keep_existing: bool = Field(
+        default=True,
+        description="Keep the attributions already in the live active set; false: exactly these.",
     )

@@ -11,8 +11,12 @@ from pydantic import BaseModel
 from reconciler import errors
 from reconciler.http import HttpClient
 from reconciler.providers.alviss.active_dataset import ActiveDataset
+from reconciler.providers.alviss.attribution import Attribution
+from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
 from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
+from reconciler.providers.alviss.model import Model
+from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
 from reconciler.providers.alviss.waiting import Waiter
 from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
@@ -30,6 +34,10 @@ class Alviss(Platform):
     resource_types: ClassVar[dict[str, ResourceType[Any, Any, Any]]] = {
         Upload.name: Upload(),
         ActiveDataset.name: ActiveDataset(),
+        Refit.name: Refit(),
+        Model.name: Model(),
+        Attribution.name: Attribution(),
+        ActiveAttributionSet.name: ActiveAttributionSet(),
     }
 
     def endpoint(self, config: BaseModel) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.state.model import ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import Action
 
 _CHUNK = 1 << 20
 
@@ -66,6 +68,21 @@ def identity(config: UploadConfig, file: LocalFile) -> dict[str, Any]:
     return {"dataset_name": config.dataset_name, "sha256": file.sha256}
 
 
+def _explain(file: str) -> Any:
+    def explain(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+        reasons = []
+        if before.get("dataset_name") != after.get("dataset_name"):
+            reasons.append(
+                f"dataset_name changed ({before.get('dataset_name')} → {after.get('dataset_name')})"
+            )
+        if before.get("sha256") != after.get("sha256"):
+            old, new = str(before.get("sha256", ""))[:12], str(after.get("sha256", ""))[:12]
+            reasons.append(f"{file} changed (sha256 {old} → {new})")
+        return reasons
+
+    return explain
+
+
 class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     """A file uploaded to an Alviss project."""
 
@@ -83,7 +100,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         except OSError as exc:
             raise target.error(("file",), f"cannot read {path}: {exc.strerror}") from exc
         upload_id = record.outputs.get("upload_id") if record else None
-        if upload_id is None and record and record.pending:
+        if record is not None and record.pending is not None and record.pending.job_id is not None:
             upload_id = record.pending.job_id
         if upload_id is None:
             return UploadFacts(file=local, live=None)
@@ -96,63 +113,19 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         self, desired: Desired[UploadConfig], record: ResourceState | None, facts: UploadFacts
     ) -> Decision:
         config = desired.config
-        wanted = fingerprint(identity(config, facts.file))
-        after = {
-            "file": f"{config.file} ({human_size(facts.file.size)}, sha256 {facts.file.sha256[:12]})",
-            "dataset_name": config.dataset_name,
-            "upload_id": KNOWN_AFTER_APPLY,
-        }
-
-        def change(action: Action, summary: str, *reasons: str) -> Decision:
-            before = {}
-            if record is not None and record.outputs:
-                before = {
-                    "file": record.inputs.get("file_label", record.inputs.get("file")),
-                    "dataset_name": record.inputs.get("dataset_name"),
-                    "upload_id": record.outputs.get("upload_id"),
-                }
-            return Decision(action, summary, reasons, before, after, None, wanted)
-
-        if record is None:
-            return change(Action.CREATE, "new upload", f"{config.file} has not been uploaded")
-        pending = record.pending
-        if pending is not None and pending.fingerprint == wanted:
-            if pending.job_id is not None and not facts.gone:
-                status = job_status(facts.live) if facts.live else None
-                if status is None or status.state != "failed":
-                    return Decision(
-                        Action.RESUME,
-                        "upload in progress",
-                        (f"upload {pending.job_id} was submitted by an earlier run; waiting for it",),
-                        {},
-                        {**after, "upload_id": pending.job_id},
-                        None,
-                        wanted,
-                    )
-            elif pending.job_id is None:
-                return change(
-                    Action.CREATE,
-                    "new upload",
-                    "an earlier run sent this upload but got no answer; it will be sent again",
-                )
-        if record.status == "tainted":
-            return change(Action.REPLACE, "upload again", f"the last attempt failed: {record.error}")
-        if record.fingerprint != wanted:
-            old = record.inputs.get("sha256", "")
-            if record.inputs.get("dataset_name") != config.dataset_name:
-                why = f"dataset_name changed ({record.inputs.get('dataset_name')} → {config.dataset_name})"
-            else:
-                why = f"{config.file} changed (sha256 {str(old)[:12]} → {facts.file.sha256[:12]})"
-            return change(Action.REPLACE, "new upload", why)
-        upload_id = record.outputs.get("upload_id")
-        if facts.gone or facts.live is None:
-            return change(Action.CREATE, "new upload", f"upload {upload_id} no longer exists on the platform")
-        status = job_status(facts.live)
-        if status.state == "failed":
-            return change(
-                Action.REPLACE, "upload again", f"upload {upload_id} failed: {status.message or status.word}"
-            )
-        return Decision(Action.NOOP, outputs={"upload_id": upload_id}, fingerprint=wanted)
+        wanted = identity(config, facts.file)
+        label = f"{config.file} ({human_size(facts.file.size)}, sha256 {facts.file.sha256[:12]})"
+        return decide_job(
+            record=record,
+            identity=wanted,
+            fingerprint=fingerprint(wanted),
+            facts=JobFacts(
+                live=facts.live, status=job_status(facts.live) if facts.live else None, gone=facts.gone
+            ),
+            words=JobWords(noun="upload", summary="new upload", id_key="upload_id"),
+            after={"file": label, "dataset_name": config.dataset_name},
+            explain=_explain(config.file),
+        )
 
     async def apply(
         self,
@@ -167,6 +140,9 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             upload_id = pending.job_id
+            local = LocalFile(
+                path=str(path), size=int(pending.detail.get("size", 0)), sha256=str(pending.detail["sha256"])
+            )
         else:
             local = await asyncio.to_thread(hash_file, path)
             if decision.fingerprint and fingerprint(identity(config, local)) != decision.fingerprint:
@@ -174,7 +150,13 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
                     f"{desired.address}: {config.file} changed after the plan was made",
                     hint="run plan again",
                 )
-            await journal.intent("upload", file=config.file, sha256=local.sha256, size=local.size)
+            await journal.intent(
+                "upload",
+                identity=identity(config, local),
+                file=config.file,
+                sha256=local.sha256,
+                size=local.size,
+            )
             upload_id = await client.upload(path, dataset_name=config.dataset_name)
             await journal.submitted(upload_id)
         final = await wait_job(
@@ -184,16 +166,13 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             journal=journal,
             waiter=client.waiter,
         )
-        sha256 = str(journal.pending.detail.get("sha256", "")) if journal.pending else ""
-        size = journal.pending.detail.get("size") if journal.pending else None
         return Applied(
             outputs={"upload_id": upload_id},
-            essence={"Status": final.get("Status"), "DatasetName": final.get("DatasetName")},
-            inputs={
-                "dataset_name": config.dataset_name,
+            essence={
+                "Status": final.get("Status"),
                 "file": config.file,
-                "sha256": sha256,
-                "size": size,
-                "file_label": decision.after.get("file", config.file),
+                "size": local.size,
+                "file_label": f"{config.file} ({human_size(local.size)}, sha256 {local.sha256[:12]})",
             },
+            inputs=identity(config, local),
         )

@@ -1,0 +1,125 @@
+"""``alviss.attribution``: attribution of a model over a dataset's dates.
+
+By default the range is all of the dataset's Sales dates for the model's
+combination (the vendor's ``data_dates[0]`` … ``data_dates[-1]``), read at
+apply time; identity is (model, dataset, range as written, samples).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.common import combination_of, read_job, resolve, shown, unknown_refs
+from reconciler.providers.alviss.config import AttributionConfig
+from reconciler.providers.alviss.waiting import wait_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import Action, is_known
+
+
+def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any) -> dict[str, Any]:
+    return {
+        "model": model,
+        "dataset": dataset,
+        "start_date": config.start_date.isoformat() if config.start_date else None,
+        "end_date": config.end_date.isoformat() if config.end_date else None,
+        "samples": config.samples,
+    }
+
+
+class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
+    """An attribution job."""
+
+    name = "alviss.attribution"
+    config_model = AttributionConfig
+
+    async def read(
+        self, client: AlvissClient, target: Target[AttributionConfig], record: ResourceState | None
+    ) -> JobFacts:
+        return await read_job(client.get_attribution, record, "attribution_id")
+
+    def decide(
+        self, desired: Desired[AttributionConfig], record: ResourceState | None, facts: JobFacts
+    ) -> Decision:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
+        identity = None if waiting else attribution_identity(config, model=model, dataset=dataset)
+        return decide_job(
+            record=record,
+            identity=identity,
+            fingerprint=fingerprint(identity) if identity else None,
+            facts=facts,
+            words=JobWords(noun="attribution", summary="new attribution", id_key="attribution_id"),
+            after={
+                "model": shown(model),
+                "dataset": shown(dataset),
+                "start_date": config.start_date.isoformat() if config.start_date else "first date",
+                "end_date": config.end_date.isoformat() if config.end_date else "last date",
+                "samples": config.samples,
+            },
+            waiting_on=waiting,
+        )
+
+    async def apply(
+        self,
+        client: AlvissClient,
+        desired: Desired[AttributionConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        assert is_known(model) and is_known(dataset), "upstream outputs are known at apply time"
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            attribution_id = pending.job_id
+        else:
+            start, end = await self._range(client, config, model=model, dataset=dataset)
+            body = {
+                "model_id": model,
+                "dataset_id": dataset,
+                "start_date": start,
+                "end_date": end,
+                "samples": config.samples,
+            }
+            await journal.intent(
+                "attribution", identity=attribution_identity(config, model=model, dataset=dataset), **body
+            )
+            attribution_id = await client.create_attribution(body)
+            await journal.submitted(attribution_id)
+        final = await wait_job(
+            lambda: client.get_attribution(attribution_id),
+            kind="attribution",
+            what=f"attribution {attribution_id} of model {model}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        return Applied(
+            outputs={
+                "attribution_id": attribution_id,
+                "start_date": final.get("StartDate"),
+                "end_date": final.get("EndDate"),
+            },
+            essence={"Status": final.get("Status"), "Model": nested_id(final, "Model")},
+            inputs=attribution_identity(config, model=model, dataset=dataset),
+        )
+
+    @staticmethod
+    async def _range(
+        client: AlvissClient, config: AttributionConfig, *, model: Any, dataset: Any
+    ) -> tuple[str, str]:
+        if config.start_date is not None and config.end_date is not None:
+            return config.start_date.isoformat(), config.end_date.isoformat()
+        dates = await client.dates(dataset, combination_of(await client.get_model(model)))
+        if not dates:
+            raise errors.ProviderError(f"dataset {dataset} has no dates for model {model}'s combination")
+        start = config.start_date.isoformat() if config.start_date else dates[0]
+        end = config.end_date.isoformat() if config.end_date else dates[-1]
+        return start, end

@@ -1,0 +1,180 @@
+"""``alviss.active_attribution_set``: the active attribution set includes these attributions.
+
+As in the vendor's "extend active attribution set" example, a new set is made
+by aligning the dates of the wanted attributions (plus, with
+``keep_existing``, those already in the live active set), waited for and
+activated.  With ``keep_existing: false`` the set must hold exactly these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
+from reconciler.providers.alviss.common import resolve
+from reconciler.providers.alviss.config import ActiveAttributionSetConfig
+from reconciler.providers.alviss.waiting import job_status, wait_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
+
+
+@dataclass(frozen=True)
+class SetFacts:
+    """The live active set (if any) and, while one is being built, the set in progress."""
+
+    active: dict[str, Any] | None
+    building: dict[str, Any] | None = None
+
+
+def _sorted(values: Any) -> list[Any]:
+    return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
+
+
+def members(config: ActiveAttributionSetConfig, wanted: list[Any], live: list[Any]) -> list[Any]:
+    """The attributions the new set holds."""
+    chosen = [*wanted, *(live if config.keep_existing else [])]
+    return _sorted(dict.fromkeys(chosen))
+
+
+class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient, SetFacts]):
+    """The active attribution set of an Alviss project."""
+
+    name = "alviss.active_attribution_set"
+    config_model = ActiveAttributionSetConfig
+
+    async def read(
+        self, client: AlvissClient, target: Target[ActiveAttributionSetConfig], record: ResourceState | None
+    ) -> SetFacts:
+        active = await client.get_active_attribution_set()
+        building = None
+        if record is not None and record.pending is not None and record.pending.job_id is not None:
+            try:
+                building = await client.get_attribution_set(record.pending.job_id)
+            except errors.NotFound:
+                building = None
+        return SetFacts(active=active, building=building)
+
+    def decide(
+        self, desired: Desired[ActiveAttributionSetConfig], record: ResourceState | None, facts: SetFacts
+    ) -> Decision:
+        config = desired.config
+        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        known = [value for value in wanted if is_known(value)]
+        unknown = [
+            item
+            for item in config.includes
+            if isinstance(item, str) and not is_known(resolve(desired, item, "attribution_id"))
+        ]
+        live_id = facts.active.get("IId") if facts.active else None
+        live = _sorted(set_attribution_ids(facts.active)) if facts.active else []
+        identity = (
+            fingerprint({"attributions": _sorted(known), "keep_existing": config.keep_existing})
+            if not unknown
+            else None
+        )
+        before = {"attribution_set": live_id, "attributions": live}
+        planned = members(config, known, live) + [KNOWN_AFTER_APPLY] * len(unknown)
+        after = {"attribution_set": KNOWN_AFTER_APPLY, "attributions": planned}
+
+        pending = record.pending if record else None
+        building = facts.building
+        if (
+            pending is not None
+            and pending.job_id is not None
+            and building is not None
+            and job_status(building).state != "failed"
+        ):
+            return Decision(
+                Action.RESUME,
+                "new active attribution set",
+                (
+                    f"attribution set {pending.job_id} was made by an earlier run; "
+                    "waiting for it, then activating it",
+                ),
+                before,
+                {**after, "attribution_set": pending.job_id},
+                None,
+                identity,
+            )
+
+        reasons: list[str] = []
+        recorded = record.outputs.get("attribution_set_id") if record else None
+        if recorded is not None and live_id != recorded:
+            reasons.append(
+                "the active attribution set was changed outside reconciler: "
+                f"now {live_id}, recorded {recorded}"
+            )
+        reasons.extend(f"{address} is not made yet" for address in unknown)
+        missing = [value for value in known if value not in live]
+        if missing:
+            reasons.append(
+                f"the active attribution set {live_id} lacks attributions {', '.join(map(str, missing))}"
+                if live_id is not None
+                else "the project has no active attribution set"
+            )
+        extra = [] if config.keep_existing else [value for value in live if value not in known]
+        if extra:
+            reasons.append(
+                f"keep_existing is false and the active set also holds {', '.join(map(str, extra))}"
+            )
+        if unknown or missing or extra:
+            action = Action.UPDATE if live_id is not None else Action.CREATE
+            return Decision(
+                action, "new active attribution set", tuple(reasons), before, after, None, identity
+            )
+
+        outputs = {"attribution_set_id": live_id, "attribution_ids": live}
+        refreshed = None
+        if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
+            refreshed = ResourceState(
+                type=self.name,
+                provider=desired.target.provider,
+                fingerprint=identity,
+                inputs={"attributions": _sorted(known), "keep_existing": config.keep_existing},
+                outputs=outputs,
+                essence={"Status": facts.active.get("Status") if facts.active else None},
+            )
+        return Decision(Action.NOOP, outputs=outputs, fingerprint=identity, record=refreshed)
+
+    async def apply(
+        self,
+        client: AlvissClient,
+        desired: Desired[ActiveAttributionSetConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        assert is_known(wanted), "upstream outputs are known at apply time"
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            set_id = pending.job_id
+        else:
+            active = await client.get_active_attribution_set()
+            live = set_attribution_ids(active) if active else []
+            chosen = members(config, wanted, live)
+            await journal.intent(
+                "align_dates",
+                identity={"attributions": _sorted(wanted), "keep_existing": config.keep_existing},
+                attribution_ids=chosen,
+            )
+            set_id = await client.align_dates(chosen)
+            await journal.submitted(set_id)
+        final = await wait_job(
+            lambda: client.get_attribution_set(set_id),
+            kind="attribution_set",
+            what=f"attribution set {set_id}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        await journal.intent("activate", attribution_set_id=set_id)
+        await client.activate_attribution_set(set_id)
+        return Applied(
+            outputs={"attribution_set_id": set_id, "attribution_ids": _sorted(set_attribution_ids(final))},
+            essence={"Status": final.get("Status")},
+            inputs={"attributions": _sorted(wanted), "keep_existing": config.keep_existing},
+        )

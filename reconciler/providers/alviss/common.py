@@ -1,0 +1,89 @@
+"""Small pieces the Alviss job resources share: references, dates, reading a recorded job."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.config import Combination, Split
+from reconciler.providers.alviss.waiting import job_status
+from reconciler.providers.base import Desired
+from reconciler.providers.jobs import JobFacts
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
+
+
+def resolve(desired: Desired[Any], value: int | str | None, key: str) -> Any:
+    """A literal id as is; a reference as its upstream's output ``key`` (maybe KNOWN_AFTER_APPLY)."""
+    if value is None or isinstance(value, int):
+        return value
+    return desired.output(value, key)
+
+
+def refs(*values: int | str | None) -> tuple[str, ...]:
+    return tuple(value for value in values if isinstance(value, str))
+
+
+def unknown_refs(desired: Desired[Any], *pairs: tuple[int | str | None, str]) -> tuple[str, ...]:
+    """The references among ``pairs`` whose output is not known before apply."""
+    return tuple(
+        value for value, key in pairs if isinstance(value, str) and not is_known(desired.output(value, key))
+    )
+
+
+def split_dates(dates: list[str], fraction: float) -> tuple[list[str], list[str]]:
+    """The vendor's split: the first ``int(len * fraction)`` dates train, the rest evaluate."""
+    separator = int(len(dates) * fraction)
+    return dates[:separator], dates[separator:]
+
+
+def combination_of(model: dict[str, Any]) -> dict[str, str]:
+    return {
+        "country_code": str(model.get("Country")),
+        "region_code": str(model.get("Region", "all")),
+        "grouping": str(model.get("Grouping", "all")),
+    }
+
+
+async def train_eval_dates(
+    client: AlvissClient,
+    *,
+    dataset_id: Any,
+    combination: Combination | None,
+    source: dict[str, Any] | None,
+    split: Split,
+) -> tuple[list[str], list[str]]:
+    """Explicit dates as given; otherwise the dataset's dates for the combination, split."""
+    if split.train_dates is not None and split.eval_dates is not None:
+        return [day.isoformat() for day in split.train_dates], [day.isoformat() for day in split.eval_dates]
+    combo = combination.wire() if combination else combination_of(source or {})
+    dates = await client.dates(dataset_id, combo)
+    if not dates:
+        raise errors.ProviderError(
+            f"dataset {dataset_id} has no Sales dates for {combo['country_code']}/"
+            f"{combo['region_code']}/{combo['grouping']}",
+            hint="check the combination, or upload Sales data for it",
+        )
+    return split_dates(dates, split.train_fraction)
+
+
+async def read_job(
+    fetch: Callable[[Any], Awaitable[dict[str, Any]]], record: ResourceState | None, id_key: str
+) -> JobFacts:
+    """The recorded object (or the pending job) as the platform shows it now."""
+    object_id = record.outputs.get(id_key) if record else None
+    if record is not None and record.pending is not None and record.pending.job_id is not None:
+        object_id = record.pending.job_id
+    if object_id is None:
+        return JobFacts()
+    try:
+        live = await fetch(object_id)
+    except errors.NotFound:
+        return JobFacts(gone=True)
+    return JobFacts(live=live, status=job_status(live))
+
+
+def shown(value: Any) -> Any:
+    return value if is_known(value) else KNOWN_AFTER_APPLY

@@ -1,0 +1,147 @@
+"""``alviss.model``: a remodel, a new model trained from scratch on an existing model's graph.
+
+The vendor shows two ways, both supported: from the model's high-level graph
+(``GET /build/graphs/{Graph.Id}``) or its low-level graph instance
+(``GET /graph_instances/{team}/{GraphInstance.Id}``).  Identity is (source
+model, graph level, dataset, combination, split, params, activate).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.common import (
+    combination_of,
+    read_job,
+    resolve,
+    shown,
+    train_eval_dates,
+    unknown_refs,
+)
+from reconciler.providers.alviss.config import RemodelConfig
+from reconciler.providers.alviss.waiting import wait_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import Action, is_known
+
+
+def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> dict[str, Any]:
+    return {
+        "from_model": source,
+        "graph": config.graph,
+        "dataset": dataset,
+        "combination": config.combination.wire() if config.combination else None,
+        "split": config.identity(),
+        "params": config.params.model_dump(),
+        "activate": config.activate,
+    }
+
+
+async def source_graph(client: AlvissClient, source: dict[str, Any], level: str) -> dict[str, Any]:
+    """The source model's graph at the chosen level, as nodes and edges."""
+    instance = source.get("GraphInstance")
+    if not isinstance(instance, dict):
+        raise errors.ProviderError(
+            f"model {source.get('IId')} has no graph to build from",
+            hint="choose a model that was built from a graph",
+        )
+    graph = instance.get("Graph") if level == "high" else instance
+    graph_id = graph.get("Id") if isinstance(graph, dict) else None
+    if not isinstance(graph_id, int | str):
+        raise errors.ProviderError(f"model {source.get('IId')} names no {level}-level graph id")
+    return await (client.graph(graph_id) if level == "high" else client.graph_instance(graph_id))
+
+
+class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
+    """A new model built from an existing model's graph."""
+
+    name = "alviss.model"
+    config_model = RemodelConfig
+
+    async def read(
+        self, client: AlvissClient, target: Target[RemodelConfig], record: ResourceState | None
+    ) -> JobFacts:
+        return await read_job(client.get_model, record, "model_id")
+
+    def decide(
+        self, desired: Desired[RemodelConfig], record: ResourceState | None, facts: JobFacts
+    ) -> Decision:
+        config = desired.config
+        source = resolve(desired, config.from_model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        waiting = unknown_refs(desired, (config.from_model, "model_id"), (config.dataset, "dataset_id"))
+        identity = None if waiting else remodel_identity(config, source=source, dataset=dataset)
+        return decide_job(
+            record=record,
+            identity=identity,
+            fingerprint=fingerprint(identity) if identity else None,
+            facts=facts,
+            words=JobWords(
+                noun="model build", summary=f"remodel from model {shown(source)}", id_key="model_id"
+            ),
+            after={
+                "from_model": shown(source),
+                "graph": config.graph,
+                "dataset": "the source model's" if dataset is None else shown(dataset),
+                "params": config.params.model_dump(),
+            },
+            waiting_on=waiting,
+        )
+
+    async def apply(
+        self,
+        client: AlvissClient,
+        desired: Desired[RemodelConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        source_id = resolve(desired, config.from_model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        assert is_known(source_id) and is_known(dataset), "upstream outputs are known at apply time"
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            model_id = pending.job_id
+            dataset_id = pending.detail.get("dataset_id", dataset)
+        else:
+            source = await client.get_model(source_id)
+            dataset_id = dataset if dataset is not None else nested_id(source, "DataSet")
+            graph = await source_graph(client, source, config.graph)
+            train, evaluate = await train_eval_dates(
+                client, dataset_id=dataset_id, combination=config.combination, source=source, split=config
+            )
+            combination = config.combination.wire() if config.combination else combination_of(source)
+            body = {
+                "model_param": config.params.model_dump(),
+                "model_detail": {
+                    "dataset_id": dataset_id,
+                    "train_dates": train,
+                    "eval_dates": evaluate,
+                    "activate": config.activate,
+                    "modelling_combination": combination,
+                },
+                "graph_detail": {"graph": {"nodes": graph.get("nodes", []), "edges": graph.get("edges", [])}},
+            }
+            await journal.intent(
+                "build",
+                identity=remodel_identity(config, source=source_id, dataset=dataset),
+                dataset_id=dataset_id,
+            )
+            model_id = await client.build_model(body)
+            await journal.submitted(model_id)
+        final = await wait_job(
+            lambda: client.get_model(model_id),
+            kind="build",
+            what=f"model build {model_id} from model {source_id}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        return Applied(
+            outputs={"model_id": model_id, "dataset_id": dataset_id},
+            essence={"Status": final.get("Status"), "DataSet": nested_id(final, "DataSet")},
+            inputs=remodel_identity(config, source=source_id, dataset=dataset),
+        )

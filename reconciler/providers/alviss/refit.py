@@ -1,0 +1,107 @@
+"""``alviss.refit``: model M refit on a dataset, normally the active one ("refit on the latest data").
+
+Identity is (source model, dataset, combination, split, params): a new active
+dataset, changed params or a changed split plans a new refit; otherwise the
+recorded refit stands.  The dates themselves are read at apply time, as the
+vendor's tutorial does: the dataset's Sales dates for the combination, the
+first ``train_fraction`` of them for training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.common import read_job, resolve, shown, train_eval_dates, unknown_refs
+from reconciler.providers.alviss.config import RefitConfig
+from reconciler.providers.alviss.waiting import wait_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import Action, is_known
+
+
+def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> dict[str, Any]:
+    return {
+        "model": model,
+        "dataset": dataset,
+        "combination": config.combination.wire() if config.combination else None,
+        "split": config.identity(),
+        "params": config.params.model_dump(),
+    }
+
+
+class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
+    """A refit of an existing model on new data."""
+
+    name = "alviss.refit"
+    config_model = RefitConfig
+
+    async def read(
+        self, client: AlvissClient, target: Target[RefitConfig], record: ResourceState | None
+    ) -> JobFacts:
+        return await read_job(client.get_model, record, "model_id")
+
+    def decide(
+        self, desired: Desired[RefitConfig], record: ResourceState | None, facts: JobFacts
+    ) -> Decision:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
+        identity = None if waiting else refit_identity(config, model=model, dataset=dataset)
+        return decide_job(
+            record=record,
+            identity=identity,
+            fingerprint=fingerprint(identity) if identity else None,
+            facts=facts,
+            words=JobWords(noun="refit", summary=f"refit of model {shown(model)}", id_key="model_id"),
+            after={"model": shown(model), "dataset": shown(dataset), "params": config.params.model_dump()},
+            waiting_on=waiting,
+        )
+
+    async def apply(
+        self,
+        client: AlvissClient,
+        desired: Desired[RefitConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        assert is_known(model) and is_known(dataset), "upstream outputs are known at apply time"
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            model_id = pending.job_id
+        else:
+            source = None if config.combination else await client.get_model(model)
+            train, evaluate = await train_eval_dates(
+                client, dataset_id=dataset, combination=config.combination, source=source, split=config
+            )
+            detail = {"dataset_id": dataset, "train_dates": train, "eval_dates": evaluate}
+            await journal.intent(
+                "refit",
+                identity=refit_identity(config, model=model, dataset=dataset),
+                dates=len(train) + len(evaluate),
+            )
+            model_id = await client.refit(model, model_detail=detail, model_param=config.params.model_dump())
+            await journal.submitted(model_id)
+        final = await wait_job(
+            lambda: client.get_model(model_id),
+            kind="refit",
+            what=f"refit {model_id} of model {model}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        return Applied(
+            outputs={"model_id": model_id, "dataset_id": dataset},
+            essence={
+                "Status": final.get("Status"),
+                "DataSet": nested_id(final, "DataSet"),
+                "RefitOf": final.get("RefitOf"),
+                "Country": final.get("Country"),
+            },
+            inputs=refit_identity(config, model=model, dataset=dataset),
+        )
