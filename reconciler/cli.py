@@ -37,7 +37,7 @@ def _run(call: Callable[[], T]) -> T:
         return call()
     except errors.ReconcilerError as error:
         _fail(error)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("Interrupted. State was saved at every step; run apply again to resume.", err=True)
         sys.exit(130)
 
@@ -85,7 +85,8 @@ def plan(spec: str, detailed_exitcode: bool) -> None:
 @main.command()
 @click.argument("spec")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-def apply(spec: str, auto_approve: bool) -> None:
+@click.option("--detach", is_flag=True, help="Submit and record jobs, then exit; the next apply resumes.")
+def apply(spec: str, auto_approve: bool, detach: bool) -> None:
     """Carry out the plan: submit jobs, wait for them, record everything."""
     from reconciler.render.plan_text import render_plan
 
@@ -101,7 +102,11 @@ def apply(spec: str, auto_approve: bool) -> None:
             return False
 
     workspace = _workspace(spec)
-    result = _run(lambda: asyncio.run(workspace.apply(approve=approve, on_event=_print_event)))
+    result = _run(
+        lambda: asyncio.run(
+            workspace.apply(approve=approve, on_event=_print_event, detach=detach, handle_interrupts=True)
+        )
+    )
     if not result.plan.has_changes:
         from reconciler.render.plan_text import NO_CHANGES
 
@@ -116,10 +121,17 @@ def apply(spec: str, auto_approve: bool) -> None:
         f"Apply finished: {report.count('done')} done, {report.count('failed')} failed, "
         f"{report.count('pending')} still running, {report.count('skipped')} skipped."
     )
-    if not report.ok:
-        for address, outcome in report.outcomes.items():
-            if outcome != "done":
-                click.echo(f"  {outcome}: {address}: {report.messages.get(address, '')}", err=True)
+    if report.count("pending"):
+        click.echo("Jobs still running are recorded; run apply again to wait for them.")
+    failed = {
+        address: outcome for address, outcome in report.outcomes.items() if outcome in ("failed", "skipped")
+    }
+    for address, outcome in failed.items():
+        click.echo(f"  {outcome}: {address}: {report.messages.get(address, '')}", err=True)
+    if result.interrupted:
+        click.echo("Interrupted. State was saved at every step; run apply again to resume.", err=True)
+        sys.exit(130)
+    if failed:
         sys.exit(1)
 
 
@@ -166,13 +178,44 @@ def emulator() -> None:
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path(".reconciler/emulators"))
 @click.option("--durations", default="", help="Job durations in seconds, e.g. upload=1,dataset=1,refit=3.")
 @click.option("--token", default=None, help="Accept only this token (default: any non-empty token).")
-def serve(name: str, port: int, host: str, data_dir: Path, durations: str, token: str | None) -> None:
-    """Serve an emulator over HTTP."""
+@click.option("--fault-rate", type=float, default=0.0, help="Share of requests answered with a fault.")
+@click.option("--fault-seed", type=int, default=0, help="Seed that fixes the sequence of faults.")
+@click.option(
+    "--fault-kinds", default="", help="Faults to mix, e.g. 500,502,503,429,drop,lost (default: all)."
+)
+@click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response.")
+@click.option("--job-failure-rate", type=float, default=0.0, help="Share of jobs that end failed.")
+def serve(
+    name: str,
+    port: int,
+    host: str,
+    data_dir: Path,
+    durations: str,
+    token: str | None,
+    fault_rate: float,
+    fault_seed: int,
+    fault_kinds: str,
+    latency_ms: float,
+    job_failure_rate: float,
+) -> None:
+    """Serve an emulator over HTTP, optionally with faults injected deterministically."""
     from reconciler import emulators
+    from reconciler.emulators import faults
 
     def start() -> None:
         parsed: dict[str, Any] | None = emulators.parse_durations(durations, name=name) if durations else None
-        emulators.serve(name, host=host, port=port, data_dir=data_dir, durations=parsed, token=token)
+        injected = None
+        if fault_rate or latency_ms or job_failure_rate:
+            injected = faults.Faults(
+                rate=fault_rate,
+                seed=fault_seed,
+                latency_ms=latency_ms,
+                job_failure_rate=job_failure_rate,
+                kinds=faults.parse_kinds(fault_kinds),
+            )
+        emulators.serve(
+            name, host=host, port=port, data_dir=data_dir, durations=parsed, token=token, faults=injected
+        )
 
     _run(start)
 

@@ -133,3 +133,25 @@ def _timeout(what: str, *, last: JobStatus | None, waited: float) -> errors.JobT
     return errors.JobTimeout(
         f"{what} still {word} after {round(waited)}s; it stays recorded and the next run resumes waiting"
     )
+
+
+def stoppable(
+    sleep: Callable[[float], Awaitable[None]], stop: asyncio.Event | None, *, what: str
+) -> Callable[[float], Awaitable[None]]:
+    """A sleep that ends the wait (raising Interrupted) as soon as ``stop`` is set."""
+    if stop is None:
+        return sleep
+
+    async def pause(seconds: float) -> None:
+        if not stop.is_set():
+            sleeper = asyncio.ensure_future(sleep(seconds))
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                stopper.cancel()
+        if stop.is_set():
+            raise errors.Interrupted(f"{what} is still running; stopped waiting, the next apply resumes")
+
+    return pause

@@ -10,16 +10,20 @@ that platform, its world kept under ``.reconciler/emulators/``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+import signal
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from reconciler import errors
+from reconciler.emulators.faults import Faults
+from reconciler.emulators.transport import EmulatorTransport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
@@ -42,6 +46,7 @@ class Settings:
     emulator_dir: Path | None = None
     emulator_durations: Mapping[str, Mapping[str, float]] | None = None
     emulator_clock: Callable[[], float] | None = None
+    emulator_faults: Faults | None = None
     client: ClientOptions = field(default_factory=ClientOptions)
     lock_timeout: float = 0.0
     per_provider: int = 4
@@ -67,6 +72,29 @@ class ApplyResult:
     report: ApplyReport
     state: StateDocument
     approved: bool = True
+    interrupted: bool = False
+
+
+@contextlib.contextmanager
+def interrupts(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT once: set ``stop`` (no new work, waits end). Twice: cancel the running apply at once."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_interrupt() -> None:
+        if stop.is_set() and task is not None:
+            task.cancel()
+        stop.set()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 class Workspace:
@@ -112,13 +140,23 @@ class Workspace:
         *,
         approve: Callable[[Plan], bool] | None = None,
         on_event: Callable[[Event], None] | None = None,
+        detach: bool = False,
+        handle_interrupts: bool = False,
     ) -> ApplyResult:
-        """Plan, ask ``approve``, then carry the plan out under the state lock."""
+        """Plan, ask ``approve``, then carry the plan out under the state lock.
+
+        ``detach`` submits and records jobs without waiting for them (the next
+        apply resumes). With ``handle_interrupts`` a first SIGINT stops starting
+        new work and stops waiting (jobs stay recorded), a second one cancels
+        at once; either way the state is already persisted and the lock released.
+        """
         spec = self.validate()
         backend = self.backend()
+        stop = asyncio.Event()
+        options = dataclasses.replace(self.settings.client, detach=detach, stop=stop)
         with backend.lock(operation="apply", timeout=self.settings.lock_timeout):
             state = backend.read()
-            async with self._clients(spec) as clients:
+            async with self._clients(spec, options) as clients:
                 plan = await self._plan(spec, state, clients)
                 if plan.has_changes and approve is not None and not approve(plan):
                     return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
@@ -131,9 +169,11 @@ class Workspace:
                     checkpointer=checkpointer,
                     on_event=on_event,
                     per_provider=self.settings.per_provider,
+                    stop=stop,
                 )
-                report = await executor.run()
-        return ApplyResult(plan=plan, report=report, state=checkpointer.document)
+                with interrupts(stop) if handle_interrupts else contextlib.nullcontext():
+                    report = await executor.run()
+        return ApplyResult(plan=plan, report=report, state=checkpointer.document, interrupted=stop.is_set())
 
     async def _plan(self, spec: Spec, state: StateDocument, clients: Mapping[str, Any]) -> Plan:
         facts = await refresh(spec, state, types=resource_type, clients=clients)
@@ -145,7 +185,9 @@ class Workspace:
 
     # connections ---------------------------------------------------------------
     @asynccontextmanager
-    async def _clients(self, spec: Spec) -> AsyncIterator[dict[str, Any]]:
+    async def _clients(
+        self, spec: Spec, options: ClientOptions | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
         used = {resource.provider for resource in spec.resources.values()}
         async with AsyncExitStack() as stack:
             clients: dict[str, Any] = {}
@@ -167,9 +209,7 @@ class Workspace:
             name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
             app = self._emulator(instance, name)
             return Connection(
-                base_url=f"http://{name}.emulator{api_path}",
-                transport=httpx.ASGITransport(app=app),
-                emulated=True,
+                base_url=f"http://{name}.emulator{api_path}", transport=EmulatorTransport(app), emulated=True
             )
         if endpoint.startswith(("http://", "https://")):
             return Connection(base_url=endpoint.rstrip("/"))
@@ -181,6 +221,7 @@ class Workspace:
     def _emulator(self, instance: str, name: str) -> Any:
         if name not in self._apps:
             from reconciler import emulators
+            from reconciler.emulators import faults
 
             if name not in emulators.EMULATORS:
                 raise errors.ReconcilerError(
@@ -199,5 +240,9 @@ class Workspace:
             extra: dict[str, Any] = {}
             if self.settings.emulator_clock is not None:
                 extra["clock"] = self.settings.emulator_clock
+            if self.settings.emulator_faults is not None:
+                extra["faults"] = self.settings.emulator_faults
+            elif env.get("RECONCILER_EMULATOR_FAULTS"):
+                extra["faults"] = faults.parse(env["RECONCILER_EMULATOR_FAULTS"])
             self._apps[name] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
         return self._apps[name]

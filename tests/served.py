@@ -12,6 +12,7 @@ from pathlib import Path
 import uvicorn
 
 from reconciler.emulators import JOB_KINDS, create_app
+from reconciler.emulators.faults import Faults
 
 
 @contextmanager
@@ -21,6 +22,7 @@ def served_emulator(
     data_dir: Path,
     token: str | None = None,
     durations: Mapping[str, float] | None = None,
+    faults: Faults | None = None,
 ) -> Iterator[str]:
     """Serve emulator ``name`` (jobs instant unless ``durations`` says otherwise); yields its base URL."""
     app = create_app(
@@ -28,6 +30,7 @@ def served_emulator(
         data_dir=data_dir,
         durations=durations if durations is not None else dict.fromkeys(JOB_KINDS[name], 0.0),
         token=token,
+        faults=faults,
     )
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

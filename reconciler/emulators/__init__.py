@@ -20,10 +20,13 @@ from reconciler import errors
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from reconciler.emulators.faults import Faults
+
 __all__ = ["DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve"]
 
 #: Where each emulator's app factory lives, imported only when an app is created. A factory takes
-#: ``(*, data_dir, durations, token, clock)`` and returns a FastAPI app whose ``state.store`` has ``close()``.
+#: ``(*, data_dir, durations, token, clock, faults=None)`` and returns a FastAPI app whose
+#: ``state.store`` has ``close()``.
 FACTORIES: dict[str, str] = {
     "alviss": "reconciler.emulators.alviss.app:create_alviss_app",
 }
@@ -98,13 +101,17 @@ def create_app(
     durations: Mapping[str, float] | None = None,
     token: str | None = None,
     clock: Callable[[], float] = time.time,
+    faults: Faults | None = None,
 ) -> FastAPI:
-    """The ASGI app of emulator ``name``, its world kept under ``data_dir``."""
+    """The ASGI app of emulator ``name``, its world kept under ``data_dir``, misbehaving as ``faults`` say."""
     import importlib
 
     module_name, _, attribute = FACTORIES[_known(name)].partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
-    app: FastAPI = factory(data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock)
+    extra = {} if faults is None else {"faults": faults}  # only factories that know faults are given them
+    app: FastAPI = factory(
+        data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock, **extra
+    )
     return app
 
 
@@ -116,9 +123,10 @@ def serve(
     data_dir: Path,
     durations: Mapping[str, float] | None = None,
     token: str | None = None,
+    faults: Faults | None = None,
 ) -> None:
     """Serve emulator ``name`` over HTTP until interrupted (uvicorn's access log shows no headers)."""
     import uvicorn
 
-    app = create_app(name, data_dir=data_dir, durations=durations, token=token)
+    app = create_app(name, data_dir=data_dir, durations=durations, token=token, faults=faults)
     uvicorn.run(app, host=host, port=port, log_level="info")

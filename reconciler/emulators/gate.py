@@ -1,11 +1,23 @@
-"""The front door every emulator shares: authentication and request counting.
+"""The front door every emulator shares: authentication, request counting and faults.
 
 Each platform authenticates differently (a bearer token, an ``X-API-Key``
 header, a signed JWT), so the check is a callable the emulator supplies; the
 counting is the same everywhere: requests are counted per ``METHOD route
 template`` into the emulator's store, so ``/_emulator/stats`` can prove across
 processes that a client did not repeat an expensive call.  Paths under
-``/_emulator`` are neither authenticated nor counted.
+``/_emulator`` are neither authenticated, counted nor faulted.
+
+With :class:`~reconciler.emulators.faults.Faults`, the gate also misbehaves
+on purpose, after counting (so a test sees the retries): it delays every
+answer, answers some requests with 5xx or 429 before the route runs, and
+breaks the connection of others, either before the route runs (``drop``:
+nothing happened) or after it committed (``lost``: the object exists).  A
+broken connection is an answer whose headers promise a body that never
+comes: uvicorn then closes the socket, so an httpx client sees
+``RemoteProtocolError`` exactly as on a real network, and in-process
+:class:`~reconciler.emulators.transport.EmulatorTransport` turns the same
+incomplete answer into the same error.  No exception is involved, so no
+server or middleware can turn a broken connection into a clean 500.
 """
 
 from __future__ import annotations
@@ -17,7 +29,9 @@ from typing import Any, Protocol
 
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.emulators.faults import NO_FAULT, Decision, FaultInjector, Faults, quiet_cut_responses
 
 EMULATOR_PREFIX = "/_emulator"
 
@@ -26,6 +40,12 @@ class RequestLog(Protocol):
     """Where an emulator keeps its request counts."""
 
     def count_request(self, route: str) -> None: ...
+
+
+class FaultLog(Protocol):
+    """Where an emulator keeps its counts of injected faults (per kind)."""
+
+    def count_fault(self, kind: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,7 @@ def same_secret(given: str, expected: str) -> bool:
 
 
 class Gate:
-    """ASGI middleware: count every platform request by route template, then authenticate it."""
+    """ASGI middleware: count every platform request by route template, inject faults, authenticate."""
 
     def __init__(
         self,
@@ -71,11 +91,18 @@ class Gate:
         log: RequestLog,
         authenticate: Authenticate,
         routes: Sequence[BaseRoute],
+        faults: Faults | FaultInjector | None = None,
+        fault_log: FaultLog | None = None,
     ) -> None:
         self.app = app
         self.log = log
         self.authenticate = authenticate
         self.routes = routes
+        # An injector passed in keeps its sequence even if the middleware stack is rebuilt.
+        self.faults = FaultInjector(faults) if isinstance(faults, Faults) else faults
+        self.fault_log = fault_log
+        if self.faults is not None and self.faults.faults.rate > 0.0:
+            quiet_cut_responses()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or str(scope["path"]).startswith(EMULATOR_PREFIX):
@@ -84,12 +111,55 @@ class Gate:
         template = self._template(scope)
         if template is not None:
             self.log.count_request(f"{scope['method']} {template}")
+        decision = await self._decide()
+        if decision.status is not None:
+            response = JSONResponse(
+                decision.body(), status_code=decision.status, headers=dict(decision.headers)
+            )
+            await response(scope, receive, send)
+            return
+        if decision.kind == "drop":
+            await _cut(send, status=200)
+            return
         refusal = self.authenticate(_headers(scope), _query(scope))
         if refusal is not None:
             response = JSONResponse(refusal.body, status_code=refusal.status, headers=dict(refusal.headers))
             await response(scope, receive, send)
             return
+        if decision.kind == "lost":
+            await self._lose_answer(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    async def _decide(self) -> Decision:
+        """This request's fate, after its latency; a lost answer is counted once the route has run."""
+        if self.faults is None:
+            return _CLEAN
+        decision = self.faults.next()
+        if decision.delay > 0.0:
+            await self.faults.sleep(decision.delay)
+        if decision.faulted and decision.kind != "lost":
+            self._record(decision.kind)
+        return decision
+
+    def _record(self, kind: str) -> None:
+        assert self.faults is not None and kind != NO_FAULT
+        self.faults.record(kind)
+        if self.fault_log is not None:
+            self.fault_log.count_fault(kind)
+
+    async def _lose_answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the route to the end (it commits), then break the connection instead of answering."""
+        status = 200
+
+        async def swallow(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+
+        await self.app(scope, receive, swallow)
+        self._record("lost")
+        await _cut(send, status=status)
 
     def _template(self, scope: Scope) -> str | None:
         for route in self.routes:
@@ -97,6 +167,17 @@ class Gate:
             if match == Match.FULL:
                 return str(getattr(route, "path", ""))
         return None
+
+
+_CLEAN = Decision(-1)
+
+
+async def _cut(send: Send, *, status: int) -> None:
+    """Start an answer that promises a body, then end without it: the server closes the connection."""
+    if not 200 <= status < 600 or status in (204, 304):  # statuses that may carry no body
+        status = 200
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -3,14 +3,25 @@
 Each change runs as soon as everything it depends on has finished, with at
 most ``per_provider`` changes in flight per provider instance (one Alviss
 project should not be flooded; independent projects proceed side by side).
-A failure taints that resource and skips what depends on it; independent
-branches carry on.  A job still running at its deadline stays recorded as
-pending, so the next run resumes waiting instead of resubmitting.
+
+What can go wrong, and what happens:
+
+* a job fails → that resource is tainted with the platform's message, what
+  depends on it is skipped, independent branches carry on;
+* a creating call's answer is lost (:class:`errors.OutcomeUnknown`), or an
+  earlier run was cut off after announcing one → the resource type looks the
+  object up (``recover``) and adopts it; only when nothing is found is the
+  call sent again;
+* a job is still running at its deadline, or the run is stopped → the job
+  stays recorded as pending and the next run resumes waiting;
+* the state cannot be written → nothing new starts and the error (with its
+  emergency copy) is raised once everything in flight has stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,12 +31,15 @@ from reconciler.engine.graph import Graph
 from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import TypeLookup, target_of
-from reconciler.providers.base import Decision, Desired, Upstream, fingerprint
+from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.spec.model import Spec
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
 
 Outcome = Literal["done", "failed", "pending", "skipped"]
+
+#: How often a creating call whose answer was lost is sent again when no object turns up.
+RESENDS = 3
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Executor:
         checkpointer: Checkpointer,
         on_event: Callable[[Event], None] | None = None,
         per_provider: int = 4,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.plan = plan
         self.spec = spec
@@ -77,14 +92,18 @@ class Executor:
         self.on_event = on_event or (lambda event: None)
         self.graph = Graph.from_spec(spec)
         self.report = ApplyReport()
+        self.stop = stop or asyncio.Event()
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._per_provider = per_provider
+        self._fatal: errors.ReconcilerError | None = None
 
     async def run(self) -> ApplyReport:
         finished: dict[str, asyncio.Event] = {change.address: asyncio.Event() for change in self.plan.changes}
         async with asyncio.TaskGroup() as group:
             for change in self.plan.changes:
                 group.create_task(self._run_one(change, finished))
+        if self._fatal is not None:
+            raise self._fatal
         return self.report
 
     async def _run_one(self, change: Change, finished: dict[str, asyncio.Event]) -> None:
@@ -94,10 +113,21 @@ class Executor:
                 if dep in finished:
                     await finished[dep].wait()
             blocked = [dep for dep in deps if self.report.outcomes.get(dep) not in (None, "done")]
-            if blocked and change.action is not Action.NOOP:
-                self._end(change, "skipped", f"skipped: {blocked[0]} did not finish")
-                return
+            if change.action is not Action.NOOP:
+                if self.stop.is_set():
+                    self._end(change, "skipped", "not started: the run was stopped")
+                    return
+                if blocked:
+                    self._end(change, "skipped", f"skipped: {blocked[0]} did not finish")
+                    return
             await self._carry_out(change)
+        except errors.StateError as exc:
+            # Without a place to record progress nothing else may start.
+            self._fatal = self._fatal or exc
+            self.stop.set()
+            self._end(change, "failed", exc.message)
+        except errors.ReconcilerError as exc:
+            self._end(change, "failed", str(exc))
         finally:
             finished[change.address].set()
 
@@ -113,12 +143,13 @@ class Executor:
             return
         limit = self._limits.setdefault(change.provider, asyncio.Semaphore(self._per_provider))
         async with limit:
+            if self.stop.is_set():
+                self._end(change, "skipped", "not started: the run was stopped")
+                return
             await self._apply(change)
 
-    async def _apply(self, change: Change) -> None:
+    def _desired(self, change: Change) -> Desired[Any]:
         resource = self.spec.resources[change.address]
-        rtype = self.types(resource.type)
-        record = self.checkpointer.get(change.address)
         upstream = {}
         for dep in self.graph.dependencies[change.address]:
             dep_record = self.checkpointer.get(dep)
@@ -127,7 +158,9 @@ class Executor:
                 action=self.plan[dep].action,
                 outputs=dict(dep_record.outputs) if dep_record else {},
             )
-        desired = Desired(target_of(resource, self.spec), upstream)
+        return Desired(target_of(resource, self.spec), upstream)
+
+    def _journal(self, change: Change) -> ResourceJournal:
         last_word: list[str | None] = [None]
 
         def progress(address: str, word: str, estimate: float | None) -> None:
@@ -135,40 +168,73 @@ class Executor:
                 last_word[0] = word
                 self.on_event(Event("status", address, change.action, word=word, estimate_seconds=estimate))
 
-        journal = ResourceJournal(
+        return ResourceJournal(
             self.checkpointer,
             address=change.address,
-            type_name=resource.type,
-            provider=resource.provider,
+            type_name=change.type,
+            provider=change.provider,
             action=change.action.value,
             fingerprint=change.fingerprint or "",
             on_progress=progress,
         )
+
+    async def _apply(self, change: Change) -> None:
+        rtype = self.types(change.type)
+        client = self.clients[change.provider]
+        desired = self._desired(change)
+        journal = self._journal(change)
+        decision = _decision(change)
         self.on_event(Event("start", change.address, change.action, change.summary))
         try:
-            client = self.clients[resource.provider]
-            applied = await rtype.apply(client, desired, record, self._decision(change), journal)
-        except errors.JobTimeout as exc:
+            for attempt in range(1, RESENDS + 1):
+                decision = await self._adopt_lost(rtype, client, desired, journal, decision)
+                try:
+                    applied = await rtype.apply(
+                        client, desired, self.checkpointer.get(change.address), decision, journal
+                    )
+                    break
+                except errors.OutcomeUnknown:
+                    if attempt == RESENDS:
+                        raise
+        except (errors.JobTimeout, errors.Interrupted) as exc:
             self._end(change, "pending", str(exc))
             return
+        except errors.StateError:
+            raise
         except errors.ReconcilerError as exc:
             await self._taint(change, exc)
             return
-        current = self.checkpointer.get(change.address)
         final = ResourceState(
-            type=resource.type,
-            provider=resource.provider,
+            type=change.type,
+            provider=change.provider,
             status="ready",
             fingerprint=fingerprint(applied.inputs),
             inputs=dict(applied.inputs),
             outputs=dict(applied.outputs),
             essence=dict(applied.essence),
-            pending=None,
-            error=None,
         )
-        if current != final:
+        if self.checkpointer.get(change.address) != final:
             await self.checkpointer.put(change.address, final)
         self._end(change, "done", _describe_outputs(applied.outputs))
+
+    async def _adopt_lost(
+        self,
+        rtype: ResourceType[Any, Any, Any],
+        client: Any,
+        desired: Desired[Any],
+        journal: ResourceJournal,
+        decision: Decision,
+    ) -> Decision:
+        """Before sending anything: if a creating call was announced but never answered, find its object."""
+        pending = journal.pending
+        if pending is None or pending.job_id is not None:
+            return decision
+        found = await rtype.recover(client, desired, pending)
+        if found is None:
+            return decision
+        await journal.submitted(found, adopted=True)
+        self.on_event(Event("status", desired.address, decision.action, word=f"adopted {found}"))
+        return dataclasses.replace(decision, action=Action.RESUME)
 
     async def _taint(self, change: Change, exc: errors.ReconcilerError) -> None:
         current = self.checkpointer.get(change.address)
@@ -183,21 +249,21 @@ class Executor:
         )
         self._end(change, "failed", message)
 
-    def _decision(self, change: Change) -> Decision:
-        return Decision(
-            action=change.action,
-            summary=change.summary,
-            reasons=change.reasons,
-            before=change.before,
-            after=change.after,
-            fingerprint=change.fingerprint,
-        )
-
     def _end(self, change: Change, outcome: Outcome, message: str) -> None:
         self.report.outcomes[change.address] = outcome
         self.report.messages[change.address] = message
-        kind: Literal["done", "failed", "pending", "skipped"] = outcome
-        self.on_event(Event(kind, change.address, change.action, message))
+        self.on_event(Event(outcome, change.address, change.action, message))
+
+
+def _decision(change: Change) -> Decision:
+    return Decision(
+        action=change.action,
+        summary=change.summary,
+        reasons=change.reasons,
+        before=change.before,
+        after=change.after,
+        fingerprint=change.fingerprint,
+    )
 
 
 def _describe_outputs(outputs: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ Providers never import the engine; the engine drives them through this module.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -205,6 +206,10 @@ class ClientOptions:
     clock: Callable[[], float] | None = None
     random: Callable[[], float] | None = None
     poll_scale: float = 1.0
+    #: Submit and record jobs, but do not wait for them (``apply --detach``).
+    detach: bool = False
+    #: Set when the run is asked to stop (SIGINT): waits end at once, jobs stay recorded.
+    stop: asyncio.Event | None = None
 
 
 class Platform(ABC):

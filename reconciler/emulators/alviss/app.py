@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 from reconciler.emulators.alviss import wire
 from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
+from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
 from reconciler.emulators.gate import Gate, bearer
 
@@ -38,13 +39,16 @@ def create_alviss_app(
     durations: Mapping[str, float],
     token: str | None = None,
     clock: Callable[[], float],
+    faults: Faults | None = None,
 ) -> FastAPI:
     """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
     store = Store(Path(data_dir) / "alviss.sqlite3")
-    world = World(store, clock=clock, durations=durations)
+    world = World(store, clock=clock, durations=durations, faults=faults)
+    injector = None if faults is None else FaultInjector(faults)
     app = FastAPI(title="Alviss AI (emulator)")
     app.state.store = store
     app.state.alviss_world = world
+    app.state.faults = injector
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -52,7 +56,14 @@ def create_alviss_app(
 
     _project_routes(app, world)
     _other_routes(app, world)
-    app.add_middleware(Gate, log=world, authenticate=bearer(token), routes=app.router.routes)
+    app.add_middleware(
+        Gate,
+        log=world,
+        authenticate=bearer(token),
+        routes=app.router.routes,
+        faults=injector,
+        fault_log=world,
+    )
     return app
 
 

@@ -11,10 +11,14 @@ Activation is kept as a time: an explicit activation happens now, and
 ``activate: true`` on creation schedules it for the moment the job finishes.
 The active object is the one whose activation time is latest and not in the
 future, which keeps "active when complete" lazy like the job statuses.
+
+Injected job failures (``Faults.job_failure_rate``) are decided when a job is
+created and stored as its error, so a job's fate never changes between reads.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
@@ -22,6 +26,10 @@ from reconciler.emulators.alviss import graphs, jobs, wire
 from reconciler.emulators.alviss.datafiles import canonical_type, check_file
 from reconciler.emulators.alviss.seed import add_graph, add_upload, seed_project
 from reconciler.emulators.alviss.store import OBJECT_KINDS, Obj, Store, Tx
+from reconciler.emulators.faults import Faults
+
+# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
+_FAULT = "fault "
 
 _NOUN = {
     "upload": "Upload",
@@ -52,10 +60,18 @@ def dataset_type(name: str) -> str:
 class World:
     """The emulated platform, on top of a store, a clock and job durations."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float], durations: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float],
+        durations: Mapping[str, float],
+        faults: Faults | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.durations = dict(durations)
+        self.faults = faults or Faults()
 
     # -- helpers --------------------------------------------------------------
     def _open(self, db: Tx, team: int, project: int) -> float:
@@ -81,13 +97,14 @@ class World:
 
     def _new(self, db: Tx, team: int, project: int, kind: str, *, now: float, job: str, **fields: Any) -> Obj:
         duration = float(self.durations[job])
-        error = fields.pop("error", None)
+        obj_id = db.next_id(team, project, kind)
+        error = fields.pop("error", None) or self.faults.job_error(job, team, project, obj_id)
         activate = fields.pop("activate", False)
         obj = Obj(
             team=team,
             project=project,
             kind=kind,
-            id=db.next_id(team, project, kind),
+            id=obj_id,
             created_at=now,
             duration=duration,
             error=error,
@@ -106,6 +123,9 @@ class World:
         checked = check_file(stream, filename=filename, dataset_type=kind)  # outside the transaction: slow
         with self.store.transaction() as db:
             now = self._open(db, team, project)
+            injected = self.faults.job_error("upload", team, project, db.next_id(team, project, "upload"))
+            if checked.error is None and injected is not None:
+                checked = dataclasses.replace(checked, error=injected)
             return add_upload(
                 db,
                 team,
@@ -333,17 +353,23 @@ class World:
     def stats(self) -> dict[str, Any]:
         with self.store.transaction() as db:
             counts = db.object_counts()
-            requests = db.request_counts()
+            logged = db.request_counts()
+        requests = {route: n for route, n in logged.items() if not route.startswith(_FAULT)}
+        faults = {route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)}
         objects = dict.fromkeys(OBJECT_KINDS, 0)
         projects: dict[str, dict[str, int]] = {}
         for team, project, kind, count in counts:
             objects[kind] += count
             projects.setdefault(f"{team}/{project}", dict.fromkeys(OBJECT_KINDS, 0))[kind] = count
-        return {"objects": objects, "projects": projects, "requests": requests}
+        return {"objects": objects, "projects": projects, "requests": requests, "faults": faults}
 
     def count_request(self, route: str) -> None:
         with self.store.transaction() as db:
             db.count_request(route)
+
+    def count_fault(self, kind: str) -> None:
+        with self.store.transaction() as db:
+            db.count_request(_FAULT + kind)
 
     def reset_requests(self) -> None:
         with self.store.transaction() as db:

@@ -15,10 +15,11 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient, dataset_upload_ids
+from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
 
@@ -126,6 +127,26 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 essence={"Status": facts.active.get("Status") if facts.active else None},
             )
         return Decision(Action.NOOP, outputs=outputs, fingerprint=identity_, record=refreshed)
+
+    async def recover(
+        self, client: AlvissClient, desired: Desired[ActiveDatasetConfig], pending: PendingOperation
+    ) -> int | str | None:
+        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
+        if (
+            pending.step != "create_dataset"
+            or fingerprint({"upload_ids": _ids(wanted)}) != pending.fingerprint
+        ):
+            return None
+        uploads = set(pending.detail.get("upload_ids", []))
+        base = list(pending.detail.get("dataset_ids", []))
+        return await find_created(
+            client,
+            "datasets",
+            pending,
+            lambda obj: (
+                list(obj.get("ExtendedFrom") or []) == base and uploads <= set(dataset_upload_ids(obj))
+            ),
+        )
 
     async def apply(
         self,

@@ -11,12 +11,19 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient, nested_id
-from reconciler.providers.alviss.common import combination_of, read_job, resolve, shown, unknown_refs
+from reconciler.providers.alviss.common import (
+    combination_of,
+    find_created,
+    read_job,
+    resolve,
+    shown,
+    unknown_refs,
+)
 from reconciler.providers.alviss.config import AttributionConfig
 from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
@@ -65,6 +72,28 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             waiting_on=waiting,
         )
 
+    async def recover(
+        self, client: AlvissClient, desired: Desired[AttributionConfig], pending: PendingOperation
+    ) -> int | str | None:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if fingerprint(attribution_identity(config, model=model, dataset=dataset)) != pending.fingerprint:
+            return None
+        detail = pending.detail
+        return await find_created(
+            client,
+            "attributions",
+            pending,
+            lambda obj: (
+                nested_id(obj, "Model") == model
+                and nested_id(obj, "DataSet") == dataset
+                and obj.get("StartDate") == detail.get("start_date")
+                and obj.get("EndDate") == detail.get("end_date")
+                and obj.get("Samples") == config.samples
+            ),
+        )
+
     async def apply(
         self,
         client: AlvissClient,
@@ -90,7 +119,10 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
                 "samples": config.samples,
             }
             await journal.intent(
-                "attribution", identity=attribution_identity(config, model=model, dataset=dataset), **body
+                "attribution",
+                identity=attribution_identity(config, model=model, dataset=dataset),
+                replaces=record.outputs.get("attribution_id") if record else None,
+                **body,
             )
             attribution_id = await client.create_attribution(body)
             await journal.submitted(attribution_id)

@@ -13,11 +13,11 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
-from reconciler.providers.alviss.common import resolve
+from reconciler.providers.alviss.common import find_created, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
 
@@ -138,6 +138,19 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
                 essence={"Status": facts.active.get("Status") if facts.active else None},
             )
         return Decision(Action.NOOP, outputs=outputs, fingerprint=identity, record=refreshed)
+
+    async def recover(
+        self, client: AlvissClient, desired: Desired[ActiveAttributionSetConfig], pending: PendingOperation
+    ) -> int | str | None:
+        config = desired.config
+        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        identity = {"attributions": _sorted(wanted), "keep_existing": config.keep_existing}
+        if pending.step != "align_dates" or fingerprint(identity) != pending.fingerprint:
+            return None
+        chosen = _sorted(pending.detail.get("attribution_ids", []))
+        return await find_created(
+            client, "attributionset", pending, lambda obj: _sorted(set_attribution_ids(obj)) == chosen
+        )
 
     async def apply(
         self,

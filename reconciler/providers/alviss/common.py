@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler import errors
@@ -11,7 +12,7 @@ from reconciler.providers.alviss.config import Combination, Split
 from reconciler.providers.alviss.waiting import job_status
 from reconciler.providers.base import Desired
 from reconciler.providers.jobs import JobFacts
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
 
 
@@ -87,3 +88,46 @@ async def read_job(
 
 def shown(value: Any) -> Any:
     return value if is_known(value) else KNOWN_AFTER_APPLY
+
+
+#: How far the platform's clock may lag ours when matching a lost create by its creation time.
+CLOCK_TOLERANCE = timedelta(minutes=2)
+
+
+def created_at(obj: dict[str, Any]) -> datetime | None:
+    text = obj.get("CreatedAt")
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def find_created(
+    client: AlvissClient,
+    kind: str,
+    pending: PendingOperation,
+    match: Callable[[dict[str, Any]], bool],
+) -> int | str | None:
+    """The object a lost creating call made: listed under ``kind``, matching, created after it was sent.
+
+    Objects the resource recorded before (``detail["replaces"]``) are never
+    adopted, so a replacement cannot silently adopt what it replaces.
+    """
+    since = pending.submitted_at - CLOCK_TOLERANCE
+    excluded = pending.detail.get("replaces")
+    candidates: list[int | str] = []
+    for obj in await client.list_objects(kind):
+        moment = created_at(obj)
+        object_id = obj.get("IId")
+        if not isinstance(object_id, int | str) or object_id == excluded:
+            continue
+        if moment is not None and moment < since:
+            continue
+        if match(obj):
+            candidates.append(object_id)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda value: (not isinstance(value, int), str(value).zfill(20)))

@@ -14,6 +14,7 @@ from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
+    find_created,
     read_job,
     resolve,
     shown,
@@ -24,7 +25,7 @@ from reconciler.providers.alviss.config import RemodelConfig
 from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
@@ -89,6 +90,28 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
                 "params": config.params.model_dump(),
             },
             waiting_on=waiting,
+        )
+
+    async def recover(
+        self, client: AlvissClient, desired: Desired[RemodelConfig], pending: PendingOperation
+    ) -> int | str | None:
+        config = desired.config
+        source = resolve(desired, config.from_model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if fingerprint(remodel_identity(config, source=source, dataset=dataset)) != pending.fingerprint:
+            return None
+        params = config.params.model_dump()
+        combination = pending.detail.get("combination") or {}
+        return await find_created(
+            client,
+            "models",
+            pending,
+            lambda obj: (
+                obj.get("RefitOf") is None
+                and nested_id(obj, "DataSet") == pending.detail.get("dataset_id")
+                and obj.get("ModelParam") == params
+                and combination_of(obj) == combination
+            ),
         )
 
     async def apply(

@@ -82,6 +82,12 @@ class Alviss(Platform):
             transport=connection.transport,
             **extra,
         )
-        waiter = Waiter(sleep=options.sleep, clock=options.clock, scale=options.poll_scale)
+        waiter = Waiter(
+            sleep=options.sleep,
+            clock=options.clock,
+            scale=options.poll_scale,
+            detach=options.detach,
+            stop=options.stop,
+        )
         async with http:
             yield AlvissClient(http, team=config.team, project=config.project, waiter=waiter)

@@ -12,12 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.providers.alviss.client import AlvissClient, nested_id
-from reconciler.providers.alviss.common import read_job, resolve, shown, train_eval_dates, unknown_refs
+from reconciler.providers.alviss.common import (
+    find_created,
+    read_job,
+    resolve,
+    shown,
+    train_eval_dates,
+    unknown_refs,
+)
 from reconciler.providers.alviss.config import RefitConfig
 from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
@@ -60,6 +67,26 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
             waiting_on=waiting,
         )
 
+    async def recover(
+        self, client: AlvissClient, desired: Desired[RefitConfig], pending: PendingOperation
+    ) -> int | str | None:
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if fingerprint(refit_identity(config, model=model, dataset=dataset)) != pending.fingerprint:
+            return None
+        params = config.params.model_dump()
+        return await find_created(
+            client,
+            "models",
+            pending,
+            lambda obj: (
+                obj.get("RefitOf") == model
+                and nested_id(obj, "DataSet") == dataset
+                and obj.get("ModelParam") == params
+            ),
+        )
+
     async def apply(
         self,
         client: AlvissClient,
@@ -84,6 +111,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
             await journal.intent(
                 "refit",
                 identity=refit_identity(config, model=model, dataset=dataset),
+                replaces=record.outputs.get("model_id") if record else None,
                 dates=len(train) + len(evaluate),
             )
             model_id = await client.refit(model, model_detail=detail, model_param=config.params.model_dump())

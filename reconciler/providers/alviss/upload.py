@@ -16,11 +16,12 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
-from reconciler.state.model import ResourceState
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
 _CHUNK = 1 << 20
@@ -127,6 +128,25 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             explain=_explain(config.file),
         )
 
+    async def recover(
+        self, client: AlvissClient, desired: Desired[UploadConfig], pending: PendingOperation
+    ) -> int | str | None:
+        config = desired.config
+        local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
+        if fingerprint(identity(config, local)) != pending.fingerprint:
+            return None
+        name = Path(config.file).name
+        return await find_created(
+            client,
+            "datauploads",
+            pending,
+            lambda obj: (
+                obj.get("FileName") == name
+                and obj.get("FileSize") == local.size
+                and obj.get("DatasetName") == config.dataset_name
+            ),
+        )
+
     async def apply(
         self,
         client: AlvissClient,
@@ -153,6 +173,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             await journal.intent(
                 "upload",
                 identity=identity(config, local),
+                replaces=record.outputs.get("upload_id") if record else None,
                 file=config.file,
                 sha256=local.sha256,
                 size=local.size,

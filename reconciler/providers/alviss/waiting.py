@@ -7,11 +7,13 @@ cap is what keeps a multi-hour refit from costing thousands of requests.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
+from reconciler import errors
 from reconciler.providers.base import Journal
-from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+from reconciler.wait import JobStatus, PollSchedule, classify, stoppable, wait_for
 
 SUCCESS_WORDS = ("complete", "completed")
 FAILURE_WORDS = ("failed", "error", "Failed", "Error", "FAILED", "ERROR")
@@ -50,10 +52,14 @@ class Waiter:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
         scale: float = 1.0,
+        detach: bool = False,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.sleep = sleep
         self.clock = clock
         self.scale = scale
+        self.detach = detach
+        self.stop = stop
 
     def schedule(self, kind: str) -> PollSchedule:
         base = SCHEDULES[kind]
@@ -84,9 +90,15 @@ async def wait_job(
     def report(status: JobStatus) -> None:
         journal.progress(status.word, estimate_seconds=status.estimate_seconds)
 
-    kwargs: dict[str, Any] = {}
-    if waiter.sleep is not None:
-        kwargs["sleep"] = waiter.sleep
+    if waiter.detach:
+        status = await poll()
+        report(status)
+        if status.state == "succeeded":
+            return dict(status.raw)
+        if status.state == "failed":
+            raise errors.JobFailed(f"{what} failed: {status.message or status.word}")
+        raise errors.JobTimeout(f"{what} is {status.word}; detached: the next apply resumes waiting for it")
+    kwargs: dict[str, Any] = {"sleep": stoppable(waiter.sleep or asyncio.sleep, waiter.stop, what=what)}
     if waiter.clock is not None:
         kwargs["clock"] = waiter.clock
     final = await wait_for(poll, schedule=waiter.schedule(kind), what=what, on_status=report, **kwargs)

@@ -1,0 +1,74 @@
+"""The in-process wire to an emulator: httpx's ASGI transport, with broken connections.
+
+Over a socket, an answer whose headers promise a body that never comes is a
+broken connection: uvicorn closes it and httpx raises ``RemoteProtocolError``.
+``httpx.ASGITransport`` has no socket to break; given the same incomplete
+answer it fails an internal assertion instead.  :class:`EmulatorTransport`
+watches the answer and turns an incomplete one into the error a real network
+gives, so a client meets the same failures whether its emulator is served
+over HTTP or runs in-process, and the retry policy is exercised the same way
+in both.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["EmulatorTransport"]
+
+
+class _Broken(Exception):
+    """The app ended without completing its answer."""
+
+    def __init__(self, *, started: bool) -> None:
+        super().__init__("incomplete answer")
+        self.started = started
+
+
+class _Watch:
+    """Wraps an ASGI app; raises :class:`_Broken` when an HTTP answer ends incomplete."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = complete = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+            await send(message)
+
+        await self.app(scope, receive, watched)
+        if scope["type"] == "http" and not complete:
+            raise _Broken(started=started)
+
+
+class EmulatorTransport(httpx.AsyncBaseTransport):
+    """An ASGI transport to an emulator app on which a broken answer is a network error."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._inner = httpx.ASGITransport(app=_Watch(app))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except _Broken as broken:
+            # The messages httpx gives for the same failures on a real connection.
+            if broken.started:
+                message = "peer closed connection without sending complete message body"
+            else:
+                message = "Server disconnected without sending a response."
+            raise httpx.RemoteProtocolError(message, request=request) from None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
