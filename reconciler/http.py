@@ -63,11 +63,11 @@ _SERVER_ERROR = 500
 class RetryPolicy:
     """How often and how long :class:`HttpClient` retries one request."""
 
-    max_attempts: int = 6  # total attempts for retryable outcomes
+    max_attempts: int = 8  # total attempts for retryable outcomes
     base: float = 0.5  # backoff base seconds
     cap: float = 30.0  # max single sleep (also the clamp for Retry-After)
     deadline: float = 300.0  # overall seconds for one request() including sleeps
-    server_error_attempts: int = 3  # plain 500 gets "a few" attempts
+    server_error_attempts: int = 4  # plain 500s get "a few" attempts (other faults do not use them up)
 
     def backoff(self, attempt: int, *, rand: float) -> float:
         """Full-jitter sleep after failed attempt number ``attempt`` (1-based)."""
@@ -199,6 +199,7 @@ class HttpClient:
         uploads = _file_objects(files)
         started = self._clock()
         attempt = 0
+        server_errors = 0
         while True:
             attempt += 1
             if attempt > 1:
@@ -220,8 +221,8 @@ class HttpClient:
 
             limit = self.policy.max_attempts
             if outcome.response is not None and outcome.response.status_code == _SERVER_ERROR:
-                limit = min(limit, self.policy.server_error_attempts)
-            if attempt >= limit:
+                server_errors += 1
+            if attempt >= limit or server_errors >= self.policy.server_error_attempts:
                 raise self._exhausted(outcome, where=where, reason=f"gave up after {attempt} attempts") from (
                     outcome.exc
                 )

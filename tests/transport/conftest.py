@@ -24,6 +24,11 @@ def router() -> respx.MockRouter:
     return respx.MockRouter(base_url=BASE_URL, assert_all_called=False)
 
 
+#: The retry tests pin their own budget (six attempts, three for a plain 500), so that the exact
+#: call counts and schedules below do not move when the defaults are tuned.
+TEST_POLICY = RetryPolicy(max_attempts=6, server_error_attempts=3)
+
+
 @pytest.fixture
 def make_client(fake_time: FakeTime, router: respx.MockRouter) -> Callable[..., HttpClient]:
     """An HttpClient on fake time over ``router``; random() is 1.0 unless a test says otherwise."""
@@ -36,7 +41,7 @@ def make_client(fake_time: FakeTime, router: respx.MockRouter) -> Callable[..., 
             "clock": fake_time.clock,
             "now": fake_time.wall,
             "random": lambda: 1.0,
-            "policy": RetryPolicy(),
+            "policy": TEST_POLICY,
             "transport": httpx.MockTransport(router.async_handler),
         }
         options.update(overrides)

@@ -152,10 +152,10 @@ async def test_other_httpx_errors_are_converted_without_retry(
 @pytest.mark.parametrize(
     ("rand", "policy", "expected"),
     [
-        (1.0, RetryPolicy(), [0.5, 1.0, 2.0, 4.0, 8.0]),
-        (0.25, RetryPolicy(), [0.125, 0.25, 0.5, 1.0, 2.0]),
-        (1.0, RetryPolicy(cap=3.0), [0.5, 1.0, 2.0, 3.0, 3.0]),
-        (0.0, RetryPolicy(), [0.0, 0.0, 0.0, 0.0, 0.0]),
+        (1.0, RetryPolicy(max_attempts=6), [0.5, 1.0, 2.0, 4.0, 8.0]),
+        (0.25, RetryPolicy(max_attempts=6), [0.125, 0.25, 0.5, 1.0, 2.0]),
+        (1.0, RetryPolicy(max_attempts=6, cap=3.0), [0.5, 1.0, 2.0, 3.0, 3.0]),
+        (0.0, RetryPolicy(max_attempts=6), [0.0, 0.0, 0.0, 0.0, 0.0]),
         (1.0, RetryPolicy(max_attempts=3, base=2.0), [2.0, 4.0]),
     ],
 )
@@ -259,3 +259,19 @@ async def test_deadline_also_bounds_retry_after(
             await client.request("GET", "/things")
     assert fake_time.sleeps == [20.0, 20.0]
     assert route.call_count == 3
+
+
+def test_default_budget() -> None:
+    policy = RetryPolicy()
+    assert (policy.max_attempts, policy.server_error_attempts) == (8, 4)
+
+
+async def test_other_faults_do_not_use_up_the_server_error_budget(
+    make_client: Callable[..., HttpClient], router: respx.MockRouter
+) -> None:
+    answers = [500, 503, 502, 500, 429, 500, 200]
+    route = router.get("/thing").mock(side_effect=[httpx.Response(code, json={}) for code in answers])
+    async with make_client(policy=RetryPolicy(max_attempts=8, server_error_attempts=4)) as client:
+        response = await client.request("GET", "/thing")
+    assert response.status_code == 200
+    assert route.call_count == len(answers)
