@@ -32,7 +32,7 @@ from reconciler.providers.base import ClientOptions, Connection
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.model import Spec
-from reconciler.state.local import LocalBackend
+from reconciler.state import StateBackend, open_backend
 from reconciler.state.model import StateDocument
 
 EMULATOR_SCHEME = "emulator://"
@@ -113,15 +113,24 @@ class Workspace:
             self._spec = load_spec(self.source, registry=spec_registry(), environ=self.settings.env())
         return self._spec
 
-    def backend(self) -> LocalBackend:
+    def backend(self) -> StateBackend:
+        """The spec's state backend: a local file (default ``state/<spec name>.json``) or PostgreSQL."""
         spec = self.validate()
-        if spec.state.path:
-            path = Path(spec.state.path).expanduser()
-            if not path.is_absolute():
-                path = spec.base_dir / path
-        else:
-            path = Path("state") / f"{spec.files[0].stem}.json"
-        return LocalBackend(path)
+        config = spec.state
+        path = None
+        if config.backend == "local":
+            if config.path:
+                path = Path(config.path).expanduser()
+                if not path.is_absolute():
+                    path = spec.base_dir / path
+            else:
+                path = Path("state") / f"{spec.files[0].stem}.json"
+        return open_backend(
+            backend=config.backend,
+            path=path,
+            dsn=config.dsn.get_secret_value() if config.dsn else None,
+            workspace=config.workspace or spec.files[0].stem,
+        )
 
     def state(self) -> StateDocument:
         return self.backend().read()
@@ -199,7 +208,7 @@ class Workspace:
                 )
                 clients[name] = await stack.enter_async_context(
                     platform.connect(
-                        name, provider.config, connection=connection, options=self.settings.client
+                        name, provider.config, connection=connection, options=options or self.settings.client
                     )
                 )
             yield clients

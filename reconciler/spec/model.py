@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,31 @@ class Location:
 
 
 class StateConfig(BaseModel):
-    """Where the state document lives."""
+    """Where the state document lives: a local file, or a PostgreSQL workspace."""
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["local"] = "local"
-    path: str | None = None
+    backend: Literal["local", "postgres"] = Field(default="local", description="local (a file) or postgres.")
+    path: str | None = Field(default=None, description="local: the state file, relative to the spec file.")
+    dsn: SecretStr | None = Field(
+        default=None, description="postgres: connection string; write ${env:RECONCILER_PG_DSN}."
+    )
+    workspace: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+        description="postgres: the workspace name (default: the spec file's name).",
+    )
+
+    @model_validator(mode="after")
+    def _fits_backend(self) -> StateConfig:
+        if self.backend == "postgres":
+            if self.dsn is None:
+                raise ValueError("a postgres state needs dsn (write dsn: ${env:RECONCILER_PG_DSN})")
+            if self.path is not None:
+                raise ValueError("path is for a local state; a postgres state names a workspace")
+        elif self.dsn is not None or self.workspace is not None:
+            raise ValueError("dsn and workspace are for a postgres state (add backend: postgres)")
+        return self
 
 
 @dataclass(frozen=True)

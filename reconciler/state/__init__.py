@@ -5,6 +5,7 @@ workspace is chosen from the spec's ``state:`` block.
 """
 
 from reconciler.state.backend import StateBackend
+from reconciler.state.factory import open_backend
 from reconciler.state.local import LocalBackend
 from reconciler.state.lock import LockInfo
 from reconciler.state.model import FORMAT_VERSION, PendingOperation, ResourceState, StateDocument
@@ -17,4 +18,5 @@ __all__ = [
     "ResourceState",
     "StateBackend",
     "StateDocument",
+    "open_backend",
 ]

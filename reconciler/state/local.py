@@ -21,8 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +31,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import errors
+from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import FileLock, LockInfo
 from reconciler.state.model import FORMAT_VERSION, StateDocument
 
@@ -198,7 +197,7 @@ class LocalBackend:
 
     def _write_failed(self, exc: OSError, document: StateDocument, data: bytes) -> errors.StateWriteFailed:
         reason = exc.strerror or str(exc)
-        emergency = _write_emergency(document, data)
+        emergency = write_emergency(document, data)
         if emergency is None:
             return errors.StateWriteFailed(
                 f"could not write {self.describe()} ({reason}), and no emergency copy could be saved",
@@ -245,17 +244,3 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _write_emergency(document: StateDocument, data: bytes) -> Path | None:
-    """Save ``data`` where a user will find it: the working directory, else the temp directory."""
-    lineage = re.sub(r"[^A-Za-z0-9_.-]", "_", document.lineage)
-    name = f"reconciler-emergency-{lineage}-{document.serial}.json"
-    for directory in (Path.cwd, lambda: Path(tempfile.gettempdir())):
-        try:
-            target = directory() / name
-            target.write_bytes(data)
-        except OSError:
-            continue
-        return target
-    return None

@@ -106,7 +106,7 @@ CASES = [
     case(
         "state_backend",
         "state: {backend: s3}\n",
-        "spec.yaml:1:18: state: 'backend' must be 'local', got 's3'",
+        "spec.yaml:1:18: state: 'backend' must be 'local' or 'postgres', got 's3'",
     ),
     case(
         "state_not_mapping",

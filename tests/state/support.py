@@ -1,7 +1,9 @@
 """Helpers for the state tests: a fake clock, backend cases, and real lock-holding processes.
 
-A backend joins the contract suite by adding a :class:`BackendCase` to
-``CASES``.  Lock tests need a second, real process (``flock`` and advisory
+A backend joins the contract suite by adding a :class:`BackendCase` factory
+to ``CASES``; a factory gets the test's ``tmp_path`` and a way to ask for
+fixtures (the PostgreSQL case asks for the session's throwaway cluster, so
+only tests that use that case start one).  Lock tests need a second, real process (``flock`` and advisory
 locks are per process), so :class:`Holder` runs a tiny Python program that
 builds the same backend, takes the lock and keeps it until told to let go.
 """
@@ -15,12 +17,16 @@ import signal
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler.state import LocalBackend, StateBackend
+from reconciler.state.postgres import PostgresBackend
+
+from .pg_cluster import PgCluster
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD_START_TIMEOUT = 20.0
@@ -64,7 +70,7 @@ def local_setup(path: Path) -> str:
     return textwrap.dedent(setup)
 
 
-def _local_case(tmp_path: Path) -> BackendCase:
+def _local_case(tmp_path: Path, fixture: Callable[[str], Any]) -> BackendCase:
     # A directory that does not exist yet: backends must create it.
     path = tmp_path / "nested" / "state" / "demo.json"
 
@@ -74,7 +80,34 @@ def _local_case(tmp_path: Path) -> BackendCase:
     return BackendCase("local", make, local_setup(path))
 
 
-CASES: dict[str, Callable[[Path], BackendCase]] = {"local": _local_case}
+def postgres_setup(dsn: str, workspace: str) -> str:
+    """Child-process source building a PostgreSQL backend on ``workspace``."""
+    setup = f"""
+        from reconciler.state.postgres import PostgresBackend
+        backend = PostgresBackend({dsn!r}, workspace={workspace!r})
+    """
+    return textwrap.dedent(setup)
+
+
+def fresh_workspace() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def _postgres_case(tmp_path: Path, fixture: Callable[[str], Any]) -> BackendCase:
+    cluster: PgCluster = fixture("pg_cluster")
+    # One cluster for the session; a workspace of its own for every test.
+    workspace = fresh_workspace()
+
+    def make(**kwargs: Any) -> StateBackend:
+        return PostgresBackend(cluster.dsn, workspace=workspace, **kwargs)
+
+    return BackendCase("postgres", make, postgres_setup(cluster.dsn, workspace))
+
+
+CASES: dict[str, Callable[[Path, Callable[[str], Any]], BackendCase]] = {
+    "local": _local_case,
+    "postgres": _postgres_case,
+}
 
 
 def run_child(setup: str, body: str, *args: str) -> subprocess.Popen[str]:
