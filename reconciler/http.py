@@ -36,7 +36,7 @@ import json as jsonlib
 import logging
 import random as random_module
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -190,7 +190,7 @@ class HttpClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         files: Any = None,
-        content: bytes | str | None = None,
+        content: bytes | str | Iterable[bytes] | AsyncIterable[bytes] | None = None,
         creates: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying per the policy; ``creates`` marks a non-idempotent create."""

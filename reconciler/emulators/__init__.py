@@ -29,9 +29,15 @@ __all__ = ["DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_d
 #: ``state.store`` has ``close()``.
 FACTORIES: dict[str, str] = {
     "alviss": "reconciler.emulators.alviss.app:create_alviss_app",
+    "sony_epa": "reconciler.emulators.sony_epa.app:create_sony_epa_app",
+    "datrics": "reconciler.emulators.datrics.app:create_datrics_app",
+    "akkio": "reconciler.emulators.akkio.app:create_akkio_app",
 }
 JOB_KINDS: dict[str, tuple[str, ...]] = {
     "alviss": ("upload", "dataset", "refit", "build", "attribution", "attribution_set"),
+    "sony_epa": ("retrain",),
+    "datrics": ("predict",),
+    "akkio": ("train",),
 }
 # Seconds each kind of job takes; short enough for demos, long enough to see a job run.
 DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
@@ -43,6 +49,9 @@ DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
         "attribution": 2.0,
         "attribution_set": 1.0,
     },
+    "sony_epa": {"retrain": 3.0},
+    "datrics": {"predict": 1.0},
+    "akkio": {"train": 3.0},
 }
 
 

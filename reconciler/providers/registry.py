@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.providers.akkio import Akkio
 from reconciler.providers.alviss import Alviss
 from reconciler.providers.base import Platform, ResourceType
+from reconciler.providers.datrics import Datrics
+from reconciler.providers.sony_epa import SonyEpa
 from reconciler.spec.model import SpecRegistry
 
-PLATFORMS: Mapping[str, Platform] = {platform.name: platform for platform in (Alviss(),)}
+PLATFORMS: Mapping[str, Platform] = {
+    platform.name: platform for platform in (Alviss(), Akkio(), Datrics(), SonyEpa())
+}
 
 
 def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:

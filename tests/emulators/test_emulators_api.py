@@ -13,7 +13,8 @@ from reconciler.errors import ReconcilerError
 
 
 def test_the_public_surface() -> None:
-    assert emulators.EMULATORS == ("alviss",)
+    assert emulators.EMULATORS == ("alviss", "sony_epa", "datrics", "akkio")
+    assert set(emulators.EMULATORS) == set(emulators.JOB_KINDS) == set(emulators.DEFAULT_DURATIONS)
     assert emulators.JOB_KINDS["alviss"] == (
         "upload",
         "dataset",

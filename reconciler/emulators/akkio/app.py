@@ -1,0 +1,193 @@
+"""The Akkio API over HTTP: the vendor's paths, bodies, status words and error shapes.
+
+Two generations of the API live on one host, and they authenticate
+differently, as the vendor's do:
+
+* ``/api/v1/...`` (training) wants the ``X-API-Key`` header; a missing or
+  wrong key is a 401 in FastAPI's ``{"detail": ...}`` style; a malformed body
+  is FastAPI's own 422 ``{"detail": [{"loc", "msg", "type"}]}``;
+* ``/v1/...`` (legacy datasets and models) wants ``api_key`` in the query
+  (GET) or the JSON body (POST); a missing or wrong key is the documented
+  404 ``{"status": "missing or invalid API key"}``.
+
+Both go through the shared gate, which counts every request per route
+template; the legacy door only counts, because its key is in the body.  Keys
+are compared in constant time and never echoed or logged.  Organisations
+(and the 403 for a key whose organisation lacks access) are not modelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reconciler.emulators.akkio.store import Store
+from reconciler.emulators.akkio.world import LEGACY_BAD_KEY, Problem, World
+from reconciler.emulators.gate import EMULATOR_PREFIX, Authenticate, Gate, Refusal, same_secret
+
+API = "/api/v1"
+LEGACY = "/v1"
+Json = dict[str, Any]
+
+
+class TrainRequestPayload(BaseModel):
+    """``POST /api/v1/models/train/new``, as the vendor's OpenAPI document defines it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    dataset_id: str
+    predict_fields: list[str]
+    duration: Literal[10, 60, 300, 1800] = Field(description="10, 60, 300 or 1800")
+    ignore_fields: list[str] = Field(default_factory=list)
+    extra_attention: bool = False
+    force: bool = False
+
+
+def api_key_header(token: str | None) -> Authenticate:
+    """The ``X-API-Key`` check of ``/api/v1``: any non-empty key, or only ``token``."""
+
+    def check(headers: Mapping[str, str], query: Mapping[str, str]) -> Refusal | None:
+        given = headers.get("x-api-key", "").strip()
+        if not given:
+            return Refusal(401, {"detail": "Missing API key: set the X-API-Key header"})
+        if token is not None and not same_secret(given, token):
+            return Refusal(401, {"detail": "Invalid API key"})
+        return None
+
+    return check
+
+
+def _anyone(headers: Mapping[str, str], query: Mapping[str, str]) -> Refusal | None:
+    return None
+
+
+class Doors:
+    """ASGI middleware: legacy ``/v1`` paths through a counting-only gate, the rest through the key check."""
+
+    def __init__(
+        self, app: ASGIApp, *, log: World, authenticate: Authenticate, routes: list[BaseRoute]
+    ) -> None:
+        self.api = Gate(app, log=log, authenticate=authenticate, routes=routes)
+        self.legacy = Gate(app, log=log, authenticate=_anyone, routes=routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        legacy = path.startswith(LEGACY + "/") and not path.startswith(EMULATOR_PREFIX)
+        await (self.legacy if legacy else self.api)(scope, receive, send)
+
+
+def create_akkio_app(
+    *,
+    data_dir: Path,
+    durations: Mapping[str, float],
+    token: str | None = None,
+    clock: Callable[[], float],
+) -> FastAPI:
+    """A FastAPI app emulating Akkio, its world kept in ``data_dir/akkio.sqlite3``."""
+    store = Store(Path(data_dir) / "akkio.sqlite3")
+    world = World(store, clock=clock, durations=durations)
+    app = FastAPI(title="Akkio (emulator)")
+    app.state.store = store
+    app.state.akkio_world = world
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse(exc.body, status_code=exc.status)
+
+    _training_routes(app, world)
+    _legacy_routes(app, world, token)
+
+    @app.get(EMULATOR_PREFIX + "/stats")
+    async def stats() -> Json:
+        return world.stats()
+
+    @app.delete(EMULATOR_PREFIX + "/stats")
+    async def reset_stats() -> Json:
+        world.reset_requests()
+        return world.stats()
+
+    app.add_middleware(Doors, log=world, authenticate=api_key_header(token), routes=app.router.routes)
+    return app
+
+
+def _training_routes(app: FastAPI, world: World) -> None:
+
+    @app.post(API + "/models/train/new", status_code=201)
+    async def train_new(body: TrainRequestPayload) -> Json:
+        params = {
+            "dataset_id": body.dataset_id,
+            "predict_fields": list(body.predict_fields),
+            "duration": body.duration,
+            "ignore_fields": list(body.ignore_fields),
+            "extra_attention": body.extra_attention,
+        }
+        return {"task_id": world.train(params, force=body.force)}
+
+    @app.get(API + "/models/train/{task_id}/status")
+    async def train_status(task_id: str) -> Json:
+        return world.status(task_id)
+
+    @app.get(API + "/models/train/{task_id}/result")
+    async def train_result(task_id: str) -> Json:
+        return world.result(task_id)
+
+
+async def _body(request: Request) -> Json:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Problem(400, {"status": "error", "message": "the body must be a JSON object"}) from None
+    if not isinstance(body, dict):
+        raise Problem(400, {"status": "error", "message": "the body must be a JSON object"})
+    return body
+
+
+def _legacy_routes(app: FastAPI, world: World, token: str | None) -> None:
+
+    def check_key(given: Any) -> None:
+        if not isinstance(given, str) or not given.strip():
+            raise Problem(404, LEGACY_BAD_KEY)
+        if token is not None and not same_secret(given.strip(), token):
+            raise Problem(404, LEGACY_BAD_KEY)
+
+    @app.get(LEGACY + "/datasets")
+    async def list_datasets(request: Request) -> Json:
+        check_key(request.query_params.get("api_key"))
+        return world.datasets()
+
+    @app.post(LEGACY + "/datasets")
+    async def datasets(request: Request) -> Json:
+        body = await _body(request)
+        check_key(body.get("api_key", request.query_params.get("api_key")))
+        if "id" in body:
+            rows = body.get("rows")
+            if not isinstance(rows, list):
+                raise Problem(400, {"status": "error", "message": "rows must be a list of objects"})
+            return world.add_rows(str(body["id"]), rows)
+        name = body.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise Problem(400, {"status": "error", "message": "give a name to create a dataset, or an id"})
+        return world.create_dataset(name)
+
+    @app.get(LEGACY + "/models")
+    async def list_models(request: Request) -> Json:
+        check_key(request.query_params.get("api_key"))
+        return world.models()
+
+    @app.post(LEGACY + "/models")
+    async def predict(request: Request) -> Json:
+        body = await _body(request)
+        check_key(body.get("api_key", request.query_params.get("api_key")))
+        data = body.get("data")
+        if not isinstance(body.get("id"), str) or not isinstance(data, list):
+            raise Problem(
+                400, {"status": "error", "message": "give the model id and data, a list of objects"}
+            )
+        return world.predict(body["id"], data)

@@ -1,0 +1,67 @@
+"""What a person writes for an Akkio provider instance and for each Akkio resource type."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from reconciler.spec.refs import RefTo
+
+DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
+
+#: Training durations the vendor allows: 10 (fastest), 60 (high quality), 300 (higher), 1800 (production).
+Duration = Literal[10, 60, 300, 1800]
+
+
+class AkkioConfig(BaseModel):
+    """One Akkio team, reached with its API key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = Field(
+        default=DEFAULT_ENDPOINT,
+        description="API root (the legacy /v1 API is derived from its host), or emulator://akkio.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="The team's API key; write ${env:NAME}. Optional only for emulator:// endpoints.",
+    )
+
+
+class DatasetConfig(BaseModel):
+    """A dataset filled with the rows of a local CSV file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str = Field(description="Path of a CSV file with a header row, relative to the spec file.")
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Dataset name; the platform's dataset is called NAME-<12 hex digits of its sha256>.",
+    )
+
+
+class ModelConfig(BaseModel):
+    """A model trained on a dataset to predict some of its fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: Annotated[str, RefTo("akkio.dataset")] | None = Field(
+        default=None, description="Address of an akkio.dataset resource (or give dataset_id)."
+    )
+    dataset_id: str | None = Field(
+        default=None, min_length=1, description="Id of a dataset that already exists on the platform."
+    )
+    predict_fields: list[str] = Field(min_length=1, description="Fields to predict (case sensitive).")
+    duration: Duration = Field(default=10, description="Training time: 10, 60, 300 or 1800.")
+    ignore_fields: list[str] = Field(default_factory=list, description="Fields the model must not use.")
+    extra_attention: bool = Field(default=False, description="Helps with predicting rare cases.")
+
+    @model_validator(mode="after")
+    def _one_dataset(self) -> Self:
+        if (self.dataset is None) == (self.dataset_id is None):
+            raise ValueError(
+                "give exactly one of dataset (a resource address) or dataset_id (an existing id)"
+            )
+        return self

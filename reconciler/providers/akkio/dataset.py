@@ -1,0 +1,311 @@
+"""``akkio.dataset``: a dataset holding the rows of a local CSV file.
+
+Akkio datasets are filled through the legacy dataset API: one call creates
+an empty dataset, then rows are added as JSON objects (here in batches of
+1,000), the first batch defining the fields.  Identity is the file's sha256
+and the spec's ``name``; the platform dataset is called
+``<name>-<sha256[:12]>``, so a creation whose answer was lost can be found
+again by listing datasets, and a changed file plans a new dataset.
+
+Adding rows is not idempotent (a batch sent twice is stored twice), so every
+batch is announced in the journal before it is sent and confirmed after: a
+resumed apply sends only the batches never confirmed, and a dataset whose
+last batch has an unknown outcome is abandoned (it may hold that batch or
+not) and a fresh one is filled instead.  Cell values are typed as a person
+would read them: integers, decimals, empty cells as null, the rest text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.akkio.client import AkkioClient
+from reconciler.providers.akkio.config import DatasetConfig
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+
+BATCH = 1_000
+_INT = re.compile(r"[+-]?(0|[1-9]\d*)")
+_DECIMAL = re.compile(r"[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # "007" stays text
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A data file as found on disk."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file read into typed rows."""
+
+    file: LocalFile
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """The local file, and the recorded dataset as the platform lists it now."""
+
+    file: LocalFile
+    live: dict[str, Any] | None
+    gone: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an earlier, interrupted apply got with filling its dataset."""
+
+    dataset_id: str | None
+    rows_added: int = 0
+    suspect: bool = False  # a batch was sent without an answer
+
+
+def typed(cell: str) -> Any:
+    """A CSV cell as a JSON value: ``12`` → 12, ``0.5`` → 0.5, empty → None, else the text."""
+    text = cell.strip()
+    if not text:
+        return None
+    if _INT.fullmatch(text):
+        return int(text)
+    if _DECIMAL.fullmatch(text):
+        return float(text)
+    return cell
+
+
+def read_table(path: Path) -> Table:
+    """Hash and parse a CSV file (header row, comma separated, UTF-8)."""
+    data = path.read_bytes()
+    file = LocalFile(path=str(path), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    header = next(reader, None)
+    if not header or not any(name.strip() for name in header):
+        raise ValueError("the file has no header row")
+    columns = [name.strip() for name in header]
+    if len(set(columns)) != len(columns):
+        raise ValueError("the header names a field twice")
+    rows = []
+    for number, cells in enumerate(reader, start=2):
+        if not cells:
+            continue
+        if len(cells) != len(columns):
+            raise ValueError(f"line {number} has {len(cells)} fields, the header {len(columns)}")
+        rows.append({column: typed(cell) for column, cell in zip(columns, cells, strict=True)})
+    return Table(file=file, columns=columns, rows=rows)
+
+
+def hash_file(path: Path) -> LocalFile:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return LocalFile(path=str(path), size=size, sha256=digest.hexdigest())
+
+
+def remote_name(config: DatasetConfig, sha256: str) -> str:
+    return f"{config.name}-{sha256[:12]}"
+
+
+def identity(config: DatasetConfig, file: LocalFile) -> dict[str, Any]:
+    return {"name": config.name, "sha256": file.sha256}
+
+
+def progress(pending: PendingOperation | None) -> Progress:
+    """What the write-ahead record says about the dataset an earlier run was filling."""
+    if pending is None:
+        return Progress(None)
+    detail = pending.detail
+    if pending.job_id is None or pending.job_id in detail.get("abandoned", []):
+        return Progress(None)
+    added = int(detail.get("rows_added") or 0)
+    if pending.step == "add_rows" and added < int(detail.get("offset", 0)) + int(detail.get("count", 0)):
+        return Progress(str(pending.job_id), added, suspect=True)
+    return Progress(str(pending.job_id), added)
+
+
+async def _read(target: Target[DatasetConfig], reader: Any) -> Any:
+    path = target.path(target.config.file)
+    try:
+        return await asyncio.to_thread(reader, path)
+    except FileNotFoundError as exc:
+        raise target.error(("file",), f"file {path} does not exist", hint="check the path") from exc
+    except OSError as exc:
+        raise target.error(("file",), f"cannot read {path}: {exc.strerror}") from exc
+    except (ValueError, csv.Error) as exc:
+        raise target.error(("file",), f"{path} is not a usable CSV file: {exc}") from exc
+
+
+class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
+    """A dataset filled from a CSV file."""
+
+    name = "akkio.dataset"
+    config_model = DatasetConfig
+
+    async def read(
+        self, client: AkkioClient, target: Target[DatasetConfig], record: ResourceState | None
+    ) -> DatasetFacts:
+        local: LocalFile = await _read(target, hash_file)
+        dataset_id = record.outputs.get("dataset_id") if record else None
+        if dataset_id is None and record is not None:
+            dataset_id = progress(record.pending).dataset_id
+        if dataset_id is None:
+            return DatasetFacts(file=local, live=None)
+        listed = {item.get("id"): item for item in await client.list_datasets()}
+        live = listed.get(dataset_id)
+        return DatasetFacts(file=local, live=live, gone=live is None)
+
+    def decide(
+        self, desired: Desired[DatasetConfig], record: ResourceState | None, facts: DatasetFacts
+    ) -> Decision:
+        config = desired.config
+        wanted = fingerprint(identity(config, facts.file))
+        label = f"{config.file} ({facts.file.size} B, sha256 {facts.file.sha256[:12]})"
+        after = {
+            "file": label,
+            "name": remote_name(config, facts.file.sha256),
+            "dataset_id": KNOWN_AFTER_APPLY,
+        }
+
+        def change(action: Action, summary: str, *reasons: str) -> Decision:
+            before = {}
+            if record is not None and record.outputs:
+                before = {
+                    "file": record.essence.get("file_label"),
+                    "name": record.essence.get("name"),
+                    "dataset_id": record.outputs.get("dataset_id"),
+                }
+            return Decision(action, summary, reasons, before, after, None, wanted)
+
+        if record is None:
+            return change(Action.CREATE, "new dataset", f"{config.file} is not on the platform yet")
+        pending = record.pending
+        if pending is not None and pending.fingerprint == wanted:
+            found = progress(pending)
+            if found.suspect:
+                return change(
+                    Action.REPLACE,
+                    "new dataset",
+                    f"an earlier run sent rows to dataset {found.dataset_id} without getting an answer; "
+                    "it may hold them or not, so a fresh dataset is filled",
+                )
+            if found.dataset_id is not None and not facts.gone:
+                return Decision(
+                    Action.RESUME,
+                    "dataset being filled",
+                    (f"dataset {found.dataset_id} was created by an earlier run; {found.rows_added} rows "
+                     "were confirmed, the rest will be sent",),
+                    {},
+                    {**after, "dataset_id": found.dataset_id},
+                    None,
+                    wanted,
+                )  # fmt: skip
+            if found.dataset_id is None and pending.step == "create":
+                return change(
+                    Action.CREATE,
+                    "new dataset",
+                    "an earlier run asked for this dataset but got no answer; it is looked up by name "
+                    "before anything is created",
+                )
+        if record.status == "tainted":
+            return change(Action.REPLACE, "new dataset", f"the last attempt failed: {record.error}")
+        if record.fingerprint != wanted:
+            if record.inputs.get("name") != config.name:
+                why = f"name changed ({record.inputs.get('name')} → {config.name})"
+            else:
+                old = str(record.inputs.get("sha256", ""))
+                why = f"{config.file} changed (sha256 {old[:12]} → {facts.file.sha256[:12]})"
+            return change(Action.REPLACE, "new dataset", why)
+        dataset_id = record.outputs.get("dataset_id")
+        if facts.gone or facts.live is None:
+            return change(
+                Action.CREATE, "new dataset", f"dataset {dataset_id} no longer exists on the platform"
+            )
+        return Decision(
+            Action.NOOP,
+            outputs={"dataset_id": dataset_id, "rows": record.outputs.get("rows")},
+            fingerprint=wanted,
+        )
+
+    async def apply(
+        self,
+        client: AkkioClient,
+        desired: Desired[DatasetConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        table: Table = await _read(desired.target, read_table)
+        if decision.fingerprint and fingerprint(identity(config, table.file)) != decision.fingerprint:
+            raise errors.PlanError(
+                f"{desired.address}: {config.file} changed after the plan was made", hint="run plan again"
+            )
+        name = remote_name(config, table.file.sha256)
+        pending = (
+            journal.pending
+            if journal.pending and journal.pending.fingerprint == decision.fingerprint
+            else None
+        )
+        found = progress(pending)
+        dataset_id, start = found.dataset_id, found.rows_added
+        if found.suspect:
+            abandoned = [*(pending.detail.get("abandoned", []) if pending else []), found.dataset_id]
+            await journal.intent("abandon", identity=identity(config, table.file), abandoned=abandoned)
+            dataset_id, start = None, 0
+        elif dataset_id is None and pending is not None and pending.step == "create":
+            recovered = await self.recover(client, desired, pending)
+            if recovered is not None:
+                dataset_id, start = str(recovered), 0
+                await journal.submitted(dataset_id, rows_added=0)
+        if dataset_id is None:
+            existing = [item.get("id") for item in await client.list_datasets() if item.get("name") == name]
+            await journal.intent(
+                "create",
+                identity=identity(config, table.file),
+                name=name,
+                size=table.file.size,
+                existing=existing,
+            )
+            dataset_id = await client.create_dataset(name)
+            await journal.submitted(dataset_id, rows_added=0)
+            start = 0
+        for offset in range(start, len(table.rows), BATCH):
+            batch = table.rows[offset : offset + BATCH]
+            await journal.intent("add_rows", offset=offset, count=len(batch))
+            await client.add_rows(dataset_id, batch)
+            await journal.submitted(dataset_id, rows_added=offset + len(batch))
+        return Applied(
+            outputs={"dataset_id": dataset_id, "rows": len(table.rows)},
+            essence={
+                "name": name,
+                "columns": table.columns,
+                "rows": len(table.rows),
+                "file_label": decision.after.get("file", config.file),
+            },
+            inputs=identity(config, table.file),
+        )
+
+    async def recover(
+        self, client: AkkioClient, desired: Desired[DatasetConfig], pending: PendingOperation
+    ) -> str | int | None:
+        """The dataset a creation whose answer was lost made: named as asked, and new since the intent."""
+        name = pending.detail.get("name")
+        skip = {*pending.detail.get("existing", []), *pending.detail.get("abandoned", [])}
+        matches = [item.get("id") for item in await client.list_datasets() if item.get("name") == name]
+        fresh = [found for found in matches if isinstance(found, str) and found not in skip]
+        return fresh[-1] if fresh else None

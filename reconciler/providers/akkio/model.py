@@ -1,0 +1,239 @@
+"""``akkio.model``: a model trained on a dataset to predict some of its fields.
+
+Identity is (dataset id, predict_fields, duration, ignore_fields,
+extra_attention): what the training API is given.  Apply submits
+``/models/train/new``, records the task id at once, polls ``/status`` and
+reads the ``/result``; the state keeps the model and task ids, and the
+summary scores and most important field as outputs (``reconciler show``
+prints them), with the full stats and field importance in the essence.
+
+``force``: the platform answers a training it has already done with the same
+inputs by returning that earlier task (``force: false``).  The reconciler
+sends ``force: true`` only when it means to train again what the platform
+already trained: the record holds a model for exactly these inputs, yet the
+spec needs a new one (the record is tainted or the model is gone).  A
+retried request whose answer was lost goes out with ``force: false``, so a
+training that finished meanwhile is adopted instead of repeated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.akkio.client import AkkioClient
+from reconciler.providers.akkio.config import ModelConfig
+from reconciler.providers.akkio.waiting import job_status, wait_training
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.state.model import ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
+
+IDENTITY_KEYS = ("dataset_id", "predict_fields", "duration", "ignore_fields", "extra_attention")
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """The pending training's status, and whether the recorded model is still listed."""
+
+    status: dict[str, Any] | None = None
+    status_gone: bool = False
+    listed: bool | None = None  # None: no model recorded
+
+
+def dataset_of(desired: Desired[ModelConfig]) -> Any:
+    """The dataset id to train on: the referenced dataset's output, or the id given."""
+    config = desired.config
+    if config.dataset is not None:
+        return desired.output(config.dataset, "dataset_id")
+    return config.dataset_id
+
+
+def identity(config: ModelConfig, dataset_id: Any) -> dict[str, Any]:
+    return {
+        "dataset_id": dataset_id,
+        "predict_fields": list(config.predict_fields),
+        "duration": config.duration,
+        "ignore_fields": sorted(config.ignore_fields),
+        "extra_attention": config.extra_attention,
+    }
+
+
+def recorded_identity(record: ResourceState) -> dict[str, Any]:
+    return {key: record.inputs.get(key) for key in IDENTITY_KEYS}
+
+
+def summarize(result: dict[str, Any]) -> dict[str, Any]:
+    """The scalars worth showing: a weighted f1 (categories) or r2 (numbers) per field, and the top field."""
+    scores: dict[str, float] = {}
+    for per_field in result.get("stats") or []:
+        rows = [
+            row
+            for row in (per_field if isinstance(per_field, list) else [per_field])
+            if isinstance(row, dict)
+        ]
+        if not rows:
+            continue
+        name = str(rows[0].get("field_name", "?"))
+        if all("f1" in row for row in rows):
+            total = sum(float(row.get("count") or 0) for row in rows) or 1.0
+            scores[f"f1 {name}"] = round(
+                sum(float(row["f1"]) * float(row.get("count") or 0) for row in rows) / total, 4
+            )
+        elif "r2" in rows[0]:
+            scores[f"r2 {name}"] = round(float(rows[0]["r2"]), 4)
+    if len(scores) == 1:
+        scores = {key.split(" ", 1)[0]: value for key, value in scores.items()}
+    summary: dict[str, Any] = dict(scores)
+    importance = result.get("field_importance")
+    if isinstance(importance, dict) and importance:
+        summary["top_field"] = max(importance, key=lambda key: float(importance[key]))
+    return summary
+
+
+def _why(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [
+        f"{key} changed ({before.get(key)!r} → {after[key]!r})"
+        for key in IDENTITY_KEYS
+        if before.get(key) != after[key]
+    ]
+
+
+class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
+    """A model trained by Akkio's training API."""
+
+    name = "akkio.model"
+    config_model = ModelConfig
+
+    async def read(
+        self, client: AkkioClient, target: Target[ModelConfig], record: ResourceState | None
+    ) -> ModelFacts:
+        if record is None:
+            return ModelFacts()
+        status, gone = None, False
+        if record.pending is not None and record.pending.job_id is not None:
+            try:
+                status = await client.train_status(str(record.pending.job_id))
+            except errors.NotFound:
+                gone = True
+        listed = None
+        model_id = record.outputs.get("model_id")
+        if model_id is not None:
+            listed = model_id in {item.get("id") for item in await client.list_models()}
+        return ModelFacts(status=status, status_gone=gone, listed=listed)
+
+    def decide(
+        self, desired: Desired[ModelConfig], record: ResourceState | None, facts: ModelFacts
+    ) -> Decision:
+        config = desired.config
+        dataset_id = dataset_of(desired)
+        wanted = identity(config, dataset_id)
+        known = is_known(dataset_id)
+        print_ = fingerprint(wanted) if known else None
+        same_as_recorded = record is not None and known and recorded_identity(record) == wanted
+        force = bool(same_as_recorded and record is not None and record.outputs.get("model_id"))
+        after = {**wanted, "force": force, "model_id": KNOWN_AFTER_APPLY}
+        before = {}
+        if record is not None and record.outputs:
+            before = {**recorded_identity(record), "model_id": record.outputs.get("model_id")}
+
+        def change(action: Action, summary: str, *reasons: str) -> Decision:
+            return Decision(action, summary, reasons, before, after, None, print_)
+
+        if record is None:
+            return change(Action.CREATE, "train", f"no model has been trained for {desired.address} yet")
+        pending = record.pending
+        if pending is not None and print_ is not None and pending.fingerprint == print_:
+            if pending.job_id is not None and not facts.status_gone:
+                status = job_status(facts.status) if facts.status is not None else None
+                if status is None or status.state != "failed":
+                    word = status.word if status else "unknown"
+                    return Decision(
+                        Action.RESUME,
+                        "training in progress",
+                        (f"task {pending.job_id} was submitted by an earlier run ({word}); waiting for it",),
+                        before,
+                        {**after, "force": pending.detail.get("force", False)},
+                        None,
+                        print_,
+                    )
+            elif pending.job_id is None:  # the answer to the training request was lost
+                return change(
+                    Action.CREATE,
+                    "train",
+                    "an earlier run sent this training but got no answer; it is sent again with force: "
+                    "false, so a training that finished meanwhile is returned instead of repeated",
+                )
+        action = Action.REPLACE if record.outputs else Action.CREATE
+        if pending is not None and pending.job_id is not None and facts.status is not None:
+            status = job_status(facts.status)
+            if status.state == "failed":
+                message = status.message or status.word
+                return change(action, "retrain", f"task {pending.job_id} failed on the platform: {message}")
+        if not known:
+            return change(
+                action, "retrain", f"{config.dataset} changes, so the model is trained on the new dataset"
+            )
+        if record.status == "tainted":
+            return change(action, "retrain", f"the last attempt failed: {record.error}")
+        if not same_as_recorded:
+            return change(action, "retrain", *_why(recorded_identity(record), wanted))
+        if facts.listed is False:
+            model_id = record.outputs.get("model_id")
+            return change(Action.CREATE, "retrain", f"model {model_id} is no longer listed by the platform")
+        return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=print_)
+
+    async def apply(
+        self,
+        client: AkkioClient,
+        desired: Desired[ModelConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        dataset_id = dataset_of(desired)
+        if not is_known(dataset_id) or dataset_id is None:
+            raise errors.PlanError(
+                f"{desired.address}: the dataset to train on is not known", hint="run plan again"
+            )
+        wanted = identity(config, str(dataset_id))
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            task_id = str(pending.job_id)
+        else:
+            force = bool(decision.after.get("force", False))
+            await journal.intent("train", identity=wanted, force=force)
+            task_id = await client.train(
+                dataset_id=str(dataset_id),
+                predict_fields=config.predict_fields,
+                duration=config.duration,
+                ignore_fields=config.ignore_fields,
+                extra_attention=config.extra_attention,
+                force=force,
+            )
+            await journal.submitted(task_id)
+        final = await wait_training(
+            lambda: client.train_status(task_id),
+            what=f"training {task_id} of {desired.address}",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        metadata = final.raw.get("metadata")
+        location = metadata.get("location") if isinstance(metadata, dict) else None
+        result = await client.train_result(task_id, location=location if isinstance(location, str) else None)
+        model_id = result.get("model_id")
+        if not isinstance(model_id, str) or not model_id:
+            raise errors.ProviderError(
+                f"{desired.address}: the result of training {task_id} names no model_id"
+            )
+        return Applied(
+            outputs={
+                "model_id": model_id,
+                "task_id": task_id,
+                "dataset_id": str(dataset_id),
+                **summarize(result),
+            },
+            essence={"stats": result.get("stats"), "field_importance": result.get("field_importance")},
+            inputs=wanted,
+        )

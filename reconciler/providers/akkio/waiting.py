@@ -1,0 +1,93 @@
+"""Waiting for Akkio trainings: the status words, their meaning, and the poll schedule.
+
+The training status is ``PENDING`` (the docs page says ``SUBMITTED``: both
+mean queued), ``IN_PROGRESS`` (maybe with ``estimate_seconds``, which paces
+the next poll), then ``SUCCEEDED`` or ``FAILED`` with an ``error``, both with
+HTTP 200.  ``UNKNOWN_TIMEOUT`` is terminal too: the platform gives up on
+tasks older than a day and assumes they failed.  Any other word counts as
+still running.  A ``duration`` of 1800 means half an hour of training, so
+polls are capped at a minute and the deadline is generous; a training still
+running at the deadline stays recorded and the next run resumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from reconciler.providers.base import Journal
+from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+
+SUCCESS_WORDS = ("SUCCEEDED",)
+FAILURE_WORDS = ("FAILED", "UNKNOWN_TIMEOUT")
+RUNNING_WORDS = ("PENDING", "SUBMITTED", "IN_PROGRESS")
+TRAIN_SCHEDULE = PollSchedule(first=1.0, factor=1.5, cap=60.0, deadline=6 * 3600.0)
+_TIMEOUT_MESSAGE = (
+    "the platform reports UNKNOWN_TIMEOUT: the task is older than a day without finishing and is "
+    "assumed to have failed"
+)
+
+
+def job_status(body: Any) -> JobStatus:
+    """Turn a ``/status`` answer into a job status (pure)."""
+    raw = body if isinstance(body, dict) else {}
+    word = str(raw.get("status") or "unknown")
+    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    assert isinstance(metadata, dict)
+    estimate = metadata.get("estimate_seconds")
+    message = metadata.get("error") if word == "FAILED" else None
+    if word == "UNKNOWN_TIMEOUT":
+        message = _TIMEOUT_MESSAGE
+    return JobStatus(
+        word=word,
+        state=classify(word, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS),
+        message=str(message) if message else None,
+        estimate_seconds=float(estimate) if isinstance(estimate, int | float) and estimate >= 0 else None,
+        raw=raw,
+    )
+
+
+class Waiter:
+    """Time and pacing for waits; tests inject a fake clock and sleep."""
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        self.sleep = sleep
+        self.clock = clock
+        self.scale = scale
+
+    def schedule(self) -> PollSchedule:
+        base = TRAIN_SCHEDULE
+        if self.scale == 1.0:
+            return base
+        return PollSchedule(
+            first=base.first * self.scale,
+            factor=base.factor,
+            cap=base.cap * self.scale,
+            deadline=base.deadline,
+            not_found_grace=base.not_found_grace,
+        )
+
+
+async def wait_training(
+    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+) -> JobStatus:
+    """Poll ``fetch`` (a ``/status`` call) until the training succeeds; returns the final status."""
+
+    async def poll() -> JobStatus:
+        return job_status(await fetch())
+
+    def report(status: JobStatus) -> None:
+        journal.progress(status.word, estimate_seconds=status.estimate_seconds)
+
+    kwargs: dict[str, Any] = {}
+    if waiter.sleep is not None:
+        kwargs["sleep"] = waiter.sleep
+    if waiter.clock is not None:
+        kwargs["clock"] = waiter.clock
+    return await wait_for(poll, schedule=waiter.schedule(), what=what, on_status=report, **kwargs)

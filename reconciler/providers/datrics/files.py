@@ -1,0 +1,122 @@
+"""The local files of a prediction: the input records and the output JSON.
+
+The input is a CSV file with a header row or a JSON array of objects, picked
+by its suffix.  CSV cells become numbers where they read as numbers (the
+models take numeric features, and the vendor's examples send numbers), empty
+cells become ``null``, anything else stays text.  The input's identity is the
+sha256 of its bytes: what was sent, not how it parsed.
+
+The output is written atomically (a temporary file in the same directory,
+fsync, rename, fsync of the directory): a crash leaves either the previous
+file or the new one, never half of one, and the recorded sha256 of the
+output is always the sha256 of a whole file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SUFFIXES = (".csv", ".json")
+
+
+class InputError(ValueError):
+    """The input file cannot be read as records; the message says why."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """The input as found on disk."""
+
+    path: str
+    size: int
+    sha256: str
+    records: int
+
+
+def sha256_of(path: Path) -> str | None:
+    """The sha256 of a file, or None when it does not exist."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _cell(text: str) -> Any:
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
+
+
+def parse_records(raw: bytes, *, suffix: str) -> list[dict[str, Any]]:
+    """The records of a CSV or JSON input (pure)."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames:
+            raise InputError("the CSV file has no header row")
+        records = []
+        for line, row in enumerate(reader, start=2):
+            if None in row or any(value is None for value in row.values()):
+                raise InputError(f"line {line} does not have as many cells as the header")
+            records.append({name: _cell(value) for name, value in row.items()})
+        return records
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise InputError("a JSON input must be an array of objects, one per record")
+    return data
+
+
+def load_input(path: Path) -> tuple[InputFile, list[dict[str, Any]]]:
+    """Read, hash and parse the input file (OSError and InputError propagate)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{path.name}: the input must be a .csv or .json file")
+    raw = path.read_bytes()
+    records = parse_records(raw, suffix=suffix)
+    found = InputFile(
+        path=str(path), size=len(raw), sha256=hashlib.sha256(raw).hexdigest(), records=len(records)
+    )
+    return found, records
+
+
+def output_bytes(result: Any) -> bytes:
+    """How predictions are written: indented JSON, keys in the platform's order, a final newline."""
+    return (json.dumps(result, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write_atomically(path: Path, content: bytes) -> str:
+    """Replace ``path`` with ``content`` all at once; returns the sha256 of what was written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return hashlib.sha256(content).hexdigest()

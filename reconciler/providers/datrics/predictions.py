@@ -1,0 +1,266 @@
+"""``datrics.predictions``: a deployed model's predictions for a file of records, kept in a file.
+
+A prediction task changes nothing on the platform: its only lasting product
+is the output file.  So the "live object" this resource compares is local:
+the output file must exist with the sha256 recorded when it was written, and
+it must have come from the same inputs (identity: the input's sha256, the
+model path, the bucket and ``return_only_prediction``).  A new input, a new
+model path (a new model version), a different bucket or option, or an output
+file that is missing or was edited each plan one new prediction task, and
+the plan says which.
+
+Datrics documents no way to list tasks, so a task whose answer was lost
+cannot be looked up (``recover`` finds nothing) and is sent again; that is
+safe because a prediction creates nothing on the platform.  Celery reports
+an unknown task as ``PENDING``, so a recorded task the platform lost reads
+``PENDING`` forever: waiting ends at the deadline (the task stays recorded),
+and a plan made later than the deadline after submission takes a task still
+``PENDING`` as lost and sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.datrics.client import DatricsClient
+from reconciler.providers.datrics.config import PredictionsConfig
+from reconciler.providers.datrics.files import (
+    InputError,
+    InputFile,
+    load_input,
+    output_bytes,
+    sha256_of,
+    write_atomically,
+)
+from reconciler.providers.datrics.waiting import SCHEDULE, task_status, wait_task
+from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+
+#: A task still PENDING this long after it was submitted is taken as lost (Celery's answer for unknown ids).
+LOST_AFTER = timedelta(seconds=SCHEDULE.deadline)
+SUMMARY = "new prediction task"
+
+
+@dataclass(frozen=True)
+class PredictionFacts:
+    """The input file, the output file's sha256 (None: missing) and any recorded task in progress."""
+
+    input: InputFile
+    output_sha256: str | None
+    task: dict[str, Any] | None = None
+    read_at: datetime | None = None
+
+
+def identity(config: PredictionsConfig, input_sha256: str) -> dict[str, Any]:
+    """What makes two predictions the same (the output path is where it goes, not what it is)."""
+    return {
+        "input_sha256": input_sha256,
+        "model_path": config.model_path,
+        "bucket": config.bucket,
+        "return_only_prediction": config.return_only_prediction,
+    }
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _changed(config: PredictionsConfig, recorded: dict[str, Any], input_sha256: str) -> list[str]:
+    """Which identity inputs differ from those recorded, in words."""
+    reasons = []
+    old_sha = recorded.get("input_sha256")
+    if old_sha is not None and old_sha != input_sha256:
+        reasons.append(f"{config.input} changed (sha256 {str(old_sha)[:12]} → {input_sha256[:12]})")
+    for key in ("model_path", "bucket", "return_only_prediction"):
+        if key in recorded and recorded[key] != getattr(config, key):
+            reasons.append(f"{key} changed ({recorded[key]} → {getattr(config, key)})")
+    return reasons
+
+
+def _lost(pending: PendingOperation, read_at: datetime | None) -> bool:
+    return read_at is not None and read_at - pending.submitted_at > LOST_AFTER
+
+
+class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts]):
+    """Predictions of a deployed Datrics model, written to a local JSON file."""
+
+    name = "datrics.predictions"
+    config_model = PredictionsConfig
+
+    async def read(
+        self, client: DatricsClient, target: Target[PredictionsConfig], record: ResourceState | None
+    ) -> PredictionFacts:
+        config = target.config
+        path = target.path(config.input)
+        try:
+            found, _ = await asyncio.to_thread(load_input, path)
+        except FileNotFoundError as exc:
+            raise target.error(("input",), f"file {path} does not exist", hint="check the path") from exc
+        except InputError as exc:
+            raise target.error(("input",), f"cannot read {path} as records: {exc}") from exc
+        except OSError as exc:
+            raise target.error(("input",), f"cannot read {path}: {exc.strerror}") from exc
+        output = await asyncio.to_thread(sha256_of, target.path(config.output))
+        task = None
+        if record is not None and record.pending is not None and record.pending.job_id is not None:
+            task = await client.task_info(str(record.pending.job_id))
+        return PredictionFacts(input=found, output_sha256=output, task=task, read_at=client.now())
+
+    def decide(
+        self, desired: Desired[PredictionsConfig], record: ResourceState | None, facts: PredictionFacts
+    ) -> Decision:
+        config = desired.config
+        wanted = fingerprint(identity(config, facts.input.sha256))
+        model = f"{config.bucket}/{config.model_path}"
+        after = {
+            "input": f"{config.input} ({facts.input.records} records, {human_size(facts.input.size)}, "
+            f"sha256 {facts.input.sha256[:12]})",
+            "model": model,
+            "return_only_prediction": config.return_only_prediction,
+            "output": config.output,
+            "task_id": KNOWN_AFTER_APPLY,
+        }
+
+        def change(action: Action, *reasons: str) -> Decision:
+            before: dict[str, Any] = {}
+            if record is not None and record.outputs:
+                before = {
+                    "input": record.essence.get("input_label", record.essence.get("input")),
+                    "model": f"{record.inputs.get('bucket')}/{record.inputs.get('model_path')}",
+                    "return_only_prediction": record.inputs.get("return_only_prediction"),
+                    "output": record.outputs.get("output"),
+                    "task_id": record.outputs.get("task_id"),
+                }
+            return Decision(action, SUMMARY, reasons, before, after, None, wanted)
+
+        if record is None:
+            return change(Action.CREATE, f"{config.input} has not been predicted by {model}")
+        pending = record.pending
+        if pending is not None and pending.fingerprint == wanted:
+            task_id = pending.job_id
+            if task_id is None:
+                return change(
+                    Action.CREATE, "an earlier run sent this task but got no answer; it will be sent again"
+                )
+            status = task_status(facts.task) if facts.task is not None else None
+            if status is not None and status.state == "failed":
+                return change(Action.REPLACE, f"task {task_id} failed: {status.message or status.word}")
+            if status is not None and status.word == "PENDING" and _lost(pending, facts.read_at):
+                return change(
+                    Action.CREATE,
+                    f"task {task_id} still reads PENDING long after it was submitted; Celery reports a "
+                    "task it does not know as PENDING, so it is taken as lost and sent again",
+                )
+            word = f" (now {status.word})" if status is not None else ""
+            return Decision(
+                Action.RESUME,
+                "prediction task in progress",
+                (f"task {task_id} was submitted by an earlier run; waiting for it{word}",),
+                {},
+                {**after, "task_id": task_id},
+                None,
+                wanted,
+            )
+        if record.status == "tainted":
+            return change(Action.REPLACE, f"the last attempt failed: {record.error}")
+        if record.fingerprint != wanted:
+            recorded = record.inputs or (pending.detail if pending is not None else {})
+            reasons = _changed(config, recorded, facts.input.sha256) or ["the inputs changed"]
+            return change(Action.REPLACE, *reasons)
+        recorded_sha = str(record.outputs.get("output_sha256", ""))
+        if facts.output_sha256 is None:
+            return change(Action.CREATE, f"{config.output} does not exist")
+        if facts.output_sha256 != recorded_sha:
+            return change(
+                Action.REPLACE,
+                f"{config.output} was edited (sha256 {recorded_sha[:12]} → {facts.output_sha256[:12]})",
+            )
+        outputs = {
+            "task_id": record.outputs.get("task_id"),
+            "output": config.output,
+            "output_sha256": recorded_sha,
+        }
+        refreshed = None
+        if record.outputs != outputs:  # the output was moved by hand, same content: record where it is
+            refreshed = record.model_copy(update={"outputs": outputs})
+        return Decision(Action.NOOP, outputs=outputs, fingerprint=wanted, record=refreshed)
+
+    async def apply(
+        self,
+        client: DatricsClient,
+        desired: Desired[PredictionsConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            task_id = str(pending.job_id)
+        else:
+            path = desired.target.path(config.input)
+            try:
+                found, records = await asyncio.to_thread(load_input, path)
+            except (OSError, InputError) as exc:
+                raise errors.PlanError(f"{desired.address}: cannot read {config.input}: {exc}") from exc
+            if decision.fingerprint and fingerprint(identity(config, found.sha256)) != decision.fingerprint:
+                raise errors.PlanError(
+                    f"{desired.address}: {config.input} changed after the plan was made",
+                    hint="run plan again",
+                )
+            await journal.intent(
+                "predict",
+                identity=identity(config, found.sha256),
+                input=config.input,
+                input_sha256=found.sha256,
+                records=found.records,
+            )
+            task_id = await client.create_prediction_task(
+                records,
+                model_path=config.model_path,
+                bucket=config.bucket,
+                return_only_prediction=config.return_only_prediction,
+            )
+            await journal.submitted(task_id)
+        final = await wait_task(
+            lambda: client.task_info(task_id),
+            what=f"prediction task {task_id} ({config.input} → {config.bucket}/{config.model_path})",
+            journal=journal,
+            waiter=client.waiter,
+        )
+        result = final.get("result")
+        if result is None:
+            raise errors.ProviderError(
+                f"Datrics reported task {task_id} as {final.get('state')} with no result"
+            )
+        output = desired.target.path(config.output)
+        try:
+            written = await asyncio.to_thread(write_atomically, output, output_bytes(result))
+        except OSError as exc:
+            raise errors.ProviderError(
+                f"{desired.address}: cannot write {output}: {exc.strerror}", hint="check the output path"
+            ) from exc
+        submitted = journal.pending.detail if journal.pending is not None else {}
+        input_sha256 = submitted.get("input_sha256")
+        if not isinstance(input_sha256, str):
+            input_sha256 = (await asyncio.to_thread(load_input, desired.target.path(config.input)))[0].sha256
+        return Applied(
+            outputs={"task_id": task_id, "output": config.output, "output_sha256": written},
+            essence={
+                "state": final.get("state"),
+                "predictions": len(result) if isinstance(result, list) else None,
+                "input": config.input,
+                "input_label": decision.after.get("input", config.input),
+            },
+            inputs=identity(config, input_sha256),
+        )

@@ -1,0 +1,101 @@
+"""Waiting for Datrics prediction tasks: Celery states, read as job states.
+
+Datrics runs each prediction as a Celery task and reports Celery's state
+words.  ``PENDING``, ``RECEIVED``, ``STARTED`` and ``RETRY`` mean still
+waiting; ``SUCCESS`` is done; ``FAILURE`` and ``REVOKED`` are terminal
+failures.  Any other word counts as still waiting.
+
+Celery answers ``PENDING`` for a task id it does not know, so a task the
+platform lost (or whose result expired) looks exactly like a queued one.
+Waiting cannot tell them apart: the deadline ends the wait (the task stays
+recorded and the next run resumes it), and the plan treats a task still
+``PENDING`` long after it was submitted as lost (see ``predictions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+from reconciler.providers.base import Journal
+from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+
+WAITING_WORDS: Final = ("PENDING", "RECEIVED", "STARTED", "RETRY")
+SUCCESS_WORDS: Final = ("SUCCESS",)
+FAILURE_WORDS: Final = ("FAILURE", "REVOKED")
+
+#: Predictions take seconds to minutes; an hour without an end means the task is lost.
+SCHEDULE: Final = PollSchedule(first=0.5, factor=1.5, cap=10.0, deadline=3600.0)
+
+
+def failure_message(raw: Mapping[str, Any]) -> str | None:
+    """The worker's error, from whichever field the proxy put it in."""
+    for key in ("error", "message", "detail", "traceback"):
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            return value
+    result = raw.get("result")
+    if isinstance(result, str) and result:
+        return result
+    if isinstance(result, dict):
+        for key in ("exc_message", "error", "message"):
+            value = result.get(key)
+            if value:
+                return str(value)
+    return None
+
+
+def task_status(body: Any) -> JobStatus:
+    """Turn a task info answer into a job status (pure)."""
+    raw = body if isinstance(body, dict) else {}
+    word = raw.get("state", raw.get("status"))
+    word_text = str(word) if word is not None else "unknown"
+    state = classify(word_text, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS)
+    message = failure_message(raw) if state == "failed" else None
+    return JobStatus(word=word_text, state=state, message=message, raw=raw)
+
+
+class Waiter:
+    """Time and pacing for waits; tests inject a fake clock and sleep."""
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        self.sleep = sleep
+        self.clock = clock
+        self.scale = scale
+
+    def schedule(self) -> PollSchedule:
+        if self.scale == 1.0:
+            return SCHEDULE
+        return PollSchedule(
+            first=SCHEDULE.first * self.scale,
+            factor=SCHEDULE.factor,
+            cap=SCHEDULE.cap * self.scale,
+            deadline=SCHEDULE.deadline,
+            not_found_grace=SCHEDULE.not_found_grace,
+        )
+
+
+async def wait_task(
+    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+) -> dict[str, Any]:
+    """Poll ``fetch`` until the task succeeds; returns the final answer (JobFailed on FAILURE/REVOKED)."""
+
+    async def poll() -> JobStatus:
+        return task_status(await fetch())
+
+    def report(status: JobStatus) -> None:
+        journal.progress(status.word)
+
+    kwargs: dict[str, Any] = {}
+    if waiter.sleep is not None:
+        kwargs["sleep"] = waiter.sleep
+    if waiter.clock is not None:
+        kwargs["clock"] = waiter.clock
+    final = await wait_for(poll, schedule=waiter.schedule(), what=what, on_status=report, **kwargs)
+    return dict(final.raw)

@@ -1,0 +1,129 @@
+"""The Sony EPA retrain API, call by call, over the shared retrying HTTP layer.
+
+Three documented calls (``upload_url``, the status check, ``update_model``)
+go to the API with the model's ``x-api-key``.  The fourth request, the PUT of
+the data, goes to the presigned-style URL the platform hands out, which may
+be another host (storage): it is sent through its own HTTP client on the
+same transport, *without* the API key (storage needs none, and the key must
+not travel to a host that is not the API), and with an explicit
+``Content-Length``, because presigned storage URLs refuse chunked bodies.
+
+The platform's errors are rows of a table (``code``, ``error``, ``message``);
+they become errors that say what happened in a sentence, with a hint, and
+never the key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import errors
+from reconciler.http import HttpClient
+from reconciler.providers.sony_epa.payload import FileBody, Payload
+from reconciler.providers.sony_epa.waiting import Waiter
+
+#: Builds the storage client for one upload, given the body's size in bytes.
+UploaderFactory = Callable[[int], HttpClient]
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    sentence: str
+    kind: type[errors.ApiError] = errors.ApiError
+    hint: str | None = None
+
+
+_MEANINGS: dict[str, _Meaning] = {
+    "invalid_api_key.": _Meaning("the API key was rejected", errors.AuthError),
+    "Inactive_credential.": _Meaning("the API key is inactive", errors.AuthError),
+    "Not_found_credential.": _Meaning("the API key is not known to the platform", errors.AuthError),
+    "This user may be deleted.": _Meaning(
+        "the user owning this model may have been deleted", hint="ask the platform's administrator"
+    ),
+    "This model may be deleted.": _Meaning(
+        "the model behind this API key may have been deleted",
+        hint="publish the model's API again and put its new key in the environment",
+    ),
+    "This job may be deleted.": _Meaning("retrain job {job} may have been deleted", errors.NotFound),
+    "Not found retrain job.": _Meaning("retrain job {job} is not on the platform", errors.NotFound),
+    "Not found classifier.": _Meaning("retrain job {job} left no model to switch to"),
+    "Retrain job is not finished.": _Meaning("retrain job {job} has not finished"),
+    "Not found configuration_file.": _Meaning(
+        "the model's configuration file is missing on the platform",
+        hint="the model may have been deleted; check it in Prediction One",
+    ),
+}
+
+
+def vendor_message(body: str) -> str | None:
+    """The ``message`` of the platform's error body, if the body is one."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return str(payload["message"])
+    return None
+
+
+class SonyEpaClient:
+    """One model (one API key) of Sony EPA, reached through one HTTP client."""
+
+    def __init__(
+        self, http: HttpClient, *, uploader: UploaderFactory, key_hint: str, waiter: Waiter | None = None
+    ) -> None:
+        self.http = http
+        self.uploader = uploader
+        self.key_hint = key_hint
+        self.waiter = waiter or Waiter()
+
+    async def upload_url(self, filename: str) -> tuple[str, str]:
+        """Ask for a new retrain job: its id and the URL its data goes to.
+
+        Not marked as creating: a job that never receives data never trains,
+        so asking again after a lost answer costs nothing.
+        """
+        async with self._translated():
+            body = await self.http.get_json("/retrain_jobs/upload_url", params={"filename": filename})
+        if not isinstance(body, dict) or not body.get("retrain_job_id") or not body.get("upload_url"):
+            raise errors.ProviderError(f"{self.http.service}: upload_url answered without a job id or URL")
+        return str(body["retrain_job_id"]), str(body["upload_url"])
+
+    async def upload(self, upload_url: str, payload: Payload) -> None:
+        """PUT the payload, streamed from disk, to the absolute ``upload_url``; this starts the retrain."""
+        # HttpClient.request is annotated for bytes, but passes ``content`` to httpx, which streams
+        # any async iterable of bytes; the body is never read into memory here.
+        content: Any = FileBody(payload.path)
+        async with self.uploader(payload.size) as storage:
+            await storage.request("PUT", upload_url, content=content, creates=True)
+
+    async def retrain_job(self, job_id: str) -> dict[str, Any]:
+        async with self._translated(job_id):
+            body = await self.http.get_json(f"/retrain_jobs/{job_id}")
+        if not isinstance(body, dict):
+            raise errors.ProviderError(f"{self.http.service}: retrain job {job_id} answered with no object")
+        return body
+
+    async def update_model(self, job_id: str) -> None:
+        """Switch the model's API to the retrained model; switching again to the same one is harmless."""
+        async with self._translated(job_id):
+            await self.http.send_json("PUT", f"/retrain_jobs/{job_id}/update_model")
+
+    @asynccontextmanager
+    async def _translated(self, job_id: str | None = None) -> AsyncIterator[None]:
+        try:
+            yield
+        except errors.ApiError as exc:
+            message = vendor_message(exc.body)
+            meaning = _MEANINGS.get(message or "")
+            if meaning is None:
+                raise
+            sentence = meaning.sentence.format(job=job_id or "?")
+            hint = meaning.hint or (self.key_hint if meaning.kind is errors.AuthError else None)
+            raise meaning.kind(
+                f"{self.http.service}: {sentence} ({message})", status=exc.status, body=exc.body, hint=hint
+            ) from exc

@@ -1,0 +1,285 @@
+"""``sony_epa.retrain``: the model behind the provider's key is retrained on these files.
+
+Identity is the sha256 of the training file (and of the evaluation file, when
+there is one): the same data sent again would be the same expensive retrain.
+``switch`` is not part of what makes a retrain "the same": turning it on for a
+finished retrain only switches the model's API, and turning it off changes
+nothing remote (there is no switching back).
+
+Apply follows the vendor's sequence: ask for an upload URL (which names the
+retrain job), record the job id, PUT the data (which starts the retrain),
+wait for ``finished``, then switch the model's API with ``update_model``.  A
+run that stops on the way resumes from the record: waiting for the known
+job, or only switching, or, when the data never reached the platform (the job
+still ``waiting``), uploading again to a new job.  The platform has no list
+endpoint, so a job whose upload URL was asked for but whose answer was lost
+cannot be found again; that costs nothing, because a job without data never
+trains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler import errors
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.sony_epa.client import SonyEpaClient
+from reconciler.providers.sony_epa.config import RetrainConfig
+from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
+from reconciler.providers.sony_epa.waiting import WAITING_WORD, job_status
+from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+
+ID = "retrain_job_id"
+
+
+@dataclass(frozen=True)
+class RetrainFacts:
+    """The local files, and the recorded (or pending) retrain job as the platform shows it now."""
+
+    train: LocalFile
+    evaluation: LocalFile | None = None
+    live: dict[str, Any] | None = None
+    gone: bool = False
+
+
+def identity(config: RetrainConfig, train: LocalFile, evaluation: LocalFile | None) -> dict[str, Any]:
+    """What makes a retrain the same one: the data, and whether the API is switched to it."""
+    return {
+        "train_sha256": train.sha256,
+        "eval_sha256": evaluation.sha256 if evaluation else None,
+        "switch": config.switch,
+    }
+
+
+def _label(name: str, file: LocalFile) -> str:
+    return f"{name} ({human_size(file.size)}, sha256 {file.sha256[:12]})"
+
+
+def _data_changes(record: ResourceState, wanted: dict[str, Any], config: RetrainConfig) -> list[str]:
+    reasons = []
+    for key, name in (("train_sha256", config.train_file), ("eval_sha256", config.eval_file)):
+        old, new = record.inputs.get(key), wanted.get(key)
+        if old == new:
+            continue
+        if old is None:
+            reasons.append(f"eval_file {name} added")
+        elif new is None:
+            reasons.append(f"eval_file removed (it was sha256 {str(old)[:12]})")
+        else:
+            reasons.append(f"{name} changed (sha256 {str(old)[:12]} → {str(new)[:12]})")
+    return reasons
+
+
+class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
+    """A retrain of the model behind one API key."""
+
+    name = "sony_epa.retrain"
+    config_model = RetrainConfig
+
+    async def read(
+        self, client: SonyEpaClient, target: Target[RetrainConfig], record: ResourceState | None
+    ) -> RetrainFacts:
+        config = target.config
+        train = await _hash(target, "train_file", config.train_file)
+        evaluation = await _hash(target, "eval_file", config.eval_file) if config.eval_file else None
+        job_id = record.outputs.get(ID) if record else None
+        if record is not None and record.pending is not None and record.pending.job_id is not None:
+            job_id = record.pending.job_id
+        if job_id is None:
+            return RetrainFacts(train=train, evaluation=evaluation)
+        try:
+            live = await client.retrain_job(str(job_id))
+        except errors.NotFound:
+            return RetrainFacts(train=train, evaluation=evaluation, gone=True)
+        return RetrainFacts(train=train, evaluation=evaluation, live=live)
+
+    def decide(
+        self, desired: Desired[RetrainConfig], record: ResourceState | None, facts: RetrainFacts
+    ) -> Decision:
+        config = desired.config
+        wanted = identity(config, facts.train, facts.evaluation)
+        digest = fingerprint(wanted)
+        after: dict[str, Any] = {
+            "train_file": _label(config.train_file, facts.train),
+            "eval_file": _label(config.eval_file, facts.evaluation)
+            if config.eval_file and facts.evaluation
+            else None,
+            "switch": config.switch,
+        }
+        recorded_id = record.outputs.get(ID) if record else None
+        before: dict[str, Any] = {}
+        if record is not None and record.outputs:
+            before = {key: record.essence.get(f"{key}_label", record.inputs.get(key)) for key in after}
+            before[ID] = recorded_id
+        status = job_status(facts.live) if facts.live is not None else None
+        failed = status is not None and status.state == "failed"
+        anew = Action.CREATE if recorded_id is None else Action.REPLACE
+
+        def change(action: Action, *reasons: str, job: Any = KNOWN_AFTER_APPLY, **more: Any) -> Decision:
+            return Decision(
+                action, "retrain" if job is KNOWN_AFTER_APPLY else "switch the model's API",
+                reasons, before, {**after, **more, ID: job}, None, digest,
+            )  # fmt: skip
+
+        pending = record.pending if record else None
+        if pending is not None and pending.fingerprint == digest:
+            resumed = _resume(pending, config, facts, status)
+            if resumed is not None:
+                action, reason = resumed
+                if action is Action.RESUME:
+                    return Decision(action, "retrain in progress", (reason,), before,
+                                    {**after, ID: pending.job_id}, None, digest)  # fmt: skip
+                return change(anew, reason)
+        if record is None or (recorded_id is None and record.status != "tainted"):
+            return change(Action.CREATE, "no retrain recorded for these files yet")
+        if record.status == "tainted":
+            return change(Action.REPLACE, f"the last attempt failed: {record.error}")
+        differences = _data_changes(record, wanted, config)
+        if differences:
+            return change(Action.REPLACE, *differences)
+        if facts.gone:
+            return change(
+                Action.REPLACE,
+                f"retrain job {recorded_id} is no longer on the platform (Not found retrain job.); "
+                "retraining",
+            )
+        if failed and status is not None:
+            return change(
+                Action.REPLACE, f"retrain job {recorded_id} failed: {status.message or status.word}"
+            )
+        if config.switch and not record.outputs.get("switched"):
+            return change(
+                Action.UPDATE,
+                f"retrain job {recorded_id} finished, but the model's API was not switched to it",
+                job=recorded_id,
+            )
+        outputs = dict(record.outputs)
+        refreshed = None
+        if record.fingerprint != digest or record.status != "ready" or record.pending is not None:
+            refreshed = record.model_copy(
+                update={"fingerprint": digest, "status": "ready", "pending": None, "inputs": wanted}
+            )  # fmt: skip
+        return Decision(Action.NOOP, outputs=outputs, fingerprint=digest, record=refreshed)
+
+    async def apply(
+        self,
+        client: SonyEpaClient,
+        desired: Desired[RetrainConfig],
+        record: ResourceState | None,
+        decision: Decision,
+        journal: Journal,
+    ) -> Applied:
+        config = desired.config
+        target = desired.target
+        train = await _hash(target, "train_file", config.train_file)
+        evaluation = await _hash(target, "eval_file", config.eval_file) if config.eval_file else None
+        wanted = identity(config, train, evaluation)
+        labels = {
+            "train_file": config.train_file,
+            "train_file_label": _label(config.train_file, train),
+            "eval_file": config.eval_file,
+            "eval_file_label": _label(config.eval_file, evaluation)
+            if config.eval_file and evaluation
+            else None,
+        }
+        if decision.fingerprint and fingerprint(wanted) != decision.fingerprint:
+            raise errors.PlanError(
+                f"{desired.address}: the data changed after the plan was made", hint="plan again"
+            )
+        pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
+            job_id = str(pending.job_id)
+        elif decision.action is Action.UPDATE and record is not None and record.outputs.get(ID):
+            job_id = str(record.outputs[ID])
+        elif (
+            pending is not None
+            and pending.step == "upload"
+            and pending.fingerprint == decision.fingerprint
+            and (adopted := await self.recover(client, desired, pending))
+        ):
+            job_id = str(adopted)  # an earlier attempt's upload arrived although its answer was lost
+        else:
+            job_id = await self._submit(client, target, wanted, journal)
+        what = f"retrain job {job_id} of {config.train_file}"
+        final = await client.waiter.wait(lambda: client.retrain_job(job_id), what=what, journal=journal)
+        if config.switch:
+            await journal.intent("switch", retrain_job_id=job_id)
+            current = journal.pending
+            if current is None or current.job_id is None:
+                await journal.submitted(job_id)
+            await client.update_model(job_id)
+        switched = config.switch or bool(
+            record and record.outputs.get(ID) == job_id and record.outputs.get("switched")
+        )
+        return Applied(
+            outputs={ID: job_id, "model_id": final.get("model_id"), "switched": switched},
+            essence={"status": final.get("status"), **labels},
+            inputs=wanted,
+        )
+
+    async def _submit(
+        self,
+        client: SonyEpaClient,
+        target: Target[RetrainConfig],
+        wanted: dict[str, Any],
+        journal: Journal,
+    ) -> str:
+        config = target.config
+        async with Prepared() as prepared:
+            payload = await prepared.open(
+                target.path(config.train_file), target.path(config.eval_file) if config.eval_file else None
+            )
+            await journal.intent("upload", identity=wanted, filename=payload.filename, size=payload.size)
+            job_id, upload_url = await client.upload_url(payload.filename)
+            await journal.submitted(job_id)
+            await client.upload(upload_url, payload)
+        return job_id
+
+    async def recover(
+        self, client: SonyEpaClient, desired: Desired[RetrainConfig], pending: PendingOperation
+    ) -> str | int | None:
+        """The job whose data did arrive although the PUT's answer was lost; None when nothing trains."""
+        if pending.job_id is None:
+            return None  # no list endpoint; and a job that got no data never trains
+        try:
+            live = await client.retrain_job(str(pending.job_id))
+        except errors.NotFound:
+            return None
+        return None if job_status(live).word == WAITING_WORD else pending.job_id
+
+
+def _resume(
+    pending: PendingOperation, config: RetrainConfig, facts: RetrainFacts, status: Any
+) -> tuple[Action, str] | None:
+    """What an earlier run's unfinished retrain needs, or None to decide as if there were none."""
+    job = pending.job_id
+    if job is None:
+        return (Action.CREATE, "an earlier run asked for an upload URL but got no answer; "
+                "asking again is safe (a job without data never trains)")  # fmt: skip
+    if facts.gone:
+        return Action.CREATE, f"retrain job {job} of an earlier run is no longer on the platform; retraining"
+    if status is not None and status.state == "failed":
+        return Action.CREATE, f"retrain job {job} of an earlier run failed: {status.message or status.word}"
+    if pending.step == "upload" and status is not None and status.word == WAITING_WORD:
+        return Action.CREATE, f"the data for retrain job {job} never arrived; uploading it again to a new job"
+    if pending.step == "switch":
+        return (
+            Action.RESUME,
+            f"retrain job {job} finished; an earlier run stopped before switching the API to it",
+        )
+    then = ", then switching the model's API to it" if config.switch else ""
+    return Action.RESUME, f"retrain job {job} was submitted by an earlier run; waiting for it{then}"
+
+
+async def _hash(target: Target[RetrainConfig], field: str, relative: str) -> LocalFile:
+    path: Path = target.path(relative)
+    try:
+        return await asyncio.to_thread(hash_file, path)
+    except FileNotFoundError as exc:
+        raise target.error((field,), f"file {path} does not exist", hint="check the path") from exc
+    except OSError as exc:
+        raise target.error((field,), f"cannot read {path}: {exc.strerror}") from exc
