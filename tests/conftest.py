@@ -1,4 +1,4 @@
-"""The ``demo`` fixture: a copy of the demo spec in a temporary directory."""
+"""Fixtures shared by the workflow, command-line and reliability tests."""
 
 from __future__ import annotations
 
