@@ -1,0 +1,47 @@
+"""The ``reconciler`` group, and turning errors and interrupts into messages and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+import click
+
+from reconciler import __version__, errors
+
+if TYPE_CHECKING:
+    from reconciler.workflow import Workspace
+
+T = TypeVar("T")
+
+INTERRUPTED = "Interrupted. State was saved at every step; run apply again to resume."
+
+
+def fail(error: errors.ReconcilerError) -> NoReturn:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def run(call: Callable[[], T]) -> T:
+    """Call ``call``; a ReconcilerError becomes its message and exit code, an interrupt exit 130."""
+    try:
+        return call()
+    except errors.ReconcilerError as error:
+        fail(error)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        click.echo(INTERRUPTED, err=True)
+        sys.exit(130)
+
+
+def workspace(spec: str) -> Workspace:
+    from reconciler.workflow import Workspace
+
+    return Workspace(spec)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+def main() -> None:
+    """Plan and apply the desired state of ML platforms."""

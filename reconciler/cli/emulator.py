@@ -1,0 +1,64 @@
+"""``reconciler emulator …``: the platforms' emulators, served over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.cli.common import main, run
+
+
+@main.group()
+def emulator() -> None:
+    """Run the platforms' emulators."""
+
+
+@emulator.command()
+@click.argument("name")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path(".reconciler/emulators"))
+@click.option("--durations", default="", help="Job durations in seconds, e.g. upload=1,dataset=1,refit=3.")
+@click.option("--token", default=None, help="Accept only this token (default: any non-empty token).")
+@click.option("--fault-rate", type=float, default=0.0, help="Share of requests answered with a fault.")
+@click.option("--fault-seed", type=int, default=0, help="Seed that fixes the sequence of faults.")
+@click.option(
+    "--fault-kinds", default="", help="Faults to mix, e.g. 500,502,503,429,drop,lost (default: all)."
+)
+@click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response.")
+@click.option("--job-failure-rate", type=float, default=0.0, help="Share of jobs that end failed.")
+def serve(
+    name: str,
+    port: int,
+    host: str,
+    data_dir: Path,
+    durations: str,
+    token: str | None,
+    fault_rate: float,
+    fault_seed: int,
+    fault_kinds: str,
+    latency_ms: float,
+    job_failure_rate: float,
+) -> None:
+    """Serve an emulator over HTTP, optionally with faults injected deterministically."""
+    from reconciler import emulators
+    from reconciler.emulators import faults
+
+    def start() -> None:
+        parsed: dict[str, Any] | None = emulators.parse_durations(durations, name=name) if durations else None
+        injected = None
+        if fault_rate or latency_ms or job_failure_rate:
+            injected = faults.Faults(
+                rate=fault_rate,
+                seed=fault_seed,
+                latency_ms=latency_ms,
+                job_failure_rate=job_failure_rate,
+                kinds=faults.parse_kinds(fault_kinds),
+            )
+        emulators.serve(
+            name, host=host, port=port, data_dir=data_dir, durations=parsed, token=token, faults=injected
+        )
+
+    run(start)
