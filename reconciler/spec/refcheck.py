@@ -79,6 +79,20 @@ def check_references(
                 )
                 errors.append(spec_error(message, where))
             else:
+                other = resources.get(ref.address)
+                if (
+                    ref.allowed
+                    and other is not None
+                    and other.platform == resource.platform
+                    and other.provider != resource.provider
+                ):
+                    # Ids are per provider instance (an Alviss dataset id means nothing in another project).
+                    message = (
+                        f"{address} (provider {resource.provider}): {field!r} refers to {shown},"
+                        f" which belongs to provider {other.provider}"
+                    )
+                    hint = f"refer to a resource of provider {resource.provider}, or give an id"
+                    errors.append(spec_error(message, where, hint=hint))
                 edges[address].append(_Edge(ref.address, where))
     errors.extend(_cycles(edges))
     return errors

@@ -96,3 +96,18 @@ def test_missing_spec_file_is_a_clear_error(project: Path) -> None:
     assert code == 1
     assert "nope.yaml" in output
     assert "Traceback" not in output
+
+
+def test_validate_refuses_a_reference_across_provider_instances(project: Path) -> None:
+    (project / "specs" / "cross.yaml").write_text(
+        "providers:\n"
+        "  alviss.se: {endpoint: 'emulator://alviss', team: 1, project: 1}\n"
+        "  alviss.no: {endpoint: 'emulator://alviss', team: 1, project: 2}\n"
+        "resources:\n"
+        "  alviss.upload.a: {provider: alviss.no, dataset_name: Sales, file: a.csv}\n"
+        "  alviss.active_dataset.se: {provider: alviss.se, contains: [alviss.upload.a]}\n"
+    )
+    code, output = run("validate", "specs/cross.yaml")
+    assert code == 1
+    assert "cross.yaml:6:" in output
+    assert "which belongs to provider alviss.no" in output
