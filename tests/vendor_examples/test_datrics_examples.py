@@ -3,9 +3,11 @@
 The script is the "Full code example" of the vendor's AutoModel API page,
 copied verbatim; only the base URL, the API secret, the user and the model
 are swapped in by plain text replacement.  The emulator runs under a real
-uvicorn server on a loopback port, verifying signatures with the same secret,
-with every task finishing at once (the script's loop only sleeps on
-``STARTED``).  Effects are read back through ``/_emulator/stats``.
+uvicorn server on a loopback port, verifying signatures with the same secret.
+The script treats every state but ``STARTED`` and ``SUCCESS`` as an error and
+sleeps a real second on ``STARTED``, so it is run both with tasks that finish
+at once and with a task that is still running when first polled.  Effects are
+read back through ``/_emulator/stats``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ PASSENGER = {"pclass": 0, "sex": 0, "age": 29, "sibsp": 0, "parch": 0, "fare": 2
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     with served_emulator("datrics", data_dir=tmp_path / "data", token=SECRET) as base:
+        yield base
+
+
+@pytest.fixture
+def served_slowly(tmp_path: Path) -> Iterator[str]:
+    """Every task runs 1.5 s: the script's first poll sees it running, as on the real platform."""
+    with served_emulator(
+        "datrics", data_dir=tmp_path / "data", token=SECRET, durations={"predict": 1.5}
+    ) as base:
         yield base
 
 
@@ -77,7 +88,16 @@ def test_the_full_example_gets_its_prediction(served: str, tmp_path: Path) -> No
     assert stats(served) == {
         "objects": {"prediction_task": 1},
         "requests": {f"POST {PREDICT}": 1, f"GET {PREDICT}/info/{{task_id}}": 1},
+        "faults": {},
     }
+
+
+def test_the_full_example_waits_through_a_running_task(served_slowly: str, tmp_path: Path) -> None:
+    result = printed_result(run_script(served_slowly, tmp_path))
+    assert result["state"] == "SUCCESS"
+    assert result["result"] == [{**PASSENGER, "prediction": 1, "probability": 0.941329}]
+    polls = stats(served_slowly)["requests"][f"GET {PREDICT}/info/{{task_id}}"]
+    assert polls >= 2  # it was STARTED at least once (the script sleeps 1 s and asks again)
 
 
 def test_a_wrong_secret_takes_the_scripts_cannot_authenticate_branch(served: str, tmp_path: Path) -> None:

@@ -18,6 +18,10 @@ The rules a client can observe:
 
 The training ``duration`` (10, 60, 300, 1800) changes the scores, not the
 time: how long a training takes is the emulator's ``train`` job duration.
+
+Injected job failures (``Faults.job_failure_rate``) are decided when a
+training is accepted, from its sequence number, and stored as its error, so
+it ends ``FAILED`` with that message and leaves no model.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from typing import Any
 
 from reconciler.emulators.akkio import training
 from reconciler.emulators.akkio.store import OBJECT_KINDS, Dataset, Model, Store, Task, Tx
+from reconciler.emulators.faults import Faults
 
 DAY = 86_400.0
 PENDING_SHARE = 0.2
 _ALPHABET = string.ascii_letters + string.digits
 LEGACY_BAD_KEY = {"status": "missing or invalid API key"}
+# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
+_FAULT = "fault "
 
 
 class Problem(Exception):
@@ -68,10 +75,18 @@ def task_id(seq: int) -> str:
 class World:
     """The emulated platform, on top of a store, a clock and job durations."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float], durations: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float],
+        durations: Mapping[str, float],
+        faults: Faults | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.durations = dict(durations)
+        self.faults = faults or Faults()
 
     # -- legacy datasets ----------------------------------------------------------
     def create_dataset(self, name: str) -> dict[str, Any]:
@@ -140,6 +155,7 @@ class World:
                 error: str | None = f"Dataset {params['dataset_id']} not found."
             else:
                 error = training.problem(dataset.columns, len(rows), list(params["predict_fields"]))
+            error = error or self.faults.job_error("train", seq)
             duration = float(self.durations["train"])
             model_id, result = None, None
             if error is None and dataset is not None and dataset.columns is not None:
@@ -201,12 +217,22 @@ class World:
     def stats(self) -> dict[str, Any]:
         with self.store.transaction() as db:
             counts = db.object_counts()
-            requests = db.request_counts()
-        return {"objects": {kind: counts.get(kind, 0) for kind in OBJECT_KINDS}, "requests": requests}
+            logged = db.request_counts()
+        return {
+            "objects": {kind: counts.get(kind, 0) for kind in OBJECT_KINDS},
+            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
+            "faults": {
+                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
+            },
+        }
 
     def count_request(self, route: str) -> None:
         with self.store.transaction() as db:
             db.count_request(route)
+
+    def count_fault(self, kind: str) -> None:
+        with self.store.transaction() as db:
+            db.count_request(_FAULT + kind)
 
     def reset_requests(self) -> None:
         with self.store.transaction() as db:

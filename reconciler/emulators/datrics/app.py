@@ -8,7 +8,8 @@ The vendor's client sends ``content-type: application/json;charset=UTF-8``
 and ``return_only_prediction=False`` (Python's spelling); both are accepted.
 
 The shared gate (``reconciler.emulators.gate``) in front of the routes checks
-the JWT (``auth.py``) and counts requests per route template into the store.
+the JWT (``auth.py``), counts requests per route template into the store and
+injects faults.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fastapi import Body, FastAPI, Query
 from reconciler.emulators.datrics.auth import jwt_bearer
 from reconciler.emulators.datrics.store import Store
 from reconciler.emulators.datrics.world import World
+from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
 from reconciler.emulators.gate import Gate
 
@@ -36,13 +38,16 @@ def create_datrics_app(
     durations: Mapping[str, float],
     token: str | None = None,
     clock: Callable[[], float],
+    faults: Faults | None = None,
 ) -> FastAPI:
     """A FastAPI app emulating Datrics; ``token`` is the JWT secret (None: accept any HS256 JWT)."""
     store = Store(Path(data_dir) / "datrics.sqlite3")
-    world = World(store, clock=clock, durations=durations)
+    world = World(store, clock=clock, durations=durations, faults=faults)
+    injector = None if faults is None else FaultInjector(faults)
     app = FastAPI(title="Datrics (emulator)")
     app.state.store = store
     app.state.datrics_world = world
+    app.state.faults = injector
 
     @app.post(PREDICT)
     async def create_prediction_task(
@@ -67,5 +72,12 @@ def create_datrics_app(
         world.reset_requests()
         return world.stats()
 
-    app.add_middleware(Gate, log=world, authenticate=jwt_bearer(token, clock=clock), routes=app.router.routes)
+    app.add_middleware(
+        Gate,
+        log=world,
+        authenticate=jwt_bearer(token, clock=clock),
+        routes=app.router.routes,
+        faults=injector,
+        fault_log=world,
+    )
     return app

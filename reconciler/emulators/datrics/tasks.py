@@ -1,11 +1,13 @@
 """A prediction task's Celery state, computed from the clock, and its wire shape.
 
 Datrics runs predictions as Celery tasks behind a proxy; the vendor's page
-shows the states ``STARTED`` and ``SUCCESS``.  The emulator reports Celery's
-own sequence: ``PENDING`` while queued (the first fifth of the task's
-duration), ``STARTED`` while a worker runs it, then ``SUCCESS`` with the
-result or ``FAILURE`` with the error.  Celery cannot tell a queued task from
-one it never heard of, so an unknown task id reports ``PENDING`` too.
+shows the states ``STARTED`` and ``SUCCESS``, and its full example treats
+every other state as an error (it sleeps only on ``STARTED``).  So a task the
+emulator knows reports ``STARTED`` from the moment it is submitted until its
+duration has passed (a worker picks it up at once: there is no visible
+queue), then ``SUCCESS`` with the result or ``FAILURE`` with the error.
+``PENDING`` is kept for what Celery itself cannot tell apart from a queued
+task: a task id it never heard of.
 
 The answer's shape beyond ``state`` is not documented (INFERRED):
 ``{"id", "state"}``, plus ``"result"`` (a list, one item per record) on
@@ -22,14 +24,13 @@ PENDING = "PENDING"
 STARTED = "STARTED"
 SUCCESS = "SUCCESS"
 FAILURE = "FAILURE"
-PENDING_SHARE = 0.2  # the first fifth of a task reports PENDING (queued), the rest STARTED
 
 
 def state(task: Task, *, now: float) -> str:
     """The Celery state of ``task`` at time ``now``."""
     elapsed = now - task.created_at
     if elapsed < task.duration:
-        return PENDING if elapsed < PENDING_SHARE * task.duration else STARTED
+        return STARTED
     return FAILURE if task.error is not None else SUCCESS
 
 

@@ -9,7 +9,9 @@ time would be the alternative).  Only a body that is not a JSON array of
 objects, or a missing ``path``/``bucket``, is refused at once (FastAPI's 422).
 
 The outcome is computed when the task is submitted and revealed when its
-duration has passed, which keeps everything deterministic and lazy.
+duration has passed, which keeps everything deterministic and lazy.  An
+injected job failure (``Faults.job_failure_rate``) is decided then too, from
+the task's sequence number, and reported as the task's ``FAILURE`` error.
 """
 
 from __future__ import annotations
@@ -21,17 +23,28 @@ from typing import Any
 from reconciler.emulators.datrics import tasks
 from reconciler.emulators.datrics.models import PredictionError, find_model
 from reconciler.emulators.datrics.store import Store, Task
+from reconciler.emulators.faults import Faults
 
 OBJECT_KIND = "prediction_task"
+# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
+_FAULT = "fault "
 
 
 class World:
     """The emulated platform, on top of a store, a clock and the ``predict`` duration."""
 
-    def __init__(self, store: Store, *, clock: Callable[[], float], durations: Mapping[str, float]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float],
+        durations: Mapping[str, float],
+        faults: Faults | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.durations = dict(durations)
+        self.faults = faults or Faults()
 
     def submit(
         self, records: Sequence[Mapping[str, Any]], *, path: str, bucket: str, only_prediction: bool
@@ -43,18 +56,21 @@ class World:
             result = find_model(bucket, path).predict(records, only_prediction=only_prediction)
         except PredictionError as exc:
             error = str(exc)
-        task = Task(
-            id=str(uuid.uuid4()),
-            created_at=self.clock(),
-            duration=float(self.durations["predict"]),
-            bucket=bucket,
-            path=path,
-            only_prediction=only_prediction,
-            records=len(records),
-            result=result,
-            error=error,
-        )
         with self.store.transaction() as db:
+            injected = self.faults.job_error("predict", db.task_count() + 1)
+            if error is None and injected is not None:
+                result, error = None, injected
+            task = Task(
+                id=str(uuid.uuid4()),
+                created_at=self.clock(),
+                duration=float(self.durations["predict"]),
+                bucket=bucket,
+                path=path,
+                only_prediction=only_prediction,
+                records=len(records),
+                result=result,
+                error=error,
+            )
             db.insert(task)
         return task.id
 
@@ -65,11 +81,22 @@ class World:
 
     def stats(self) -> dict[str, Any]:
         with self.store.transaction() as db:
-            return {"objects": {OBJECT_KIND: db.task_count()}, "requests": db.request_counts()}
+            count, logged = db.task_count(), db.request_counts()
+        return {
+            "objects": {OBJECT_KIND: count},
+            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
+            "faults": {
+                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
+            },
+        }
 
     def count_request(self, route: str) -> None:
         with self.store.transaction() as db:
             db.count_request(route)
+
+    def count_fault(self, kind: str) -> None:
+        with self.store.transaction() as db:
+            db.count_request(_FAULT + kind)
 
     def reset_requests(self) -> None:
         with self.store.transaction() as db:

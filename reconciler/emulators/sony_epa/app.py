@@ -9,7 +9,8 @@ storage URLs they carry their authorisation in the query (``signature``) and
 take no API key: a client must not send the model's key to storage.
 
 The shared gate checks the ``x-api-key`` header (answering the vendor's
-``invalid_api_key.`` body) and counts requests per route template; paths under
+``invalid_api_key.`` body), counts requests per route template and injects
+faults (the storage URLs too: a PUT can be lost like any request); paths under
 ``/_emulator`` are the emulator's own (statistics, and what an operator might
 do to the world: delete a job, a model, a model's configuration file).
 """
@@ -23,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
 from reconciler.emulators.gate import Authenticate, Gate, Refusal, same_secret
 from reconciler.emulators.sony_epa import problems as p
@@ -40,15 +42,17 @@ def create_sony_epa_app(
     durations: Mapping[str, float],
     token: str | None = None,
     clock: Callable[[], float],
+    faults: Faults | None = None,
 ) -> FastAPI:
     """A FastAPI app emulating Sony EPA's retrain API, its world kept in ``data_dir/sony_epa.sqlite3``."""
     store = Store(Path(data_dir) / "sony_epa.sqlite3")
-    world = World(
-        store, clock=clock, durations=durations, uploads=Path(data_dir) / "sony_epa_uploads", token=token
-    )
+    uploads = Path(data_dir) / "sony_epa_uploads"
+    world = World(store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults)
+    injector = None if faults is None else FaultInjector(faults)
     app = FastAPI(title="Sony Easy Predictive Analytics (emulator)")
     app.state.store = store
     app.state.sony_epa_world = world
+    app.state.faults = injector
 
     @app.exception_handler(p.Problem)
     async def _problem(request: Request, exc: p.Problem) -> JSONResponse:
@@ -61,7 +65,14 @@ def create_sony_epa_app(
     _api_routes(app, world)
     _storage_routes(app, world)
     _emulator_routes(app, world)
-    app.add_middleware(Gate, log=world, authenticate=api_key(token), routes=app.router.routes)
+    app.add_middleware(
+        Gate,
+        log=world,
+        authenticate=api_key(token),
+        routes=app.router.routes,
+        faults=injector,
+        fault_log=world,
+    )
     return app
 
 

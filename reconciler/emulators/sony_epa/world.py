@@ -17,6 +17,9 @@ The rules a client can observe:
   failed (``Not found classifier.``).
 
 Status is computed from the clock when read; nothing runs in the background.
+Injected job failures (``Faults.job_failure_rate``) are decided when a
+retrain starts (its data arrives), from the number of retrains started
+before it, and stored as its ``message``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulators.faults import Faults
 from reconciler.emulators.sony_epa import files
 from reconciler.emulators.sony_epa import problems as p
 from reconciler.emulators.sony_epa.store import Job, Model, Store, Tx
@@ -36,6 +40,8 @@ WAITING = "waiting"
 RUNNING = "running"
 FINISHED = "finished"
 FAILED = "failed"
+# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
+_FAULT = "fault "
 
 
 class UploadRefused(Exception):
@@ -71,12 +77,14 @@ class World:
         durations: Mapping[str, float],
         uploads: Path,
         token: str | None,
+        faults: Faults | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.durations = dict(durations)
         self.uploads = uploads
         self.token = token
+        self.faults = faults or Faults()
 
     # -- helpers --------------------------------------------------------------
     def _model(self, db: Tx, api_key: str | None, *, now: float) -> Model:
@@ -180,6 +188,7 @@ class World:
                 part.unlink(missing_ok=True)
                 raise UploadRefused(409, "The upload URL was already used.")
             part.replace(self.uploads / job.id)
+            error = error or self.faults.job_error("retrain", db.counts()["retrain_started"] + 1)
             db.start_job(
                 job.id, now=self.clock(), size=received.size, sha256=received.sha256, error=error,
                 result_model_id=uuid.uuid4().hex,
@@ -220,11 +229,23 @@ class World:
             for job in jobs:
                 word = "deleted" if job.deleted else status(job, now=now)
                 statuses[word] = statuses.get(word, 0) + 1
-            return {"objects": db.counts(), "requests": db.request_counts(), "statuses": statuses}
+            counts, logged = db.counts(), db.request_counts()
+        return {
+            "objects": counts,
+            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
+            "statuses": statuses,
+            "faults": {
+                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
+            },
+        }
 
     def count_request(self, route: str) -> None:
         with self.store.transaction() as db:
             db.count_request(route)
+
+    def count_fault(self, kind: str) -> None:
+        with self.store.transaction() as db:
+            db.count_request(_FAULT + kind)
 
     def reset_requests(self) -> None:
         with self.store.transaction() as db:

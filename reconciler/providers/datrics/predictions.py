@@ -10,8 +10,9 @@ file that is missing or was edited each plan one new prediction task, and
 the plan says which.
 
 Datrics documents no way to list tasks, so a task whose answer was lost
-cannot be looked up (``recover`` finds nothing) and is sent again; that is
-safe because a prediction creates nothing on the platform.  Celery reports
+cannot be looked up (``recover`` finds nothing) and is sent again: nothing on
+the platform changes, but the prediction is computed twice (a limit of the
+API; a submission refused before it was queued runs once).  Celery reports
 an unknown task as ``PENDING``, so a recorded task the platform lost reads
 ``PENDING`` forever: waiting ends at the deadline (the task stays recorded),
 and a plan made later than the deadline after submission takes a task still

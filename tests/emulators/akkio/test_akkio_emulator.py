@@ -179,16 +179,28 @@ async def test_failed_trainings_are_not_answered_again(make: Make, clock: Clock)
 async def test_train_body_is_checked_like_the_openapi_document_says(make: Make) -> None:
     client = make()
     documented = {"dataset_id": "YTV32jCdVf5DbcMxzvX5", "predict_fields": ["Positive Lead"]}
-    missing = await client.post("/api/v1/models/train/new", json=documented, headers=H)
+    missing = await client.post("/api/v1/models/train/new", json={"dataset_id": "x"}, headers=H)
     assert missing.status_code == 422
     [problem] = missing.json()["detail"]
     assert (problem["loc"], problem["msg"], problem["type"]) == (
-        ["body", "duration"],
+        ["body", "predict_fields"],
         "Field required",
         "missing",
     )
     odd = await client.post("/api/v1/models/train/new", json={**documented, "duration": 15}, headers=H)
     assert odd.status_code == 422 and odd.json()["detail"][0]["loc"] == ["body", "duration"]
+
+
+async def test_a_training_without_duration_is_the_fastest_one(make: Make) -> None:
+    """The vendor's example omits ``duration`` (OpenAPI requires it): it is taken as 10, the fastest."""
+    client = make(train=0.0)
+    dataset_id = await dataset(client)
+    body = {"dataset_id": dataset_id, "predict_fields": ["Positive Lead"]}
+    implicit = await client.post("/api/v1/models/train/new", json=body, headers=H)
+    assert implicit.status_code == 201, implicit.text
+    task_id = implicit.json()["task_id"]
+    assert await train(client, dataset_id, duration=10) == task_id  # the same training: answered again
+    assert await train(client, dataset_id, duration=60) != task_id
 
 
 @pytest.mark.parametrize(

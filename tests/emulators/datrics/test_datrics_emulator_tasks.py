@@ -42,10 +42,13 @@ async def info(client: httpx.AsyncClient, task_id: str) -> dict[str, Any]:
     return body
 
 
-async def test_a_task_goes_pending_started_success(make_datrics: Maker, datrics_clock: FakeClock) -> None:
+async def test_a_task_is_started_from_submission_until_success(
+    make_datrics: Maker, datrics_clock: FakeClock
+) -> None:
+    """Never PENDING while known: the vendor's example takes any state but STARTED or SUCCESS as an error."""
     client = make_datrics(predict=10.0)
     task_id = await submit(client, [PASSENGER])
-    assert await info(client, task_id) == {"id": task_id, "state": "PENDING"}
+    assert await info(client, task_id) == {"id": task_id, "state": "STARTED"}
     datrics_clock.advance(2.0)
     assert await info(client, task_id) == {"id": task_id, "state": "STARTED"}
     datrics_clock.advance(7.9)
@@ -99,7 +102,7 @@ async def test_a_task_the_worker_cannot_do_ends_in_failure_with_the_message(
 ) -> None:
     client = make_datrics(predict=5.0)
     task_id = await submit(client, records, path=path)
-    assert (await info(client, task_id))["state"] == "PENDING"  # the failure shows only when the task ends
+    assert (await info(client, task_id))["state"] == "STARTED"  # the failure shows only when the task ends
     datrics_clock.advance(5.0)
     failed = await info(client, task_id)
     assert failed["state"] == "FAILURE"
@@ -158,6 +161,7 @@ async def test_stats_count_tasks_and_requests_and_persist_across_apps(make_datri
     assert stats == {
         "objects": {"prediction_task": 1},
         "requests": {f"GET {PREDICT}/info/{{task_id}}": 3, f"POST {PREDICT}": 1},
+        "faults": {},
     }
     reset = (await second.delete("/_emulator/stats")).json()
-    assert reset == {"objects": {"prediction_task": 1}, "requests": {}}
+    assert reset == {"objects": {"prediction_task": 1}, "requests": {}, "faults": {}}

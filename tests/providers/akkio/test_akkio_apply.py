@@ -55,14 +55,14 @@ class Akkio:
 
     @property
     def spec(self) -> Path:
-        return self.root / "specs" / "akkio.yaml"
+        return self.root / "specs" / "akkio-leads.yaml"
 
     @property
     def csv(self) -> Path:
         return self.root / "specs" / "data" / "akkio" / "leads.csv"
 
     def state(self) -> dict[str, Any]:
-        body: dict[str, Any] = json.loads((self.root / "state" / "akkio.json").read_text())
+        body: dict[str, Any] = json.loads((self.root / "state" / "akkio-leads.json").read_text())
         return body
 
     def workspace(self, **changes: Any) -> Workspace:
@@ -87,7 +87,7 @@ def mutating(stats: dict[str, Any]) -> int:
 @pytest.fixture
 def akkio(tmp_path: Path) -> Akkio:
     (tmp_path / "specs" / "data").mkdir(parents=True)
-    shutil.copy(REPO / "specs" / "akkio.yaml", tmp_path / "specs" / "akkio.yaml")
+    shutil.copy(REPO / "specs" / "akkio-leads.yaml", tmp_path / "specs" / "akkio-leads.yaml")
     shutil.copytree(REPO / "specs" / "data" / "akkio", tmp_path / "specs" / "data" / "akkio")
     settings = Settings(
         environ={},
@@ -199,7 +199,7 @@ async def test_a_task_the_platform_gave_up_on_fails_clearly(akkio: Akkio) -> Non
 
 async def test_a_lost_dataset_creation_is_found_by_name_not_made_twice(akkio: Akkio) -> None:
     await akkio.workspace().apply()
-    state_file = akkio.root / "state" / "akkio.json"
+    state_file = akkio.root / "state" / "akkio-leads.json"
     document = akkio.state()
     dataset = document["resources"][DATASET]
     # As if the creation had been sent and its answer lost before any row went out.
@@ -226,7 +226,7 @@ async def test_the_api_key_never_reaches_state_output_or_errors(akkio: Akkio, tm
     seen = (
         render_plan(result.plan)
         + json.dumps(result.report.messages)
-        + (akkio.root / "state").joinpath("akkio.json").read_text()
+        + (akkio.root / "state").joinpath("akkio-leads.json").read_text()
     )
     assert CANARY not in seen
 

@@ -1,4 +1,4 @@
-"""The ``example`` fixture: specs/datrics.yaml and its data copied into a temporary directory."""
+"""The ``example`` fixture: specs/datrics-scoring.yaml and its data copied into a temporary directory."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ async def no_wait(seconds: float) -> None:
 
 @dataclass
 class Example:
-    """A copy of specs/datrics.yaml and its data, with its own emulator world."""
+    """A copy of specs/datrics-scoring.yaml and its data, with its own emulator world."""
 
     root: Path
     settings: Settings
@@ -37,7 +37,7 @@ class Example:
     @classmethod
     def copy(cls, root: Path, *, environ: dict[str, str] | None = None) -> Example:
         (root / "specs" / "data").mkdir(parents=True)
-        shutil.copy(REPO / "specs" / "datrics.yaml", root / "specs" / "datrics.yaml")
+        shutil.copy(REPO / "specs" / "datrics-scoring.yaml", root / "specs" / "datrics-scoring.yaml")
         shutil.copytree(REPO / "specs" / "data" / "datrics", root / "specs" / "data" / "datrics")
         settings = Settings(
             environ=environ or {},
@@ -49,11 +49,11 @@ class Example:
 
     @property
     def spec(self) -> Path:
-        return self.root / "specs" / "datrics.yaml"
+        return self.root / "specs" / "datrics-scoring.yaml"
 
     @property
     def state_file(self) -> Path:
-        return self.root / "state" / "datrics.json"
+        return self.root / "state" / "datrics-scoring.json"
 
     def data(self, name: str) -> Path:
         return self.root / "specs" / "data" / "datrics" / name

@@ -27,11 +27,11 @@ async def no_wait(seconds: float) -> None:
 
 
 def copy_example(root: Path) -> Path:
-    """``specs/sony_epa.yaml`` and its data, copied under ``root``; the spec's path."""
+    """``specs/sony-retrain.yaml`` and its data, copied under ``root``; the spec's path."""
     (root / "specs" / "data").mkdir(parents=True)
-    shutil.copy(REPO / "specs" / "sony_epa.yaml", root / "specs" / "sony_epa.yaml")
+    shutil.copy(REPO / "specs" / "sony-retrain.yaml", root / "specs" / "sony-retrain.yaml")
     shutil.copytree(REPO / "specs" / "data" / "sony_epa", root / "specs" / "data" / "sony_epa")
-    return root / "specs" / "sony_epa.yaml"
+    return root / "specs" / "sony-retrain.yaml"
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Example:
 
     @property
     def state_file(self) -> Path:
-        return self.root / "state" / "sony_epa.json"
+        return self.root / "state" / "sony-retrain.json"
 
     def data(self, name: str) -> Path:
         return self.root / "specs" / "data" / "sony_epa" / name

@@ -1,4 +1,4 @@
-"""Apply ``specs/sony_epa.yaml`` against the in-process Sony EPA emulator: converge, stay converged."""
+"""Apply ``specs/sony-retrain.yaml`` against the in-process Sony EPA emulator: converge, stay converged."""
 
 from __future__ import annotations
 
