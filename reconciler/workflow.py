@@ -1,9 +1,13 @@
-"""The reconciler's workflows as library calls: validate, plan, apply, show.
+"""The reconciler's workflows as library calls: validate, plan, apply, drift, state commands.
 
 This is the Python API the command line is a thin shell over.  A
 :class:`Workspace` is one spec and its state; ``plan`` reads the live
-platforms and returns a :class:`~reconciler.engine.plan.Plan`; ``apply``
-takes the state lock, plans, asks ``approve`` (if given) and executes.
+platforms and returns a :class:`~reconciler.engine.plan.Plan` (and may save
+it); ``apply`` takes the state lock, plans (or checks a saved plan against
+a fresh read), asks ``approve`` (if given) and executes; ``drift`` plans
+without lock or writes and classifies what differs.  The state commands
+(list, show, rm, mv, import, force-unlock, migrate) take the lock whenever
+they write, waiting ``Settings.lock_timeout`` seconds for it.
 Endpoints written ``emulator://NAME`` are served in-process by the emulator of
 that platform, its world kept under ``.reconciler/emulators/``.
 """
@@ -15,7 +19,7 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +28,19 @@ from typing import Any
 from reconciler import errors
 from reconciler.emulators.faults import Faults
 from reconciler.emulators.transport import EmulatorTransport
+from reconciler.engine import saved
+from reconciler.engine.adopt import adopt
+from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
-from reconciler.engine.planner import make_plan, refresh
+from reconciler.engine.planner import check_addresses, make_plan, refresh, select
 from reconciler.providers.base import ClientOptions, Connection
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.model import Spec
 from reconciler.state import StateBackend, open_backend
-from reconciler.state.model import StateDocument
+from reconciler.state.model import ResourceState, StateDocument
 
 EMULATOR_SCHEME = "emulator://"
 
@@ -62,6 +69,14 @@ class PlanResult:
     spec: Spec
     state: StateDocument
     plan: Plan
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """A read-only plan and, per resource, why it differs (exit code included)."""
+
+    plan: Plan
+    report: DriftReport
 
 
 @dataclass(frozen=True)
@@ -136,13 +151,38 @@ class Workspace:
         return self.backend().read()
 
     # plan and apply ------------------------------------------------------------
-    async def plan(self) -> PlanResult:
-        """Read the live platforms and compare them with the spec and the state (no lock, no writes)."""
+    async def plan(
+        self, *, targets: Collection[str] = (), replace: Collection[str] = (), out: Path | None = None
+    ) -> PlanResult:
+        """Read the live platforms and compare them with the spec and the state (no lock).
+
+        ``out`` saves the plan for a later ``apply`` of that file.
+        """
         spec = self.validate()
         state = self.backend().read()
         async with self._clients(spec) as clients:
-            plan = await self._plan(spec, state, clients)
+            plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
+        if out is not None:
+            saved.write(out, plan, spec=spec, sources=self._sources())
         return PlanResult(spec=spec, state=state, plan=plan)
+
+    async def drift(self) -> DriftResult:
+        """What differs from the spec and why: no lock, no state write, GET requests only."""
+        result = await self.plan()
+        return DriftResult(plan=result.plan, report=DriftReport.from_plan(result.plan))
+
+    @classmethod
+    def from_plan_file(cls, path: Path, *, settings: Settings | None = None) -> tuple[Workspace, Path]:
+        """The workspace a saved plan was made for (its recorded spec files), and the plan's path."""
+        document = saved.read(path)
+        if not document.sources:
+            raise errors.PlanError(f"{path} does not name its spec", hint="apply it with --spec SPEC")
+        sources: list[str | Path] = list(document.sources)
+        return cls(sources if len(sources) > 1 else sources[0], settings=settings), path
+
+    def _sources(self) -> list[str]:
+        source = self.source if isinstance(self.source, list) else [self.source]
+        return [str(item) for item in source]
 
     async def apply(
         self,
@@ -151,6 +191,9 @@ class Workspace:
         on_event: Callable[[Event], None] | None = None,
         detach: bool = False,
         handle_interrupts: bool = False,
+        targets: Collection[str] = (),
+        replace: Collection[str] = (),
+        plan_file: Path | None = None,
     ) -> ApplyResult:
         """Plan, ask ``approve``, then carry the plan out under the state lock.
 
@@ -158,15 +201,29 @@ class Workspace:
         apply resumes). With ``handle_interrupts`` a first SIGINT stops starting
         new work and stops waiting (jobs stay recorded), a second one cancels
         at once; either way the state is already persisted and the lock released.
+
+        With ``plan_file`` the saved plan is carried out exactly, after checking
+        that the state and every live object it was based on are unchanged
+        (otherwise :class:`errors.PlanError` names each difference).
         """
         spec = self.validate()
         backend = self.backend()
         stop = asyncio.Event()
         options = dataclasses.replace(self.settings.client, detach=detach, stop=stop)
+        stored = saved.read(plan_file) if plan_file is not None else None
         with backend.lock(operation="apply", timeout=self.settings.lock_timeout):
             state = backend.read()
             async with self._clients(spec, options) as clients:
-                plan = await self._plan(spec, state, clients)
+                plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
+                if stored is not None:
+                    stale = saved.stale_reasons(stored, state=state, spec=spec, fresh=plan)
+                    if stale:
+                        raise errors.PlanError(
+                            f"the saved plan {plan_file} no longer matches what it was based on:\n  - "
+                            + "\n  - ".join(stale),
+                            hint="make a new plan (plan -out FILE) and review it",
+                        )
+                    plan = stored.plan
                 if plan.has_changes and approve is not None and not approve(plan):
                     return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
                 checkpointer = Checkpointer(state, backend)
@@ -184,13 +241,94 @@ class Workspace:
                     report = await executor.run()
         return ApplyResult(plan=plan, report=report, state=checkpointer.document, interrupted=stop.is_set())
 
-    async def _plan(self, spec: Spec, state: StateDocument, clients: Mapping[str, Any]) -> Plan:
+    async def _plan(
+        self,
+        spec: Spec,
+        state: StateDocument,
+        clients: Mapping[str, Any],
+        *,
+        targets: Collection[str] = (),
+        replace: Collection[str] = (),
+    ) -> Plan:
         facts = await refresh(spec, state, types=resource_type, clients=clients)
         described = {
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
         }
-        return make_plan(spec, state, facts, types=resource_type, providers=described)
+        plan = make_plan(spec, state, facts, types=resource_type, providers=described, replace=replace)
+        return select(plan, spec, targets)
+
+    # state commands --------------------------------------------------------------
+    def state_record(self, address: str) -> ResourceState:
+        """One resource's record (``state show``)."""
+        document = self.state()
+        if address not in document.resources:
+            raise errors.StateError(f"{address} is not in the state", hint="see `reconciler state list`")
+        return document.resources[address]
+
+    def state_rm(self, addresses: Collection[str]) -> StateDocument:
+        """Forget records (the remote objects stay); the next plan creates them anew if still in the spec."""
+        backend = self.backend()
+        with backend.lock(operation="state rm", timeout=self.settings.lock_timeout):
+            document = backend.read()
+            missing = [address for address in addresses if address not in document.resources]
+            if missing:
+                raise errors.StateError(f"not in the state: {', '.join(missing)}", hint="nothing was removed")
+            resources = {k: v for k, v in document.resources.items() if k not in addresses}
+            return backend.write(document.model_copy(update={"resources": resources}))
+
+    def state_mv(self, old: str, new: str) -> StateDocument:
+        """Move a record to another address (a resource renamed in the spec), keeping its remote objects."""
+        backend = self.backend()
+        with backend.lock(operation="state mv", timeout=self.settings.lock_timeout):
+            document = backend.read()
+            if old not in document.resources:
+                raise errors.StateError(f"{old} is not in the state", hint="see `reconciler state list`")
+            if new in document.resources:
+                raise errors.StateError(f"{new} is already in the state", hint=f"state rm {new} first")
+            record = document.resources[old]
+            if new.rsplit(".", 1)[0] != record.type:
+                raise errors.StateError(f"{new} is not a {record.type} address; a record keeps its type")
+            resources = {(new if k == old else k): v for k, v in document.resources.items()}
+            return backend.write(document.model_copy(update={"resources": resources}))
+
+    async def import_(self, address: str, object_id: str) -> ResourceState:
+        """Adopt an existing remote object as ``address`` (read through its resource type; nothing sent)."""
+        spec = self.validate()
+        check_addresses(spec, [address], option="import")
+        backend = self.backend()
+        options = dataclasses.replace(self.settings.client, detach=True)
+        with backend.lock(operation="import", timeout=self.settings.lock_timeout):
+            state = backend.read()
+            async with self._clients(spec, options) as clients:
+                record = await adopt(spec, state, address, object_id, types=resource_type, clients=clients)
+            resources = {**state.resources, address: record}
+            backend.write(state.model_copy(update={"resources": resources}))
+        return record
+
+    def force_unlock(self, lock_id: str) -> None:
+        """Remove a lock whose holder is gone (the caller vouches for that)."""
+        self.backend().force_unlock(lock_id)
+
+    def migrate(self, to: Workspace) -> StateDocument:
+        """Copy this workspace's state into ``to``'s backend, keeping its lineage; both locked meanwhile.
+
+        The target must be empty (or already hold this lineage): no other workspace is overwritten.
+        """
+        source, target = self.backend(), to.backend()
+        if source.describe() == target.describe():
+            raise errors.StateError("the source and the target state are the same store")
+        timeout = self.settings.lock_timeout
+        with (
+            source.lock(operation="state migrate", timeout=timeout),
+            target.lock(operation="state migrate", timeout=timeout),
+        ):
+            document = source.read()
+            if not document.resources and document.serial == 0:
+                raise errors.StateError(f"{source.describe()} holds no state: nothing to migrate")
+            # A fresh store takes serial + 1: hand it serial - 1 so the copy keeps the source's serial.
+            # A store of another lineage is refused by the backend itself.
+            return target.write(document.model_copy(update={"serial": max(document.serial - 1, 0)}))
 
     # connections ---------------------------------------------------------------
     @asynccontextmanager

@@ -2,7 +2,13 @@
 
 A :class:`Plan` is made by a pure function of (spec, state, live facts) and is
 the only thing apply accepts.  It holds no secrets and no clients, so it can be
-rendered, compared and (later) saved.
+rendered, compared and saved (``engine/saved.py``).
+
+Each change also carries what a saved plan and a drift check need: ``basis``,
+a digest of the live facts it was decided from (a saved plan is refused when
+it moved), and ``cause``, why the resource is out of step: the spec asks for
+something not yet applied (``spec``), the live platform changed outside the
+tool (``live``), or a job is still running (``running``).
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
+
+Cause = Literal["spec", "live", "running"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class Change:
     after: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str | None = None
     refreshed: ResourceState | None = None
+    basis: str | None = None
+    cause: Cause | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""State commands: look at, edit and move what the reconciler recorded, and adopt objects.
+
+``state list/show`` read; ``state rm/mv``, ``import`` and ``state migrate``
+write under the lock (``--lock-timeout`` waits for it); ``force-unlock``
+removes a lock whose holder is gone.  They work on whichever backend the
+spec names (a local file or PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from reconciler.cli.common import main, run, workspace
+from reconciler.cli.core import lock_timeout_option, locking_workspace
+
+
+@main.group()
+def state() -> None:
+    """Inspect and edit the recorded state of a spec's workspace."""
+
+
+@state.command("list")
+@click.argument("spec")
+def state_list(spec: str) -> None:
+    """Every recorded address, with its status."""
+    document = run(workspace(spec).state)
+    for address, record in document.resources.items():
+        click.echo(f"{address}\t{record.status}")
+
+
+@state.command("show")
+@click.argument("spec")
+@click.argument("address")
+def state_show(spec: str, address: str) -> None:
+    """One record, as JSON."""
+    record = run(lambda: workspace(spec).state_record(address))
+    click.echo(json.dumps({address: record.model_dump(mode="json")}, indent=2))
+
+
+@state.command("rm")
+@click.argument("spec")
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDR...")
+@lock_timeout_option
+def state_rm(spec: str, addresses: tuple[str, ...], lock_timeout: float) -> None:
+    """Forget records; the remote objects are kept."""
+    document = run(lambda: locking_workspace(spec, lock_timeout).state_rm(addresses))
+    click.echo(f"Removed {len(addresses)} record(s); state serial {document.serial}.")
+
+
+@state.command("mv")
+@click.argument("spec")
+@click.argument("old")
+@click.argument("new")
+@lock_timeout_option
+def state_mv(spec: str, old: str, new: str, lock_timeout: float) -> None:
+    """Move a record to a new address (after renaming a resource in the spec)."""
+    document = run(lambda: locking_workspace(spec, lock_timeout).state_mv(old, new))
+    click.echo(f"Moved {old} to {new}; state serial {document.serial}.")
+
+
+@state.command("migrate")
+@click.argument("spec")
+@click.option("--to-spec", "to_spec", required=True, metavar="SPEC", help="A spec naming the target backend.")
+@lock_timeout_option
+def state_migrate(spec: str, to_spec: str, lock_timeout: float) -> None:
+    """Copy the workspace's state into the backend another spec names (lineage and serial kept)."""
+    source = locking_workspace(spec, lock_timeout)
+    target = locking_workspace(to_spec, lock_timeout)
+    document = run(lambda: source.migrate(target))
+    where = run(lambda: target.backend().describe())
+    click.echo(
+        f"Migrated {len(document.resources)} record(s), serial {document.serial}, to {where}. "
+        "Point the spec's state block at it; the old store is left as it was."
+    )
+
+
+@main.command("import")
+@click.argument("spec")
+@click.argument("address")
+@click.argument("object_id", metavar="ID")
+@lock_timeout_option
+def import_(spec: str, address: str, object_id: str, lock_timeout: float) -> None:
+    """Adopt an existing remote object as ADDRESS (for job resources, ID is the object the job made)."""
+    space = locking_workspace(spec, lock_timeout)
+    record = run(lambda: asyncio.run(space.import_(address, object_id)))
+    if record.status == "ready":
+        click.echo(f"Imported {address} ({object_id}): recorded as ready.")
+    else:
+        click.echo(f"Imported {address} ({object_id}): its job is still running; apply will wait for it.")
+
+
+@main.command("force-unlock")
+@click.argument("spec")
+@click.argument("lock_id")
+def force_unlock(spec: str, lock_id: str) -> None:
+    """Remove the state lock LOCK_ID; only when its holder is surely gone."""
+    run(lambda: workspace(spec).force_unlock(lock_id))
+    click.echo(f"Lock {lock_id} removed.")

@@ -1,0 +1,170 @@
+"""``import ADDR ID``: adopt an object someone made without the tool (a script's upload or refit).
+
+Adoption must not send anything, and must record exactly what a real apply
+would have recorded, for every resource type, without knowing any of them.
+Both come from the write-ahead rule (every mutating call is announced with
+``journal.intent`` first):
+
+1. *Rehearse*: run the type's ``apply`` for a create with a journal that, at
+   the first ``intent``, keeps what would be announced (step, identity,
+   detail) and stops the run: nothing mutating is ever sent.
+2. *Verify*: record that intent as pending with ``ID`` as its job id, and let
+   the type ``read`` and ``decide``: only "resume" proves the platform knows
+   the object and it is not failed.
+3. *Resume*: run ``apply`` for the resume with a journal that refuses any new
+   intent, so a type that would still have to act (activate a dataset) stops
+   with a clear message instead.  A job still running stays recorded as
+   pending; the next apply waits for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler import errors
+from reconciler.engine.graph import Graph
+from reconciler.engine.planner import TypeLookup, check_addresses, target_of
+from reconciler.providers.base import Decision, Desired, Upstream, fingerprint
+from reconciler.spec.model import Spec
+from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.vocabulary import Action
+
+
+class _Rehearsed(Exception):
+    """Raised by the rehearsal journal to stop before the first mutating call."""
+
+
+@dataclass
+class _RehearsalJournal:
+    """Keeps the first intent and stops the apply there."""
+
+    step: str = ""
+    identity: Mapping[str, Any] | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pending(self) -> PendingOperation | None:
+        return None
+
+    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+        self.step, self.identity, self.detail = step, identity, dict(detail)
+        raise _Rehearsed
+
+    async def submitted(self, job_id: str | int, **detail: Any) -> None:
+        raise AssertionError("submitted() before intent()")
+
+    def progress(self, word: str, *, estimate_seconds: float | None = None) -> None:
+        return None
+
+
+@dataclass
+class _ReadOnlyJournal:
+    """The adopted job's record; any further mutating step is refused."""
+
+    address: str
+    record: ResourceState
+
+    @property
+    def pending(self) -> PendingOperation | None:
+        return self.record.pending
+
+    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+        raise errors.PlanError(
+            f"{self.address}: adopting this object would need a mutating step ({step}); nothing was sent",
+            hint="run apply instead: it finishes what import may not",
+        )
+
+    async def submitted(self, job_id: str | int, **detail: Any) -> None:
+        raise AssertionError("submitted() after a refused intent()")
+
+    def progress(self, word: str, *, estimate_seconds: float | None = None) -> None:
+        return None
+
+
+def _object_id(raw: str) -> str | int:
+    return int(raw) if raw.isdigit() else raw
+
+
+async def adopt(
+    spec: Spec,
+    state: StateDocument,
+    address: str,
+    raw_id: str,
+    *,
+    types: TypeLookup,
+    clients: Mapping[str, Any],
+) -> ResourceState:
+    """The record ``import`` writes for ``address``; raises PlanError when the platform does not know it."""
+    check_addresses(spec, [address], option="import")
+    if address in state.resources:
+        raise errors.PlanError(
+            f"{address} is already in the state",
+            hint=f"`reconciler state rm {address}` first to adopt another object",
+        )
+    resource = spec.resources[address]
+    rtype = types(resource.type)
+    client = clients[resource.provider]
+    upstream: dict[str, Upstream] = {}
+    for dep in Graph.from_spec(spec).dependencies[address]:
+        record = state.resources.get(dep)
+        if record is None or record.status != "ready":
+            raise errors.PlanError(
+                f"{address} depends on {dep}, which is not recorded as ready",
+                hint=f"apply or import {dep} first",
+            )
+        upstream[dep] = Upstream(address=dep, action=Action.NOOP, outputs=dict(record.outputs))
+    desired = Desired(target_of(resource, spec), upstream)
+    object_id = _object_id(raw_id)
+
+    rehearsal = _RehearsalJournal()
+    try:
+        applied = await rtype.apply(client, desired, None, Decision(Action.CREATE), rehearsal)
+    except _Rehearsed:
+        pass
+    else:
+        # Nothing to send at all: the live object already is what the spec asks for.
+        if str(object_id) not in {str(value) for value in applied.outputs.values()}:
+            raise errors.PlanError(f"{address}: the platform's current object is not {raw_id}")
+        return _ready(resource.type, resource.provider, applied.inputs, applied.outputs, applied.essence)
+    if rehearsal.identity is None:
+        raise errors.PlanError(f"{address}: this resource type cannot be imported")
+
+    print_ = fingerprint(rehearsal.identity)
+    pending = PendingOperation(
+        action="import", step=rehearsal.step, fingerprint=print_, job_id=object_id, detail=rehearsal.detail
+    )
+    record = ResourceState(type=resource.type, provider=resource.provider, status="pending", pending=pending)
+    facts = await rtype.read(client, desired.target, record)
+    decision = rtype.decide(desired, record, facts)
+    if decision.action is not Action.RESUME:
+        raise errors.PlanError(
+            f"{address}: {resource.type} {raw_id} is not known to the platform, or it failed there",
+            hint="check the id (for job resources: the id of the object the job made)",
+        )
+    try:
+        applied = await rtype.apply(client, desired, record, decision, _ReadOnlyJournal(address, record))
+    except (errors.JobTimeout, errors.Interrupted):
+        return record
+    except errors.JobFailed as exc:
+        raise errors.PlanError(f"{address}: {raw_id} failed on the platform: {exc.message}") from exc
+    return _ready(resource.type, resource.provider, applied.inputs, applied.outputs, applied.essence)
+
+
+def _ready(
+    type_name: str,
+    provider: str,
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+    essence: Mapping[str, Any],
+) -> ResourceState:
+    return ResourceState(
+        type=type_name,
+        provider=provider,
+        status="ready",
+        fingerprint=fingerprint(inputs),
+        inputs=dict(inputs),
+        outputs=dict(outputs),
+        essence=dict(essence),
+    )

@@ -1,0 +1,67 @@
+"""Apply progress as JSON lines, for CI systems and scripts (``apply --format json``).
+
+One object per line, written as each event happens, so a reader can follow a
+long apply as it runs; the last line is a summary with the outcome counts.
+Every line carries ``"type"`` (``"event"`` or ``"summary"``) so readers can
+dispatch without guessing.  Event messages come from the executor, which
+never includes secrets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from reconciler.engine.executor import ApplyReport, Event, Outcome
+
+
+def event_object(event: Event, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
+    """One event as a JSON object."""
+    item: dict[str, Any] = {
+        "type": "event",
+        "time": now().isoformat(timespec="seconds"),
+        "kind": event.kind,
+        "address": event.address,
+        "action": event.action.value,
+    }
+    if event.message:
+        item["message"] = event.message
+    if event.word is not None:
+        item["word"] = event.word
+    if event.estimate_seconds is not None:
+        item["estimate_seconds"] = event.estimate_seconds
+    return item
+
+
+class JsonEvents:
+    """An ``on_event`` callback writing one JSON object per line through ``write``."""
+
+    def __init__(
+        self, write: Callable[[str], None], *, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.write = write
+        self.now = now
+
+    def __call__(self, event: Event) -> None:
+        self.write(json.dumps(event_object(event, now=self.now)))
+
+
+def summary_object(
+    report: ApplyReport, *, applied: bool = True, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The last line: how every change ended."""
+    outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "skipped")
+    return {
+        "type": "summary",
+        "applied": applied,
+        "ok": report.ok,
+        "counts": {outcome: report.count(outcome) for outcome in outcomes},
+        "outcomes": dict(report.outcomes),
+        "messages": {address: message for address, message in report.messages.items() if message},
+        **(extra or {}),
+    }
+
+
+__all__ = ["JsonEvents", "event_object", "summary_object"]

@@ -1,0 +1,91 @@
+"""The plan as markdown, for a pull-request comment: a summary table first, then details.
+
+A reviewer sees at once how many resources change and how, then each change
+with its reasons and values in a collapsible block, so a large plan stays
+readable in a comment.  Values are cut short and table cells escaped so a
+value can never break the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.engine.plan import Change, Plan
+from reconciler.vocabulary import Action, KnownAfterApply, is_known
+
+TITLE = "### reconciler plan"
+_MAX_VALUE = 120
+_WORDS = (
+    (Action.CREATE, "create"),
+    (Action.UPDATE, "change"),
+    (Action.REPLACE, "replace"),
+    (Action.RESUME, "resume"),
+    (Action.FORGET, "forget"),
+)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, KnownAfterApply):
+        return "(known after apply)"
+    if isinstance(value, list | tuple):
+        text = "[" + ", ".join(_value(item) for item in value) + "]"
+    elif isinstance(value, Mapping):
+        text = "{" + ", ".join(f"{key}: {_value(item)}" for key, item in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    cleaned = text.replace("`", "'")
+    return f"`{cleaned}`"
+
+
+def _details(change: Change, plan: Plan) -> list[str]:
+    lines = [
+        f"<details><summary><code>{change.action.symbol}</code> <b>{change.address}</b>: "
+        f"{change.summary or change.action.value}</summary>",
+        "",
+    ]
+    if change.caused_by:
+        chain = " → ".join(step.address for step in plan.chain(change.address))
+        lines.append(f"why: {chain}")
+        lines.append("")
+    lines.extend(f"- {reason}" for reason in change.reasons)
+    keys = list(dict.fromkeys([*change.before, *change.after]))
+    if keys:
+        lines += ["", "| field | before | after |", "|---|---|---|"]
+        for key in keys:
+            before = _value(change.before[key]) if key in change.before else ""
+            after = _value(change.after[key]) if key in change.after else ""
+            if not is_known(change.after.get(key)) or before != after:
+                lines.append(f"| {_cell(key)} | {_cell(before)} | {_cell(after)} |")
+            else:
+                lines.append(f"| {_cell(key)} | {_cell(before)} | (unchanged) |")
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def render_plan_markdown(plan: Plan) -> str:
+    """Markdown for a pull-request comment."""
+    if not plan.has_changes:
+        return f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n"
+    counts = plan.counts()
+    summary = ", ".join(f"{counts.get(action, 0)} to {word}" for action, word in _WORDS)
+    lines = [TITLE, "", f"**Plan:** {summary}.", "", "| | resource | action | why |", "|---|---|---|---|"]
+    for change in plan.actionable:
+        why = change.reasons[0] if change.reasons else ""
+        symbol, address = _code(change.action.symbol), _code(change.address)
+        lines.append(f"| {symbol} | {address} | {change.action.value} | {_cell(why)} |")
+    lines += ["", "#### Details", ""]
+    for change in plan.actionable:
+        lines += _details(change, plan)
+    return "\n".join(lines)
+
+
+__all__ = ["render_plan_markdown"]
