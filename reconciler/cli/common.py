@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -24,6 +26,20 @@ def fail(error: errors.ReconcilerError) -> NoReturn:
     sys.exit(error.exit_code)
 
 
+def exit_interrupted() -> NoReturn:
+    """Say the run was interrupted and end the process with 130, at once.
+
+    Everything is persisted by now (every step was checkpointed), so nothing is
+    gained by winding the interpreter down; and a second Ctrl-C during that
+    wind-down would otherwise kill the process with a bare SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo(INTERRUPTED, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def run(call: Callable[[], T]) -> T:
     """Call ``call``; a ReconcilerError becomes its message and exit code, an interrupt exit 130."""
     try:
@@ -31,8 +47,7 @@ def run(call: Callable[[], T]) -> T:
     except errors.ReconcilerError as error:
         fail(error)
     except (KeyboardInterrupt, asyncio.CancelledError):
-        click.echo(INTERRUPTED, err=True)
-        sys.exit(130)
+        exit_interrupted()
 
 
 def workspace(spec: str) -> Workspace:

@@ -1,17 +1,69 @@
-"""The everyday commands: validate, plan, apply, show."""
+"""The everyday commands: validate, plan, apply, show.
+
+``plan`` can save what it shows (``-out FILE``) and speak JSON or markdown;
+``apply`` takes a spec or a saved plan, and can stream JSON-lines events.
+``--target``/``--replace`` select work; ``--lock-timeout`` waits for a held lock.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.cli.common import INTERRUPTED, main, run, workspace
+from reconciler.cli.common import exit_interrupted, main, run, workspace
 
 if TYPE_CHECKING:
+    from reconciler.engine.executor import Event
     from reconciler.engine.plan import Plan
+    from reconciler.workflow import ApplyResult, Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def lock_timeout_option(command: F) -> F:
+    """``--lock-timeout SECONDS``, shared by every command that takes the lock."""
+    decorate = click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=0.0,
+        show_default=True,
+        help="Wait this many seconds for a state lock held elsewhere (0: fail at once, naming the holder).",
+    )
+    return decorate(command)
+
+
+def selection_options(command: F) -> F:
+    target = click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDR",
+        help="Only this resource and what it depends on.",
+    )
+    replace = click.option(
+        "--replace", "replace", multiple=True, metavar="ADDR", help="Force a new job for this resource."
+    )
+    return target(replace(command))
+
+
+def locking_workspace(spec: str, lock_timeout: float) -> Workspace:
+    """The spec's workspace, waiting up to ``lock_timeout`` seconds for its lock."""
+    import dataclasses
+
+    space = workspace(spec)
+    space.settings = dataclasses.replace(space.settings, lock_timeout=lock_timeout)
+    return space
+
+
+no_color_option = click.option(
+    "--no-color", is_flag=True, help="No colours or live redraws (NO_COLOR is honoured too)."
+)
 
 
 @main.command()
@@ -31,13 +83,48 @@ def validate(spec: str) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing to do, 2 when there are changes."
 )
-def plan(spec: str, detailed_exitcode: bool) -> None:
+@click.option("-out", "--out", "out", metavar="FILE", help="Save the plan, for `apply FILE`.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json: the versioned document of docs/plan-format.md; markdown: for a pull-request comment.",
+)
+@selection_options
+@no_color_option
+def plan(
+    spec: str,
+    detailed_exitcode: bool,
+    out: str | None,
+    format_: str,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
+    no_color: bool,
+) -> None:
     """Show what apply would do, and why."""
-    from reconciler.render.plan_text import render_plan
-
     space = workspace(spec)
-    result = run(lambda: asyncio.run(space.plan()))
-    click.echo(render_plan(result.plan))
+    result = run(
+        lambda: asyncio.run(
+            space.plan(targets=targets, replace=replace, out=Path(out) if out is not None else None)
+        )
+    )
+    if format_ == "json":
+        from reconciler.render.plan_json import render_plan_json
+
+        click.echo(render_plan_json(result.plan, spec=result.spec, sources=[spec]))
+    elif format_ == "markdown":
+        from reconciler.render.plan_markdown import render_plan_markdown
+
+        click.echo(render_plan_markdown(result.plan))
+    else:
+        from reconciler.render.plan_text import render_plan
+        from reconciler.render.progress import wants_color
+
+        click.echo(render_plan(result.plan, color=wants_color(sys.stdout, False if no_color else None)))
+        if out is not None:
+            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: reconciler apply {out}")
     if detailed_exitcode and result.plan.has_changes:
         sys.exit(2)
 
@@ -46,13 +133,53 @@ def plan(spec: str, detailed_exitcode: bool) -> None:
 @click.argument("spec")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--detach", is_flag=True, help="Submit and record jobs, then exit; the next apply resumes.")
-def apply(spec: str, auto_approve: bool, detach: bool) -> None:
-    """Carry out the plan: submit jobs, wait for them, record everything."""
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per event, then a summary line (needs --auto-approve or a saved plan).",
+)
+@click.option("--spec", "spec_override", metavar="SPEC", help="With a saved plan: the spec it was made from.")
+@selection_options
+@lock_timeout_option
+@no_color_option
+def apply(
+    spec: str,
+    auto_approve: bool,
+    detach: bool,
+    format_: str,
+    spec_override: str | None,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
+    lock_timeout: float,
+    no_color: bool,
+) -> None:
+    """Carry out the plan: submit jobs, wait for them, record everything.
+
+    SPEC is a spec, or a plan saved with `plan -out FILE`: that plan is then
+    applied exactly, without asking, unless what it was based on changed.
+    """
+    from reconciler.engine.saved import is_plan_file
     from reconciler.render.plan_text import render_plan
-    from reconciler.render.progress import PlainProgress
+    from reconciler.render.progress import progress_view, wants_color
+
+    color = False if no_color else None
+    plan_file = Path(spec) if is_plan_file(Path(spec)) else None
+    if plan_file is not None:
+        if targets or replace:
+            fail_usage("--target and --replace belong to the plan; a saved plan is applied as it is")
+        auto_approve = True
+    if format_ == "json" and not auto_approve:
+        fail_usage(
+            "apply --format json cannot ask for confirmation: add --auto-approve or apply a saved plan"
+        )
 
     def approve(planned: Plan) -> bool:
-        click.echo(render_plan(planned))
+        if format_ == "json":
+            return True
+        click.echo(render_plan(planned, color=wants_color(sys.stdout, color)))
         if auto_approve:
             return True
         click.echo("")
@@ -62,14 +189,39 @@ def apply(spec: str, auto_approve: bool, detach: bool) -> None:
             click.echo("")
             return False
 
-    space = workspace(spec)
-    result = run(
-        lambda: asyncio.run(
-            space.apply(
-                approve=approve, on_event=PlainProgress(click.echo), detach=detach, handle_interrupts=True
+    if plan_file is not None and spec_override is None:
+        from reconciler.workflow import Workspace
+
+        space, _ = run(lambda: Workspace.from_plan_file(plan_file))
+        space.settings = locking_workspace(spec, lock_timeout).settings
+    else:
+        space = locking_workspace(spec_override or spec, lock_timeout)
+
+    def execute(on_event: Callable[[Event], None]) -> ApplyResult:
+        return run(
+            lambda: asyncio.run(
+                space.apply(
+                    approve=approve,
+                    on_event=on_event,
+                    detach=detach,
+                    handle_interrupts=True,
+                    targets=targets,
+                    replace=replace,
+                    plan_file=plan_file,
+                )
             )
         )
-    )
+
+    if format_ == "json":
+        from reconciler.render.events_json import JsonEvents
+
+        result = execute(JsonEvents(click.echo))
+    else:
+        with progress_view(stream=sys.stdout, color=color) as on_event:
+            result = execute(on_event)
+    if format_ == "json":
+        finish_json(result)
+        return
     if not result.plan.has_changes:
         from reconciler.render.plan_text import NO_CHANGES
 
@@ -92,8 +244,7 @@ def apply(spec: str, auto_approve: bool, detach: bool) -> None:
     for address, outcome in failed.items():
         click.echo(f"  {outcome}: {address}: {report.messages.get(address, '')}", err=True)
     if result.interrupted:
-        click.echo(INTERRUPTED, err=True)
-        sys.exit(130)
+        exit_interrupted()
     if failed:
         sys.exit(1)
 
@@ -116,3 +267,20 @@ def show(spec: str) -> None:
         if record.error:
             line += f" error: {record.error}"
         click.echo(line)
+
+
+def fail_usage(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def finish_json(result: ApplyResult) -> None:
+    """The summary line of ``apply --format json``, and the exit code."""
+    from reconciler.render.events_json import summary_object
+
+    report = result.report
+    click.echo(json.dumps(summary_object(report, extra={"interrupted": result.interrupted})))
+    if result.interrupted:
+        sys.exit(130)
+    if report.count("failed") or report.count("skipped"):
+        sys.exit(1)

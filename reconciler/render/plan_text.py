@@ -1,16 +1,35 @@
-"""A plan as text, laid out like Terraform's: grouped by provider instance,
-one symbol per action, before → after for each value, and the reason chain."""
+"""A plan as text, laid out like Terraform's so a reviewer sees what, why and how big.
+
+Changes are grouped by provider instance, one symbol per action (``+``
+create, ``~`` change, ``-/+`` replace, ``>`` resume, ``x`` forget), each
+value as ``before → after``, nested values (training parameters) as a
+structured diff from :mod:`reconciler.diff`, and the reason chain that links a
+change to its root cause.  Every line fits the width: long values are cut
+and long chains keep their root cause and their last steps.
+
+The text is built once as rich :class:`~rich.text.Text` lines, so colour is
+a rendering choice (``color=True`` for a terminal) and the plain text that
+logs, pipes and tests see is the very same content without control
+characters.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import io
+import shutil
+from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
+from rich.console import Console
+from rich.text import Text
+
+from reconciler import diff
 from reconciler.engine.plan import Change, Plan
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
 NO_CHANGES = "No changes. The live platforms match the spec."
+KNOWN = "(known after apply)"
 
 _WORDS = {
     Action.CREATE: "to create",
@@ -19,69 +38,213 @@ _WORDS = {
     Action.RESUME: "to resume",
     Action.FORGET: "to forget",
 }
+_LEGEND = {
+    Action.CREATE: "create",
+    Action.UPDATE: "change",
+    Action.REPLACE: "replace",
+    Action.RESUME: "resume a running job",
+    Action.FORGET: "forget (state only; nothing is deleted)",
+}
+_STYLES = {
+    Action.CREATE: "green",
+    Action.UPDATE: "yellow",
+    Action.REPLACE: "magenta",
+    Action.RESUME: "cyan",
+    Action.FORGET: "red",
+}
+_INDENT = "      "
+_MIN_WIDTH, _MAX_WIDTH = 60, 200
 
 
 def value_text(value: Any, *, limit: int = 80) -> str:
+    """One value as a person writes it in YAML flow style, cut to ``limit`` characters."""
     if value is KNOWN_AFTER_APPLY:
-        return "(known after apply)"
+        return KNOWN
     if isinstance(value, list | tuple):
         text = "[" + ", ".join(value_text(item, limit=limit) for item in value) + "]"
-    elif value is None:
+    elif isinstance(value, Mapping):
+        text = "{" + ", ".join(f"{key}: {value_text(item, limit=limit)}" for key, item in value.items()) + "}"
+    elif value is None or value is diff.ABSENT:
         text = "-"
     else:
-        text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return cut(str(value), limit, middle=True)
+    return cut(text, limit)
 
 
-def _values(change: Change) -> list[str]:
-    keys = list(dict.fromkeys([*change.before, *change.after]))
+def cut(text: str, limit: int, *, middle: bool = False) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis.
+
+    ``middle`` keeps the end too: a file label's size and hash outlive its directory.
+    """
+    limit = max(limit, 8)
+    if len(text) <= limit:
+        return text
+    if not middle:
+        return text[: limit - 1] + "…"
+    note = text.rfind(" (")
+    if text.endswith(")") and note > 0 and len(text) - note <= limit - 4:
+        tail = text[note:]
+        return text[: limit - 1 - len(tail)] + "…" + tail
+    head = (limit - 1) // 3
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
+
+
+def _styled(value: Any, limit: int) -> Text:
+    shown = value_text(value, limit=limit)
+    text = Text(shown)
+    text.highlight_words([KNOWN], style="dim italic")
+    return text
+
+
+def _pair(before: Any, after: Any, *, limit: int) -> Text:
+    """``before → after``, each side getting its share of ``limit``."""
+    side = max((limit - 3) // 2, 8)
+    left, right = value_text(before, limit=limit), value_text(after, limit=limit)
+    if len(left) + len(right) + 3 > limit:
+        room = limit - 3 - min(len(left), side)
+        left, right = cut(left, limit - 3 - min(len(right), room)), cut(right, room)
+    shown = Text()
+    shown.append(_styled(left, limit))
+    shown.append(" → ", style="bold")
+    shown.append(_styled(right, limit))
+    return shown
+
+
+def _values(change: Change, width: int) -> list[Text]:
+    forget = change.action is Action.FORGET
+    keys = list(dict.fromkeys([*change.before, *change.after] if forget else [*change.after, *change.before]))
     if not keys:
         return []
-    width = max(len(key) for key in keys)
-    lines = []
+    pad = max(len(key) for key in keys)
+    limit = width - len(_INDENT) - pad - 2
+    lines: list[Text] = []
     for key in keys:
-        after = change.after.get(key, change.before.get(key))
-        if key in change.before and change.before[key] != after and change.action is not Action.FORGET:
-            shown = f"{value_text(change.before[key])} → {value_text(after)}"
-        elif change.action is Action.FORGET:
-            shown = value_text(change.before.get(key))
+        before = change.before.get(key, diff.ABSENT)
+        after = change.after.get(key, before)
+        label = Text(_INDENT + key.ljust(pad) + "  ")
+        if forget:
+            lines.append(label + _styled(before, limit))
+        elif (
+            isinstance(after, Mapping)
+            and (before is diff.ABSENT or isinstance(before, Mapping))
+            and before != after
+        ):
+            lines.append(Text(_INDENT + key))
+            lines.extend(_nested(before if isinstance(before, Mapping) else {}, after, width=width))
+        elif before is not diff.ABSENT and before != after:
+            lines.append(label + _pair(before, after, limit=limit))
         else:
-            shown = value_text(after)
-        lines.append(f"      {key.ljust(width)}  {shown}")
+            lines.append(label + _styled(after, limit))
     return lines
 
 
-def _why(plan: Plan, change: Change) -> list[str]:
+def _nested(before: Mapping[str, Any], after: Mapping[str, Any], *, width: int) -> list[Text]:
+    """A nested value as one line per leaf, marked ``+``/``-``/``~`` where it changes."""
+    leaves = diff.structured(before, after)
+    pad = max(len(leaf.path) for leaf in leaves)
+    limit = width - len(_INDENT) - 4 - pad - 2
+    marks = {"same": " ", "changed": "~", "added": "+", "removed": "-"}
+    lines = []
+    for leaf in leaves:
+        line = Text(_INDENT + "  ")
+        line.append(
+            marks[leaf.kind], style={"~": "yellow", "+": "green", "-": "red"}.get(marks[leaf.kind], "")
+        )
+        line.append(" " + leaf.path.ljust(pad) + "  ")
+        if leaf.kind == "changed":
+            line.append(_pair(leaf.before, leaf.after, limit=limit))
+        else:
+            line.append(_styled(leaf.before if leaf.kind == "removed" else leaf.after, limit))
+        lines.append(line)
+    return lines
+
+
+def _chain_text(steps: list[tuple[str, str]], width: int) -> str:
+    """``root (address) → b (address) → c``; when too wide, the middle steps lose their addresses,
+    then the middle steps give way to ``…`` (the root cause and the last steps stay)."""
+    budget = width - len(_INDENT) - len("why: ")
+    named = [f"{summary} ({address})" if address else summary for summary, address in steps]
+    text = " → ".join(named)
+    if len(text) > budget:
+        named = [named[0], *(summary for summary, _ in steps[1:])]
+        text = " → ".join(named)
+    kept = len(named) - 1
+    while len(text) > budget and kept > 1:
+        kept -= 1
+        text = " → ".join([named[0], "…", *named[-kept:]])
+    return cut(text, budget)
+
+
+def _why(plan: Plan, change: Change, width: int) -> list[Text]:
     lines = []
     chain = plan.chain(change.address)
     if len(chain) > 1:
-        steps = [f"{step.summary or step.action.value} ({step.address})" for step in chain[:-1]]
-        steps.append(change.summary or change.action.value)
-        lines.append("      why: " + " → ".join(steps))
+        steps = [(step.summary or step.action.value, step.address) for step in chain[:-1]]
+        steps.append((change.summary or change.action.value, ""))
+        lines.append(Text(_INDENT + "why: ", style="bold") + Text(_chain_text(steps, width)))
     for reason in change.reasons:
-        lines.append(f"      - {reason}")
+        lines.append(Text(cut(f"{_INDENT}- {reason}", width), style="dim"))
     return lines
 
 
-def render_plan(plan: Plan) -> str:
-    """The whole plan as text; ``No changes.`` when there is nothing to do."""
+def _header(change: Change, width: int) -> Text:
+    style = _STYLES.get(change.action, "")
+    line = Text("  ")
+    line.append(change.action.symbol, style=f"bold {style}")
+    line.append(" ")
+    line.append(change.address, style="bold")
+    if change.summary:
+        line.append(cut(f": {change.summary}", max(width - len(line.plain), 8)))
+    return line
+
+
+def _legend(actions: Iterable[Action]) -> Text:
+    present = set(actions)
+    line = Text("  ")
+    for action in (a for a in _LEGEND if a in present):
+        line.append(action.symbol, style=f"bold {_STYLES[action]}")
+        line.append(f" {_LEGEND[action]}   ")
+    line.rstrip()
+    return line
+
+
+def plan_lines(plan: Plan, *, width: int = 100) -> list[Text]:
+    """The plan as styled lines, none wider than ``width``."""
+    width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
     changes = plan.actionable
     if not changes:
-        return NO_CHANGES
-    lines = ["reconciler will perform these actions:", ""]
+        return [Text(NO_CHANGES)]
+    lines = [Text("reconciler will perform these actions:"), _legend(c.action for c in changes), Text("")]
     for provider, group in groupby(sorted(changes, key=lambda c: c.provider), key=lambda c: c.provider):
         described = plan.providers.get(provider)
-        lines.append(f"# {provider}" + (f" ({described})" if described else ""))
+        title = f"# {provider}" + (f" ({described})" if described else "")
+        lines.append(Text(cut(title, width), style="bold"))
         for change in group:
-            header = f"  {change.action.symbol} {change.address}"
-            if change.summary:
-                header += f": {change.summary}"
-            lines.append(header)
-            lines.extend(_values(change))
-            lines.extend(_why(plan, change))
-            lines.append("")
-    lines.append(summary_line(plan.counts()))
-    return "\n".join(lines)
+            lines.append(_header(change, width))
+            lines.extend(_values(change, width))
+            lines.extend(_why(plan, change, width))
+            lines.append(Text(""))
+    lines.append(Text(summary_line(plan.counts()), style="bold"))
+    return lines
+
+
+def render_plan(plan: Plan, *, color: bool = False, width: int | None = None) -> str:
+    """The whole plan as text; ``No changes.`` when there is nothing to do.
+
+    ``width`` defaults to the terminal's (100 without one); ``color`` adds ANSI styles.
+    """
+    if width is None:
+        width = shutil.get_terminal_size((100, 24)).columns
+    lines = plan_lines(plan, width=width)
+    if not color:
+        return "\n".join(line.plain for line in lines)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=True, color_system="standard", width=_MAX_WIDTH, highlight=False
+    )
+    for line in lines:
+        console.print(line, soft_wrap=True)
+    return buffer.getvalue().rstrip("\n")
 
 
 def summary_line(counts: Mapping[Action, int]) -> str:

@@ -1,0 +1,100 @@
+"""The JSON Schema of the spec format, generated from the models the providers register.
+
+Editors validate YAML as people type when they know its schema (the YAML
+language server reads a ``# yaml-language-server: $schema=…`` line), so the
+schema is produced from the very pydantic models the loader validates with:
+a field added to a resource type appears in the schema with no second place
+to update.  Providers are matched by name pattern (``alviss`` or
+``alviss.<alias>``) and resources by address pattern (``alviss.upload.<name>``),
+each pointing at its type's schema with the meta-arguments (``provider``,
+``depends_on``) every resource accepts.
+
+The loader stays the authority (it also checks references, cycles and
+interpolation); the schema catches misspelled keys, wrong types and missing
+fields before a run.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from reconciler.spec.model import SpecRegistry, StateConfig
+
+__all__ = ["SCHEMA_ID", "spec_schema"]
+
+SCHEMA_ID = "https://reconciler.dev/schema/spec-v1.json"
+
+_ALIAS = r"(\.[a-z0-9_-]+)?"
+_NAME = r"[a-z][a-z0-9_-]*"
+
+
+def _meta_arguments(platform: str) -> dict[str, Any]:
+    return {
+        "provider": {
+            "type": "string",
+            "pattern": f"^{re.escape(platform)}{_ALIAS}$",
+            "description": f"The provider instance ({platform} or {platform}.<alias>); default: {platform}.",
+        },
+        "depends_on": {
+            "type": "array",
+            "items": {"type": "string", "pattern": rf"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.{_NAME}$"},
+            "description": "Addresses this resource waits for, beyond those it references.",
+        },
+    }
+
+
+def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a spec file for the platforms in ``registry``."""
+    models: list[type[BaseModel]] = [StateConfig, *registry.providers.values(), *registry.resources.values()]
+    refs, generated = models_json_schema(
+        [(model, "validation") for model in dict.fromkeys(models)], ref_template="#/$defs/{model}"
+    )
+    defs: dict[str, Any] = generated.get("$defs", {})
+
+    def definition(model: type[BaseModel]) -> dict[str, Any]:
+        name = refs[(model, "validation")]["$ref"].rsplit("/", 1)[-1]
+        return copy.deepcopy(defs[name])
+
+    providers: dict[str, Any] = {}
+    for platform, model in sorted(registry.providers.items()):
+        key = f"provider.{platform}"
+        defs[key] = definition(model)
+        providers[f"^{re.escape(platform)}{_ALIAS}$"] = {"$ref": f"#/$defs/{key}"}
+    resources: dict[str, Any] = {}
+    for type_name, model in sorted(registry.resources.items()):
+        key = f"resource.{type_name}"
+        body = definition(model)
+        body["properties"] = {**_meta_arguments(type_name.split(".", 1)[0]), **body.get("properties", {})}
+        body["additionalProperties"] = False
+        defs[key] = body
+        resources[f"^{re.escape(type_name)}\\.{_NAME}$"] = {"$ref": f"#/$defs/{key}"}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "reconciler spec",
+        "description": "Desired state of ML platforms: version, state, providers and resources.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "version": {"const": 1, "description": "The spec format version."},
+            "state": {"$ref": refs[(StateConfig, "validation")]["$ref"]},
+            "providers": {
+                "type": ["object", "null"],
+                "description": "Provider instances by name: 'platform' or 'platform.alias'.",
+                "patternProperties": providers,
+                "additionalProperties": False,
+            },
+            "resources": {
+                "type": ["object", "null"],
+                "description": "Resources by address: 'platform.type.name'.",
+                "patternProperties": resources,
+                "additionalProperties": False,
+            },
+        },
+        "$defs": dict(sorted(defs.items())),
+    }
