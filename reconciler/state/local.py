@@ -10,8 +10,9 @@ as an emergency copy so that no job id recorded since the last write is lost.
 
 The backend remembers the bytes it last read or wrote: comparing content,
 choosing the next serial and writing the backup need no second read of the
-file, so a write costs one serialisation and two file writes however often
-the executor checkpoints.  A cheap ``stat`` tells whether another process
+file, so a write costs one serialisation and one file write (the backup is a
+hard link to the version being replaced) however often the executor
+checkpoints.  A cheap ``stat`` tells whether another process
 rewrote the file since; only then is it read again, and a document older
 than what is now stored is refused instead of silently overwriting newer work.
 """
@@ -190,7 +191,7 @@ class LocalBackend:
     def _persist(self, data: bytes, *, previous: bytes | None) -> _Signature:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if previous is not None:
-            _atomic_write(self.backup_path, previous)
+            _keep_backup(self.path, self.backup_path, previous)
         _atomic_write(self.path, data)
         _fsync_directory(self.path.parent)
         return _signature(os.stat(self.path))
@@ -236,6 +237,25 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         raise
+
+
+def _keep_backup(path: Path, backup: Path, previous: bytes) -> None:
+    """Make ``backup`` the version about to be replaced.
+
+    The file at ``path`` holds exactly ``previous`` (the caller checked its
+    signature) and was fsynced when written, so a hard link renamed over the
+    backup keeps it without copying or syncing its bytes again: a checkpoint
+    then writes one file, not two.  Where links are not possible the bytes
+    are written out instead.
+    """
+    link = backup.with_name(f".{backup.name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        os.link(path, link)
+        os.replace(link, backup)
+    except OSError:
+        with contextlib.suppress(OSError):
+            link.unlink(missing_ok=True)
+        _atomic_write(backup, previous)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -1,0 +1,102 @@
+"""W5 and W3: an apply that creates 2,000 uploads, then a no-op plan of them with latency injected.
+
+W5 applies 100 projects × 20 small uploads against a served emulator whose
+jobs finish at once, so the apply is dominated by requests and checkpoints;
+the state writes are timed inside the process (``benchmarks.probe``).  Their
+share of the wall time, and how the cost of one checkpoint grows with the
+number of resources already recorded, are the figures.
+
+W3 then serves the same world again with 20 ms added to every response and
+times a ``plan`` that finds nothing to do: ideally every read overlaps with
+the others up to the refresh's parallelism, so the plan takes
+reads × 20 ms ÷ parallelism, and the CPU spent per resource is small.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.harness import ROOT, TEAM, TOKEN, median, reconciler_command, run_timed, served
+from benchmarks.results import Result
+
+#: How many reads the planner's refresh keeps in flight (``reconciler.engine.planner.refresh``).
+REFRESH_PARALLELISM = 16
+INSTANT = {"upload": 0, "dataset": 0, "refit": 0, "build": 0, "attribution": 0, "attribution_set": 0}
+HEADER = "Country,Region,Grouping,Date,Product,UnitsSold,Price\n"
+
+
+def write_spec(directory: Path, *, projects: int, per_project: int, endpoint: str) -> Path:
+    data = directory / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    lines = ["version: 1", "state: {backend: local, path: state/scale.json}", "providers:"]
+    for project in range(1, projects + 1):
+        lines.append(f"  alviss.p{project}: {{endpoint: '{endpoint}', token: '${{env:ALVISS_TOKEN}}', "
+                     f"team: {TEAM}, project: {project}}}")  # fmt: skip
+    lines.append("resources:")
+    for project in range(1, projects + 1):
+        for number in range(per_project):
+            name = f"p{project}_u{number}"
+            (data / f"{name}.csv").write_text(
+                f"{HEADER}SWE,all,all,2026-11-23,Classic,{project * 1000 + number},1\n"
+            )
+            lines.append(
+                f"  alviss.upload.{name}: "
+                f"{{provider: alviss.p{project}, dataset_name: Sales, file: data/{name}.csv}}"
+            )
+    spec = directory / "scale.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    return spec
+
+
+def run(
+    work: Path, *, projects: int, per_project: int, w5: Result, w3: Result, latency_ms: float = 20.0
+) -> None:
+    resources = projects * per_project
+    env = {"ALVISS_TOKEN": TOKEN}
+    with served(work / "emulator", durations=INSTANT, log=work / "emulator.log") as emulator:
+        spec = write_spec(work / "spec", projects=projects, per_project=per_project, endpoint=emulator.api)
+        probe_out = work / "writes.json"
+        applied = run_timed(
+            [sys.executable, "-m", "benchmarks.probe", str(probe_out), "apply", "--auto-approve", str(spec)],
+            env=env,
+            cwd=ROOT,
+        )
+    writes = [(float(seconds), int(count)) for seconds, count in json.loads(probe_out.read_text())["writes"]]
+    writing = sum(seconds for seconds, _ in writes)
+    w5.add("time writing state ÷ apply wall", writing / applied.wall, target=0.05)
+    tenth = max(1, len(writes) // 10)
+    early = median([seconds for seconds, _ in writes[:tenth]])
+    late = median([seconds for seconds, _ in writes[-tenth:]])
+    w5.add("checkpoint cost, last 10 % ÷ first 10 %", late / early if early else 0.0, target=1.5)
+    w5.add("checkpoint cost, last 10 %", late * 1000, unit="ms")
+    w5.details.update(
+        resources=resources, apply_wall=applied.wall, apply_cpu=applied.cpu, checkpoints=len(writes),
+        writing_seconds=writing, early_ms=early * 1000, late_ms=late * 1000,
+        resources_early=writes[0][1] if writes else 0, resources_late=writes[-1][1] if writes else 0,
+    )  # fmt: skip
+
+    with served(
+        work / "emulator", durations=INSTANT, latency_ms=latency_ms, log=work / "emulator.log"
+    ) as emulator:
+        emulator.reset_stats()
+        started = time.perf_counter()
+        planned = run_timed(
+            [*reconciler_command(), "plan", "--detailed-exitcode", str(spec)], env=env, check=False
+        )
+        wall = time.perf_counter() - started
+        if planned.returncode != 0:
+            raise RuntimeError(
+                f"the no-op plan was not empty (exit {planned.returncode}): {planned.stdout[-500:]}"
+            )
+        reads = sum(int(count) for count in emulator.stats().get("requests", {}).values())
+    ideal = reads * latency_ms / 1000 / REFRESH_PARALLELISM
+    w3.add("plan wall ÷ (reads × latency ÷ parallelism)", wall / ideal if ideal else 0.0, target=1.5)
+    w3.add("reads per resource", reads / resources, target=1.1)
+    w3.add("CPU per resource", planned.cpu * 1000 / resources, unit="ms", target=2.0)
+    w3.details.update(
+        resources=resources, reads=reads, plan_wall=wall, plan_cpu=planned.cpu, latency_ms=latency_ms,
+        parallelism=REFRESH_PARALLELISM, ideal_seconds=ideal,
+    )  # fmt: skip

@@ -1,0 +1,85 @@
+"""Which workloads to run, with what sizes, and in what order; each in its own scratch directory."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import bigfile, scale, startup, weekly
+from benchmarks.results import Result
+
+IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6")
+TITLES = {
+    "W1": "weekly refresh, N markets: apply wall ÷ critical path of one market",
+    "W1b": "the same by the seed script, market after market: seed wall ÷ reconciler wall",
+    "W2": "waiting on W1: status requests per job, lag from completion to noticing",
+    "W3": "no-op plan of 100 projects × 20 resources, 20 ms latency per request",
+    "W4": "upload of a 1 GiB file",
+    "W5": "apply creating 2,000 small uploads: cost of the state checkpoints",
+    "W6": "start-up",
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each workload is; the defaults are those of docs/performance.md."""
+
+    markets: int = 8
+    duration_scale: float = 1.0
+    projects: int = 100
+    per_project: int = 20
+    big_mib: int = 1024
+    startup_runs: int = 10
+
+
+def run(ids: Iterable[str], *, sizes: Sizes, progress: Callable[[str], None] = print) -> list[Result]:
+    wanted = set(ids)
+    results = {name: Result(name, TITLES[name]) for name in IDS}
+    scratch = Path(tempfile.mkdtemp(prefix="reconciler-bench-"))
+    try:
+        if wanted & {"W1", "W1b", "W2"}:
+            durations = {kind: seconds * sizes.duration_scale for kind, seconds in weekly.DURATIONS.items()}
+            progress(f"W1/W2: apply of {sizes.markets} markets")
+            started = time.perf_counter()
+            wall, waiting = weekly.run_reconciler(
+                scratch / "w1", markets=sizes.markets, durations=durations, result=results["W1"]
+            )
+            weekly.record(results["W1"], results["W2"], markets=sizes.markets, durations=durations,
+                          apply_wall=wall, waiting=waiting)  # fmt: skip
+            results["W1"].seconds = results["W2"].seconds = time.perf_counter() - started
+            if "W1b" in wanted:
+                progress(f"W1b: the seed script, {sizes.markets} markets one after another")
+                started = time.perf_counter()
+                seed_wall = weekly.run_seed_script(
+                    scratch / "w1b", markets=sizes.markets, durations=durations
+                )
+                results["W1b"].add(
+                    "seed-code wall ÷ reconciler wall", seed_wall / wall, target=6, direction="min"
+                )
+                results["W1b"].details.update(
+                    seed_wall=seed_wall, reconciler_wall=wall, markets=sizes.markets
+                )
+                results["W1b"].seconds = time.perf_counter() - started
+        if wanted & {"W3", "W5"}:
+            progress(f"W5/W3: apply of {sizes.projects * sizes.per_project} uploads, then a no-op plan")
+            started = time.perf_counter()
+            scale.run(scratch / "w5", projects=sizes.projects, per_project=sizes.per_project,
+                      w5=results["W5"], w3=results["W3"])  # fmt: skip
+            results["W3"].seconds = results["W5"].seconds = time.perf_counter() - started
+        if "W4" in wanted:
+            progress(f"W4: upload of {sizes.big_mib} MiB")
+            started = time.perf_counter()
+            bigfile.run(scratch / "w4", size=sizes.big_mib * 1024 * 1024, result=results["W4"])
+            results["W4"].seconds = time.perf_counter() - started
+        if "W6" in wanted:
+            progress("W6: start-up")
+            started = time.perf_counter()
+            startup.run(scratch / "w6", runs=sizes.startup_runs, result=results["W6"])
+            results["W6"].seconds = time.perf_counter() - started
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [results[name] for name in IDS if name in wanted]
