@@ -31,7 +31,16 @@ from typing import Any, Literal
 from reconciler import errors
 from reconciler.redact import cut
 
-__all__ = ["DEFAULT_FAILED_WORDS", "JobState", "JobStatus", "PollSchedule", "classify", "wait_for"]
+__all__ = [
+    "DEFAULT_FAILED_WORDS",
+    "JobState",
+    "JobStatus",
+    "PollSchedule",
+    "Waiter",
+    "classify",
+    "stoppable",
+    "wait_for",
+]
 
 JobState = Literal["running", "succeeded", "failed"]
 
@@ -122,10 +131,14 @@ async def wait_for(
         if status.state == "succeeded":
             return status
         if status.state == "failed":
-            reason = cut(status.message) if status.message else f"the platform reported {status.word!r}"
-            raise errors.JobFailed(f"{what} failed: {reason}")
+            raise _failed(what, status)
         last = status
         interval = schedule.after(interval, status)
+
+
+def _failed(what: str, status: JobStatus) -> errors.JobFailed:
+    reason = cut(status.message) if status.message else f"the platform reported {status.word!r}"
+    return errors.JobFailed(f"{what} failed: {reason}")
 
 
 def _timeout(what: str, *, last: JobStatus | None, waited: float) -> errors.JobTimeout:
@@ -155,3 +168,65 @@ def stoppable(
             raise errors.Interrupted(f"{what} is still running; stopped waiting, the next apply resumes")
 
     return pause
+
+
+class Waiter:
+    """How one client waits: time (injectable), pace, ``apply --detach`` and the stop signal.
+
+    Every provider waits through this, so detaching and stopping on SIGINT
+    behave the same for every resource type.
+    """
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+        scale: float = 1.0,
+        detach: bool = False,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.sleep = sleep or asyncio.sleep
+        self.clock = clock or time.monotonic
+        self.scale = scale
+        self.detach = detach
+        self.stop = stop
+
+    def scaled(self, schedule: PollSchedule) -> PollSchedule:
+        """``schedule`` with its intervals multiplied by ``scale`` (tests and benchmarks speed waits up)."""
+        if self.scale == 1.0:
+            return schedule
+        return PollSchedule(
+            first=schedule.first * self.scale,
+            factor=schedule.factor,
+            cap=schedule.cap * self.scale,
+            deadline=schedule.deadline,
+            not_found_grace=schedule.not_found_grace,
+        )
+
+    async def wait(
+        self,
+        poll: Callable[[], Awaitable[JobStatus]],
+        *,
+        schedule: PollSchedule,
+        what: str,
+        on_status: Callable[[JobStatus], None] | None = None,
+    ) -> JobStatus:
+        """Wait for the job ``poll`` reports on; detached, look once and leave it recorded."""
+        if self.detach:
+            status = await poll()
+            if on_status is not None:
+                on_status(status)
+            if status.state == "succeeded":
+                return status
+            if status.state == "failed":
+                raise _failed(what, status)
+            raise errors.JobTimeout(f"{what} is {status.word}; detached: the next apply resumes waiting")
+        return await wait_for(
+            poll,
+            schedule=self.scaled(schedule),
+            what=what,
+            sleep=stoppable(self.sleep, self.stop, what=what),
+            clock=self.clock,
+            on_status=on_status,
+        )

@@ -33,6 +33,7 @@ from reconciler import errors
 from reconciler.spec.model import Location
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
+from reconciler.wait import Waiter
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 ClientT = TypeVar("ClientT")
@@ -210,6 +211,17 @@ class ClientOptions:
     detach: bool = False
     #: Set when the run is asked to stop (SIGINT): waits end at once, jobs stay recorded.
     stop: asyncio.Event | None = None
+
+
+def make_waiter(options: ClientOptions) -> Waiter:
+    """The waiter a platform's client uses, from the run's options."""
+    return Waiter(
+        sleep=options.sleep,
+        clock=options.clock,
+        scale=options.poll_scale,
+        detach=options.detach,
+        stop=options.stop,
+    )
 
 
 class Platform(ABC):

@@ -60,3 +60,25 @@ async def test_apply_then_nothing_to_do(
     again = await Workspace(spec, settings=settings).apply()
     assert not again.plan.has_changes, [change.address for change in again.plan.actionable]
     assert await mutating_requests(world) == sent
+
+
+@pytest.mark.parametrize("spec_name", SPECS)
+async def test_detach_submits_records_and_the_next_plan_resumes(
+    tmp_path: Path, spec_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every resource type waits through the same Waiter, so ``--detach`` leaves every job recorded."""
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(
+        environ={},
+        emulator_dir=tmp_path / "emulators",
+        emulator_durations={name: dict.fromkeys(kinds, 600.0) for name, kinds in emulators.JOB_KINDS.items()},
+        client=ClientOptions(sleep=no_wait),
+    )
+    spec = tmp_path / "specs" / spec_name
+    result = await Workspace(spec, settings=settings).apply(detach=True)
+    outcomes = set(result.report.outcomes.values())
+    assert "failed" not in outcomes, result.report.messages
+    assert "pending" in outcomes
+    plan = (await Workspace(spec, settings=settings).plan()).plan
+    assert any(change.action.value == "resume" for change in plan.changes)

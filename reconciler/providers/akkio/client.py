@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.akkio.waiting import Waiter
+from reconciler.wait import Waiter
 
 BAD_KEY = "missing or invalid API key"
 

@@ -14,8 +14,7 @@ from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import AkkioConfig
 from reconciler.providers.akkio.dataset import Dataset
 from reconciler.providers.akkio.model import Model
-from reconciler.providers.akkio.waiting import Waiter
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
+from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
 
 #: Key sent to an emulator when the spec gives none (emulators accept any non-empty key).
 EMULATOR_KEY = "emulator"
@@ -71,6 +70,6 @@ class Akkio(Platform):
             auth_hint="check the api_key the provider block reads from the environment",
             **extra,
         )
-        waiter = Waiter(sleep=options.sleep, clock=options.clock, scale=options.poll_scale)
+        waiter = make_waiter(options)
         async with http:
             yield AkkioClient(http, base_url=connection.base_url, api_key=key, waiter=waiter)

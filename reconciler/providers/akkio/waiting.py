@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reconciler.providers.base import Journal
-from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 SUCCESS_WORDS = ("SUCCEEDED",)
 FAILURE_WORDS = ("FAILED", "UNKNOWN_TIMEOUT")
@@ -47,33 +47,6 @@ def job_status(body: Any) -> JobStatus:
     )
 
 
-class Waiter:
-    """Time and pacing for waits; tests inject a fake clock and sleep."""
-
-    def __init__(
-        self,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        scale: float = 1.0,
-    ) -> None:
-        self.sleep = sleep
-        self.clock = clock
-        self.scale = scale
-
-    def schedule(self) -> PollSchedule:
-        base = TRAIN_SCHEDULE
-        if self.scale == 1.0:
-            return base
-        return PollSchedule(
-            first=base.first * self.scale,
-            factor=base.factor,
-            cap=base.cap * self.scale,
-            deadline=base.deadline,
-            not_found_grace=base.not_found_grace,
-        )
-
-
 async def wait_training(
     fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
 ) -> JobStatus:
@@ -85,9 +58,4 @@ async def wait_training(
     def report(status: JobStatus) -> None:
         journal.progress(status.word, estimate_seconds=status.estimate_seconds)
 
-    kwargs: dict[str, Any] = {}
-    if waiter.sleep is not None:
-        kwargs["sleep"] = waiter.sleep
-    if waiter.clock is not None:
-        kwargs["clock"] = waiter.clock
-    return await wait_for(poll, schedule=waiter.schedule(), what=what, on_status=report, **kwargs)
+    return await waiter.wait(poll, schedule=TRAIN_SCHEDULE, what=what, on_status=report)

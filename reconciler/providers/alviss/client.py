@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.alviss.waiting import Waiter
+from reconciler.wait import Waiter
 
 
 def object_id(body: Any, *keys: str) -> int | str:

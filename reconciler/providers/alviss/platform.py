@@ -18,8 +18,7 @@ from reconciler.providers.alviss.config import AlvissConfig
 from reconciler.providers.alviss.model import Model
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
-from reconciler.providers.alviss.waiting import Waiter
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
+from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
 
 #: Token sent to an emulator when the spec gives none (emulators accept any non-empty token).
 EMULATOR_TOKEN = "emulator"
@@ -82,12 +81,6 @@ class Alviss(Platform):
             transport=connection.transport,
             **extra,
         )
-        waiter = Waiter(
-            sleep=options.sleep,
-            clock=options.clock,
-            scale=options.poll_scale,
-            detach=options.detach,
-            stop=options.stop,
-        )
+        waiter = make_waiter(options)
         async with http:
             yield AlvissClient(http, team=config.team, project=config.project, waiter=waiter)

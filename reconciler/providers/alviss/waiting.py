@@ -13,13 +13,11 @@ gives no estimate of a job's remaining time, so none is used.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
-from reconciler import errors
 from reconciler.providers.base import Journal
-from reconciler.wait import JobStatus, PollSchedule, classify, stoppable, wait_for
+from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 SUCCESS_WORDS = ("complete", "completed")
 FAILURE_WORDS = ("failed", "error", "Failed", "Error", "FAILED", "ERROR")
@@ -51,37 +49,6 @@ SCHEDULES: Final[Mapping[str, PollSchedule]] = {
 }
 
 
-class Waiter:
-    """Time and pacing for waits; tests inject a fake clock and sleep."""
-
-    def __init__(
-        self,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        scale: float = 1.0,
-        detach: bool = False,
-        stop: asyncio.Event | None = None,
-    ) -> None:
-        self.sleep = sleep
-        self.clock = clock
-        self.scale = scale
-        self.detach = detach
-        self.stop = stop
-
-    def schedule(self, kind: str) -> PollSchedule:
-        base = SCHEDULES[kind]
-        if self.scale == 1.0:
-            return base
-        return PollSchedule(
-            first=base.first * self.scale,
-            factor=base.factor,
-            cap=base.cap * self.scale,
-            deadline=base.deadline,
-            not_found_grace=base.not_found_grace,
-        )
-
-
 async def wait_job(
     fetch: Callable[[], Awaitable[dict[str, Any]]],
     *,
@@ -98,16 +65,5 @@ async def wait_job(
     def report(status: JobStatus) -> None:
         journal.progress(status.word, estimate_seconds=status.estimate_seconds)
 
-    if waiter.detach:
-        status = await poll()
-        report(status)
-        if status.state == "succeeded":
-            return dict(status.raw)
-        if status.state == "failed":
-            raise errors.JobFailed(f"{what} failed: {status.message or status.word}")
-        raise errors.JobTimeout(f"{what} is {status.word}; detached: the next apply resumes waiting for it")
-    kwargs: dict[str, Any] = {"sleep": stoppable(waiter.sleep or asyncio.sleep, waiter.stop, what=what)}
-    if waiter.clock is not None:
-        kwargs["clock"] = waiter.clock
-    final = await wait_for(poll, schedule=waiter.schedule(kind), what=what, on_status=report, **kwargs)
+    final = await waiter.wait(poll, schedule=SCHEDULES[kind], what=what, on_status=report)
     return dict(final.raw)

@@ -14,7 +14,7 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.datrics.waiting import Waiter
+from reconciler.wait import Waiter
 
 PREDICT = "/proxy/pipeline/model/predict"
 

@@ -16,12 +16,11 @@ from pydantic import BaseModel
 
 from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
+from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
 from reconciler.providers.datrics.access import access_token
 from reconciler.providers.datrics.client import DatricsClient
 from reconciler.providers.datrics.config import DatricsConfig
 from reconciler.providers.datrics.predictions import Predictions
-from reconciler.providers.datrics.waiting import Waiter
 
 #: Secret used with an emulator when the spec gives none (the embedded emulator accepts any HS256 JWT).
 EMULATOR_SECRET = "emulator-secret-accepted-only-by-the-emulator"
@@ -82,6 +81,6 @@ class Datrics(Platform):
             auth_hint=AUTH_HINT,
             **extra,
         )
-        waiter = Waiter(sleep=options.sleep, clock=options.clock, scale=options.poll_scale)
+        waiter = make_waiter(options)
         async with http:
             yield DatricsClient(http, waiter=waiter)

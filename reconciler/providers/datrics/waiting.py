@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from reconciler.providers.base import Journal
-from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 WAITING_WORDS: Final = ("PENDING", "RECEIVED", "STARTED", "RETRY")
 SUCCESS_WORDS: Final = ("SUCCESS",)
@@ -55,32 +55,6 @@ def task_status(body: Any) -> JobStatus:
     return JobStatus(word=word_text, state=state, message=message, raw=raw)
 
 
-class Waiter:
-    """Time and pacing for waits; tests inject a fake clock and sleep."""
-
-    def __init__(
-        self,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        scale: float = 1.0,
-    ) -> None:
-        self.sleep = sleep
-        self.clock = clock
-        self.scale = scale
-
-    def schedule(self) -> PollSchedule:
-        if self.scale == 1.0:
-            return SCHEDULE
-        return PollSchedule(
-            first=SCHEDULE.first * self.scale,
-            factor=SCHEDULE.factor,
-            cap=SCHEDULE.cap * self.scale,
-            deadline=SCHEDULE.deadline,
-            not_found_grace=SCHEDULE.not_found_grace,
-        )
-
-
 async def wait_task(
     fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
 ) -> dict[str, Any]:
@@ -92,10 +66,5 @@ async def wait_task(
     def report(status: JobStatus) -> None:
         journal.progress(status.word)
 
-    kwargs: dict[str, Any] = {}
-    if waiter.sleep is not None:
-        kwargs["sleep"] = waiter.sleep
-    if waiter.clock is not None:
-        kwargs["clock"] = waiter.clock
-    final = await wait_for(poll, schedule=waiter.schedule(), what=what, on_status=report, **kwargs)
+    final = await waiter.wait(poll, schedule=SCHEDULE, what=what, on_status=report)
     return dict(final.raw)

@@ -24,7 +24,7 @@ from typing import Any
 from reconciler import errors
 from reconciler.http import HttpClient
 from reconciler.providers.sony_epa.payload import FileBody, Payload
-from reconciler.providers.sony_epa.waiting import Waiter
+from reconciler.wait import Waiter
 
 #: Builds the storage client for one upload, given the body's size in bytes.
 UploaderFactory = Callable[[int], HttpClient]

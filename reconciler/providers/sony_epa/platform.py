@@ -10,11 +10,10 @@ from pydantic import BaseModel
 
 from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType
+from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
 from reconciler.providers.sony_epa.client import SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
 from reconciler.providers.sony_epa.retrain import Retrain
-from reconciler.providers.sony_epa.waiting import Waiter
 
 #: Key prefix sent to an emulator when the spec gives none: one key per instance, as one model per key.
 EMULATOR_KEY = "emulator-"
@@ -82,6 +81,6 @@ class SonyEpa(Platform):
             auth_hint=key_hint,
             **extra,
         )
-        waiter = Waiter(sleep=options.sleep, clock=options.clock, scale=options.poll_scale)
+        waiter = make_waiter(options)
         async with http:
             yield SonyEpaClient(http, uploader=uploader, key_hint=key_hint, waiter=waiter)

@@ -29,7 +29,7 @@ from reconciler.providers.base import Applied, Decision, Desired, Journal, Resou
 from reconciler.providers.sony_epa.client import SonyEpaClient
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
-from reconciler.providers.sony_epa.waiting import WAITING_WORD, job_status
+from reconciler.providers.sony_epa.waiting import WAITING_WORD, job_status, wait_retrain
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
@@ -205,7 +205,9 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         else:
             job_id = await self._submit(client, target, wanted, journal)
         what = f"retrain job {job_id} of {config.train_file}"
-        final = await client.waiter.wait(lambda: client.retrain_job(job_id), what=what, journal=journal)
+        final = await wait_retrain(
+            lambda: client.retrain_job(job_id), what=what, journal=journal, waiter=client.waiter
+        )
         if config.switch:
             await journal.intent("switch", retrain_job_id=job_id)
             current = journal.pending

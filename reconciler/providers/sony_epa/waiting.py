@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reconciler.providers.base import Journal
-from reconciler.wait import JobStatus, PollSchedule, classify, wait_for
+from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 SUCCESS_WORDS = ("finished", "Finished", "FINISHED", "completed", "succeeded")
 FAILURE_WORDS = ("failed", "Failed", "FAILED", "error", "Error", "ERROR")
@@ -39,46 +39,16 @@ def job_status(body: Any) -> JobStatus:
     )
 
 
-class Waiter:
-    """Time and pacing for waits; tests inject a fake clock and sleep."""
+async def wait_retrain(
+    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+) -> dict[str, Any]:
+    """Poll ``fetch`` until the retrain finishes; returns the final status answer."""
 
-    def __init__(
-        self,
-        *,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        clock: Callable[[], float] | None = None,
-        scale: float = 1.0,
-    ) -> None:
-        self.sleep = sleep
-        self.clock = clock
-        self.scale = scale
+    async def poll() -> JobStatus:
+        return job_status(await fetch())
 
-    def schedule(self) -> PollSchedule:
-        if self.scale == 1.0:
-            return SCHEDULE
-        return PollSchedule(
-            first=SCHEDULE.first * self.scale,
-            factor=SCHEDULE.factor,
-            cap=SCHEDULE.cap * self.scale,
-            deadline=SCHEDULE.deadline,
-            not_found_grace=SCHEDULE.not_found_grace,
-        )
+    def report(status: JobStatus) -> None:
+        journal.progress(status.word, estimate_seconds=status.estimate_seconds)
 
-    async def wait(
-        self, fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal
-    ) -> dict[str, Any]:
-        """Poll ``fetch`` until the retrain finishes; returns the final status answer."""
-
-        async def poll() -> JobStatus:
-            return job_status(await fetch())
-
-        def report(status: JobStatus) -> None:
-            journal.progress(status.word, estimate_seconds=status.estimate_seconds)
-
-        kwargs: dict[str, Any] = {}
-        if self.sleep is not None:
-            kwargs["sleep"] = self.sleep
-        if self.clock is not None:
-            kwargs["clock"] = self.clock
-        final = await wait_for(poll, schedule=self.schedule(), what=what, on_status=report, **kwargs)
-        return dict(final.raw)
+    final = await waiter.wait(poll, schedule=SCHEDULE, what=what, on_status=report)
+    return dict(final.raw)
