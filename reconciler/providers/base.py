@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from reconciler import errors
+from reconciler.http import HttpClient
 from reconciler.spec.model import Location
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
@@ -211,6 +212,51 @@ class ClientOptions:
     detach: bool = False
     #: Set when the run is asked to stop (SIGINT): waits end at once, jobs stay recorded.
     stop: asyncio.Event | None = None
+
+
+def credential(
+    value: SecretStr | None,
+    *,
+    connection: Connection,
+    emulator_value: str,
+    instance: str,
+    field: str,
+    hint: str,
+) -> str:
+    """The secret a provider block names; emulators accept a stand-in, real endpoints need the real one."""
+    if value is not None:
+        return value.get_secret_value()
+    if connection.emulated:
+        return emulator_value
+    raise errors.ProviderError(f"provider {instance}: no {field}", hint=hint)
+
+
+def http_client(
+    connection: Connection,
+    options: ClientOptions,
+    *,
+    service: str,
+    headers: Mapping[str, str],
+    secrets: list[str],
+    **extra: Any,
+) -> HttpClient:
+    """The shared retrying HTTP client for one provider instance, on the run's time and randomness."""
+    timing: dict[str, Any] = {}
+    if options.sleep is not None:
+        timing["sleep"] = options.sleep
+    if options.clock is not None:
+        timing["clock"] = options.clock
+    if options.random is not None:
+        timing["random"] = options.random
+    return HttpClient(
+        base_url=connection.base_url,
+        service=service,
+        headers=headers,
+        secrets=secrets,
+        transport=connection.transport,
+        **timing,
+        **extra,
+    )
 
 
 def make_waiter(options: ClientOptions) -> Waiter:

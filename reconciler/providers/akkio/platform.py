@@ -8,13 +8,19 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from reconciler import errors
-from reconciler.http import HttpClient
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import AkkioConfig
 from reconciler.providers.akkio.dataset import Dataset
 from reconciler.providers.akkio.model import Model
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
+from reconciler.providers.base import (
+    ClientOptions,
+    Connection,
+    Platform,
+    ResourceType,
+    credential,
+    http_client,
+    make_waiter,
+)
 
 #: Key sent to an emulator when the spec gives none (emulators accept any non-empty key).
 EMULATOR_KEY = "emulator"
@@ -45,30 +51,21 @@ class Akkio(Platform):
     async def _connect(
         self, instance: str, config: AkkioConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[AkkioClient]:
-        if config.api_key is not None:
-            key = config.api_key.get_secret_value()
-        elif connection.emulated:
-            key = EMULATOR_KEY
-        else:
-            raise errors.ProviderError(
-                f"provider {instance}: no api_key",
-                hint="set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY",
-            )
-        extra: dict[str, Any] = {}
-        if options.sleep is not None:
-            extra["sleep"] = options.sleep
-        if options.clock is not None:
-            extra["clock"] = options.clock
-        if options.random is not None:
-            extra["random"] = options.random
-        http = HttpClient(
-            base_url=connection.base_url,
+        key = credential(
+            config.api_key,
+            connection=connection,
+            emulator_value=EMULATOR_KEY,
+            instance=instance,
+            field="api_key",
+            hint="set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY",
+        )
+        http = http_client(
+            connection,
+            options,
             service=f"Akkio ({instance})",
             headers={"X-API-Key": key},
             secrets=[key],
-            transport=connection.transport,
             auth_hint="check the api_key the provider block reads from the environment",
-            **extra,
         )
         waiter = make_waiter(options)
         async with http:

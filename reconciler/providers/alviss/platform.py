@@ -8,8 +8,6 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from reconciler import errors
-from reconciler.http import HttpClient
 from reconciler.providers.alviss.active_dataset import ActiveDataset
 from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
@@ -18,7 +16,15 @@ from reconciler.providers.alviss.config import AlvissConfig
 from reconciler.providers.alviss.model import Model
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
+from reconciler.providers.base import (
+    ClientOptions,
+    Connection,
+    Platform,
+    ResourceType,
+    credential,
+    http_client,
+    make_waiter,
+)
 
 #: Token sent to an emulator when the spec gives none (emulators accept any non-empty token).
 EMULATOR_TOKEN = "emulator"
@@ -57,29 +63,20 @@ class Alviss(Platform):
     async def _connect(
         self, instance: str, config: AlvissConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[AlvissClient]:
-        if config.token is not None:
-            token = config.token.get_secret_value()
-        elif connection.emulated:
-            token = EMULATOR_TOKEN
-        else:
-            raise errors.ProviderError(
-                f"provider {instance}: no token",
-                hint="set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN",
-            )
-        extra: dict[str, Any] = {}
-        if options.sleep is not None:
-            extra["sleep"] = options.sleep
-        if options.clock is not None:
-            extra["clock"] = options.clock
-        if options.random is not None:
-            extra["random"] = options.random
-        http = HttpClient(
-            base_url=connection.base_url,
+        token = credential(
+            config.token,
+            connection=connection,
+            emulator_value=EMULATOR_TOKEN,
+            instance=instance,
+            field="token",
+            hint="set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN",
+        )
+        http = http_client(
+            connection,
+            options,
             service=f"Alviss ({instance}, project {config.team}/{config.project})",
             headers={"Authorization": f"Bearer {token}"},
             secrets=[token],
-            transport=connection.transport,
-            **extra,
         )
         waiter = make_waiter(options)
         async with http:

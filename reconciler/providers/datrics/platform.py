@@ -14,9 +14,15 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from reconciler import errors
-from reconciler.http import HttpClient
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
+from reconciler.providers.base import (
+    ClientOptions,
+    Connection,
+    Platform,
+    ResourceType,
+    credential,
+    http_client,
+    make_waiter,
+)
 from reconciler.providers.datrics.access import access_token
 from reconciler.providers.datrics.client import DatricsClient
 from reconciler.providers.datrics.config import DatricsConfig
@@ -55,31 +61,22 @@ class Datrics(Platform):
     async def _connect(
         self, instance: str, config: DatricsConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[DatricsClient]:
-        if config.secret is not None:
-            secret = config.secret.get_secret_value()
-        elif connection.emulated:
-            secret = EMULATOR_SECRET
-        else:
-            raise errors.ProviderError(
-                f"provider {instance}: no secret",
-                hint="set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET",
-            )
+        secret = credential(
+            config.secret,
+            connection=connection,
+            emulator_value=EMULATOR_SECRET,
+            instance=instance,
+            field="secret",
+            hint="set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET",
+        )
         token = access_token(secret, user_id=config.user_id, email=config.email)
-        extra: dict[str, Any] = {}
-        if options.sleep is not None:
-            extra["sleep"] = options.sleep
-        if options.clock is not None:
-            extra["clock"] = options.clock
-        if options.random is not None:
-            extra["random"] = options.random
-        http = HttpClient(
-            base_url=connection.base_url,
+        http = http_client(
+            connection,
+            options,
             service=f"Datrics ({instance})",
             headers={"authorization": f"Bearer {token}"},
             secrets=[secret, token],
-            transport=connection.transport,
             auth_hint=AUTH_HINT,
-            **extra,
         )
         waiter = make_waiter(options)
         async with http:

@@ -8,9 +8,16 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from reconciler import errors
 from reconciler.http import HttpClient
-from reconciler.providers.base import ClientOptions, Connection, Platform, ResourceType, make_waiter
+from reconciler.providers.base import (
+    ClientOptions,
+    Connection,
+    Platform,
+    ResourceType,
+    credential,
+    http_client,
+    make_waiter,
+)
 from reconciler.providers.sony_epa.client import SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
 from reconciler.providers.sony_epa.retrain import Retrain
@@ -45,41 +52,34 @@ class SonyEpa(Platform):
             f"check the api_key of provider {instance} (for example ${{env:SONY_EPA_API_KEY}}): "
             "each model has its own API key"
         )
-        if config.api_key is not None:
-            key = config.api_key.get_secret_value()
-        elif connection.emulated:
-            key = EMULATOR_KEY + instance
-        else:
-            raise errors.ProviderError(f"provider {instance}: no api_key", hint=key_hint)
-        extra: dict[str, Any] = {}
-        if options.sleep is not None:
-            extra["sleep"] = options.sleep
-        if options.clock is not None:
-            extra["clock"] = options.clock
-        if options.random is not None:
-            extra["random"] = options.random
+        key = credential(
+            config.api_key,
+            connection=connection,
+            emulator_value=EMULATOR_KEY + instance,
+            instance=instance,
+            field="api_key",
+            hint=key_hint,
+        )
 
         def uploader(size: int) -> HttpClient:
             # Storage behind a presigned URL: no API key, and a declared length (no chunked body).
-            return HttpClient(
-                base_url=connection.base_url,
+            return http_client(
+                connection,
+                options,
                 service=f"Sony EPA storage ({instance})",
                 headers={"Content-Length": str(size)},
                 secrets=[key],
-                transport=connection.transport,
                 auth_hint="the upload URL was refused (expired or altered); run apply again for a new one",
                 timeout=300.0,
-                **extra,
             )
 
-        http = HttpClient(
-            base_url=connection.base_url,
+        http = http_client(
+            connection,
+            options,
             service=f"Sony EPA ({instance})",
             headers={"x-api-key": key},
             secrets=[key],
-            transport=connection.transport,
             auth_hint=key_hint,
-            **extra,
         )
         waiter = make_waiter(options)
         async with http:
