@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
 from reconciler.cli.common import main, run, workspace
 
 SCHEMA_LINE = "# yaml-language-server: $schema=reconciler.schema.json"
@@ -198,7 +199,7 @@ def schema(output: Path | None) -> None:
     "--platform", type=click.Choice(sorted(TEMPLATES)), default="alviss", show_default=True, help="Platform."
 )
 def init(directory: Path, platform: str) -> None:
-    """Scaffold a new infrastructure repo: a commented spec, sample data, the schema, .gitignore."""
+    """Scaffold a new infrastructure repo: a commented spec, sample data, the schema, .gitignore, CI."""
     from reconciler.providers.registry import spec_registry
     from reconciler.spec.schema import spec_schema
 
@@ -213,6 +214,8 @@ def init(directory: Path, platform: str) -> None:
     }
     if not (directory / ".gitignore").exists():
         files[".gitignore"] = GITIGNORE
+    if not (directory / WORKFLOW_PATH).exists():
+        files[WORKFLOW_PATH] = workflow("spec.yaml")
     for name, content in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)

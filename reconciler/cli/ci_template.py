@@ -1,0 +1,101 @@
+"""The CI workflow ``reconciler init`` writes: the recipe of docs/ci.md, for the new repo's spec.
+
+Pull requests get the markdown plan as a comment, a merge applies the plan
+made on the merged commit, and a schedule runs the read-only drift check.
+"""
+
+from __future__ import annotations
+
+WORKFLOW_PATH = ".github/workflows/reconciler.yml"
+
+_TEMPLATE = """# .github/workflows/reconciler.yml
+name: reconciler
+on:
+  pull_request:
+    paths: ["{spec}", "data/**"]
+  push:
+    branches: [main]
+    paths: ["{spec}", "data/**"]
+  schedule:
+    - cron: "17 6 * * *"          # drift check every morning
+  workflow_dispatch: {{}}
+
+concurrency:                      # never two applies at once (the state lock is the second guard)
+  group: reconciler-${{{{ github.ref }}}}
+  cancel-in-progress: false
+
+env:
+  ALVISS_TOKEN: ${{{{ secrets.ALVISS_TOKEN }}}}
+  RECONCILER_PG_DSN: ${{{{ secrets.RECONCILER_PG_DSN }}}}
+
+jobs:
+  plan:
+    if: github.event_name == 'pull_request'
+    runs-on: ubuntu-latest
+    permissions: {{contents: read, pull-requests: write}}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {{python-version: "3.11"}}
+      - run: pip install reconciler
+      - name: plan
+        id: plan
+        run: |
+          set +e
+          reconciler plan {spec} -out plan.json --detailed-exitcode > /dev/null
+          code=$?
+          set -e
+          [ "$code" = 1 ] && exit 1
+          reconciler plan {spec} --format markdown > plan.md
+      - uses: actions/upload-artifact@v4
+        with:
+          name: plan-${{{{ github.event.pull_request.head.sha }}}}
+          path: plan.json
+      - name: comment the plan
+        uses: marocchino/sticky-pull-request-comment@v2
+        with: {{path: plan.md}}
+
+  apply:
+    if: github.event_name == 'push'
+    runs-on: ubuntu-latest
+    environment: production          # optional manual approval gate
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {{python-version: "3.11"}}
+      - run: pip install reconciler
+      # Plan on the merged commit and apply exactly that plan; events as JSON lines for the log.
+      - run: reconciler plan {spec} -out plan.json
+      - run: reconciler apply plan.json --format json --lock-timeout 600
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: applied-plan-${{{{ github.sha }}}}
+          path: plan.json
+
+  drift:
+    if: github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {{python-version: "3.11"}}
+      - run: pip install reconciler
+      - name: drift check (read-only; needs only read access)
+        run: |
+          set +e
+          reconciler drift {spec} | tee drift.txt
+          code=${{PIPESTATUS[0]}}
+          case "$code" in
+            0) echo "in sync" ;;
+            2) echo "::warning::spec changes not yet applied" ;;
+            3) echo "::error::live state changed outside reconciler"; exit 3 ;;
+            4) echo "::notice::jobs still running" ;;
+            *) exit "$code" ;;
+          esac
+"""
+
+
+def workflow(spec: str) -> str:
+    """The workflow for a repo whose spec is ``spec`` (a path relative to the repo root)."""
+    return _TEMPLATE.format(spec=spec)
