@@ -39,7 +39,6 @@ def test_concurrent_writers_never_corrupt_the_state(case: BackendCase, backend: 
             time.sleep(0.002)  # leave the CPU to the writers
     finally:
         outcomes = [writer.communicate(timeout=CHILD_START_TIMEOUT) for writer in writers]
-    elapsed = time.monotonic() - started
 
     assert [writer.returncode for writer in writers] == [0, 0], outcomes
     final = case.make().read()
@@ -48,4 +47,3 @@ def test_concurrent_writers_never_corrupt_the_state(case: BackendCase, backend: 
         f"test.item.{tag}{n}" for tag in "ab" for n in range(WRITES_PER_WRITER)
     )
     assert reads > 0
-    assert elapsed < 5.0
