@@ -24,7 +24,7 @@ test: lint typecheck unit
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests
 	$(BIN)/ruff format --check reconciler tests
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy reconciler

@@ -87,10 +87,15 @@ class Emulator:
 
 @contextlib.contextmanager
 def served(
-    data_dir: Path, *, durations: Mapping[str, float], latency_ms: float = 0.0, log: Path | None = None
+    data_dir: Path,
+    *,
+    durations: Mapping[str, float],
+    latency_ms: float = 0.0,
+    log: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[Emulator]:
-    """``reconciler emulator serve alviss`` on a free loopback port, stopped on exit."""
-    port = free_port()
+    """``reconciler emulator serve alviss`` on ``port`` (default: a free loopback port), stopped on exit."""
+    port = port or free_port()
     command = [
         *reconciler_command(), "emulator", "serve", "alviss", "--port", str(port),
         "--data", str(data_dir), "--durations", durations_text(durations), "--token", TOKEN,

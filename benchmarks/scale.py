@@ -64,22 +64,35 @@ def run(
             env=env,
             cwd=ROOT,
         )
-    writes = [(float(seconds), int(count)) for seconds, count in json.loads(probe_out.read_text())["writes"]]
+    log = json.loads(probe_out.read_text())["writes"]
+    writes = [(float(seconds), int(count)) for seconds, count, *_ in log]
+    # A checkpoint is a journal append (of the records of every branch that checkpointed in the same
+    # turn of the event loop): its cost per record is compared; whole writes are the compactions.
+    checkpoints = [
+        (float(seconds) / max(1, int(records)), int(count))
+        for seconds, count, kind, records in log
+        if kind == "append"
+    ] or writes
     writing = sum(seconds for seconds, _ in writes)
     w5.add("time writing state ÷ apply wall", writing / applied.wall, target=0.05)
-    tenth = max(1, len(writes) // 10)
-    early = median([seconds for seconds, _ in writes[:tenth]])
-    late = median([seconds for seconds, _ in writes[-tenth:]])
-    w5.add("checkpoint cost, last 10 % ÷ first 10 %", late / early if early else 0.0, target=1.5)
-    w5.add("checkpoint cost, last 10 %", late * 1000, unit="ms")
+    tenth = max(1, len(checkpoints) // 10)
+    early = median([seconds for seconds, _ in checkpoints[:tenth]])
+    late = median([seconds for seconds, _ in checkpoints[-tenth:]])
+    w5.add("checkpoint cost per record, last 10 % ÷ first 10 %", late / early if early else 0.0, target=1.5)
+    w5.add("checkpoint cost per record, last 10 %", late * 1000, unit="ms")
     w5.details.update(
-        resources=resources, apply_wall=applied.wall, apply_cpu=applied.cpu, checkpoints=len(writes),
+        resources=resources, apply_wall=applied.wall, apply_cpu=applied.cpu, checkpoints=len(checkpoints),
+        whole_writes=sum(1 for _, _, kind, _ in log if kind == "write"),
+        records=sum(int(records) for _, _, kind, records in log if kind == "append"),
         writing_seconds=writing, early_ms=early * 1000, late_ms=late * 1000,
-        resources_early=writes[0][1] if writes else 0, resources_late=writes[-1][1] if writes else 0,
+        resources_early=checkpoints[0][1] if checkpoints else 0,
+        resources_late=checkpoints[-1][1] if checkpoints else 0,
     )  # fmt: skip
 
+    # The same port as before: the spec names the endpoint.
+    port = int(emulator.base.rsplit(":", 1)[1])
     with served(
-        work / "emulator", durations=INSTANT, latency_ms=latency_ms, log=work / "emulator.log"
+        work / "emulator", durations=INSTANT, latency_ms=latency_ms, log=work / "emulator.log", port=port
     ) as emulator:
         emulator.reset_stats()
         started = time.perf_counter()
@@ -89,7 +102,8 @@ def run(
         wall = time.perf_counter() - started
         if planned.returncode != 0:
             raise RuntimeError(
-                f"the no-op plan was not empty (exit {planned.returncode}): {planned.stdout[-500:]}"
+                f"the no-op plan was not empty (exit {planned.returncode}): "
+                f"{planned.stdout[-500:]}{planned.stderr[-500:]}"
             )
         reads = sum(int(count) for count in emulator.stats().get("requests", {}).values())
     ideal = reads * latency_ms / 1000 / REFRESH_PARALLELISM

@@ -237,8 +237,15 @@ class Workspace:
                     per_provider=self.settings.per_provider,
                     stop=stop,
                 )
-                with interrupts(stop) if handle_interrupts else contextlib.nullcontext():
-                    report = await executor.run()
+                try:
+                    with interrupts(stop) if handle_interrupts else contextlib.nullcontext():
+                        report = await executor.run()
+                except BaseException:
+                    # Everything recorded is durable in the journal already; fold it in if possible.
+                    with contextlib.suppress(errors.StateError):
+                        checkpointer.close()
+                    raise
+                checkpointer.close()
         return ApplyResult(plan=plan, report=report, state=checkpointer.document, interrupted=stop.is_set())
 
     async def _plan(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -42,6 +41,8 @@ def exit_interrupted() -> NoReturn:
 
 def run(call: Callable[[], T]) -> T:
     """Call ``call``; a ReconcilerError becomes its message and exit code, an interrupt exit 130."""
+    import asyncio  # here, not at the top: ``--version`` and ``--help`` never need it
+
     try:
         return call()
     except errors.ReconcilerError as error:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -104,6 +103,8 @@ def plan(
     no_color: bool,
 ) -> None:
     """Show what apply would do, and why."""
+    import asyncio
+
     space = workspace(spec)
     result = run(
         lambda: asyncio.run(
@@ -198,6 +199,8 @@ def apply(
         space = locking_workspace(spec_override or spec, lock_timeout)
 
     def execute(on_event: Callable[[Event], None]) -> ApplyResult:
+        import asyncio
+
         return run(
             lambda: asyncio.run(
                 space.apply(

@@ -8,7 +8,6 @@ running, 1 error; see :mod:`reconciler.engine.drift` for which wins.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
@@ -20,6 +19,8 @@ from reconciler.cli.common import main, run, workspace
 @click.argument("spec")
 def drift(spec: str) -> None:
     """Check whether the live platforms match the spec; say which resource differs and why."""
+    import asyncio
+
     from reconciler.engine.drift import LABELS, PRIORITY
 
     result = run(lambda: asyncio.run(workspace(spec).drift()))

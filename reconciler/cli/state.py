@@ -8,7 +8,6 @@ spec names (a local file or PostgreSQL).
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import click
@@ -84,6 +83,8 @@ def state_migrate(spec: str, to_spec: str, lock_timeout: float) -> None:
 @lock_timeout_option
 def import_(spec: str, address: str, object_id: str, lock_timeout: float) -> None:
     """Adopt an existing remote object as ADDRESS (for job resources, ID is the object the job made)."""
+    import asyncio
+
     space = locking_workspace(spec, lock_timeout)
     record = run(lambda: asyncio.run(space.import_(address, object_id)))
     if record.status == "ready":

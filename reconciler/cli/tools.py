@@ -25,6 +25,7 @@ GITIGNORE = """\
 state/
 *.json.backup
 *.json.lock
+*.json.journal
 # the embedded emulators' worlds
 .reconciler/
 """

@@ -1,19 +1,41 @@
 """Checkpoints: the write-ahead record of every mutating call, persisted as it happens.
 
 The engine owns the in-memory state document during apply; every intent, job
-id and result goes through :class:`Checkpointer`, which serialises writes to
-the backend so that concurrent branches never interleave a half-updated
-document.  :class:`ResourceJournal` is the per-resource view a provider gets.
+id and result goes through :class:`Checkpointer`.  :class:`ResourceJournal`
+is the per-resource view a provider gets.
+
+A checkpoint must be durable before the call it announces is sent, yet its
+cost must not grow with the number of resources (an apply of n resources
+would cost O(n²)).  With a backend that keeps a journal
+(:class:`~reconciler.state.backend.JournalingBackend`) a checkpoint appends
+the one changed record; checkpoints made by concurrent branches in the same
+turn of the event loop share one append and one fsync (group commit).  The
+whole document is rewritten ("compacted") only when the journal has grown as
+long as the document (so its cost per checkpoint stays constant), when the
+journal has been left uncompacted for a while (so the state file itself is
+never far behind, for readers that open it directly), and once at the end
+(:meth:`Checkpointer.close`).  Other backends get one whole write per
+checkpoint, serialised so concurrent branches never interleave.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from reconciler import errors
 from reconciler.providers.base import fingerprint
+from reconciler.state.backend import JournalingBackend
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+
+#: A journal shorter than this is not compacted for its length (only for its age or at the end).
+MIN_COMPACT_RECORDS = 4
+#: The least time a journal may stay uncompacted; longer when compacting takes long (see ``_compacted``).
+COMPACT_AFTER = 1.0
+#: At most this share of the time goes to compacting because of the journal's age.
+COMPACT_SHARE = 0.02
 
 
 class StateWriter(Protocol):
@@ -25,26 +47,107 @@ class StateWriter(Protocol):
 class Checkpointer:
     """The state document being applied, persisted after every change to it."""
 
-    def __init__(self, document: StateDocument, backend: StateWriter) -> None:
+    def __init__(
+        self,
+        document: StateDocument,
+        backend: StateWriter,
+        *,
+        compact_after: float = COMPACT_AFTER,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.document = document
         self.backend = backend
+        self._journal = backend if isinstance(backend, JournalingBackend) else None
         self._lock = asyncio.Lock()
-        self.writes = 0
+        self._clock = clock
+        self._compact_after = compact_after
+        self.writes = 0  # whole-document writes
+        self.appends = 0  # journal appends (each one fsync, for one or more records)
+        self._unsynced: list[str] = []
+        self._batch: asyncio.Future[None] | None = None
+        self._journaled = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._failure: errors.StateError | None = None
 
     async def put(self, address: str, record: ResourceState | None) -> None:
-        """Set (or with ``None`` remove) one resource's record and persist the document."""
-        async with self._lock:
-            resources = dict(self.document.resources)
-            if record is None:
-                resources.pop(address, None)
-            else:
-                resources[address] = record
-            candidate = self.document.model_copy(update={"resources": resources})
-            self.document = self.backend.write(candidate)
-            self.writes += 1
+        """Set (or with ``None`` remove) one resource's record; return once it is durable."""
+        if self._failure is not None:
+            raise self._failure
+        resources = dict(self.document.resources)
+        if record is None:
+            resources.pop(address, None)
+        else:
+            resources[address] = record
+        if self._journal is None:
+            async with self._lock:
+                candidate = self.document.model_copy(update={"resources": resources})
+                self.document = self.backend.write(candidate)
+                self.writes += 1
+            return
+        self.document = self.document.model_copy(update={"resources": resources})
+        self._unsynced.append(address)
+        if self._batch is None:
+            loop = asyncio.get_running_loop()
+            self._batch = loop.create_future()
+            # After the branches already runnable in this turn had their say: one fsync for all.
+            loop.call_soon(self._sync)
+        # Shielded: a branch cancelled while waiting must not cancel the others' commit.
+        await asyncio.shield(self._batch)
 
     def get(self, address: str) -> ResourceState | None:
         return self.document.resources.get(address)
+
+    def close(self) -> None:
+        """Flush what is still buffered and fold the journal into the document (end of apply)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._batch is not None:
+            self._sync()
+        if self._failure is not None:
+            raise self._failure
+        if self._journaled:
+            self._compact()
+            if self._failure is not None:
+                raise self._failure
+
+    def _sync(self) -> None:
+        batch, self._batch = self._batch, None
+        addresses, self._unsynced = list(dict.fromkeys(self._unsynced)), []
+        if batch is None or not addresses:
+            return
+        assert self._journal is not None
+        try:
+            self._journal.append(self.document, addresses)
+        except errors.StateError as exc:
+            self._failure = exc
+            batch.set_exception(exc)
+            batch.exception()  # retrieved here: every waiter may have been cancelled
+            return
+        self.appends += 1
+        self._journaled += len(addresses)
+        batch.set_result(None)
+        if self._journaled >= max(MIN_COMPACT_RECORDS, len(self.document.resources)):
+            self._compact()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self._compact_after, self._compact)
+
+    def _compact(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._failure is not None or not self._journaled:
+            return
+        started = self._clock()
+        try:
+            self.document = self.backend.write(self.document)
+        except errors.StateError as exc:
+            self._failure = exc  # raised by the next checkpoint: nothing new starts
+            return
+        self.writes += 1
+        self._journaled = 0
+        # Compacting for age costs at most COMPACT_SHARE of the time, however big the document.
+        self._compact_after = max(self._compact_after, (self._clock() - started) / COMPACT_SHARE)
 
 
 class ResourceJournal:

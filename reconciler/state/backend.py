@@ -22,6 +22,7 @@ the same behaviour:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
@@ -51,4 +52,19 @@ class StateBackend(Protocol):
 
     def describe(self) -> str:
         """A short human name for the store, such as ``local state file state/demo.json``."""
+        ...
+
+
+@runtime_checkable
+class JournalingBackend(Protocol):
+    """A backend that can record a checkpoint without rewriting the whole document."""
+
+    def append(self, document: StateDocument, addresses: Sequence[str]) -> None:
+        """Durably record the records of ``addresses`` in ``document`` (as set or removed there).
+
+        ``document`` is the last document read or written, changed only in its
+        resources; its serial is the stored one.  When this returns, a crash
+        loses nothing: ``read`` gives ``document``.  The next ``write`` of a
+        document folds the journal in.
+        """
         ...

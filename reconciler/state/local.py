@@ -15,6 +15,16 @@ hard link to the version being replaced) however often the executor
 checkpoints.  A cheap ``stat`` tells whether another process
 rewrote the file since; only then is it read again, and a document older
 than what is now stored is refused instead of silently overwriting newer work.
+
+Rewriting the whole file at every checkpoint would make an apply of n
+resources cost O(n²), so checkpoints go to ``<path>.journal`` instead
+(:meth:`LocalBackend.append`): one small line per changed resource, appended
+and fdatasynced.  Each line names the lineage and serial of the document it
+applies to; ``read`` replays the lines that match the file and the next
+``write`` folds them in and removes the journal.  A line cut short by a crash
+belongs to a checkpoint that never returned, so it is skipped; lines of an
+older serial were already folded in (the crash came between the rename and
+the removal), so they are skipped too.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +44,7 @@ from pydantic import ValidationError
 from reconciler import errors
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import FileLock, LockInfo
-from reconciler.state.model import FORMAT_VERSION, StateDocument
+from reconciler.state.model import FORMAT_VERSION, ResourceState, StateDocument
 
 # What identifies one version of the file without reading it.
 _Signature = tuple[int, int, int, int, int]
@@ -62,6 +72,8 @@ class LocalBackend:
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.journal_path = self.path.with_name(self.path.name + ".journal")
+        self._journal_fd: int | None = None
         self._clock = clock
         self._sleep = sleep
         self._poll_interval = poll_interval
@@ -76,14 +88,36 @@ class LocalBackend:
 
     def read(self) -> StateDocument:
         stored = self._load()
+        replayed = self._replay(stored.document if stored is not None else None)
+        if replayed is not None:
+            return replayed
         if stored is None:
             return StateDocument()
         return stored.document.model_copy(deep=True)
+
+    def append(self, document: StateDocument, addresses: Sequence[str]) -> None:
+        head = f'{{"lineage":{json.dumps(document.lineage)},"serial":{document.serial},"address":'
+        lines = []
+        for address in addresses:
+            record = document.resources.get(address)
+            body = "null" if record is None else record.model_dump_json()
+            lines.append(f'{head}{json.dumps(address)},"record":{body}}}\n')
+        data = "".join(lines).encode()
+        try:
+            fd = self._journal_fd if self._journal_fd is not None else self._open_journal()
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fdatasync(fd)
+        except OSError as exc:
+            self._close_journal()
+            dump = (document.model_dump_json(indent=2) + "\n").encode()
+            raise self._write_failed(exc, document, dump) from exc
 
     def write(self, document: StateDocument) -> StateDocument:
         stored = self._current_for_write(document)
         if stored is not None:
             if document.content_equal(stored.document):
+                self._drop_journal()
                 return document
             if document.lineage != stored.document.lineage:
                 raise errors.StateError(
@@ -101,6 +135,7 @@ class LocalBackend:
             self._known = False
             raise self._write_failed(exc, new, data) from exc
         self._remember(_Stored(new, data), signature)
+        self._drop_journal()
         return new.model_copy(deep=True)
 
     @contextmanager
@@ -133,6 +168,79 @@ class LocalBackend:
         stored = _Stored(self._parse(data), data)
         self._remember(stored, signature)
         return stored
+
+    def _replay(self, base: StateDocument | None) -> StateDocument | None:
+        """``base`` with the journal's lines for it applied, or ``None`` if there is no journal."""
+        try:
+            data = self.journal_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise errors.StateError(f"cannot read {self.journal_path}: {exc.strerror or exc}") from exc
+        lineage = base.lineage if base is not None else None
+        serial = base.serial if base is not None else 0
+        resources = dict(base.resources) if base is not None else {}
+        for line in data.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # cut short by a crash: that checkpoint never returned
+            if not isinstance(entry, dict):
+                continue
+            lineage = lineage or entry.get("lineage")
+            if entry.get("lineage") != lineage or entry.get("serial") != serial:
+                continue
+            address, record = entry.get("address"), entry.get("record")
+            if not isinstance(address, str):
+                continue
+            if record is None:
+                resources.pop(address, None)
+                continue
+            try:
+                resources[address] = ResourceState.model_validate(record)
+            except ValidationError as exc:
+                raise self._corrupt(f"has a journal line for {address} that does not parse ({exc})") from exc
+        if lineage is None:
+            return None
+        if base is None:
+            return StateDocument(lineage=lineage, serial=serial, resources=resources)
+        return base.model_copy(update={"resources": resources}, deep=True)
+
+    def _open_journal(self) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.journal_path.exists()
+        fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                with open(self.journal_path, "rb") as fh:
+                    fh.seek(size - 1)
+                    if fh.read(1) != b"\n":
+                        os.write(fd, b"\n")  # end a line a crash cut short, so the next one parses
+            if not existed:
+                _fsync_directory(self.path.parent)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._journal_fd = fd
+        return fd
+
+    def _close_journal(self) -> None:
+        if self._journal_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._journal_fd)
+            self._journal_fd = None
+
+    def _drop_journal(self) -> None:
+        """Remove the journal once the document holding its lines is stored."""
+        self._close_journal()
+        try:
+            self.journal_path.unlink()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise errors.StateError(f"cannot remove {self.journal_path}: {exc.strerror or exc}") from exc
+        _fsync_directory(self.path.parent)
 
     def _current_for_write(self, document: StateDocument) -> _Stored | None:
         """What the file holds now, read again only if someone else may have changed it."""

@@ -175,3 +175,19 @@ async def test_state_write_failure_leaves_an_emergency_copy_and_releases_the_loc
     assert caught.value.hint
     with LocalBackend(demo.state_file).lock(operation="test"):
         pass  # released on the error path
+
+
+async def test_checkpoint_journal_failure_stops_the_run_and_releases_the_lock(
+    demo: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.fdatasync", no_space)
+    monkeypatch.chdir(demo.root)
+    with pytest.raises(errors.StateWriteFailed) as caught:
+        await demo.workspace().apply()
+    assert caught.value.emergency_path is not None
+    assert StateDocument.model_validate_json(Path(caught.value.emergency_path).read_text()).resources
+    with LocalBackend(demo.state_file).lock(operation="test"):
+        pass  # released on the error path
