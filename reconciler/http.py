@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json as jsonlib
 import logging
 import random as random_module
+import ssl
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -105,6 +107,13 @@ class _Outcome:
     exc: httpx.HTTPError | None = None
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs ~50 ms, and a spec with a
+    hundred projects opens a hundred clients."""
+    return ssl.create_default_context()
+
+
 class HttpClient:
     """An httpx client for one platform endpoint, with the project's retry policy."""
 
@@ -142,6 +151,8 @@ class HttpClient:
         self._clock = clock
         self._now = now
         extra: dict[str, Any] = {} if limits is None else {"limits": limits}
+        if transport is None:
+            extra["verify"] = _ssl_context()
         self._client = httpx.AsyncClient(
             base_url=base_url, headers=dict(headers or {}), transport=transport, timeout=timeout, **extra
         )

@@ -147,12 +147,7 @@ class EntryBuilder:
         config = self.validate(model, data, entry, address)
         if config is None or depends_on is None or entry.broken():
             return None
-        prefix = len(entry.path)
-        locations = {
-            path[prefix:]: where
-            for path, where in entry.document.values.items()
-            if len(path) > prefix and path[:prefix] == entry.path
-        }
+        locations = entry.document.under(entry.path)
         return ResourceSpec(
             address=address,
             type=type_,

@@ -33,6 +33,10 @@ _TAG = "tag:yaml.org,2002:"
 # An alias may repeat a subtree; past this many built nodes the file is an alias bomb, not a spec.
 _MAX_NODES = 100_000
 
+# libyaml's composer (when PyYAML was built with it) is an order of magnitude faster and keeps
+# the same marks; the pure-Python one gives identical trees.
+_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class Document:
@@ -46,6 +50,9 @@ class Document:
     sources: dict[YamlPath, str] = field(default_factory=dict)
     # Values whose interpolation failed (already reported; later checks stay quiet about them).
     broken: set[YamlPath] = field(default_factory=set)
+    _below: dict[int, dict[YamlPath, dict[YamlPath, Location]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def start(self) -> Location:
         return Location(self.file, 1, 1)
@@ -57,6 +64,22 @@ class Document:
             if found is not None:
                 return found
         return self.start()
+
+    def under(self, prefix: YamlPath) -> dict[YamlPath, Location]:
+        """Where each value below ``prefix`` was written, keyed by its path relative to ``prefix``.
+
+        Built once per prefix length, so finding the places of every resource's
+        fields stays linear in the size of the spec.
+        """
+        size = len(prefix)
+        index = self._below.get(size)
+        if index is None:
+            index = {}
+            for path, where in self.values.items():
+                if len(path) > size:
+                    index.setdefault(path[:size], {})[path[size:]] = where
+            self._below[size] = index
+        return index.get(prefix, {})
 
     def key_at(self, path: YamlPath) -> Location:
         """Where the key of the value at ``path`` was written (the value's place if it has no key)."""
@@ -93,10 +116,21 @@ def _syntax_error(exc: yaml.YAMLError, *, file: str, text: str) -> SpecError:
     return SpecError(f"invalid YAML: {type(exc).__name__}", file=file, line=1, column=1)
 
 
+def _compose(text: str) -> Node | None:
+    """The node tree, through libyaml when available; a broken file is parsed again by the
+    pure-Python loader, whose messages say more (it names the offending character)."""
+    if _LOADER is yaml.SafeLoader:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    try:
+        return yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | None:
     """Build ``text`` into a :class:`Document`; problems go to ``errors``, None when nothing is usable."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.YAMLError as exc:
         errors.append(_syntax_error(exc, file=file, text=text))
         return None
