@@ -12,13 +12,13 @@ on this platform, and the emulator keeps no key in clear, not even on disk.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-_SCHEMA = """
+from reconciler.emulators.sqlite import REQUEST_COUNTS, RequestCounts, SqliteFile
+
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS models (
     key_hash TEXT PRIMARY KEY, model_id TEXT NOT NULL, created_at REAL NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, configuration INTEGER NOT NULL DEFAULT 1, serving_job TEXT);
@@ -28,8 +28,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT, result_model_id TEXT, deleted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS switches (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, key_hash TEXT NOT NULL, job_id TEXT NOT NULL, at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS request_counts (route TEXT PRIMARY KEY, count INTEGER NOT NULL);
 """
+    + REQUEST_COUNTS
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Job:
     deleted: bool
 
 
-class Tx:
+class Tx(RequestCounts):
     """The operations available inside one transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -148,53 +149,9 @@ class Tx:
         )
         return found
 
-    def count_request(self, route: str) -> None:
-        self._conn.execute(
-            "INSERT INTO request_counts VALUES (?, 1) ON CONFLICT(route) DO UPDATE SET count = count + 1",
-            (route,),
-        )
 
-    def request_counts(self) -> dict[str, int]:
-        rows = self._conn.execute("SELECT route, count FROM request_counts ORDER BY route").fetchall()
-        return {str(route): int(count) for route, count in rows}
-
-    def reset_requests(self) -> None:
-        self._conn.execute("DELETE FROM request_counts")
-
-
-class Store:
+class Store(SqliteFile[Tx]):
     """A lazily opened SQLite file; one connection shared by the app's handlers under a lock."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # an emulator needs no power-loss durability
-            conn.executescript(_SCHEMA)
-            self._conn = conn
-        return self._conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        with self._lock:
-            conn = self._connect()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Tx(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        super().__init__(path, schema=_SCHEMA, tx=Tx)

@@ -1,0 +1,81 @@
+"""The SQLite file every emulator keeps its world in, and the request counts every one of them keeps.
+
+One connection per app, shared by its handlers under a lock (handlers are
+``async`` and run on one loop in-process, or in uvicorn's threads when
+served); each handler's work is one ``BEGIN IMMEDIATE`` transaction, so two
+processes sharing a data directory (a served emulator and a test reading its
+world) never see half a change.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Generic, TypeVar
+
+#: Every emulator's schema includes this table (``/_emulator/stats`` reads it).
+REQUEST_COUNTS = "CREATE TABLE IF NOT EXISTS request_counts (route TEXT PRIMARY KEY, count INTEGER NOT NULL);"
+
+TxT = TypeVar("TxT")
+
+
+class RequestCounts:
+    """Request counts per ``METHOD route``; a transaction class of an emulator mixes this in."""
+
+    _conn: sqlite3.Connection
+
+    def count_request(self, route: str) -> None:
+        self._conn.execute(
+            "INSERT INTO request_counts VALUES (?, 1) ON CONFLICT(route) DO UPDATE SET count = count + 1",
+            (route,),
+        )
+
+    def request_counts(self) -> dict[str, int]:
+        rows = self._conn.execute("SELECT route, count FROM request_counts ORDER BY route").fetchall()
+        return {str(route): int(count) for route, count in rows}
+
+    def reset_requests(self) -> None:
+        self._conn.execute("DELETE FROM request_counts")
+
+
+class SqliteFile(Generic[TxT]):
+    """A lazily opened SQLite file; ``transaction()`` yields the emulator's own transaction object."""
+
+    def __init__(self, path: Path, *, schema: str, tx: Callable[[sqlite3.Connection], TxT]) -> None:
+        self.path = path
+        self._schema = schema
+        self._tx = tx
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # an emulator needs no power-loss durability
+            conn.executescript(self._schema)
+            self._conn = conn
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[TxT]:
+        with self._lock:
+            conn = self._connect()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._tx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
