@@ -44,7 +44,12 @@ from pydantic import ValidationError
 from reconciler import errors
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import FileLock, LockInfo
-from reconciler.state.model import FORMAT_VERSION, ResourceState, StateDocument
+from reconciler.state.model import (
+    DocumentProblem,
+    ResourceState,
+    StateDocument,
+    parse_document,
+)
 
 # What identifies one version of the file without reading it.
 _Signature = tuple[int, int, int, int, int]
@@ -264,24 +269,9 @@ class LocalBackend:
 
     def _parse(self, data: bytes) -> StateDocument:
         try:
-            raw = json.loads(data)
-        except ValueError as exc:
-            raise self._corrupt(f"is not valid JSON ({exc})") from exc
-        if not isinstance(raw, dict):
-            raise self._corrupt("does not hold a JSON object")
-        version = raw.get("format_version")
-        if version != FORMAT_VERSION:
-            raise self._corrupt(
-                f"has format_version {version!r}; this reconciler reads format_version {FORMAT_VERSION}"
-            )
-        try:
-            return StateDocument.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-                for error in exc.errors(include_url=False, include_input=False)[:3]
-            )
-            raise self._corrupt(f"does not match the state format ({problems})") from exc
+            return parse_document(data)
+        except DocumentProblem as exc:
+            raise self._corrupt(str(exc)) from exc
 
     def _corrupt(self, detail: str) -> errors.StateCorrupt:
         if self.backup_path.exists():

@@ -11,11 +11,12 @@ stored here.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT_VERSION = 1
 
@@ -68,3 +69,30 @@ class StateDocument(BaseModel):
     def content_equal(self, other: StateDocument) -> bool:
         """Same content, ignoring the serial (which only the backend bumps)."""
         return self.lineage == other.lineage and self.resources == other.resources
+
+
+class DocumentProblem(ValueError):
+    """A stored state document that cannot be read; the message says what is wrong with it."""
+
+
+def parse_document(data: str | bytes) -> StateDocument:
+    """The state document stored as JSON ``data``, or DocumentProblem saying why it is not one."""
+    try:
+        raw = json.loads(data)
+    except ValueError as exc:
+        raise DocumentProblem(f"is not valid JSON ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise DocumentProblem("does not hold a JSON object")
+    version = raw.get("format_version")
+    if version != FORMAT_VERSION:
+        raise DocumentProblem(
+            f"has format_version {version!r}; this reconciler reads format_version {FORMAT_VERSION}"
+        )
+    try:
+        return StateDocument.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)[:3]
+        )
+        raise DocumentProblem(f"does not match the state format ({problems})") from exc

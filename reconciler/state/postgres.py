@@ -24,7 +24,6 @@ The DSN may carry a password: it never appears in a message, a log line or
 
 from __future__ import annotations
 
-import json
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -33,14 +32,13 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import ValidationError
 
 from reconciler import errors
 from reconciler.redact import Redactor, cut
 from reconciler.state import pg_schema
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import LockInfo
-from reconciler.state.model import FORMAT_VERSION, StateDocument
+from reconciler.state.model import DocumentProblem, StateDocument, parse_document
 from reconciler.state.pg_lock import AdvisoryLock
 
 T = TypeVar("T")
@@ -220,24 +218,9 @@ class PostgresBackend:
 
     def _parse(self, text: str) -> StateDocument:
         try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise self._corrupt(f"is not valid JSON ({exc})") from exc
-        if not isinstance(raw, dict):
-            raise self._corrupt("does not hold a JSON object")
-        version = raw.get("format_version")
-        if version != FORMAT_VERSION:
-            raise self._corrupt(
-                f"has format_version {version!r}; this reconciler reads format_version {FORMAT_VERSION}"
-            )
-        try:
-            return StateDocument.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-                for error in exc.errors(include_url=False, include_input=False)[:3]
-            )
-            raise self._corrupt(f"does not match the state format ({problems})") from exc
+            return parse_document(text)
+        except DocumentProblem as exc:
+            raise self._corrupt(str(exc)) from exc
 
     def _corrupt(self, detail: str) -> errors.StateCorrupt:
         return errors.StateCorrupt(
