@@ -270,30 +270,39 @@ def make_waiter(options: ClientOptions) -> Waiter:
     )
 
 
-class Platform(ABC):
+class ProviderConfig(BaseModel):
+    """What every provider block has: where the platform is (``https://…`` or ``emulator://name``)."""
+
+    endpoint: str
+
+
+ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)
+
+
+class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     """A platform: its provider configuration, resource types and client."""
 
     name: ClassVar[str]
-    config_model: ClassVar[type[BaseModel]]
+    config_model: ClassVar[type[ProviderConfig]]
     api_path: ClassVar[str]
     resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
 
-    @abstractmethod
-    def endpoint(self, config: BaseModel) -> str:
+    def endpoint(self, config: ProviderConfigT) -> str:
         """The endpoint the configuration names (``https://…`` or ``emulator://name``)."""
+        return config.endpoint
 
     @abstractmethod
     def connect(
         self,
         instance: str,
-        config: BaseModel,
+        config: ProviderConfigT,
         *,
         connection: Connection,
         options: ClientOptions,
-    ) -> AbstractAsyncContextManager[Any]:
+    ) -> AbstractAsyncContextManager[ClientT]:
         """An open client for one provider instance."""
 
-    def describe(self, config: BaseModel) -> str:
+    def describe(self, config: ProviderConfigT) -> str:
         """A short human description of an instance (no secrets)."""
         return self.endpoint(config)
 

@@ -12,7 +12,7 @@ from reconciler.providers.datrics import Datrics
 from reconciler.providers.sony_epa import SonyEpa
 from reconciler.spec.model import SpecRegistry
 
-PLATFORMS: Mapping[str, Platform] = {
+PLATFORMS: Mapping[str, Platform[Any, Any]] = {
     platform.name: platform for platform in (Alviss(), Akkio(), Datrics(), SonyEpa())
 }
 

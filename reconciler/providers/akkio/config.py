@@ -6,6 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from reconciler.providers.base import ProviderConfig
 from reconciler.spec.refs import RefTo
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
@@ -14,7 +15,7 @@ DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 Duration = Literal[10, 60, 300, 1800]
 
 
-class AkkioConfig(BaseModel):
+class AkkioConfig(ProviderConfig):
     """One Akkio team, reached with its API key."""
 
     model_config = ConfigDict(extra="forbid")

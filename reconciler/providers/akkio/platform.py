@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
-
-from pydantic import BaseModel
 
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import AkkioConfig
@@ -26,7 +24,7 @@ from reconciler.providers.base import (
 EMULATOR_KEY = "emulator"
 
 
-class Akkio(Platform):
+class Akkio(Platform[AkkioConfig, AkkioClient]):
     """Akkio: datasets and trained models."""
 
     name = "akkio"
@@ -37,18 +35,8 @@ class Akkio(Platform):
         Model.name: Model(),
     }
 
-    def endpoint(self, config: BaseModel) -> str:
-        assert isinstance(config, AkkioConfig)
-        return config.endpoint
-
-    def connect(
-        self, instance: str, config: BaseModel, *, connection: Connection, options: ClientOptions
-    ) -> AbstractAsyncContextManager[AkkioClient]:
-        assert isinstance(config, AkkioConfig)
-        return self._connect(instance, config, connection=connection, options=options)
-
     @asynccontextmanager
-    async def _connect(
+    async def connect(
         self, instance: str, config: AkkioConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[AkkioClient]:
         key = credential(

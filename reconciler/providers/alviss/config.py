@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from reconciler.providers.base import ProviderConfig
 from reconciler.spec.refs import RefTo
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
@@ -28,7 +29,7 @@ DatasetType = Literal[
 ]
 
 
-class AlvissConfig(BaseModel):
+class AlvissConfig(ProviderConfig):
     """One Alviss project, reached with one access token."""
 
     model_config = ConfigDict(extra="forbid")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
-
-from pydantic import BaseModel
 
 from reconciler.providers.alviss.active_dataset import ActiveDataset
 from reconciler.providers.alviss.attribution import Attribution
@@ -30,7 +28,7 @@ from reconciler.providers.base import (
 EMULATOR_TOKEN = "emulator"
 
 
-class Alviss(Platform):
+class Alviss(Platform[AlvissConfig, AlvissClient]):
     """Alviss AI: uploads, datasets, models, attributions."""
 
     name = "alviss"
@@ -45,22 +43,11 @@ class Alviss(Platform):
         ActiveAttributionSet.name: ActiveAttributionSet(),
     }
 
-    def endpoint(self, config: BaseModel) -> str:
-        assert isinstance(config, AlvissConfig)
-        return config.endpoint
-
-    def describe(self, config: BaseModel) -> str:
-        assert isinstance(config, AlvissConfig)
+    def describe(self, config: AlvissConfig) -> str:
         return f"{config.endpoint}, project {config.team}/{config.project}"
 
-    def connect(
-        self, instance: str, config: BaseModel, *, connection: Connection, options: ClientOptions
-    ) -> AbstractAsyncContextManager[AlvissClient]:
-        assert isinstance(config, AlvissConfig)
-        return self._connect(instance, config, connection=connection, options=options)
-
     @asynccontextmanager
-    async def _connect(
+    async def connect(
         self, instance: str, config: AlvissConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[AlvissClient]:
         token = credential(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from reconciler.providers.base import ProviderConfig
+
 DEFAULT_ENDPOINT = "https://api.app.datrics.ai/api/v1"
 
 
-class DatricsConfig(BaseModel):
+class DatricsConfig(ProviderConfig):
     """One Datrics user, identified by a JWT signed with the platform's API secret."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,10 +9,8 @@ a log line.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
-
-from pydantic import BaseModel
 
 from reconciler.providers.base import (
     ClientOptions,
@@ -33,7 +31,7 @@ EMULATOR_SECRET = "emulator-secret-accepted-only-by-the-emulator"
 AUTH_HINT = "check the JWT secret (secret: ${env:DATRICS_SECRET}), user_id and email of the provider block"
 
 
-class Datrics(Platform):
+class Datrics(Platform[DatricsConfig, DatricsClient]):
     """Datrics: predictions of deployed AutoModel models."""
 
     name = "datrics"
@@ -43,22 +41,11 @@ class Datrics(Platform):
         Predictions.name: Predictions(),
     }
 
-    def endpoint(self, config: BaseModel) -> str:
-        assert isinstance(config, DatricsConfig)
-        return config.endpoint
-
-    def describe(self, config: BaseModel) -> str:
-        assert isinstance(config, DatricsConfig)
+    def describe(self, config: DatricsConfig) -> str:
         return f"{config.endpoint}, user {config.user_id}"
 
-    def connect(
-        self, instance: str, config: BaseModel, *, connection: Connection, options: ClientOptions
-    ) -> AbstractAsyncContextManager[DatricsClient]:
-        assert isinstance(config, DatricsConfig)
-        return self._connect(instance, config, connection=connection, options=options)
-
     @asynccontextmanager
-    async def _connect(
+    async def connect(
         self, instance: str, config: DatricsConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[DatricsClient]:
         secret = credential(

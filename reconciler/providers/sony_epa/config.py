@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from reconciler.providers.base import ProviderConfig
+
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
 
-class SonyEpaConfig(BaseModel):
+class SonyEpaConfig(ProviderConfig):
     """One Prediction One model, reached with its API key."""
 
     model_config = ConfigDict(extra="forbid")

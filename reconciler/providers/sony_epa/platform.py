@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
-
-from pydantic import BaseModel
 
 from reconciler.http import HttpClient
 from reconciler.providers.base import (
@@ -26,7 +24,7 @@ from reconciler.providers.sony_epa.retrain import Retrain
 EMULATOR_KEY = "emulator-"
 
 
-class SonyEpa(Platform):
+class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     """Sony Easy Predictive Analytics (Prediction One): retraining models behind their API keys."""
 
     name = "sony_epa"
@@ -34,18 +32,8 @@ class SonyEpa(Platform):
     api_path = "/v1/external"
     resource_types: ClassVar[dict[str, ResourceType[Any, Any, Any]]] = {Retrain.name: Retrain()}
 
-    def endpoint(self, config: BaseModel) -> str:
-        assert isinstance(config, SonyEpaConfig)
-        return config.endpoint
-
-    def connect(
-        self, instance: str, config: BaseModel, *, connection: Connection, options: ClientOptions
-    ) -> AbstractAsyncContextManager[SonyEpaClient]:
-        assert isinstance(config, SonyEpaConfig)
-        return self._connect(instance, config, connection=connection, options=options)
-
     @asynccontextmanager
-    async def _connect(
+    async def connect(
         self, instance: str, config: SonyEpaConfig, *, connection: Connection, options: ClientOptions
     ) -> AsyncIterator[SonyEpaClient]:
         key_hint = (
