@@ -34,6 +34,7 @@ from reconciler.emulators.akkio.store import Store
 from reconciler.emulators.akkio.world import LEGACY_BAD_KEY, Problem, World
 from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import EMULATOR_PREFIX, Authenticate, Gate, Refusal, same_secret
+from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1"
 LEGACY = "/v1"
@@ -121,14 +122,7 @@ def create_akkio_app(
     _training_routes(app, world)
     _legacy_routes(app, world, token)
 
-    @app.get(EMULATOR_PREFIX + "/stats")
-    async def stats() -> Json:
-        return world.stats()
-
-    @app.delete(EMULATOR_PREFIX + "/stats")
-    async def reset_stats() -> Json:
-        world.reset_requests()
-        return world.stats()
+    add_stats_routes(app, world)
 
     app.add_middleware(
         Doors, log=world, authenticate=api_key_header(token), routes=app.router.routes, faults=injector

@@ -25,8 +25,8 @@ from reconciler.emulators.alviss import wire
 from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
 from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
 from reconciler.emulators.gate import Gate, bearer
+from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1/api"
 PROJECT = API + "/projects/{team_id}/{project_id}"
@@ -180,11 +180,4 @@ def _other_routes(app: FastAPI, world: World) -> None:
     async def teams() -> list[Json]:
         return world.teams()
 
-    @app.get(EMULATOR + "/stats")
-    async def stats() -> Json:
-        return world.stats()
-
-    @app.delete(EMULATOR + "/stats")
-    async def reset_stats() -> Json:
-        world.reset_requests()
-        return world.stats()
+    add_stats_routes(app, world)

@@ -24,8 +24,8 @@ from reconciler.emulators.datrics.auth import jwt_bearer
 from reconciler.emulators.datrics.store import Store
 from reconciler.emulators.datrics.world import World
 from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
 from reconciler.emulators.gate import Gate
+from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1"
 PREDICT = API + "/proxy/pipeline/model/predict"
@@ -63,14 +63,7 @@ def create_datrics_app(
     async def prediction_task_info(task_id: str) -> Json:
         return world.info(task_id)
 
-    @app.get(EMULATOR + "/stats")
-    async def stats() -> Json:
-        return world.stats()
-
-    @app.delete(EMULATOR + "/stats")
-    async def reset_stats() -> Json:
-        world.reset_requests()
-        return world.stats()
+    add_stats_routes(app, world)
 
     app.add_middleware(
         Gate,

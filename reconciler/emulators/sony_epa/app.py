@@ -30,6 +30,7 @@ from reconciler.emulators.gate import Authenticate, Gate, Refusal, same_secret
 from reconciler.emulators.sony_epa import problems as p
 from reconciler.emulators.sony_epa.store import Store
 from reconciler.emulators.sony_epa.world import UploadRefused, World
+from reconciler.emulators.stats import add_stats_routes
 
 API = "/v1/external"
 Json = dict[str, Any]
@@ -131,14 +132,7 @@ def _storage_routes(app: FastAPI, world: World) -> None:
 
 def _emulator_routes(app: FastAPI, world: World) -> None:
 
-    @app.get(EMULATOR + "/stats")
-    async def stats() -> Json:
-        return world.stats()
-
-    @app.delete(EMULATOR + "/stats")
-    async def reset_stats() -> Json:
-        world.reset_requests()
-        return world.stats()
+    add_stats_routes(app, world)
 
     @app.get(EMULATOR + "/model")
     async def model(key: ApiKey = None) -> Json:
