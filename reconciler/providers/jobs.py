@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.diff import changes
-from reconciler.providers.base import Decision
+from reconciler.providers.base import Decision, fingerprint
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 from reconciler.wait import JobStatus
@@ -53,14 +53,14 @@ def decide_job(
     *,
     record: ResourceState | None,
     identity: Mapping[str, Any] | None,
-    fingerprint: str | None,
     facts: JobFacts,
     words: JobWords,
     after: Mapping[str, Any],
     waiting_on: tuple[str, ...] = (),
     explain: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]] = changes,
 ) -> Decision:
-    """The decision for a one-job resource; ``identity``/``fingerprint`` are None while inputs are unknown."""
+    """The decision for a one-job resource; ``identity`` is None while its inputs are unknown."""
+    wanted = None if identity is None else fingerprint(identity)
     recorded_id = record.outputs.get(words.id_key) if record else None
     before: dict[str, Any] = {}
     if record is not None and record.outputs:
@@ -69,10 +69,10 @@ def decide_job(
     planned_after = {**after, words.id_key: KNOWN_AFTER_APPLY}
 
     def change(action: Action, *reasons: str) -> Decision:
-        return Decision(action, words.summary, reasons, before, planned_after, None, fingerprint)
+        return Decision(action, words.summary, reasons, before, planned_after, None, wanted)
 
     pending = record.pending if record else None
-    if pending is not None and fingerprint is not None and pending.fingerprint == fingerprint:
+    if pending is not None and wanted is not None and pending.fingerprint == wanted:
         if pending.job_id is not None:
             failed = facts.status is not None and facts.status.state == "failed"
             if not facts.gone and not failed:
@@ -83,7 +83,7 @@ def decide_job(
                     before,
                     {**after, words.id_key: pending.job_id},
                     None,
-                    fingerprint,
+                    wanted,
                 )
         else:
             return change(
@@ -92,14 +92,14 @@ def decide_job(
                 "it is looked up before anything is sent again",
             )
     if record is None or (recorded_id is None and record.status != "tainted"):
-        if fingerprint is None:
+        if wanted is None:
             return change(Action.CREATE, *(f"waits for {address}" for address in waiting_on))
         return change(Action.CREATE, f"no {words.noun} recorded for these inputs yet")
-    if fingerprint is None:
+    if wanted is None:
         return change(Action.REPLACE, *(f"{address} changes" for address in waiting_on))
     if record.status == "tainted":
         return change(Action.REPLACE, f"the last attempt failed: {record.error}")
-    if record.fingerprint != fingerprint:
+    if record.fingerprint != wanted:
         differences = explain(record.inputs, identity) if identity is not None else []
         return change(Action.REPLACE, *(differences or [f"the inputs of {words.noun} {recorded_id} changed"]))
     if facts.gone:
@@ -107,4 +107,4 @@ def decide_job(
     if facts.status is not None and facts.status.state == "failed":
         message = facts.status.message or facts.status.word
         return change(Action.REPLACE, f"{words.noun} {recorded_id} failed on the platform: {message}")
-    return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=fingerprint)
+    return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=wanted)

@@ -59,7 +59,6 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         return decide_job(
             record=record,
             identity=identity,
-            fingerprint=fingerprint(identity) if identity else None,
             facts=facts,
             words=JobWords(noun="attribution", summary="new attribution", id_key="attribution_id"),
             after={

@@ -78,7 +78,6 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         return decide_job(
             record=record,
             identity=identity,
-            fingerprint=fingerprint(identity) if identity else None,
             facts=facts,
             words=JobWords(
                 noun="model build", summary=f"remodel from model {shown(source)}", id_key="model_id"

@@ -60,7 +60,6 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         return decide_job(
             record=record,
             identity=identity,
-            fingerprint=fingerprint(identity) if identity else None,
             facts=facts,
             words=JobWords(noun="refit", summary=f"refit of model {shown(model)}", id_key="model_id"),
             after={"model": shown(model), "dataset": shown(dataset), "params": config.params.model_dump()},

@@ -119,7 +119,6 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         return decide_job(
             record=record,
             identity=wanted,
-            fingerprint=fingerprint(wanted),
             facts=JobFacts(
                 live=facts.live, status=job_status(facts.live) if facts.live else None, gone=facts.gone
             ),
