@@ -35,6 +35,14 @@ def _ids(values: list[Any]) -> list[Any]:
     return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
 
 
+async def live_active(client: AlvissClient) -> dict[str, Any] | None:
+    """The live active dataset with its uploads (fetched whole only if the active view lacks them)."""
+    active = await client.get_active_dataset()
+    if active is not None and "DataUploads" not in active and "Uploads" not in active:
+        active = await client.get_dataset(active["IId"])
+    return active
+
+
 class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatasetFacts]):
     """The active dataset of an Alviss project."""
 
@@ -44,9 +52,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
     async def read(
         self, client: AlvissClient, target: Target[ActiveDatasetConfig], record: ResourceState | None
     ) -> ActiveDatasetFacts:
-        active = await client.get_active_dataset()
-        if active is not None and "DataUploads" not in active and "Uploads" not in active:
-            active = await client.get_dataset(active["IId"])
+        active = await live_active(client)
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             try:
@@ -163,9 +169,9 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             dataset_id = pending.job_id
         else:
-            active = await client.get_active_dataset()
+            active = await live_active(client)
             base = [active["IId"]] if active else []
-            live_uploads = dataset_upload_ids(await client.get_dataset(active["IId"])) if active else []
+            live_uploads = dataset_upload_ids(active) if active else []
             missing = [value for value in wanted if value not in live_uploads]
             if active is not None and not missing:
                 # Someone made the live active dataset whole since the plan: nothing to build.
