@@ -18,6 +18,7 @@ chained with ``raise ... from exc`` and never escape a layer on their own.
     │   ├── ApiError              the platform answered with an error status
     │   │   ├── AuthError         401/403: token rejected
     │   │   └── NotFound          404
+    │   ├── MalformedAnswer       an answer does not have the documented shape (names call and field)
     │   ├── JobFailed             a platform job ended in a failure word
     │   └── JobTimeout            a job did not finish before the deadline
     ├── PlanError                 a plan cannot be made or applied
@@ -141,6 +142,20 @@ class AuthError(ApiError):
 
 class NotFound(ApiError):
     """The platform does not know the object (404)."""
+
+
+class MalformedAnswer(ProviderError):
+    """A platform answer that cannot be read: not JSON, too big or deep, or not the documented shape.
+
+    Never a fact the planner acts on.  ``call`` is ``"METHOD /path"`` and
+    ``field`` the dotted path of the first offending field (empty for the body
+    as a whole).
+    """
+
+    def __init__(self, message: str, *, call: str, field: str = "", hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.call = call
+        self.field = field
 
 
 class JobFailed(ProviderError):
