@@ -54,6 +54,7 @@ class Settings:
     emulator_durations: Mapping[str, Mapping[str, float]] | None = None
     emulator_clock: Callable[[], float] | None = None
     emulator_faults: Faults | None = None
+    emulator_variant: str | None = None  # None: $RECONCILER_EMULATOR_VARIANT, else "full"
     client: ClientOptions = field(default_factory=ClientOptions)
     lock_timeout: float = 0.0
     per_provider: int = 4
@@ -398,5 +399,9 @@ class Workspace:
                 extra["faults"] = self.settings.emulator_faults
             elif env.get("RECONCILER_EMULATOR_FAULTS"):
                 extra["faults"] = faults.parse(env["RECONCILER_EMULATOR_FAULTS"])
+            if self.settings.emulator_variant is not None:
+                extra["variant"] = emulators.parse_variant(self.settings.emulator_variant)
+            elif env.get("RECONCILER_EMULATOR_VARIANT"):
+                extra["variant"] = emulators.parse_variant(env["RECONCILER_EMULATOR_VARIANT"])
             self._apps[name] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
         return self._apps[name]

@@ -23,6 +23,7 @@ def served_emulator(
     token: str | None = None,
     durations: Mapping[str, float] | None = None,
     faults: Faults | None = None,
+    variant: str = "full",
 ) -> Iterator[str]:
     """Serve emulator ``name`` (jobs instant unless ``durations`` says otherwise); yields its base URL."""
     app = create_app(
@@ -31,6 +32,7 @@ def served_emulator(
         durations=durations if durations is not None else dict.fromkeys(JOB_KINDS[name], 0.0),
         token=token,
         faults=faults,
+        variant=variant,
     )
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

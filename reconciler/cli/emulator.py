@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from reconciler.cli.common import main, run
+from reconciler.emulators import DEFAULT_VARIANT, VARIANTS
 
 
 @main.group()
@@ -29,6 +30,14 @@ def emulator() -> None:
 )
 @click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response.")
 @click.option("--job-failure-rate", type=float, default=0.0, help="Share of jobs that end failed.")
+@click.option(
+    "--variant",
+    type=click.Choice(VARIANTS),
+    default=DEFAULT_VARIANT,
+    show_default=True,
+    help="full: everything the platform does; documented: only what the vendor's pages show; "
+    "strict: documented, and what the pages require is enforced.",
+)
 def serve(
     name: str,
     port: int,
@@ -41,6 +50,7 @@ def serve(
     fault_kinds: str,
     latency_ms: float,
     job_failure_rate: float,
+    variant: str,
 ) -> None:
     """Serve an emulator over HTTP, optionally with faults injected deterministically."""
     from reconciler import emulators
@@ -58,7 +68,14 @@ def serve(
                 kinds=faults.parse_kinds(fault_kinds),
             )
         emulators.serve(
-            name, host=host, port=port, data_dir=data_dir, durations=parsed, token=token, faults=injected
+            name,
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            durations=parsed,
+            token=token,
+            faults=injected,
+            variant=variant,
         )
 
     run(start)

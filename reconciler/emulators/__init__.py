@@ -22,10 +22,20 @@ if TYPE_CHECKING:
 
     from reconciler.emulators.faults import Faults
 
-__all__ = ["DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve"]
+__all__ = [
+    "DEFAULT_DURATIONS",
+    "DEFAULT_VARIANT",
+    "EMULATORS",
+    "JOB_KINDS",
+    "VARIANTS",
+    "create_app",
+    "parse_durations",
+    "parse_variant",
+    "serve",
+]
 
 #: Where each emulator's app factory lives, imported only when an app is created. A factory takes
-#: ``(*, data_dir, durations, token, clock, faults=None)`` and returns a FastAPI app whose
+#: ``(*, data_dir, durations, token, clock, faults=None, variant="full")`` and returns a FastAPI app whose
 #: ``state.store`` has ``close()``.
 FACTORIES: dict[str, str] = {
     "alviss": "reconciler.emulators.alviss.app:create_alviss_app",
@@ -56,6 +66,23 @@ DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
 
 
 EMULATORS: tuple[str, ...] = tuple(FACTORIES)
+
+#: How much of a platform an emulator serves: ``full`` (everything, including what the vendor's
+#: pages never show but the platform was seen to do: the INFERRED fields, words and endpoints),
+#: ``documented`` (only what the vendor's pages show) and ``strict`` (documented, and also
+#: refusing what the pages say is required but missing).
+VARIANTS: tuple[str, ...] = ("full", "documented", "strict")
+DEFAULT_VARIANT = "full"
+
+
+def parse_variant(text: str) -> str:
+    """``text`` as one of :data:`VARIANTS` (surrounding blanks and case ignored), else a clean error."""
+    word = text.strip().lower()
+    if word not in VARIANTS:
+        raise errors.ReconcilerError(
+            f"unknown emulator variant {text.strip()!r}", hint=f"variants: {', '.join(VARIANTS)}"
+        )
+    return word
 
 
 def _known(name: str) -> str:
@@ -111,15 +138,25 @@ def create_app(
     token: str | None = None,
     clock: Callable[[], float] = time.time,
     faults: Faults | None = None,
+    variant: str = DEFAULT_VARIANT,
 ) -> FastAPI:
-    """The ASGI app of emulator ``name``, its world kept under ``data_dir``, misbehaving as ``faults`` say."""
+    """The ASGI app of emulator ``name``, its world kept under ``data_dir``, misbehaving as ``faults`` say.
+
+    ``variant`` (one of :data:`VARIANTS`) says how much of the platform it serves.
+    """
     import importlib
 
+    variant = parse_variant(variant)
     module_name, _, attribute = FACTORIES[_known(name)].partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
     extra = {} if faults is None else {"faults": faults}  # only factories that know faults are given them
     app: FastAPI = factory(
-        data_dir=data_dir, durations=_durations(name, durations), token=token, clock=clock, **extra
+        data_dir=data_dir,
+        durations=_durations(name, durations),
+        token=token,
+        clock=clock,
+        variant=variant,
+        **extra,
     )
     return app
 
@@ -133,9 +170,12 @@ def serve(
     durations: Mapping[str, float] | None = None,
     token: str | None = None,
     faults: Faults | None = None,
+    variant: str = DEFAULT_VARIANT,
 ) -> None:
     """Serve emulator ``name`` over HTTP until interrupted (uvicorn's access log shows no headers)."""
     import uvicorn
 
-    app = create_app(name, data_dir=data_dir, durations=durations, token=token, faults=faults)
+    app = create_app(
+        name, data_dir=data_dir, durations=durations, token=token, faults=faults, variant=variant
+    )
     uvicorn.run(app, host=host, port=port, log_level="info")

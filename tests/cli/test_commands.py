@@ -111,3 +111,17 @@ def test_validate_refuses_a_reference_across_provider_instances(project: Path) -
     assert code == 1
     assert "cross.yaml:6:" in output
     assert "which belongs to provider alviss.no" in output
+
+
+def test_a_bad_emulator_variant_is_a_clean_error_naming_the_valid_ones(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = run("emulator", "serve", "alviss", "--variant", "partial")
+    assert code == 2
+    assert "'full', 'documented', 'strict'" in output
+    monkeypatch.setenv("RECONCILER_EMULATOR_VARIANT", "partial")
+    code, output = run("plan", "specs/demo.yaml")
+    assert code == 1
+    assert "unknown emulator variant 'partial'" in output
+    assert "variants: full, documented, strict" in output
+    assert "Traceback" not in output

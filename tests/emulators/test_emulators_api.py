@@ -25,8 +25,11 @@ def test_the_public_surface() -> None:
     )
     assert set(emulators.DEFAULT_DURATIONS["alviss"]) == set(emulators.JOB_KINDS["alviss"])
     assert sorted(emulators.__all__) == [
-        "DEFAULT_DURATIONS", "EMULATORS", "JOB_KINDS", "create_app", "parse_durations", "serve",
+        "DEFAULT_DURATIONS", "DEFAULT_VARIANT", "EMULATORS", "JOB_KINDS", "VARIANTS", "create_app",
+        "parse_durations", "parse_variant", "serve",
     ]  # fmt: skip
+    assert emulators.VARIANTS == ("full", "documented", "strict")
+    assert emulators.DEFAULT_VARIANT == "full"
 
 
 def test_parse_durations() -> None:
@@ -70,3 +73,16 @@ def test_importing_the_package_does_not_import_fastapi() -> None:
     code = "import sys, reconciler.emulators; print('fastapi' in sys.modules, 'uvicorn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_variants_are_parsed_and_reach_every_factory(tmp_path: Path) -> None:
+    assert emulators.parse_variant(" Documented ") == "documented"
+    with pytest.raises(ReconcilerError, match="unknown emulator variant 'strikt'") as caught:
+        emulators.parse_variant("strikt")
+    assert caught.value.hint == "variants: full, documented, strict"
+    for name in emulators.EMULATORS:
+        assert emulators.create_app(name, data_dir=tmp_path / name).state.variant == "full"
+        app = emulators.create_app(name, data_dir=tmp_path / name, variant="strict")
+        assert app.state.variant == "strict"
+    with pytest.raises(ReconcilerError, match="unknown emulator variant"):
+        emulators.create_app("alviss", data_dir=tmp_path, variant="partial")

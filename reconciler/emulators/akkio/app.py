@@ -105,6 +105,7 @@ def create_akkio_app(
     token: str | None = None,
     clock: Callable[[], float],
     faults: Faults | None = None,
+    variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Akkio, its world kept in ``data_dir/akkio.sqlite3``."""
     store = Store(Path(data_dir) / "akkio.sqlite3")
@@ -114,6 +115,7 @@ def create_akkio_app(
     app.state.store = store
     app.state.akkio_world = world
     app.state.faults = injector
+    app.state.variant = variant
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

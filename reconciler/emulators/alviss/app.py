@@ -40,6 +40,7 @@ def create_alviss_app(
     token: str | None = None,
     clock: Callable[[], float],
     faults: Faults | None = None,
+    variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
     store = Store(Path(data_dir) / "alviss.sqlite3")
@@ -49,6 +50,7 @@ def create_alviss_app(
     app.state.store = store
     app.state.alviss_world = world
     app.state.faults = injector
+    app.state.variant = variant
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

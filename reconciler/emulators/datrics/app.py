@@ -39,6 +39,7 @@ def create_datrics_app(
     token: str | None = None,
     clock: Callable[[], float],
     faults: Faults | None = None,
+    variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Datrics; ``token`` is the JWT secret (None: accept any HS256 JWT)."""
     store = Store(Path(data_dir) / "datrics.sqlite3")
@@ -48,6 +49,7 @@ def create_datrics_app(
     app.state.store = store
     app.state.datrics_world = world
     app.state.faults = injector
+    app.state.variant = variant
 
     @app.post(PREDICT)
     async def create_prediction_task(

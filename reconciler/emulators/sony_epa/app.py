@@ -44,6 +44,7 @@ def create_sony_epa_app(
     token: str | None = None,
     clock: Callable[[], float],
     faults: Faults | None = None,
+    variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Sony EPA's retrain API, its world kept in ``data_dir/sony_epa.sqlite3``."""
     store = Store(Path(data_dir) / "sony_epa.sqlite3")
@@ -54,6 +55,7 @@ def create_sony_epa_app(
     app.state.store = store
     app.state.sony_epa_world = world
     app.state.faults = injector
+    app.state.variant = variant
 
     @app.exception_handler(p.Problem)
     async def _problem(request: Request, exc: p.Problem) -> JSONResponse:
