@@ -7,8 +7,19 @@ same vocabulary, so it lives here, below both.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Final
+
+#: Metadata key marking a facts field that changes on every read: ``field(default=None, metadata=VOLATILE)``.
+#:
+#: ``decide`` may use such a field, but it is kept out of a change's ``basis``:
+#: otherwise no saved plan of that resource could ever be applied, since the
+#: fresh read that checks the plan always sees a new value.  What the field
+#: leads ``decide`` to conclude is still checked, through the action and
+#: fingerprint of the change.
+VOLATILE: Final[Mapping[str, bool]] = MappingProxyType({"reconciler.volatile": True})
 
 
 class Action(StrEnum):

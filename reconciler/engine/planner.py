@@ -39,7 +39,7 @@ from reconciler.engine.plan import Cause, Change, Plan
 from reconciler.providers.base import Decision, Desired, ResourceType, Target, Upstream
 from reconciler.spec.model import ResourceSpec, Spec
 from reconciler.state.model import ResourceState, StateDocument
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, KnownAfterApply
 
 TypeLookup = Callable[[str], ResourceType[Any, Any, Any]]
 
@@ -195,18 +195,26 @@ def _cause(
     return "live"
 
 
-def canonical(value: Any) -> Any:
-    """Facts as plain JSON values: dataclasses, models, mappings and sets in a stable form."""
+def canonical(value: Any, *, stable: bool = False) -> Any:
+    """Facts as plain JSON values: dataclasses, models, mappings and sets in a stable form.
+
+    ``stable`` leaves out dataclass fields declared volatile (:data:`~reconciler.vocabulary.VOLATILE`).
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: canonical(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        return {
+            field.name: canonical(getattr(value, field.name), stable=stable)
+            for field in dataclasses.fields(value)
+            if not (stable and VOLATILE.items() <= field.metadata.items())
+        }
     if isinstance(value, BaseModel):
-        return canonical(value.model_dump(mode="json"))
+        return canonical(value.model_dump(mode="json"), stable=stable)
     if isinstance(value, Mapping):
-        return {str(key): canonical(item) for key, item in value.items()}
+        return {str(key): canonical(item, stable=stable) for key, item in value.items()}
     if isinstance(value, set | frozenset):
-        return sorted((canonical(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+        items = (canonical(item, stable=stable) for item in value)
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
     if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
+        return [canonical(item, stable=stable) for item in value]
     if isinstance(value, KnownAfterApply):
         return {"known_after_apply": True}
     if value is None or isinstance(value, bool | int | float | str):
@@ -217,8 +225,12 @@ def canonical(value: Any) -> Any:
 
 
 def basis(facts: Any) -> str:
-    """The digest of one resource's live facts: equal digests, same live objects."""
-    text = json.dumps(canonical(facts), sort_keys=True, separators=(",", ":"), default=str)
+    """The digest of one resource's live facts: equal digests, same live objects.
+
+    Fields that change on every read (with ``VOLATILE`` metadata) are left out, so a
+    saved plan can be checked against a fresh read at all.
+    """
+    text = json.dumps(canonical(facts, stable=True), sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 

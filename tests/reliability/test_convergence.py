@@ -82,3 +82,32 @@ async def test_detach_submits_records_and_the_next_plan_resumes(
     assert "pending" in outcomes
     plan = (await Workspace(spec, settings=settings).plan()).plan
     assert any(change.action.value == "resume" for change in plan.changes)
+
+
+@pytest.mark.parametrize("spec_name", SPECS)
+async def test_saved_plan_applies_and_converges(
+    tmp_path: Path, spec_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``plan -out FILE`` then ``apply FILE`` for every example: accepted, applied, then nothing to do."""
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    world = tmp_path / "emulators"
+    settings = Settings(
+        environ={},
+        emulator_dir=world,
+        emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
+        client=ClientOptions(sleep=no_wait),
+    )
+    spec = tmp_path / "specs" / spec_name
+    plan_file = tmp_path / "plan.json"
+    planned = await Workspace(spec, settings=settings).plan(out=plan_file)
+    assert planned.plan.has_changes
+    applied = await Workspace(spec, settings=settings).apply(plan_file=plan_file)
+    assert applied.report.ok, applied.report.messages
+    sent = await mutating_requests(world)
+
+    again = await Workspace(spec, settings=settings).plan(out=plan_file)
+    assert not again.plan.has_changes, [change.address for change in again.plan.actionable]
+    still = await Workspace(spec, settings=settings).apply(plan_file=plan_file)
+    assert not still.plan.has_changes
+    assert await mutating_requests(world) == sent

@@ -22,7 +22,7 @@ and a plan made later than the deadline after submission takes a task still
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from reconciler.providers.datrics.files import (
 )
 from reconciler.providers.datrics.waiting import SCHEDULE, task_status, wait_task
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
 
 #: A task still PENDING this long after it was submitted is taken as lost (Celery's answer for unknown ids).
 LOST_AFTER = timedelta(seconds=SCHEDULE.deadline)
@@ -54,7 +54,8 @@ class PredictionFacts:
     input: InputFile
     output_sha256: str | None
     task: dict[str, Any] | None = None
-    read_at: datetime | None = None
+    #: When the facts were read: decides whether a task PENDING too long is lost; not part of the basis.
+    read_at: datetime | None = field(default=None, metadata=VOLATILE)
 
 
 def identity(config: PredictionsConfig, input_sha256: str) -> dict[str, Any]:
