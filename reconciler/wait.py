@@ -13,6 +13,13 @@ every resource type:
   a new intermediate word on the platform never breaks an apply;
 - a 404 right after the create is tolerated a few times (platforms list a new
   job a moment after accepting it); once the job has been seen, 404 is real;
+- an outage is ridden out: a poll that fails for a reason other than the job
+  itself (the network, 5xx or 429 after the HTTP layer's retries, an answer
+  that cannot be read) counts as "no news" and the next poll comes on the same
+  growing schedule, for up to ``outage`` seconds of consecutive failures; after
+  that the last error is raised, and the caller keeps the job recorded (only
+  the platform's own failure word ends a job);
+- a rejected token (401/403) ends the wait at once: polling again cannot help;
 - on the deadline :class:`errors.JobTimeout` is raised and the job stays
   recorded as pending, so the next run resumes waiting instead of resubmitting;
 - cancellation propagates untouched: an interrupted apply stops polling now.
@@ -23,6 +30,7 @@ Sleep and clock are injected so tests run the whole machine in fake time.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -39,8 +47,11 @@ __all__ = [
     "Waiter",
     "classify",
     "stoppable",
+    "transient",
     "wait_for",
 ]
+
+log = logging.getLogger(__name__)
 
 JobState = Literal["running", "succeeded", "failed"]
 
@@ -67,6 +78,7 @@ class PollSchedule:
     cap: float = 10.0  # longest interval
     deadline: float = 3600.0  # give up waiting after this (JobTimeout; job stays pending for the caller)
     not_found_grace: int = 3  # 404s tolerated right after create
+    outage: float = 900.0  # seconds of consecutive failed polls ridden out before giving up
 
     def after(self, interval: float, status: JobStatus | None) -> float:
         """The interval to wait after a poll that followed ``interval``."""
@@ -112,6 +124,7 @@ async def wait_for(
     started = clock()
     interval = schedule.first
     not_found = 0
+    failing_since: float | None = None
     last: JobStatus | None = None
     while True:
         remaining = schedule.deadline - (clock() - started)
@@ -126,6 +139,17 @@ async def wait_for(
                 raise
             interval = schedule.after(interval, None)
             continue
+        except errors.ProviderError as exc:
+            if not transient(exc):
+                raise
+            now = clock()
+            failing_since = now if failing_since is None else failing_since
+            if now - failing_since >= schedule.outage:
+                raise
+            log.info("%s: a poll failed (%s); polling on", what, exc.message)
+            interval = schedule.after(interval, None)
+            continue
+        failing_since = None
         if on_status is not None:
             on_status(status)
         if status.state == "succeeded":
@@ -134,6 +158,16 @@ async def wait_for(
             raise _failed(what, status)
         last = status
         interval = schedule.after(interval, status)
+
+
+def transient(exc: errors.ReconcilerError) -> bool:
+    """Whether a failed poll says nothing about the job: the network, the platform's bad moment, a
+    garbled answer.  A rejected token, a 404 or any other 4xx is an answer, and so is a failure word."""
+    if isinstance(exc, errors.TransportError | errors.MalformedAnswer):
+        return True
+    if isinstance(exc, errors.ApiError) and not isinstance(exc, errors.AuthError | errors.NotFound):
+        return exc.status >= 500 or exc.status in (408, 429)
+    return False
 
 
 def _failed(what: str, status: JobStatus) -> errors.JobFailed:
@@ -202,6 +236,7 @@ class Waiter:
             cap=schedule.cap * self.scale,
             deadline=schedule.deadline,
             not_found_grace=schedule.not_found_grace,
+            outage=schedule.outage,
         )
 
     async def wait(
@@ -214,7 +249,14 @@ class Waiter:
     ) -> JobStatus:
         """Wait for the job ``poll`` reports on; detached, look once and leave it recorded."""
         if self.detach:
-            status = await poll()
+            try:
+                status = await poll()
+            except errors.ProviderError as exc:
+                if not transient(exc):
+                    raise
+                raise errors.JobTimeout(
+                    f"{what}: status unknown ({exc.message}); detached: the next apply resumes waiting"
+                ) from exc
             if on_status is not None:
                 on_status(status)
             if status.state == "succeeded":

@@ -6,8 +6,12 @@ project should not be flooded; independent projects proceed side by side).
 
 What can go wrong, and what happens:
 
-* a job fails → that resource is tainted with the platform's message, what
-  depends on it is skipped, independent branches carry on;
+* a job fails (the platform's own failure word) → that resource is tainted
+  with the platform's message, what depends on it is skipped, independent
+  branches carry on;
+* anything else goes wrong once a job id is recorded (an outage, a rejected
+  token, a garbled answer) → the job stays recorded, the resource ends
+  "still running, unknown: <reason>", and the next run resumes waiting;
 * a creating call's answer is lost (:class:`errors.OutcomeUnknown`), or an
   earlier run was cut off after announcing one → the resource type looks the
   object up (``recover``) and adopts it; only when nothing is found is the
@@ -202,7 +206,7 @@ class Executor:
         except errors.StateError:
             raise
         except errors.ReconcilerError as exc:
-            await self._taint(change, exc)
+            await self._failed(change, exc)
             return
         final = ResourceState(
             type=change.type,
@@ -236,13 +240,26 @@ class Executor:
         self.on_event(Event("status", desired.address, decision.action, word=f"adopted {found}"))
         return dataclasses.replace(decision, action=Action.RESUME)
 
-    async def _taint(self, change: Change, exc: errors.ReconcilerError) -> None:
+    async def _failed(self, change: Change, exc: errors.ReconcilerError) -> None:
+        """End a change that raised: taint only what the platform itself says failed or refused.
+
+        Once a job id is recorded, only the platform's own failure word ends the
+        job; any other error while waiting for it (the network, 5xx or 429 after
+        retries, a rejected token, a garbled answer, a 404 not yet confirmed)
+        leaves it recorded, and the next run resumes it.  A call announced but
+        not answered stays recorded too, so it is looked up before anything is
+        sent again, unless the platform plainly refused it (a 4xx answer).
+        """
         current = self.checkpointer.get(change.address)
+        pending = current.pending if current is not None else None
         message = exc.message
-        if isinstance(exc, errors.TransportError) and current is not None and current.pending is not None:
-            # The request may or may not have arrived: keep the write-ahead record for the next run.
-            self._end(change, "failed", message)
-            return
+        if not isinstance(exc, errors.JobFailed) and pending is not None:
+            if pending.job_id is not None:
+                self._end(change, "failed", f"still running, unknown: {message}")
+                return
+            if not _refused(exc):
+                self._end(change, "failed", f"{message}; the call stays recorded and is looked up first")
+                return
         base = current or ResourceState(type=change.type, provider=change.provider)
         await self.checkpointer.put(
             change.address, base.model_copy(update={"status": "tainted", "pending": None, "error": message})
@@ -253,6 +270,11 @@ class Executor:
         self.report.outcomes[change.address] = outcome
         self.report.messages[change.address] = message
         self.on_event(Event(outcome, change.address, change.action, message))
+
+
+def _refused(exc: errors.ReconcilerError) -> bool:
+    """The platform answered the call with a refusal (a 4xx other than 408/429): nothing was made."""
+    return isinstance(exc, errors.ApiError) and 400 <= exc.status < 500 and exc.status not in (408, 429)
 
 
 def _decision(change: Change) -> Decision:

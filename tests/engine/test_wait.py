@@ -172,10 +172,62 @@ async def test_cancellation_during_sleep_propagates() -> None:
         await task
 
 
-async def test_other_errors_from_poll_propagate() -> None:
-    job = Scripted([errors.TransportError("Alviss: GET /models/3: gave up after 6 attempts")])
-    with pytest.raises(errors.TransportError):
+OUTAGE = errors.ApiError("Alviss: GET /models/3: gave up after 8 attempts; last: HTTP 503", status=503)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        OUTAGE,
+        errors.ApiError("Alviss: GET /models/3: gave up; last: HTTP 429", status=429),
+        errors.TransportError("Alviss: GET /models/3: gave up after 8 attempts; last: ConnectError"),
+        errors.MalformedAnswer("Alviss: GET /models/3: unexpected answer", call="GET /models/3"),
+    ],
+)
+async def test_an_outage_while_polling_is_ridden_out(failure: errors.ProviderError) -> None:
+    job = Scripted([RUNNING, failure, failure, failure, DONE])
+    assert await job.wait() is DONE
+    assert len(job.polled_at) == 5
+    assert job.seen == [RUNNING, DONE]
+
+
+async def test_an_outage_longer_than_the_schedule_allows_raises_the_last_error() -> None:
+    job = Scripted([RUNNING], then=None)
+    job.script += [OUTAGE] * 100
+    with pytest.raises(errors.ApiError, match="HTTP 503"):
+        await job.wait(PollSchedule(first=1.0, factor=2.0, cap=10.0, outage=60.0))
+    failing_from = job.polled_at[1]
+    assert 60.0 <= job.polled_at[-1] - failing_from < 70.0
+
+
+async def test_a_successful_poll_restarts_the_outage_clock() -> None:
+    schedule = PollSchedule(first=10.0, factor=1.0, cap=10.0, outage=25.0)
+    job = Scripted([OUTAGE, OUTAGE, RUNNING, OUTAGE, OUTAGE, DONE])
+    assert await job.wait(schedule) is DONE
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        errors.AuthError("Alviss: token rejected (HTTP 401)", status=401),
+        errors.ApiError("Alviss: GET /models/3: HTTP 400", status=400),
+        errors.ProviderError("Alviss answered without an id"),
+    ],
+)
+async def test_an_answer_about_the_request_ends_the_wait_at_once(answer: errors.ProviderError) -> None:
+    job = Scripted([RUNNING, answer, DONE])
+    with pytest.raises(type(answer)):
         await job.wait()
+    assert len(job.polled_at) == 2
+
+
+async def test_detached_a_failed_look_leaves_the_job_recorded() -> None:
+    from reconciler.wait import Waiter
+
+    job = Scripted([OUTAGE])
+    waiter = Waiter(sleep=job.sleep, clock=job.clock, detach=True)
+    with pytest.raises(errors.JobTimeout, match=r"status unknown .*HTTP 503.*detached"):
+        await waiter.wait(job.poll, schedule=PollSchedule(), what="refit of model 3")
 
 
 @pytest.mark.parametrize(
