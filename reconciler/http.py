@@ -18,6 +18,14 @@ may already be running an expensive job for it.  :class:`OutcomeUnknown` tells
 the caller to look the object up (journal, list endpoint, fingerprint) and
 adopt it before deciding to send again.
 
+Answers are bounded: a body larger than ``max_answer_bytes`` (8 MiB unless
+configured) is refused before it is all in memory, one attempt's answer must
+arrive within ``answer_deadline`` seconds however slowly it trickles in (a
+slow answer is a read timeout, handled as above), and JSON nested deeper than
+the interpreter can read is refused.  An answer to a creating call that cannot
+be read (cut short, empty, not JSON, too big) is an unknown outcome, like a
+lost one: the object may exist.
+
 Sleeps use exponential backoff with full jitter, are clamped to the policy's
 cap and never run past its deadline.  Sleep, randomness and both clocks are
 injected so tests assert exact schedules without waiting.
@@ -59,6 +67,10 @@ _SENSITIVE_HEADER_WORDS = ("authorization", "token", "key", "cookie", "secret", 
 _RETRY_ALWAYS = frozenset({429})
 _RETRY_IF_IDEMPOTENT = frozenset({502, 503, 504})
 _SERVER_ERROR = 500
+#: The largest answer read by default (configurable per client): platform answers are small objects.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+#: Seconds one attempt's answer may take to arrive, however slowly it trickles in.
+ANSWER_DEADLINE = 120.0
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,13 @@ class HttpClient:
         now: Callable[[], datetime] = _utc_now,
         limits: httpx.Limits | None = None,
         auth_hint: str | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+        answer_deadline: float = ANSWER_DEADLINE,
     ) -> None:
         self.service = service
         self.policy = policy
+        self.max_answer_bytes = max_answer_bytes
+        self.answer_deadline = answer_deadline
         self.redact = Redactor(secrets)
         for name, value in (headers or {}).items():
             if any(word in name.lower() for word in _SENSITIVE_HEADER_WORDS):
@@ -191,7 +207,7 @@ class HttpClient:
     ) -> Any:
         """Send a request and return its parsed JSON body (None for an empty body)."""
         response = await self.request(method, path, json=json, params=params, files=files, creates=creates)
-        return self._parse_json(response, method=method, path=path)
+        return self._parse_json(response, method=method, path=path, creates=creates)
 
     async def request(
         self,
@@ -218,9 +234,10 @@ class HttpClient:
                     # A resent upload must send the whole file, not what a failed attempt left unread.
                     upload.seek(0)
             try:
-                response = await self._client.request(
-                    method.upper(), path, params=params, json=json, files=files, content=content
-                )
+                response = await self._exchange(
+                    method.upper(), path, params=params, json=json, files=files, content=content,
+                    where=where, creates=creates,
+                )  # fmt: skip
             except httpx.HTTPError as exc:
                 outcome = self._transport_outcome(exc, where=where, creates=creates)
             except (httpx.InvalidURL, httpx.StreamError) as exc:
@@ -256,6 +273,70 @@ class HttpClient:
                 delay,
             )
             await self._sleep(delay)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        files: Any,
+        content: bytes | str | Iterable[bytes] | AsyncIterable[bytes] | None,
+        where: str,
+        creates: bool,
+    ) -> httpx.Response:
+        """One attempt: send, then read the answer within its size and time bounds.
+
+        An upload may take as long as the file needs; the deadline then covers
+        only the answer.  Any other request must be answered, headers and body,
+        within the deadline.
+        """
+        request = self._client.build_request(
+            method, path, params=params, json=json, files=files, content=content
+        )
+        whole = asyncio.timeout(None if files or content is not None else self.answer_deadline)
+        try:
+            async with whole:
+                response = await self._client.send(request, stream=True)
+                try:
+                    async with asyncio.timeout(self.answer_deadline):
+                        await self._read_bounded(response, where=where, creates=creates)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise httpx.ReadTimeout(
+                f"the answer did not arrive within {self.answer_deadline:g}s", request=request
+            ) from None
+        return response
+
+    async def _read_bounded(self, response: httpx.Response, *, where: str, creates: bool) -> None:
+        """Read the body into ``response``, refusing one larger than ``max_answer_bytes``."""
+        limit = self.max_answer_bytes
+        declared = response.headers.get("content-length", "")
+        size = int(declared) if declared.isdigit() else 0
+        chunks: list[bytes] = []
+        if size <= limit:
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    break
+                chunks.append(chunk)
+        if size > limit:
+            message = f"{where}: the answer is larger than {limit / 1024 / 1024:g} MiB"
+            if creates:
+                raise OutcomeUnknown(
+                    f"{message}; the platform may have created the object",
+                    hint="look the object up before sending the request again",
+                )
+            raise errors.MalformedAnswer(
+                message,
+                call=where.partition(": ")[2],
+                hint="an answer this large is not one the API documents",
+            )
+        # What ``Response.aread`` does, with the size bound it lacks.
+        response._content = b"".join(chunks)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         delay = self.policy.backoff(attempt, rand=self._random())
@@ -340,18 +421,26 @@ class HttpClient:
             return f": {raw}"
         return f": {cut(self.redact(detail))}"
 
-    def _parse_json(self, response: httpx.Response, *, method: str, path: str) -> Any:
+    def _parse_json(self, response: httpx.Response, *, method: str, path: str, creates: bool = False) -> Any:
+        call = f"{method.upper()} {_bare_path(path)}"
+        problem = ""
         if not response.content.strip():
-            return None
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise errors.ApiError(
-                f"{self.service}: {method.upper()} {_bare_path(path)}: the response is not JSON: "
-                f"{self._body(response)}",
-                status=response.status_code,
-                body=self._body(response),
-            ) from exc
+            if not creates:
+                return None
+            problem = "the answer is empty"
+        else:
+            try:
+                return response.json()
+            except (ValueError, UnicodeDecodeError):
+                problem = f"the answer is not JSON: {self._body(response)}"
+            except RecursionError:
+                problem = "the answer is nested too deeply to read"
+        if creates:
+            raise OutcomeUnknown(
+                f"{self.service}: {call}: {problem}; the platform may have created the object",
+                hint="look the object up before sending the request again",
+            )
+        raise errors.MalformedAnswer(f"{self.service}: {call}: {problem}", call=call)
 
 
 def _extract_detail(payload: Any) -> str | None:

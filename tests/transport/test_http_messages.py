@@ -94,7 +94,7 @@ async def test_json_helpers(make_client: Callable[..., HttpClient], router: resp
     async with make_client() as client:
         assert await client.get_json("/active") == {"Id": 4}
         assert await client.send_json("POST", "/activate", json={"Id": 4}, params={"force": "1"}) is None
-        with pytest.raises(errors.ApiError, match=r"GET /html: the response is not JSON: <html>maintenance"):
+        with pytest.raises(errors.MalformedAnswer, match=r"GET /html: the answer is not JSON: <html>maint"):
             await client.get_json("/html")
     assert route.calls.last.request.content == b'{"Id":4}'
     assert route.calls.last.request.url.params["force"] == "1"
