@@ -27,6 +27,21 @@ The fault kinds, equally likely among those enabled:
                       before the answer arrives: the object exists, the client
                       cannot know it
 
+Four more kinds garble a complete answer after the route ran and committed
+(the object exists); they are never chosen unless named in ``kinds``:
+
+    truncated         a 200 whose JSON body is cut short (a well-formed HTTP answer)
+    empty             a 200 with an empty body
+    noid              a 200 with ``{}``
+    wrongtype         a 200 whose every value is wrapped in a list (``{"IId": [12]}``)
+
+``only`` restricts faults to requests whose ``METHOD route-template`` contains
+it (``only=POST`` for creating calls, ``only=/refit``).  An ``outage`` of N
+seconds answers every GET with 503 for N seconds of the emulator's clock,
+starting at the first request matching ``outage_after`` (every GET from the
+start when empty): a platform whose status pages are down right after a job
+was submitted.
+
 This module is plain data and arithmetic (no ASGI, no FastAPI), so the
 command line can build and validate :class:`Faults` cheaply; the gate
 (``gate.py``) acts on the decisions.
@@ -47,10 +62,23 @@ from http import HTTPStatus
 
 from reconciler import errors
 
-__all__ = ["KINDS", "NO_FAULT", "Decision", "FaultInjector", "Faults", "parse", "parse_kinds"]
+__all__ = [
+    "ALL_KINDS",
+    "ANSWER_KINDS",
+    "KINDS",
+    "NO_FAULT",
+    "Decision",
+    "FaultInjector",
+    "Faults",
+    "parse",
+    "parse_kinds",
+]
 
 #: Every fault kind, in the order they are listed to a user.
 KINDS: tuple[str, ...] = ("500", "502", "503", "429", "drop", "lost")
+#: Kinds that garble a complete answer; chosen only when named.
+ANSWER_KINDS: tuple[str, ...] = ("truncated", "empty", "noid", "wrongtype")
+ALL_KINDS: tuple[str, ...] = KINDS + ANSWER_KINDS
 NO_FAULT = "none"
 CUT_KINDS = frozenset({"drop", "lost"})  # the client sees a broken connection
 _MAX_LATENCY_MS = 60_000.0  # a minute per response is already a broken platform
@@ -85,6 +113,9 @@ class Faults:
     latency_ms: float = 0.0  # mean delay added to every platform response
     job_failure_rate: float = 0.0  # share of created jobs that end "failed"
     kinds: tuple[str, ...] = KINDS  # a kind listed twice is twice as likely
+    only: str = ""  # faults only for requests whose "METHOD template" contains this
+    outage: float = 0.0  # seconds during which every GET answers 503
+    outage_after: str = ""  # the outage starts at the first request whose "METHOD template" contains this
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rate", _fraction("fault rate", self.rate))
@@ -98,13 +129,17 @@ class Faults:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise errors.ReconcilerError(f"bad fault seed: {self.seed!r} (must be a whole number)")
         kinds = tuple(self.kinds)
-        unknown = [kind for kind in kinds if kind not in KINDS]
+        unknown = [kind for kind in kinds if kind not in ALL_KINDS]
         if unknown:
             raise errors.ReconcilerError(
-                f"unknown fault kind '{unknown[0]}'", hint=f"fault kinds: {', '.join(KINDS)}"
+                f"unknown fault kind '{unknown[0]}'", hint=f"fault kinds: {', '.join(ALL_KINDS)}"
             )
         if not kinds:
-            raise errors.ReconcilerError("no fault kinds given", hint=f"fault kinds: {', '.join(KINDS)}")
+            raise errors.ReconcilerError("no fault kinds given", hint=f"fault kinds: {', '.join(ALL_KINDS)}")
+        outage = _number("outage", self.outage)
+        if not math.isfinite(outage) or outage < 0.0:
+            raise errors.ReconcilerError(f"bad outage: {self.outage} (must be a number of seconds >= 0)")
+        object.__setattr__(self, "outage", outage)
         object.__setattr__(self, "kinds", kinds)
 
     def job_error(self, job: str, *key: object) -> str | None:
@@ -145,13 +180,23 @@ def parse(text: str) -> Faults:
         seed = int(given.get("seed", 0))
         latency_ms = float(given.get("latency_ms", 0.0))
         job_failure_rate = float(given.get("job_failure_rate", 0.0))
+        outage = float(given.get("outage", 0.0))
     except ValueError as exc:
         raise errors.ReconcilerError(
             f"bad fault settings '{text.strip()}': {exc}",
-            hint="rate, latency_ms and job_failure_rate are numbers; seed is a whole number",
+            hint="rate, latency_ms, job_failure_rate and outage are numbers; seed is a whole number",
         ) from None
     kinds = parse_kinds(given["kinds"]) if "kinds" in given else KINDS
-    return Faults(rate=rate, seed=seed, latency_ms=latency_ms, job_failure_rate=job_failure_rate, kinds=kinds)
+    return Faults(
+        rate=rate,
+        seed=seed,
+        latency_ms=latency_ms,
+        job_failure_rate=job_failure_rate,
+        kinds=kinds,
+        only=given.get("only", ""),
+        outage=outage,
+        outage_after=given.get("outage_after", ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -181,7 +226,9 @@ class FaultInjector:
     faults: Faults
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     wall: Callable[[], float] = time.time  # for HTTP-dates: the client compares them with its own clock
+    clock: Callable[[], float] = time.time  # the emulator's clock, for the outage window
     _next: int = field(default=0, init=False)
+    _outage_from: float | None = field(default=None, init=False)
     _counts: dict[str, int] = field(default_factory=dict, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -195,7 +242,7 @@ class FaultInjector:
             return Decision(number, delay=delay)
         pick = _unit(faults.seed, "kind", number)
         kind = faults.kinds[min(int(pick * len(faults.kinds)), len(faults.kinds) - 1)]
-        if kind in CUT_KINDS:
+        if kind in CUT_KINDS or kind in ANSWER_KINDS:
             return Decision(number, kind, delay)
         status = int(kind)
         half = _unit(faults.seed, "retry-after", number) < 0.5
@@ -208,12 +255,28 @@ class FaultInjector:
             headers = (("Retry-After", "1"),)
         return Decision(number, kind, delay, status, headers)
 
-    def next(self) -> Decision:
-        """The decision for the next platform request of this process."""
+    def next(self, route: str = "") -> Decision:
+        """The decision for the next platform request of this process (``route``: "METHOD template")."""
         with self._lock:
             number = self._next
             self._next += 1
+        if self._in_outage(route):
+            return Decision(number, "outage", 0.0, 503, (("Retry-After", "1"),))
+        if self.faults.only and self.faults.only not in route:
+            return Decision(number)
         return self.decision(number)
+
+    def _in_outage(self, route: str) -> bool:
+        """Whether ``route`` falls in the outage window (which the first matching request opens)."""
+        faults = self.faults
+        if faults.outage <= 0.0:
+            return False
+        now = self.clock()
+        with self._lock:
+            if self._outage_from is None and (not faults.outage_after or faults.outage_after in route):
+                self._outage_from = now
+            start = self._outage_from
+        return start is not None and route.startswith("GET ") and now - start < faults.outage
 
     def record(self, kind: str) -> None:
         """Count a fault that was injected (kept in memory, for this process)."""

@@ -23,15 +23,23 @@ server or middleware can turn a broken connection into a clean 500.
 from __future__ import annotations
 
 import hmac
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.emulators.faults import NO_FAULT, Decision, FaultInjector, Faults, quiet_cut_responses
+from reconciler.emulators.faults import (
+    ANSWER_KINDS,
+    NO_FAULT,
+    Decision,
+    FaultInjector,
+    Faults,
+    quiet_cut_responses,
+)
 
 EMULATOR_PREFIX = "/_emulator"
 
@@ -109,9 +117,10 @@ class Gate:
             await self.app(scope, receive, send)
             return
         template = self._template(scope)
+        route = f"{scope['method']} {template if template is not None else scope['path']}"
         if template is not None:
-            self.log.count_request(f"{scope['method']} {template}")
-        decision = await self._decide()
+            self.log.count_request(route)
+        decision = await self._decide(route)
         if decision.status is not None:
             response = JSONResponse(
                 decision.body(), status_code=decision.status, headers=dict(decision.headers)
@@ -129,18 +138,42 @@ class Gate:
         if decision.kind == "lost":
             await self._lose_answer(scope, receive, send)
             return
+        if decision.kind in ANSWER_KINDS:
+            await self._garble_answer(decision.kind, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    async def _decide(self) -> Decision:
-        """This request's fate, after its latency; a lost answer is counted once the route has run."""
+    async def _decide(self, route: str) -> Decision:
+        """This request's fate, after its latency; lost and garbled answers count once the route ran."""
         if self.faults is None:
             return _CLEAN
-        decision = self.faults.next()
+        decision = self.faults.next(route)
         if decision.delay > 0.0:
             await self.faults.sleep(decision.delay)
-        if decision.faulted and decision.kind != "lost":
+        if decision.faulted and decision.kind != "lost" and decision.kind not in ANSWER_KINDS:
             self._record(decision.kind)
         return decision
+
+    async def _garble_answer(self, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the route to the end (it commits), then send a complete answer with a garbled body."""
+        status = 200
+        body = b""
+
+        async def keep(message: Message) -> None:
+            nonlocal status, body
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body":
+                body += message.get("body", b"")
+
+        await self.app(scope, receive, keep)
+        self._record(kind)
+        if status >= 400:  # only a success is garbled: an error answer is already the news
+            await Response(body, status_code=status, media_type="application/json")(scope, receive, send)
+            return
+        await Response(garble(kind, body), status_code=200, media_type="application/json")(
+            scope, receive, send
+        )
 
     def _record(self, kind: str) -> None:
         assert self.faults is not None and kind != NO_FAULT
@@ -178,6 +211,32 @@ async def _cut(send: Send, *, status: int) -> None:
         status = 200
     headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
+
+
+def garble(kind: str, body: bytes) -> bytes:
+    """A complete answer's body, garbled as ``kind`` says."""
+    if kind == "truncated":
+        return body[: max(1, len(body) // 2)] if body else b"{"
+    if kind == "empty":
+        return b""
+    if kind == "noid":
+        return b"{}"
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(_wrapped(value)).encode()
+
+
+def _wrapped(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            key: [item] if not isinstance(item, dict | list) else _wrapped(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_wrapped(item) for item in value]
+    return [value]
 
 
 def _headers(scope: Scope) -> dict[str, str]:

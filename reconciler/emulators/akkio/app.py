@@ -110,7 +110,7 @@ def create_akkio_app(
     """A FastAPI app emulating Akkio, its world kept in ``data_dir/akkio.sqlite3``."""
     store = Store(Path(data_dir) / "akkio.sqlite3")
     world = World(store, clock=clock, durations=durations, faults=faults)
-    injector = None if faults is None else FaultInjector(faults)
+    injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Akkio (emulator)")
     app.state.store = store
     app.state.akkio_world = world

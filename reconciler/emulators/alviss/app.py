@@ -45,7 +45,7 @@ def create_alviss_app(
     """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
     store = Store(Path(data_dir) / "alviss.sqlite3")
     world = World(store, clock=clock, durations=durations, faults=faults)
-    injector = None if faults is None else FaultInjector(faults)
+    injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Alviss AI (emulator)")
     app.state.store = store
     app.state.alviss_world = world

@@ -50,7 +50,7 @@ def create_sony_epa_app(
     store = Store(Path(data_dir) / "sony_epa.sqlite3")
     uploads = Path(data_dir) / "sony_epa_uploads"
     world = World(store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults)
-    injector = None if faults is None else FaultInjector(faults)
+    injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Sony Easy Predictive Analytics (emulator)")
     app.state.store = store
     app.state.sony_epa_world = world

@@ -24,7 +24,12 @@ def object_id(body: Any, *keys: str) -> int | str:
             value = body.get(key)
             if isinstance(value, int | str) and value != "":
                 return value
-    raise errors.ProviderError(f"Alviss answered without an id (expected one of {', '.join(keys)})")
+    # Only creating calls are asked for an id: without one the object may exist all the same.
+    raise errors.OutcomeUnknown(
+        f"Alviss answered without an id (expected one of {', '.join(keys)}); "
+        "the platform may have created the object",
+        hint="the call stays recorded; it is looked up before anything is sent again",
+    )
 
 
 class AlvissClient:

@@ -1,0 +1,124 @@
+"""The world outside the lab: an outage while polling, garbled answers to creating calls.
+
+Each test runs the weekly refresh (or the demo) against the in-process Alviss
+emulator on one fake clock shared by the emulator and the client, so a minute
+of outage passes in milliseconds, and counts the objects the emulator holds:
+whatever the platform does, no expensive job is submitted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import pytest
+
+from reconciler import emulators
+from reconciler.emulators.faults import ANSWER_KINDS, Faults
+from reconciler.providers.base import ClientOptions
+from reconciler.vocabulary import Action
+from tests.workflow.support import Demo, mutating
+
+KINDS = ("upload", "dataset", "model", "attribution", "attribution_set")
+#: One market's project after one weekly refresh: the default world plus one of each job.
+ONE_OF_EACH = {"upload": 4, "dataset": 2, "model": 3, "attribution": 3, "attribution_set": 2}
+PREFIX = "/api/v1/api/projects/{team_id}/{project_id}"
+
+
+class FakeTime:
+    """One clock for the emulator and the client; sleeping moves it on."""
+
+    def __init__(self) -> None:
+        # Now, as the state's write-ahead records are stamped with the real time and a lost create
+        # is matched by the platform's creation time.
+        self.now = time.time()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def faulty(demo: Demo, faults: Faults, *, durations: dict[str, float] | None = None) -> tuple[Demo, FakeTime]:
+    clock = FakeTime()
+    jobs = dict.fromkeys(emulators.JOB_KINDS["alviss"], 0.0) | (durations or {})
+    settings = replace(
+        demo.settings,
+        emulator_clock=clock.clock,
+        emulator_faults=faults,
+        emulator_durations={"alviss": jobs},
+        client=ClientOptions(sleep=clock.sleep, clock=clock.clock, random=lambda: 0.5),
+    )
+    return Demo(root=demo.root, settings=settings, name=demo.name), clock
+
+
+async def held(demo: Demo) -> dict[str, dict[str, int]]:
+    stats = await demo.stats()
+    return {project: {kind: stats["projects"][project][kind] for kind in KINDS} for project in ("1/1", "1/2")}
+
+
+@pytest.mark.parametrize(
+    ("after", "job"),
+    [(f"POST {PREFIX}/models/{{model_id}}/refit", "refit"), (f"POST {PREFIX}/datauploads", "upload")],
+    ids=["after a refit", "after an upload"],
+)
+async def test_a_minute_of_failed_status_polls_is_ridden_out(weekly: Demo, after: str, job: str) -> None:
+    space, _ = faulty(weekly, Faults(outage=60.0, outage_after=after), durations={job: 90.0})
+    result = await space.workspace().apply()
+    assert result.report.ok, result.report.messages
+    stats = await space.stats()
+    assert stats["faults"].get("outage", 0) > 8  # more failed polls than one request's retries
+    assert await held(space) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
+    again = await space.workspace().apply()
+    assert not again.plan.has_changes
+    assert mutating(await space.stats()) == mutating(stats)
+
+
+async def test_a_longer_outage_keeps_the_job_recorded_and_the_next_apply_resumes_it(weekly: Demo) -> None:
+    after = f"POST {PREFIX}/models/{{model_id}}/refit"
+    space, fake = faulty(weekly, Faults(outage=4 * 3600.0, outage_after=after), durations={"refit": 60.0})
+    first = await space.workspace().apply()
+    assert not first.report.ok
+    message = first.report.messages["alviss.refit.se"]
+    assert message.startswith("still running, unknown: ")
+    assert "HTTP 503" in message
+    record = space.state()["resources"]["alviss.refit.se"]
+    assert record["status"] != "tainted"
+    assert record["pending"]["job_id"] is not None
+    assert first.report.outcomes["alviss.attribution.se"] == "skipped"
+
+    fake.now += 4 * 3600.0  # the platform is back
+    plan = await space.workspace().plan()
+    assert plan.plan["alviss.refit.se"].action is Action.RESUME
+    second = await space.workspace().apply()
+    assert second.report.ok, second.report.messages
+    assert await held(space) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
+
+
+CREATING_CALLS = [
+    f"POST {PREFIX}/datauploads",
+    f"POST {PREFIX}/datasets",
+    f"POST {PREFIX}/models/{{model_id}}/refit",
+    f"POST {PREFIX}/attributions",
+    f"POST {PREFIX}/attributionset_align_dates",
+]
+
+
+@pytest.mark.parametrize("kind", ANSWER_KINDS)
+@pytest.mark.parametrize("call", CREATING_CALLS, ids=lambda call: call.rsplit("/", 1)[-1])
+async def test_a_garbled_answer_to_a_creating_call_is_looked_up_not_repeated(
+    weekly: Demo, call: str, kind: str
+) -> None:
+    space, _ = faulty(weekly, Faults(rate=1.0, kinds=(kind,), only=call))
+    result = await space.workspace().apply()
+    stats = await space.stats()
+    assert stats["faults"].get(kind, 0) >= 2  # each market's call was garbled
+    if not result.report.ok:  # a call that could not be looked up stays recorded for the next run
+        result = (
+            await replace(space, settings=replace(space.settings, emulator_faults=None)).workspace().apply()
+        )
+        assert result.report.ok, result.report.messages
+    assert await held(space) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
