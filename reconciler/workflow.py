@@ -344,6 +344,7 @@ class Workspace:
         self, spec: Spec, options: ClientOptions | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         used = {resource.provider for resource in spec.resources.values()}
+        options = answer_bound(options or self.settings.client, self.settings.env())
         async with AsyncExitStack() as stack:
             clients: dict[str, Any] = {}
             for name in sorted(used):
@@ -353,9 +354,7 @@ class Workspace:
                     provider.name, platform.endpoint(provider.config), platform.api_path
                 )
                 clients[name] = await stack.enter_async_context(
-                    platform.connect(
-                        name, provider.config, connection=connection, options=options or self.settings.client
-                    )
+                    platform.connect(name, provider.config, connection=connection, options=options)
                 )
             yield clients
 
@@ -405,3 +404,19 @@ class Workspace:
                 extra["variant"] = emulators.parse_variant(env["RECONCILER_EMULATOR_VARIANT"])
             self._apps[name] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
         return self._apps[name]
+
+
+def answer_bound(options: ClientOptions, env: Mapping[str, str]) -> ClientOptions:
+    """``options`` with the answer size bound ``$RECONCILER_MAX_ANSWER_MIB`` sets, if any."""
+    text = env.get("RECONCILER_MAX_ANSWER_MIB", "").strip()
+    if options.max_answer_bytes is not None or not text:
+        return options
+    try:
+        mib = float(text)
+    except ValueError:
+        mib = -1.0
+    if not 0 < mib < 1024 * 1024:
+        raise errors.ReconcilerError(
+            f"bad RECONCILER_MAX_ANSWER_MIB: {text!r}", hint="a number of MiB above 0, e.g. 8"
+        )
+    return dataclasses.replace(options, max_answer_bytes=int(mib * 1024 * 1024))

@@ -212,6 +212,8 @@ class ClientOptions:
     detach: bool = False
     #: Set when the run is asked to stop (SIGINT): waits end at once, jobs stay recorded.
     stop: asyncio.Event | None = None
+    #: The largest platform answer read (``$RECONCILER_MAX_ANSWER_MIB``); None: the HTTP layer's default.
+    max_answer_bytes: int | None = None
 
 
 def credential(
@@ -248,6 +250,8 @@ def http_client(
         timing["clock"] = options.clock
     if options.random is not None:
         timing["random"] = options.random
+    if options.max_answer_bytes is not None:
+        timing["max_answer_bytes"] = options.max_answer_bytes
     return HttpClient(
         base_url=connection.base_url,
         service=service,

@@ -19,15 +19,34 @@ is tested the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from reconciler import errors
 from reconciler.diff import changes
 from reconciler.providers.base import Decision, fingerprint
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 from reconciler.wait import JobStatus
+
+T = TypeVar("T")
+
+
+async def read_or_gone(fetch: Callable[[], Awaitable[T]]) -> T | None:
+    """The recorded object, or None when the platform says twice in a row that it does not know it.
+
+    A single 404 can be a moment's inconsistency (a replica behind, a job not
+    listed yet); planning "gone" sends a new expensive job, so it takes two.
+    """
+    try:
+        return await fetch()
+    except errors.NotFound:
+        pass
+    try:
+        return await fetch()
+    except errors.NotFound:
+        return None
 
 
 @dataclass(frozen=True)

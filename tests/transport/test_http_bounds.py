@@ -115,3 +115,18 @@ async def test_an_unreadable_answer_to_a_creating_call_is_an_unknown_outcome(
         with pytest.raises(errors.OutcomeUnknown, match="may have created the object"):
             await client.send_json("POST", "/attributions", json={}, creates=True)
     assert route.call_count == 1
+
+
+def test_the_answer_bound_is_configured_from_the_environment() -> None:
+    from reconciler.providers.base import ClientOptions
+    from reconciler.workflow import answer_bound
+
+    assert answer_bound(ClientOptions(), {}).max_answer_bytes is None
+    assert (
+        answer_bound(ClientOptions(), {"RECONCILER_MAX_ANSWER_MIB": "2"}).max_answer_bytes == 2 * 1024 * 1024
+    )
+    given = ClientOptions(max_answer_bytes=10)
+    assert answer_bound(given, {"RECONCILER_MAX_ANSWER_MIB": "2"}) is given
+    for bad in ("0", "-1", "lots", "nan"):
+        with pytest.raises(errors.ReconcilerError, match="bad RECONCILER_MAX_ANSWER_MIB"):
+            answer_bound(ClientOptions(), {"RECONCILER_MAX_ANSWER_MIB": bad})

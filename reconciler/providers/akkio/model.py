@@ -26,6 +26,7 @@ from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.waiting import job_status, wait_training
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import read_or_gone
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -112,10 +113,9 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
             return ModelFacts()
         status, gone = None, False
         if record.pending is not None and record.pending.job_id is not None:
-            try:
-                status = await client.train_status(str(record.pending.job_id))
-            except errors.NotFound:
-                gone = True
+            job_id = record.pending.job_id
+            status = await read_or_gone(lambda: client.train_status(str(job_id)))
+            gone = status is None
         listed = None
         model_id = record.outputs.get("model_id")
         if model_id is not None:

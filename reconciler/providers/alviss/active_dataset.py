@@ -19,6 +19,7 @@ from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -55,10 +56,8 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         active = await live_active(client)
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
-            try:
-                building = await client.get_dataset(record.pending.job_id)
-            except errors.NotFound:
-                building = None
+            job_id = record.pending.job_id
+            building = await read_or_gone(lambda: client.get_dataset(job_id))
         return ActiveDatasetFacts(active=active, building=building)
 
     def decide(

@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
 from reconciler.providers.alviss.common import find_created, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -51,10 +51,8 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         active = await client.get_active_attribution_set()
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
-            try:
-                building = await client.get_attribution_set(record.pending.job_id)
-            except errors.NotFound:
-                building = None
+            job_id = record.pending.job_id
+            building = await read_or_gone(lambda: client.get_attribution_set(job_id))
         return SetFacts(active=active, building=building)
 
     def decide(

@@ -11,7 +11,7 @@ from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.config import Combination, Split
 from reconciler.providers.alviss.waiting import job_status
 from reconciler.providers.base import Desired
-from reconciler.providers.jobs import JobFacts
+from reconciler.providers.jobs import JobFacts, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
 
@@ -79,9 +79,8 @@ async def read_job(
         object_id = record.pending.job_id
     if object_id is None:
         return JobFacts()
-    try:
-        live = await fetch(object_id)
-    except errors.NotFound:
+    live = await read_or_gone(lambda: fetch(object_id))
+    if live is None:
         return JobFacts(gone=True)
     return JobFacts(live=live, status=job_status(live))
 

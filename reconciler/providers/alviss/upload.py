@@ -20,7 +20,7 @@ from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
@@ -105,10 +105,8 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             upload_id = record.pending.job_id
         if upload_id is None:
             return UploadFacts(file=local, live=None)
-        try:
-            return UploadFacts(file=local, live=await client.get_upload(upload_id))
-        except errors.NotFound:
-            return UploadFacts(file=local, live=None, gone=True)
+        live = await read_or_gone(lambda: client.get_upload(upload_id))
+        return UploadFacts(file=local, live=live, gone=live is None)
 
     def decide(
         self, desired: Desired[UploadConfig], record: ResourceState | None, facts: UploadFacts

@@ -26,6 +26,7 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.jobs import read_or_gone
 from reconciler.providers.sony_epa.client import SonyEpaClient
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
@@ -91,9 +92,8 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             job_id = record.pending.job_id
         if job_id is None:
             return RetrainFacts(train=train, evaluation=evaluation)
-        try:
-            live = await client.retrain_job(str(job_id))
-        except errors.NotFound:
+        live = await read_or_gone(lambda: client.retrain_job(str(job_id)))
+        if live is None:
             return RetrainFacts(train=train, evaluation=evaluation, gone=True)
         return RetrainFacts(train=train, evaluation=evaluation, live=live)
 
