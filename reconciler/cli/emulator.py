@@ -26,8 +26,13 @@ def emulator() -> None:
 @click.option("--fault-rate", type=float, default=0.0, help="Share of requests answered with a fault.")
 @click.option("--fault-seed", type=int, default=0, help="Seed that fixes the sequence of faults.")
 @click.option(
-    "--fault-kinds", default="", help="Faults to mix, e.g. 500,502,503,429,drop,lost (default: all)."
+    "--fault-kinds",
+    default="",
+    help="Faults to mix: 500,502,503,429,drop,lost (the default), truncated,empty,noid,wrongtype.",
 )
+@click.option("--fault-only", default="", help="Fault only requests whose 'METHOD /route' contains this.")
+@click.option("--outage", type=float, default=0.0, help="Answer every GET with 503 for this many seconds…")
+@click.option("--outage-after", default="", help="…from the first request whose METHOD /route contains this.")
 @click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response.")
 @click.option("--job-failure-rate", type=float, default=0.0, help="Share of jobs that end failed.")
 @click.option(
@@ -48,6 +53,9 @@ def serve(
     fault_rate: float,
     fault_seed: int,
     fault_kinds: str,
+    fault_only: str,
+    outage: float,
+    outage_after: str,
     latency_ms: float,
     job_failure_rate: float,
     variant: str,
@@ -59,13 +67,16 @@ def serve(
     def start() -> None:
         parsed: dict[str, Any] | None = emulators.parse_durations(durations, name=name) if durations else None
         injected = None
-        if fault_rate or latency_ms or job_failure_rate:
+        if fault_rate or latency_ms or job_failure_rate or outage:
             injected = faults.Faults(
                 rate=fault_rate,
                 seed=fault_seed,
                 latency_ms=latency_ms,
                 job_failure_rate=job_failure_rate,
                 kinds=faults.parse_kinds(fault_kinds),
+                only=fault_only,
+                outage=outage,
+                outage_after=outage_after,
             )
         emulators.serve(
             name,

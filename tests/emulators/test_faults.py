@@ -118,11 +118,16 @@ def test_parse_reads_the_environment_form() -> None:
     )
     assert parse_kinds("429, drop") == ("429", "drop")
     assert parse_kinds("") == KINDS
+    assert parse("rate=1,kinds=truncated+noid,only=POST,outage=60,outage_after=/refit") == Faults(
+        rate=1.0, kinds=("truncated", "noid"), only="POST", outage=60.0, outage_after="/refit"
+    )
     for text, message in [
         ("rate", "expected NAME=VALUE"),
         ("chaos=1", "unknown fault setting 'chaos'"),
         ("seed=x", "bad fault settings"),
         ("kinds=500+boom", "unknown fault kind 'boom'"),
+        ("outage=-1", "bad outage"),
+        ("outage=soon", "bad fault settings"),
     ]:
         with pytest.raises(ReconcilerError, match=message):
             parse(text)
@@ -197,6 +202,45 @@ async def test_a_lost_answer_is_a_transport_error_but_the_object_exists(make: Ma
     stats = await _stats(observer)
     assert stats["objects"]["upload"] == 3
     assert stats["faults"] == {"lost": 2}
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [("truncated", None), ("empty", b""), ("noid", b"{}"), ("wrongtype", b'{"IId": [2]}')],
+)
+async def test_a_garbled_answer_comes_after_the_object_was_made(
+    make: Make, kind: str, body: bytes | None
+) -> None:
+    faulty, observer = make(Faults(rate=1.0, kinds=(kind,), only="POST")), make()
+    response = await faulty.post(P + "/datasets", json=NEW_DATASET)
+    assert response.status_code == 200
+    if body is None:
+        assert response.content and not response.content.endswith(b"}")
+    else:
+        assert response.content.startswith(body)
+    assert (await faulty.get(P + "/datasets")).status_code == 200  # a GET is not faulted: only=POST
+    assert await _dataset_ids(observer) == [1, 2]
+    assert (await _stats(observer))["faults"] == {kind: 1}
+
+
+async def test_an_outage_answers_every_get_with_503_for_its_length(tmp_path: Path) -> None:
+    clock = FakeClock()
+    faults = Faults(outage=60.0, outage_after="POST")
+    app = create_app("alviss", data_dir=tmp_path, durations=ZERO, token=TOKEN, clock=clock, faults=faults)
+    async with httpx.AsyncClient(
+        transport=EmulatorTransport(app), base_url="http://alviss.test", headers=AUTH
+    ) as client:
+        assert (await client.get(P + "/datasets")).status_code == 200  # the outage has not begun
+        assert (await client.post(P + "/datasets", json=NEW_DATASET)).status_code == 200
+        clock.advance(59.0)
+        answer = await client.get(P + "/datasets")
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "1"
+        assert (await client.post(P + "/datasets/1/activate")).status_code == 200  # only GETs fail
+        clock.advance(1.0)
+        assert (await client.get(P + "/datasets")).status_code == 200
+        assert (await client.get("/_emulator/stats")).json()["faults"] == {"outage": 1}
+    app.state.store.close()
 
 
 async def test_emulator_routes_are_never_faulted(make: Make) -> None:
