@@ -33,6 +33,7 @@ def emulator() -> None:
 @click.option("--fault-only", default="", help="Fault only requests whose 'METHOD /route' contains this.")
 @click.option("--outage", type=float, default=0.0, help="Answer every GET with 503 for this many seconds…")
 @click.option("--outage-after", default="", help="…from the first request whose METHOD /route contains this.")
+@click.option("--outage-on", default="GET ", help="Requests the outage hits: METHOD /route contains this.")
 @click.option("--latency-ms", type=float, default=0.0, help="Delay added to every response.")
 @click.option("--job-failure-rate", type=float, default=0.0, help="Share of jobs that end failed.")
 @click.option(
@@ -56,6 +57,7 @@ def serve(
     fault_only: str,
     outage: float,
     outage_after: str,
+    outage_on: str,
     latency_ms: float,
     job_failure_rate: float,
     variant: str,
@@ -77,6 +79,7 @@ def serve(
                 only=fault_only,
                 outage=outage,
                 outage_after=outage_after,
+                outage_on=outage_on,
             )
         emulators.serve(
             name,

@@ -37,10 +37,10 @@ Four more kinds garble a complete answer after the route ran and committed
 
 ``only`` restricts faults to requests whose ``METHOD route-template`` contains
 it (``only=POST`` for creating calls, ``only=/refit``).  An ``outage`` of N
-seconds answers every GET with 503 for N seconds of the emulator's clock,
-starting at the first request matching ``outage_after`` (every GET from the
-start when empty): a platform whose status pages are down right after a job
-was submitted.
+seconds answers every GET (every request matching ``outage_on``) with 503 for
+N seconds of the emulator's clock, starting at the first request matching
+``outage_after`` (at once when empty): a platform whose status pages are down
+right after a job was submitted.
 
 This module is plain data and arithmetic (no ASGI, no FastAPI), so the
 command line can build and validate :class:`Faults` cheaply; the gate
@@ -116,6 +116,7 @@ class Faults:
     only: str = ""  # faults only for requests whose "METHOD template" contains this
     outage: float = 0.0  # seconds during which every GET answers 503
     outage_after: str = ""  # the outage starts at the first request whose "METHOD template" contains this
+    outage_on: str = "GET "  # the outage hits requests whose "METHOD template" contains this
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rate", _fraction("fault rate", self.rate))
@@ -196,6 +197,7 @@ def parse(text: str) -> Faults:
         only=given.get("only", ""),
         outage=outage,
         outage_after=given.get("outage_after", ""),
+        outage_on=given.get("outage_on", "GET "),
     )
 
 
@@ -276,7 +278,7 @@ class FaultInjector:
             if self._outage_from is None and (not faults.outage_after or faults.outage_after in route):
                 self._outage_from = now
             start = self._outage_from
-        return start is not None and route.startswith("GET ") and now - start < faults.outage
+        return start is not None and faults.outage_on in route and now - start < faults.outage
 
     def record(self, kind: str) -> None:
         """Count a fault that was injected (kept in memory, for this process)."""

@@ -9,16 +9,21 @@ whatever the platform does, no expensive job is submitted twice.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from reconciler import emulators
 from reconciler.emulators.faults import ANSWER_KINDS, Faults
 from reconciler.providers.base import ClientOptions
 from reconciler.vocabulary import Action
-from tests.workflow.support import Demo, mutating
+from reconciler.workflow import Settings, Workspace
+from tests.workflow.support import REPO, Demo, mutating
 
 KINDS = ("upload", "dataset", "model", "attribution", "attribution_set")
 #: One market's project after one weekly refresh: the default world plus one of each job.
@@ -122,3 +127,62 @@ async def test_a_garbled_answer_to_a_creating_call_is_looked_up_not_repeated(
         )
         assert result.report.ok, result.report.messages
     assert await held(space) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
+
+
+STATUS = {
+    "akkio": "GET /api/v1/models/train/{task_id}/status",
+    "sony_epa": "GET /v1/external/retrain_jobs/{retrain_job_id}",
+    "datrics": "GET /api/v1/proxy/pipeline/model/predict/info/{task_id}",
+}
+
+
+async def platform_stats(world: Path, name: str) -> dict[str, Any]:
+    app = emulators.create_app(name, data_dir=world)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as client:
+            body: dict[str, Any] = (await client.get("/_emulator/stats")).json()
+            return body
+    finally:
+        app.state.store.close()
+
+
+@pytest.mark.parametrize(
+    ("spec", "name", "after", "jobs"),
+    [
+        ("akkio-leads.yaml", "akkio", "POST /api/v1/models/train/new", {"task": 1, "model": 1}),
+        ("sony-retrain.yaml", "sony_epa", "PUT /_uploads", {"retrain_started": 2}),
+        (
+            "datrics-scoring.yaml",
+            "datrics",
+            "POST /api/v1/proxy/pipeline/model/predict",
+            {"prediction_task": 2},
+        ),
+    ],
+    ids=["akkio", "sony_epa", "datrics"],
+)
+async def test_every_platform_rides_out_a_minute_of_failed_polls(
+    tmp_path: Path, spec: str, name: str, after: str, jobs: dict[str, int]
+) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    fake = FakeTime()
+    world = tmp_path / "emulators"
+    settings = Settings(
+        environ={},
+        emulator_dir=world,
+        emulator_durations={name: dict.fromkeys(emulators.JOB_KINDS[name], 90.0)},
+        emulator_clock=fake.clock,
+        # The status polls are down; the platform's other pages stay up (a new job's upload URL, say).
+        emulator_faults=Faults(outage=60.0, outage_after=after, outage_on=STATUS[name]),
+        client=ClientOptions(sleep=fake.sleep, clock=fake.clock, random=lambda: 0.5),
+    )
+    space = Workspace(tmp_path / "specs" / spec, settings=settings)
+    first = await space.apply()
+    assert first.report.ok, first.report.messages
+    applied = await platform_stats(world, name)
+    assert applied["faults"].get("outage", 0) > 8  # more failed polls than one request's retries
+    assert {kind: applied["objects"][kind] for kind in jobs} == jobs
+    fake.now += 120.0
+    again = await space.apply()
+    assert not again.plan.has_changes
+    after_again = await platform_stats(world, name)
+    assert {kind: after_again["objects"][kind] for kind in jobs} == jobs
