@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.responses import JSONResponse
 
 from reconciler import emulators
 from reconciler.emulators.faults import ANSWER_KINDS, Faults
@@ -186,3 +187,40 @@ async def test_every_platform_rides_out_a_minute_of_failed_polls(
     assert not again.plan.has_changes
     after_again = await platform_stats(world, name)
     assert {kind: after_again["objects"][kind] for kind in jobs} == jobs
+
+
+async def test_a_token_rejected_while_waiting_keeps_the_job_for_the_next_run(
+    weekly: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refit is submitted, then its status page says 401: the job stays recorded, nothing is resent."""
+    create_app = emulators.create_app
+    refits: list[str] = []
+
+    def rejecting(name: str, **options: Any) -> Any:
+        app = create_app(name, **options)
+
+        async def wrapper(scope: Any, receive: Any, send: Any) -> None:
+            path = str(scope.get("path", ""))
+            if scope["type"] == "http" and scope["method"] == "POST" and path.endswith("/refit"):
+                refits.append(path)
+            elif refits and scope["type"] == "http" and scope["method"] == "GET" and "/models/" in path:
+                await JSONResponse({"detail": "Invalid token"}, status_code=401)(scope, receive, send)
+                return
+            await app(scope, receive, send)
+
+        wrapper.state = app.state  # type: ignore[attr-defined]
+        return wrapper
+
+    monkeypatch.setattr(emulators, "create_app", rejecting)
+    first = await weekly.workspace().apply()
+    monkeypatch.setattr(emulators, "create_app", create_app)
+    assert first.report.messages["alviss.refit.se"].startswith("still running, unknown: ")
+    assert "token rejected (HTTP 401)" in first.report.messages["alviss.refit.se"]
+    record = weekly.state()["resources"]["alviss.refit.se"]
+    assert record["status"] != "tainted" and record["pending"]["job_id"] is not None
+
+    plan = await weekly.workspace().plan()
+    assert plan.plan["alviss.refit.se"].action is Action.RESUME
+    second = await weekly.workspace().apply()
+    assert second.report.ok, second.report.messages
+    assert await held(weekly) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
