@@ -27,6 +27,7 @@ from reconciler import errors
 from reconciler.engine.graph import Graph
 from reconciler.engine.planner import TypeLookup, check_addresses, target_of
 from reconciler.providers.base import Decision, Desired, Upstream, fingerprint
+from reconciler.providers.identity import Identity, canonical_form
 from reconciler.spec.model import Spec
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
@@ -48,8 +49,11 @@ class _RehearsalJournal:
     def pending(self) -> PendingOperation | None:
         return None
 
-    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
-        self.step, self.identity, self.detail = step, identity, dict(detail)
+    async def intent(
+        self, step: str, *, identity: Identity | Mapping[str, Any] | None = None, **detail: Any
+    ) -> None:
+        form = canonical_form(identity) if identity is not None else None
+        self.step, self.identity, self.detail = step, form, dict(detail)
         raise _Rehearsed
 
     async def submitted(self, job_id: str | int, **detail: Any) -> None:
@@ -70,7 +74,9 @@ class _ReadOnlyJournal:
     def pending(self) -> PendingOperation | None:
         return self.record.pending
 
-    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+    async def intent(
+        self, step: str, *, identity: Identity | Mapping[str, Any] | None = None, **detail: Any
+    ) -> None:
         raise errors.PlanError(
             f"{self.address}: adopting this object would need a mutating step ({step}); nothing was sent",
             hint="run apply instead: it finishes what import may not",
@@ -133,7 +139,12 @@ async def adopt(
 
     print_ = fingerprint(rehearsal.identity)
     pending = PendingOperation(
-        action="import", step=rehearsal.step, fingerprint=print_, job_id=object_id, detail=rehearsal.detail
+        action="import",
+        step=rehearsal.step,
+        fingerprint=print_,
+        job_id=object_id,
+        detail=rehearsal.detail,
+        identity=dict(rehearsal.identity),
     )
     record = ResourceState(type=resource.type, provider=resource.provider, status="pending", pending=pending)
     facts = await rtype.read(client, desired.target, record)

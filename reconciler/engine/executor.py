@@ -19,7 +19,11 @@ What can go wrong, and what happens:
 * a job is still running at its deadline, or the run is stopped → the job
   stays recorded as pending and the next run resumes waiting;
 * the state cannot be written → nothing new starts and the error (with its
-  emergency copy) is raised once everything in flight has stopped.
+  emergency copy) is raised once everything in flight has stopped;
+* what a resource would send has another fingerprint than the plan showed
+  (its inputs changed after the plan was made) → the journal refuses the
+  intent with a ``PlanError`` before the call is sent; the record is left as
+  it was (not tainted) and the next plan shows the new inputs.
 """
 
 from __future__ import annotations
@@ -205,6 +209,10 @@ class Executor:
             return
         except errors.StateError:
             raise
+        except errors.PlanError as exc:
+            # Refused before anything was sent (e.g. inputs changed since the plan): no job to forget.
+            self._end(change, "failed", str(exc))
+            return
         except errors.ReconcilerError as exc:
             await self._failed(change, exc)
             return

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from reconciler import errors
 from reconciler.providers.base import fingerprint
+from reconciler.providers.identity import Identity, canonical_form
 from reconciler.state.backend import JournalingBackend
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 
@@ -170,6 +171,8 @@ class ResourceJournal:
         self._provider = provider
         self._action = action
         self._fingerprint = fingerprint
+        #: The fingerprint the plan showed ("" when the plan could not know it yet).
+        self._planned = fingerprint
         self._on_progress = on_progress
 
     def _record(self) -> ResourceState:
@@ -183,9 +186,21 @@ class ResourceJournal:
         record = self._checkpointer.get(self._address)
         return record.pending if record else None
 
-    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+    async def intent(
+        self, step: str, *, identity: Identity | Mapping[str, Any] | None = None, **detail: Any
+    ) -> None:
+        form = None
         if identity is not None:
-            self._fingerprint = fingerprint(identity)
+            form = canonical_form(identity)
+            print_ = fingerprint(form)
+            if self._planned and print_ != self._planned:
+                # What would be sent is not what the plan showed: refuse before anything is sent.
+                raise errors.PlanError(
+                    f"{self._address}: what apply would send now ({print_[:19]}) is not what the plan "
+                    f"showed ({self._planned[:19]}); its inputs changed after the plan was made",
+                    hint="run plan again",
+                )
+            self._fingerprint = print_
         record = self._record()
         # A later step of the same operation (activate after create) acts on the job already
         # submitted: keep its id, so a crash between the steps resumes instead of resubmitting.
@@ -198,6 +213,7 @@ class ResourceJournal:
             fingerprint=self._fingerprint,
             job_id=previous.job_id if previous else None,
             detail={**(previous.detail if previous else {}), **detail},
+            identity=form if form is not None else (previous.identity if previous else None),
         )
         await self._checkpointer.put(
             self._address, record.model_copy(update={"pending": pending, "status": "pending"})

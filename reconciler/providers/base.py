@@ -17,8 +17,6 @@ Providers never import the engine; the engine drives them through this module.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -31,6 +29,7 @@ from pydantic import BaseModel, SecretStr
 
 from reconciler import errors
 from reconciler.http import HttpClient
+from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.spec.model import Location
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
@@ -123,11 +122,21 @@ class Decision:
 
 @dataclass(frozen=True)
 class Applied:
-    """The result of a finished apply: what to record."""
+    """The result of a finished apply: what to record.
+
+    ``identity`` is what the object was made from; ``inputs`` is its
+    canonical form (filled from ``identity`` when given), recorded with its
+    fingerprint.
+    """
 
     outputs: Mapping[str, Any]
     essence: Mapping[str, Any] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
+    identity: Identity | None = None
+
+    def __post_init__(self) -> None:
+        if self.identity is not None and not self.inputs:
+            object.__setattr__(self, "inputs", self.identity.canonical())
 
 
 class Journal(Protocol):
@@ -136,13 +145,17 @@ class Journal(Protocol):
     @property
     def pending(self) -> PendingOperation | None: ...
 
-    async def intent(self, step: str, *, identity: Mapping[str, Any] | None = None, **detail: Any) -> None:
+    async def intent(
+        self, step: str, *, identity: Identity | Mapping[str, Any] | None = None, **detail: Any
+    ) -> None:
         """Record that ``step`` is about to be sent (persisted before returning).
 
-        ``identity`` is what makes the object "the same" (its fingerprint is
-        recorded with the intent, so a later run can tell whether a pending
-        job is for the inputs it wants); later steps of the same operation
-        may leave it out.
+        ``identity`` is what makes the object "the same" (its fingerprint and
+        canonical form are recorded with the intent, so a later run can tell
+        whether a pending job is for the inputs it wants); later steps of the
+        same operation may leave it out.  The engine refuses (``PlanError``,
+        nothing sent) an identity whose fingerprint is not the one the plan
+        showed.
         """
 
     async def submitted(self, job_id: str | int, **detail: Any) -> None:
@@ -311,7 +324,6 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
         return self.endpoint(config)
 
 
-def fingerprint(identity: Mapping[str, Any]) -> str:
-    """A stable digest of the inputs that make an object 'the same'."""
-    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def fingerprint(identity: Identity | Mapping[str, Any]) -> str:
+    """The fingerprint of an identity (a mapping is taken as a canonical form already)."""
+    return digest(canonical_form(identity))

@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 
 from reconciler import errors
 from reconciler.diff import changes
-from reconciler.providers.base import Decision, fingerprint
-from reconciler.state.model import ResourceState
+from reconciler.providers.base import Decision
+from reconciler.providers.identity import Identity, same
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 from reconciler.wait import JobStatus
 
@@ -68,10 +69,29 @@ class JobWords:
     id_key: str
 
 
+def pending_for(identity: Identity | None, pending: PendingOperation | None) -> bool:
+    """Whether a pending operation was announced for ``identity`` (of this or an older version)."""
+    if identity is None or pending is None:
+        return False
+    return same(identity, pending.fingerprint, pending.identity)
+
+
+def recorded_for(identity: Identity, record: ResourceState) -> bool:
+    """Whether a record's object was made for ``identity`` (of this or an older version)."""
+    return same(identity, record.fingerprint, record.inputs)
+
+
+def upgraded(identity: Identity, record: ResourceState) -> ResourceState | None:
+    """The record rewritten in the current identity's form, or None when it already is."""
+    if record.fingerprint == identity.fingerprint():
+        return None
+    return record.model_copy(update={"fingerprint": identity.fingerprint(), "inputs": identity.canonical()})
+
+
 def decide_job(
     *,
     record: ResourceState | None,
-    identity: Mapping[str, Any] | None,
+    identity: Identity | None,
     facts: JobFacts,
     words: JobWords,
     after: Mapping[str, Any],
@@ -79,7 +99,7 @@ def decide_job(
     explain: Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]] = changes,
 ) -> Decision:
     """The decision for a one-job resource; ``identity`` is None while its inputs are unknown."""
-    wanted = None if identity is None else fingerprint(identity)
+    wanted = None if identity is None else identity.fingerprint()
     recorded_id = record.outputs.get(words.id_key) if record else None
     before: dict[str, Any] = {}
     if record is not None and record.outputs:
@@ -91,7 +111,7 @@ def decide_job(
         return Decision(action, words.summary, reasons, before, planned_after, None, wanted)
 
     pending = record.pending if record else None
-    if pending is not None and wanted is not None and pending.fingerprint == wanted:
+    if pending is not None and pending_for(identity, pending):
         if pending.job_id is not None:
             failed = facts.status is not None and facts.status.state == "failed"
             if not facts.gone and not failed:
@@ -111,19 +131,21 @@ def decide_job(
                 "it is looked up before anything is sent again",
             )
     if record is None or (recorded_id is None and record.status != "tainted"):
-        if wanted is None:
+        if identity is None:
             return change(Action.CREATE, *(f"waits for {address}" for address in waiting_on))
         return change(Action.CREATE, f"no {words.noun} recorded for these inputs yet")
-    if wanted is None:
+    if identity is None:
         return change(Action.REPLACE, *(f"{address} changes" for address in waiting_on))
     if record.status == "tainted":
         return change(Action.REPLACE, f"the last attempt failed: {record.error}")
-    if record.fingerprint != wanted:
-        differences = explain(record.inputs, identity) if identity is not None else []
+    if not recorded_for(identity, record):
+        differences = explain(record.inputs, identity.canonical())
         return change(Action.REPLACE, *(differences or [f"the inputs of {words.noun} {recorded_id} changed"]))
     if facts.gone:
         return change(Action.CREATE, f"{words.noun} {recorded_id} no longer exists on the platform")
     if facts.status is not None and facts.status.state == "failed":
         message = facts.status.message or facts.status.word
         return change(Action.REPLACE, f"{words.noun} {recorded_id} failed on the platform: {message}")
-    return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=wanted)
+    return Decision(
+        Action.NOOP, outputs=dict(record.outputs), fingerprint=wanted, record=upgraded(identity, record)
+    )

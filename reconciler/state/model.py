@@ -38,6 +38,8 @@ class PendingOperation(BaseModel):
     submitted_at: datetime = Field(default_factory=utcnow)
     job_id: str | int | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    #: The canonical form of the identity ``fingerprint`` digests (absent in records of older versions).
+    identity: dict[str, Any] | None = None
 
 
 class ResourceState(BaseModel):

@@ -271,4 +271,4 @@ def test_in_sync_plan_refreshes_nothing(spec: Spec) -> None:
 
 def test_fingerprint_is_the_identity() -> None:
     config = UploadConfig(dataset_name="Sales", file="x.csv")
-    assert identity(config, SALES_FILE) == {"dataset_name": "Sales", "sha256": "a" * 64}
+    assert identity(config, SALES_FILE).canonical() == {"dataset_name": "Sales", "sha256": "a" * 64}

@@ -29,7 +29,9 @@ from typing import Any
 from reconciler import errors
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import DatasetConfig
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
@@ -121,8 +123,18 @@ def remote_name(config: DatasetConfig, sha256: str) -> str:
     return f"{config.name}-{sha256[:12]}"
 
 
-def identity(config: DatasetConfig, file: LocalFile) -> dict[str, Any]:
-    return {"name": config.name, "sha256": file.sha256}
+class DatasetIdentity(Identity):
+    """A dataset is the same for the same spec name and the same file content (sha256)."""
+
+    kind = "akkio.dataset"
+    identity_always = frozenset({"name", "sha256"})
+
+    name: str
+    sha256: str
+
+
+def identity(config: DatasetConfig, file: LocalFile) -> DatasetIdentity:
+    return DatasetIdentity(name=config.name, sha256=file.sha256)
 
 
 def progress(pending: PendingOperation | None) -> Progress:
@@ -173,7 +185,8 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         self, desired: Desired[DatasetConfig], record: ResourceState | None, facts: DatasetFacts
     ) -> Decision:
         config = desired.config
-        wanted = fingerprint(identity(config, facts.file))
+        wanted_identity = identity(config, facts.file)
+        wanted = wanted_identity.fingerprint()
         label = f"{config.file} ({facts.file.size} B, sha256 {facts.file.sha256[:12]})"
         after = {
             "file": label,
@@ -194,7 +207,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         if record is None:
             return change(Action.CREATE, "new dataset", f"{config.file} is not on the platform yet")
         pending = record.pending
-        if pending is not None and pending.fingerprint == wanted:
+        if pending is not None and pending_for(wanted_identity, pending):
             found = progress(pending)
             if found.suspect:
                 return change(
@@ -223,7 +236,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
                 )
         if record.status == "tainted":
             return change(Action.REPLACE, "new dataset", f"the last attempt failed: {record.error}")
-        if record.fingerprint != wanted:
+        if not recorded_for(wanted_identity, record):
             if record.inputs.get("name") != config.name:
                 why = f"name changed ({record.inputs.get('name')} → {config.name})"
             else:
@@ -239,6 +252,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             Action.NOOP,
             outputs={"dataset_id": dataset_id, "rows": record.outputs.get("rows")},
             fingerprint=wanted,
+            record=upgraded(wanted_identity, record),
         )
 
     async def apply(
@@ -251,21 +265,18 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
     ) -> Applied:
         config = desired.config
         table: Table = await _read(desired.target, read_table)
-        if decision.fingerprint and fingerprint(identity(config, table.file)) != decision.fingerprint:
+        wanted = identity(config, table.file)
+        if decision.fingerprint and wanted.fingerprint() != decision.fingerprint:
             raise errors.PlanError(
                 f"{desired.address}: {config.file} changed after the plan was made", hint="run plan again"
             )
         name = remote_name(config, table.file.sha256)
-        pending = (
-            journal.pending
-            if journal.pending and journal.pending.fingerprint == decision.fingerprint
-            else None
-        )
+        pending = journal.pending if pending_for(wanted, journal.pending) else None
         found = progress(pending)
         dataset_id, start = found.dataset_id, found.rows_added
         if found.suspect:
             abandoned = [*(pending.detail.get("abandoned", []) if pending else []), found.dataset_id]
-            await journal.intent("abandon", identity=identity(config, table.file), abandoned=abandoned)
+            await journal.intent("abandon", identity=wanted, abandoned=abandoned)
             dataset_id, start = None, 0
         elif dataset_id is None and pending is not None and pending.step == "create":
             recovered = await self.recover(client, desired, pending)
@@ -276,7 +287,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             existing = [item.get("id") for item in await client.list_datasets() if item.get("name") == name]
             await journal.intent(
                 "create",
-                identity=identity(config, table.file),
+                identity=wanted,
                 name=name,
                 size=table.file.size,
                 existing=existing,
@@ -297,7 +308,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
                 "rows": len(table.rows),
                 "file_label": decision.after.get("file", config.file),
             },
-            inputs=identity(config, table.file),
+            identity=wanted,
         )
 
     async def recover(

@@ -25,8 +25,9 @@ from reconciler import errors
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.waiting import job_status, wait_training
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import read_or_gone
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -50,7 +51,31 @@ def dataset_of(desired: Desired[ModelConfig]) -> Any:
     return config.dataset_id
 
 
-def identity(config: ModelConfig, dataset_id: Any) -> dict[str, Any]:
+class TrainingIdentity(Identity):
+    """A training is the same for the same dataset and the same training inputs (what the API is given)."""
+
+    kind = "akkio.model"
+    identity_always = frozenset(IDENTITY_KEYS)
+
+    dataset_id: str
+    predict_fields: list[str]
+    duration: int
+    ignore_fields: list[str]
+    extra_attention: bool = False
+
+
+def identity(config: ModelConfig, dataset_id: Any) -> TrainingIdentity:
+    return TrainingIdentity(
+        dataset_id=str(dataset_id),
+        predict_fields=list(config.predict_fields),
+        duration=config.duration,
+        ignore_fields=sorted(config.ignore_fields),
+        extra_attention=config.extra_attention,
+    )
+
+
+def shown(config: ModelConfig, dataset_id: Any) -> dict[str, Any]:
+    """The training inputs as the plan shows them (the dataset may be known only after apply)."""
     return {
         "dataset_id": dataset_id,
         "predict_fields": list(config.predict_fields),
@@ -127,10 +152,15 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     ) -> Decision:
         config = desired.config
         dataset_id = dataset_of(desired)
-        wanted = identity(config, dataset_id)
-        known = is_known(dataset_id)
-        print_ = fingerprint(wanted) if known else None
-        same_as_recorded = record is not None and known and recorded_identity(record) == wanted
+        wanted = shown(config, dataset_id)
+        known = is_known(dataset_id) and dataset_id is not None
+        wanted_identity = identity(config, dataset_id) if known else None
+        print_ = wanted_identity.fingerprint() if wanted_identity is not None else None
+        same_as_recorded = (
+            record is not None
+            and wanted_identity is not None
+            and (recorded_for(wanted_identity, record) or recorded_identity(record) == wanted)
+        )
         force = bool(same_as_recorded and record is not None and record.outputs.get("model_id"))
         after = {**wanted, "force": force, "model_id": KNOWN_AFTER_APPLY}
         before = {}
@@ -143,7 +173,7 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         if record is None:
             return change(Action.CREATE, "train", f"no model has been trained for {desired.address} yet")
         pending = record.pending
-        if pending is not None and print_ is not None and pending.fingerprint == print_:
+        if pending is not None and pending_for(wanted_identity, pending):
             if pending.job_id is not None and not facts.status_gone:
                 status = job_status(facts.status) if facts.status is not None else None
                 if status is None or status.state != "failed":
@@ -181,7 +211,8 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         if facts.listed is False:
             model_id = record.outputs.get("model_id")
             return change(Action.CREATE, "retrain", f"model {model_id} is no longer listed by the platform")
-        return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=print_)
+        refreshed = upgraded(wanted_identity, record) if wanted_identity is not None else None
+        return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=print_, record=refreshed)
 
     async def apply(
         self,
@@ -197,7 +228,7 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
             raise errors.PlanError(
                 f"{desired.address}: the dataset to train on is not known", hint="run plan again"
             )
-        wanted = identity(config, str(dataset_id))
+        wanted = identity(config, dataset_id)
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             task_id = str(pending.job_id)
@@ -235,5 +266,5 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
                 **summarize(result),
             },
             essence={"stats": result.get("stats"), "field_importance": result.get("field_importance")},
-            inputs=wanted,
+            identity=wanted,
         )

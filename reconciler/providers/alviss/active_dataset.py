@@ -13,13 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import field_validator
+
 from reconciler import errors
+from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, dataset_upload_ids
 from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import read_or_gone
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -36,6 +40,24 @@ def _ids(values: list[Any]) -> list[Any]:
     return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
 
 
+class ActiveDatasetIdentity(Identity):
+    """The active dataset is the same while it is asked to contain the same uploads (sorted ids)."""
+
+    kind = "alviss.active_dataset"
+    identity_always = frozenset({"upload_ids"})
+
+    upload_ids: list[ObjectId]
+
+    @field_validator("upload_ids")
+    @classmethod
+    def _in_order(cls, value: list[int | str]) -> list[int | str]:
+        return _ids(value)
+
+
+def active_dataset_identity(upload_ids: list[Any]) -> ActiveDatasetIdentity:
+    return ActiveDatasetIdentity(upload_ids=upload_ids)
+
+
 async def live_active(client: AlvissClient) -> dict[str, Any] | None:
     """The live active dataset with its uploads (fetched whole only if the active view lacks them)."""
     active = await client.get_active_dataset()
@@ -49,6 +71,11 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
 
     name = "alviss.active_dataset"
     config_model = ActiveDatasetConfig
+
+    def identity(self, desired: Desired[ActiveDatasetConfig]) -> ActiveDatasetIdentity | None:
+        """The uploads the spec asks for, by id; None while one of them is not uploaded yet."""
+        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
+        return active_dataset_identity(wanted) if is_known(wanted) else None
 
     async def read(
         self, client: AlvissClient, target: Target[ActiveDatasetConfig], record: ResourceState | None
@@ -73,7 +100,8 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             for address in desired.config.contains
             if not is_known(desired.output(address, "upload_id"))
         ]
-        identity_ = fingerprint({"upload_ids": _ids(known)}) if not unknown else None
+        wanted_identity = self.identity(desired)
+        identity_ = wanted_identity.fingerprint() if wanted_identity is not None else None
         before = {"dataset": live_id, "uploads": live_uploads}
         after_uploads: list[Any] = _ids(list({*live_uploads, *known}))
         after_uploads += [KNOWN_AFTER_APPLY] * len(unknown)
@@ -120,6 +148,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             return Decision(action, "new active dataset", tuple(reasons), before, after, None, identity_)
 
         outputs = {"dataset_id": live_id, "upload_ids": live_uploads}
+        assert wanted_identity is not None, "every upload id is known here"
         refreshed = None
         if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
             refreshed = ResourceState(
@@ -127,20 +156,19 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 provider=desired.target.provider,
                 status="ready",
                 fingerprint=identity_,
-                inputs={"upload_ids": _ids(known)},
+                inputs=wanted_identity.canonical(),
                 outputs=outputs,
                 essence={"Status": facts.active.get("Status") if facts.active else None},
             )
+        elif recorded_for(wanted_identity, record):
+            refreshed = upgraded(wanted_identity, record)
         return Decision(Action.NOOP, outputs=outputs, fingerprint=identity_, record=refreshed)
 
     async def recover(
         self, client: AlvissClient, desired: Desired[ActiveDatasetConfig], pending: PendingOperation
     ) -> int | str | None:
-        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
-        if (
-            pending.step != "create_dataset"
-            or fingerprint({"upload_ids": _ids(wanted)}) != pending.fingerprint
-        ):
+        wanted = self.identity(desired)
+        if pending.step != "create_dataset" or wanted is None or not pending_for(wanted, pending):
             return None
         uploads = set(pending.detail.get("upload_ids", []))
         base = list(pending.detail.get("dataset_ids", []))
@@ -161,9 +189,10 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         decision: Decision,
         journal: Journal,
     ) -> Applied:
-        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
-        if not is_known(wanted):
+        identity = self.identity(desired)
+        if identity is None:
             raise errors.PlanError(f"{desired.address}: an upload it needs has no id; apply it first")
+        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             dataset_id = pending.job_id
@@ -177,11 +206,11 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 return Applied(
                     outputs={"dataset_id": active["IId"], "upload_ids": _ids(live_uploads)},
                     essence={"Status": active.get("Status")},
-                    inputs={"upload_ids": _ids(wanted)},
+                    identity=identity,
                 )
             await journal.intent(
                 "create_dataset",
-                identity={"upload_ids": _ids(wanted)},
+                identity=identity,
                 upload_ids=missing,
                 dataset_ids=base,
             )
@@ -200,5 +229,5 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         return Applied(
             outputs={"dataset_id": dataset_id, "upload_ids": uploads},
             essence={"Status": final.get("Status")},
-            inputs={"upload_ids": _ids(wanted)},
+            identity=identity,
         )

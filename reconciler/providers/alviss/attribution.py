@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler import errors
+from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
@@ -21,20 +22,34 @@ from reconciler.providers.alviss.common import (
 )
 from reconciler.providers.alviss.config import AttributionConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
-def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any) -> dict[str, Any]:
-    return {
-        "model": model,
-        "dataset": dataset,
-        "start_date": config.start_date.isoformat() if config.start_date else None,
-        "end_date": config.end_date.isoformat() if config.end_date else None,
-        "samples": config.samples,
-    }
+class AttributionIdentity(Identity):
+    """An attribution is the same for the same model, dataset, range as written and samples."""
+
+    kind = "alviss.attribution"
+    identity_always = frozenset({"model", "dataset", "start_date", "end_date", "samples"})
+
+    model: ObjectId
+    dataset: ObjectId
+    start_date: str | None = None
+    end_date: str | None = None
+    samples: int
+
+
+def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
+    return AttributionIdentity(
+        model=model,
+        dataset=dataset,
+        start_date=config.start_date.isoformat() if config.start_date else None,
+        end_date=config.end_date.isoformat() if config.end_date else None,
+        samples=config.samples,
+    )
 
 
 class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
@@ -42,6 +57,15 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
 
     name = "alviss.attribution"
     config_model = AttributionConfig
+
+    def identity(self, desired: Desired[AttributionConfig]) -> AttributionIdentity | None:
+        """The identity of the attribution the spec asks for; None while an upstream id is not known."""
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if not (is_known(model) and is_known(dataset)):
+            return None
+        return attribution_identity(config, model=model, dataset=dataset)
 
     async def read(
         self, client: AlvissClient, target: Target[AttributionConfig], record: ResourceState | None
@@ -55,10 +79,9 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         model = resolve(desired, config.model, "model_id")
         dataset = resolve(desired, config.dataset, "dataset_id")
         waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
-        identity = None if waiting else attribution_identity(config, model=model, dataset=dataset)
         return decide_job(
             record=record,
-            identity=identity,
+            identity=self.identity(desired),
             facts=facts,
             words=JobWords(noun="attribution", summary="new attribution", id_key="attribution_id"),
             after={
@@ -75,10 +98,10 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         self, client: AlvissClient, desired: Desired[AttributionConfig], pending: PendingOperation
     ) -> int | str | None:
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        if fingerprint(attribution_identity(config, model=model, dataset=dataset)) != pending.fingerprint:
+        wanted = self.identity(desired)
+        if wanted is None or not pending_for(wanted, pending):
             return None
+        model, dataset = wanted.model, wanted.dataset
         detail = pending.detail
         return await find_created(
             client,
@@ -102,9 +125,9 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         journal: Journal,
     ) -> Applied:
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        assert is_known(model) and is_known(dataset), "upstream outputs are known at apply time"
+        wanted = self.identity(desired)
+        assert wanted is not None, "upstream outputs are known at apply time"
+        model, dataset = wanted.model, wanted.dataset
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             attribution_id = pending.job_id
@@ -119,7 +142,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             }
             await journal.intent(
                 "attribution",
-                identity=attribution_identity(config, model=model, dataset=dataset),
+                identity=wanted,
                 replaces=record.outputs.get("attribution_id") if record else None,
                 **body,
             )
@@ -139,7 +162,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
                 "end_date": final.get("EndDate"),
             },
             essence={"Status": final.get("Status"), "Model": nested_id(final, "Model")},
-            inputs=attribution_identity(config, model=model, dataset=dataset),
+            identity=wanted,
         )
 
     @staticmethod

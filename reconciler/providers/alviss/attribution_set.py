@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import field_validator
+
+from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
 from reconciler.providers.alviss.common import find_created, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import read_or_gone
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -33,6 +37,21 @@ def _sorted(values: Any) -> list[Any]:
     return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
 
 
+class AttributionSetIdentity(Identity):
+    """The active set is the same while it is asked to include the same attributions, keeping or not."""
+
+    kind = "alviss.active_attribution_set"
+    identity_always = frozenset({"attributions", "keep_existing"})
+
+    attributions: list[ObjectId]
+    keep_existing: bool = True
+
+    @field_validator("attributions")
+    @classmethod
+    def _in_order(cls, value: list[int | str]) -> list[int | str]:
+        return _sorted(value)
+
+
 def members(config: ActiveAttributionSetConfig, wanted: list[Any], live: list[Any]) -> list[Any]:
     """The attributions the new set holds."""
     chosen = [*wanted, *(live if config.keep_existing else [])]
@@ -44,6 +63,14 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
 
     name = "alviss.active_attribution_set"
     config_model = ActiveAttributionSetConfig
+
+    def identity(self, desired: Desired[ActiveAttributionSetConfig]) -> AttributionSetIdentity | None:
+        """The attributions the spec asks for, by id; None while one of them is not made yet."""
+        config = desired.config
+        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        if not is_known(wanted):
+            return None
+        return AttributionSetIdentity(attributions=wanted, keep_existing=config.keep_existing)
 
     async def read(
         self, client: AlvissClient, target: Target[ActiveAttributionSetConfig], record: ResourceState | None
@@ -68,11 +95,8 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         ]
         live_id = facts.active.get("IId") if facts.active else None
         live = _sorted(set_attribution_ids(facts.active)) if facts.active else []
-        identity = (
-            fingerprint({"attributions": _sorted(known), "keep_existing": config.keep_existing})
-            if not unknown
-            else None
-        )
+        wanted_identity = self.identity(desired)
+        identity = wanted_identity.fingerprint() if wanted_identity is not None else None
         before = {"attribution_set": live_id, "attributions": live}
         planned = members(config, known, live) + [KNOWN_AFTER_APPLY] * len(unknown)
         after = {"attribution_set": KNOWN_AFTER_APPLY, "attributions": planned}
@@ -125,25 +149,26 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             )
 
         outputs = {"attribution_set_id": live_id, "attribution_ids": live}
+        assert wanted_identity is not None, "every attribution id is known here"
         refreshed = None
         if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
             refreshed = ResourceState(
                 type=self.name,
                 provider=desired.target.provider,
                 fingerprint=identity,
-                inputs={"attributions": _sorted(known), "keep_existing": config.keep_existing},
+                inputs=wanted_identity.canonical(),
                 outputs=outputs,
                 essence={"Status": facts.active.get("Status") if facts.active else None},
             )
+        elif recorded_for(wanted_identity, record):
+            refreshed = upgraded(wanted_identity, record)
         return Decision(Action.NOOP, outputs=outputs, fingerprint=identity, record=refreshed)
 
     async def recover(
         self, client: AlvissClient, desired: Desired[ActiveAttributionSetConfig], pending: PendingOperation
     ) -> int | str | None:
-        config = desired.config
-        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
-        identity = {"attributions": _sorted(wanted), "keep_existing": config.keep_existing}
-        if pending.step != "align_dates" or fingerprint(identity) != pending.fingerprint:
+        wanted = self.identity(desired)
+        if pending.step != "align_dates" or wanted is None or not pending_for(wanted, pending):
             return None
         chosen = _sorted(pending.detail.get("attribution_ids", []))
         return await find_created(
@@ -159,8 +184,9 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         journal: Journal,
     ) -> Applied:
         config = desired.config
+        identity = self.identity(desired)
+        assert identity is not None, "upstream outputs are known at apply time"
         wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
-        assert is_known(wanted), "upstream outputs are known at apply time"
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             set_id = pending.job_id
@@ -170,7 +196,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             chosen = members(config, wanted, live)
             await journal.intent(
                 "align_dates",
-                identity={"attributions": _sorted(wanted), "keep_existing": config.keep_existing},
+                identity=identity,
                 attribution_ids=chosen,
             )
             set_id = await client.align_dates(chosen)
@@ -187,5 +213,5 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         return Applied(
             outputs={"attribution_set_id": set_id, "attribution_ids": _sorted(set_attribution_ids(final))},
             essence={"Status": final.get("Status")},
-            inputs={"attributions": _sorted(wanted), "keep_existing": config.keep_existing},
+            identity=identity,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -84,9 +84,17 @@ class Combination(BaseModel):
 
 
 class ModelParams(BaseModel):
-    """Training parameters sent as ``model_param``."""
+    """Training parameters sent as ``model_param``.
+
+    Part of the refit and remodel identities.  A field added later needs a
+    default that means "as before": at its default it is left out of the
+    identity, so no recorded refit's fingerprint moves.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    #: The fields of the first identity layout, written into identities even at their default.
+    identity_always: ClassVar[frozenset[str]] = frozenset({"epochs", "learning_rate", "samples"})
 
     epochs: int = Field(default=500, gt=0)
     learning_rate: float = Field(default=0.001, gt=0)

@@ -8,9 +8,10 @@ model, graph level, dataset, combination, split, params, activate).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from reconciler import errors
+from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
@@ -21,24 +22,42 @@ from reconciler.providers.alviss.common import (
     train_eval_dates,
     unknown_refs,
 )
-from reconciler.providers.alviss.config import RemodelConfig
+from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
-def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> dict[str, Any]:
-    return {
-        "from_model": source,
-        "graph": config.graph,
-        "dataset": dataset,
-        "combination": config.combination.wire() if config.combination else None,
-        "split": config.identity(),
-        "params": config.params.model_dump(),
-        "activate": config.activate,
-    }
+class RemodelIdentity(Identity):
+    """A remodel is the same when built from the same graph, on the same data, with the same params."""
+
+    kind = "alviss.model"
+    identity_always = frozenset(
+        {"from_model", "graph", "dataset", "combination", "split", "params", "activate"}
+    )
+
+    from_model: ObjectId
+    graph: Literal["high", "low"]
+    dataset: ObjectId | None = None
+    combination: dict[str, str] | None = None
+    split: dict[str, Any]
+    params: ModelParams
+    activate: bool = False
+
+
+def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> RemodelIdentity:
+    return RemodelIdentity(
+        from_model=source,
+        graph=config.graph,
+        dataset=dataset,
+        combination=config.combination.wire() if config.combination else None,
+        split=config.identity(),
+        params=config.params,
+        activate=config.activate,
+    )
 
 
 async def source_graph(client: AlvissClient, source: dict[str, Any], level: str) -> dict[str, Any]:
@@ -62,6 +81,15 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
     name = "alviss.model"
     config_model = RemodelConfig
 
+    def identity(self, desired: Desired[RemodelConfig]) -> RemodelIdentity | None:
+        """The identity of the remodel the spec asks for; None while an upstream id is not known."""
+        config = desired.config
+        source = resolve(desired, config.from_model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if not (is_known(source) and is_known(dataset)):
+            return None
+        return remodel_identity(config, source=source, dataset=dataset)
+
     async def read(
         self, client: AlvissClient, target: Target[RemodelConfig], record: ResourceState | None
     ) -> JobFacts:
@@ -74,10 +102,9 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         source = resolve(desired, config.from_model, "model_id")
         dataset = resolve(desired, config.dataset, "dataset_id")
         waiting = unknown_refs(desired, (config.from_model, "model_id"), (config.dataset, "dataset_id"))
-        identity = None if waiting else remodel_identity(config, source=source, dataset=dataset)
         return decide_job(
             record=record,
-            identity=identity,
+            identity=self.identity(desired),
             facts=facts,
             words=JobWords(
                 noun="model build", summary=f"remodel from model {shown(source)}", id_key="model_id"
@@ -94,12 +121,10 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
     async def recover(
         self, client: AlvissClient, desired: Desired[RemodelConfig], pending: PendingOperation
     ) -> int | str | None:
-        config = desired.config
-        source = resolve(desired, config.from_model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        if fingerprint(remodel_identity(config, source=source, dataset=dataset)) != pending.fingerprint:
+        wanted = self.identity(desired)
+        if wanted is None or not pending_for(wanted, pending):
             return None
-        params = config.params.model_dump()
+        params = desired.config.params.model_dump()
         combination = pending.detail.get("combination") or {}
         return await find_created(
             client,
@@ -122,9 +147,9 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         journal: Journal,
     ) -> Applied:
         config = desired.config
-        source_id = resolve(desired, config.from_model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        assert is_known(source_id) and is_known(dataset), "upstream outputs are known at apply time"
+        wanted = self.identity(desired)
+        assert wanted is not None, "upstream outputs are known at apply time"
+        source_id, dataset = wanted.from_model, wanted.dataset
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             model_id = pending.job_id
@@ -150,7 +175,7 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
             }
             await journal.intent(
                 "build",
-                identity=remodel_identity(config, source=source_id, dataset=dataset),
+                identity=wanted,
                 dataset_id=dataset_id,
             )
             model_id = await client.build_model(body)
@@ -165,5 +190,5 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset_id},
             essence={"Status": final.get("Status"), "DataSet": nested_id(final, "DataSet")},
-            inputs=remodel_identity(config, source=source_id, dataset=dataset),
+            identity=wanted,
         )

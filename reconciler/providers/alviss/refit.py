@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     find_created,
@@ -20,22 +21,36 @@ from reconciler.providers.alviss.common import (
     train_eval_dates,
     unknown_refs,
 )
-from reconciler.providers.alviss.config import RefitConfig
+from reconciler.providers.alviss.config import ModelParams, RefitConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
 
 
-def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> dict[str, Any]:
-    return {
-        "model": model,
-        "dataset": dataset,
-        "combination": config.combination.wire() if config.combination else None,
-        "split": config.identity(),
-        "params": config.params.model_dump(),
-    }
+class RefitIdentity(Identity):
+    """A refit is the same for the same model, dataset, combination, split and params."""
+
+    kind = "alviss.refit"
+    identity_always = frozenset({"model", "dataset", "combination", "split", "params"})
+
+    model: ObjectId
+    dataset: ObjectId
+    combination: dict[str, str] | None = None
+    split: dict[str, Any]
+    params: ModelParams
+
+
+def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> RefitIdentity:
+    return RefitIdentity(
+        model=model,
+        dataset=dataset,
+        combination=config.combination.wire() if config.combination else None,
+        split=config.identity(),
+        params=config.params,
+    )
 
 
 class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
@@ -43,6 +58,15 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
 
     name = "alviss.refit"
     config_model = RefitConfig
+
+    def identity(self, desired: Desired[RefitConfig]) -> RefitIdentity | None:
+        """The identity of the refit the spec asks for; None while an upstream id is not known."""
+        config = desired.config
+        model = resolve(desired, config.model, "model_id")
+        dataset = resolve(desired, config.dataset, "dataset_id")
+        if not (is_known(model) and is_known(dataset)):
+            return None
+        return refit_identity(config, model=model, dataset=dataset)
 
     async def read(
         self, client: AlvissClient, target: Target[RefitConfig], record: ResourceState | None
@@ -56,10 +80,9 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         model = resolve(desired, config.model, "model_id")
         dataset = resolve(desired, config.dataset, "dataset_id")
         waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
-        identity = None if waiting else refit_identity(config, model=model, dataset=dataset)
         return decide_job(
             record=record,
-            identity=identity,
+            identity=self.identity(desired),
             facts=facts,
             words=JobWords(noun="refit", summary=f"refit of model {shown(model)}", id_key="model_id"),
             after={"model": shown(model), "dataset": shown(dataset), "params": config.params.model_dump()},
@@ -69,19 +92,17 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
     async def recover(
         self, client: AlvissClient, desired: Desired[RefitConfig], pending: PendingOperation
     ) -> int | str | None:
-        config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        if fingerprint(refit_identity(config, model=model, dataset=dataset)) != pending.fingerprint:
+        wanted = self.identity(desired)
+        if wanted is None or not pending_for(wanted, pending):
             return None
-        params = config.params.model_dump()
+        params = desired.config.params.model_dump()
         return await find_created(
             client,
             "models",
             pending,
             lambda obj: (
-                obj.get("RefitOf") == model
-                and nested_id(obj, "DataSet") == dataset
+                obj.get("RefitOf") == wanted.model
+                and nested_id(obj, "DataSet") == wanted.dataset
                 and obj.get("ModelParam") == params
             ),
         )
@@ -95,9 +116,9 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         journal: Journal,
     ) -> Applied:
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        assert is_known(model) and is_known(dataset), "upstream outputs are known at apply time"
+        wanted = self.identity(desired)
+        assert wanted is not None, "upstream outputs are known at apply time"
+        model, dataset = wanted.model, wanted.dataset
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             model_id = pending.job_id
@@ -109,7 +130,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
             detail = {"dataset_id": dataset, "train_dates": train, "eval_dates": evaluate}
             await journal.intent(
                 "refit",
-                identity=refit_identity(config, model=model, dataset=dataset),
+                identity=wanted,
                 replaces=record.outputs.get("model_id") if record else None,
                 dates=len(train) + len(evaluate),
             )
@@ -130,5 +151,5 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
                 "RefitOf": final.get("RefitOf"),
                 "Country": final.get("Country"),
             },
-            inputs=refit_identity(config, model=model, dataset=dataset),
+            identity=wanted,
         )

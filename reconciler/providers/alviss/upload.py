@@ -19,8 +19,9 @@ from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.common import find_created
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job, read_or_gone
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
@@ -65,8 +66,18 @@ def human_size(size: int) -> str:
     raise AssertionError("unreachable")
 
 
-def identity(config: UploadConfig, file: LocalFile) -> dict[str, Any]:
-    return {"dataset_name": config.dataset_name, "sha256": file.sha256}
+class UploadIdentity(Identity):
+    """An upload is the same for the same bytes (sha256) as the same dataset type."""
+
+    kind = "alviss.upload"
+    identity_always = frozenset({"dataset_name", "sha256"})
+
+    dataset_name: str
+    sha256: str
+
+
+def identity(config: UploadConfig, file: LocalFile) -> UploadIdentity:
+    return UploadIdentity(dataset_name=config.dataset_name, sha256=file.sha256)
 
 
 def _explain(file: str) -> Any:
@@ -130,7 +141,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     ) -> int | str | None:
         config = desired.config
         local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
-        if fingerprint(identity(config, local)) != pending.fingerprint:
+        if not pending_for(identity(config, local), pending):
             return None
         name = Path(config.file).name
         return await find_created(
@@ -162,14 +173,15 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             )
         else:
             local = await asyncio.to_thread(hash_file, path)
-            if decision.fingerprint and fingerprint(identity(config, local)) != decision.fingerprint:
+            wanted = identity(config, local)
+            if decision.fingerprint and wanted.fingerprint() != decision.fingerprint:
                 raise errors.PlanError(
                     f"{desired.address}: {config.file} changed after the plan was made",
                     hint="run plan again",
                 )
             await journal.intent(
                 "upload",
-                identity=identity(config, local),
+                identity=wanted,
                 replaces=record.outputs.get("upload_id") if record else None,
                 file=config.file,
                 sha256=local.sha256,
@@ -192,5 +204,5 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
                 "size": local.size,
                 "file_label": f"{config.file} ({human_size(local.size)}, sha256 {local.sha256[:12]})",
             },
-            inputs=identity(config, local),
+            identity=identity(config, local),
         )

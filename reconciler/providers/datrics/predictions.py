@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.datrics.client import DatricsClient
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.files import (
@@ -39,6 +39,8 @@ from reconciler.providers.datrics.files import (
     write_atomically,
 )
 from reconciler.providers.datrics.waiting import SCHEDULE, task_status, wait_task
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
 
@@ -58,14 +60,25 @@ class PredictionFacts:
     read_at: datetime | None = field(default=None, metadata=VOLATILE)
 
 
-def identity(config: PredictionsConfig, input_sha256: str) -> dict[str, Any]:
+class PredictionIdentity(Identity):
     """What makes two predictions the same (the output path is where it goes, not what it is)."""
-    return {
-        "input_sha256": input_sha256,
-        "model_path": config.model_path,
-        "bucket": config.bucket,
-        "return_only_prediction": config.return_only_prediction,
-    }
+
+    kind = "datrics.predictions"
+    identity_always = frozenset({"input_sha256", "model_path", "bucket", "return_only_prediction"})
+
+    input_sha256: str
+    model_path: str
+    bucket: str
+    return_only_prediction: bool = False
+
+
+def identity(config: PredictionsConfig, input_sha256: str) -> PredictionIdentity:
+    return PredictionIdentity(
+        input_sha256=input_sha256,
+        model_path=config.model_path,
+        bucket=config.bucket,
+        return_only_prediction=config.return_only_prediction,
+    )
 
 
 def human_size(size: int) -> str:
@@ -122,7 +135,8 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         self, desired: Desired[PredictionsConfig], record: ResourceState | None, facts: PredictionFacts
     ) -> Decision:
         config = desired.config
-        wanted = fingerprint(identity(config, facts.input.sha256))
+        wanted_identity = identity(config, facts.input.sha256)
+        wanted = wanted_identity.fingerprint()
         model = f"{config.bucket}/{config.model_path}"
         after = {
             "input": f"{config.input} ({facts.input.records} records, {human_size(facts.input.size)}, "
@@ -148,7 +162,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         if record is None:
             return change(Action.CREATE, f"{config.input} has not been predicted by {model}")
         pending = record.pending
-        if pending is not None and pending.fingerprint == wanted:
+        if pending is not None and pending_for(wanted_identity, pending):
             task_id = pending.job_id
             if task_id is None:
                 return change(
@@ -175,7 +189,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
             )
         if record.status == "tainted":
             return change(Action.REPLACE, f"the last attempt failed: {record.error}")
-        if record.fingerprint != wanted:
+        if not recorded_for(wanted_identity, record):
             recorded = record.inputs or (pending.detail if pending is not None else {})
             reasons = _changed(config, recorded, facts.input.sha256) or ["the inputs changed"]
             return change(Action.REPLACE, *reasons)
@@ -192,9 +206,9 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
             "output": config.output,
             "output_sha256": recorded_sha,
         }
-        refreshed = None
+        refreshed = upgraded(wanted_identity, record)
         if record.outputs != outputs:  # the output was moved by hand, same content: record where it is
-            refreshed = record.model_copy(update={"outputs": outputs})
+            refreshed = (refreshed or record).model_copy(update={"outputs": outputs})
         return Decision(Action.NOOP, outputs=outputs, fingerprint=wanted, record=refreshed)
 
     async def apply(
@@ -215,14 +229,15 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
                 found, records = await asyncio.to_thread(load_input, path)
             except (OSError, InputError) as exc:
                 raise errors.PlanError(f"{desired.address}: cannot read {config.input}: {exc}") from exc
-            if decision.fingerprint and fingerprint(identity(config, found.sha256)) != decision.fingerprint:
+            wanted = identity(config, found.sha256)
+            if decision.fingerprint and wanted.fingerprint() != decision.fingerprint:
                 raise errors.PlanError(
                     f"{desired.address}: {config.input} changed after the plan was made",
                     hint="run plan again",
                 )
             await journal.intent(
                 "predict",
-                identity=identity(config, found.sha256),
+                identity=wanted,
                 input=config.input,
                 input_sha256=found.sha256,
                 records=found.records,
@@ -264,5 +279,5 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
                 "input": config.input,
                 "input_label": decision.after.get("input", config.input),
             },
-            inputs=identity(config, input_sha256),
+            identity=identity(config, input_sha256),
         )

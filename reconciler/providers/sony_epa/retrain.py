@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target, fingerprint
-from reconciler.providers.jobs import read_or_gone
+from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.identity import Identity
+from reconciler.providers.jobs import pending_for, read_or_gone
 from reconciler.providers.sony_epa.client import SonyEpaClient
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
@@ -47,23 +48,37 @@ class RetrainFacts:
     gone: bool = False
 
 
-def identity(config: RetrainConfig, train: LocalFile, evaluation: LocalFile | None) -> dict[str, Any]:
-    """What makes a retrain the same one: the data, and whether the API is switched to it."""
-    return {
-        "train_sha256": train.sha256,
-        "eval_sha256": evaluation.sha256 if evaluation else None,
-        "switch": config.switch,
-    }
+class RetrainIdentity(Identity):
+    """What makes a retrain the same one: the data, and whether the API is switched to it.
+
+    ``switch`` is recorded (the first layout did) but a retrain of the same
+    data with another ``switch`` is not a new retrain: see ``_data_changes``.
+    """
+
+    kind = "sony_epa.retrain"
+    identity_always = frozenset({"train_sha256", "eval_sha256", "switch"})
+
+    train_sha256: str
+    eval_sha256: str | None = None
+    switch: bool = True
+
+
+def identity(config: RetrainConfig, train: LocalFile, evaluation: LocalFile | None) -> RetrainIdentity:
+    return RetrainIdentity(
+        train_sha256=train.sha256,
+        eval_sha256=evaluation.sha256 if evaluation else None,
+        switch=config.switch,
+    )
 
 
 def _label(name: str, file: LocalFile) -> str:
     return f"{name} ({human_size(file.size)}, sha256 {file.sha256[:12]})"
 
 
-def _data_changes(record: ResourceState, wanted: dict[str, Any], config: RetrainConfig) -> list[str]:
+def _data_changes(record: ResourceState, wanted: RetrainIdentity, config: RetrainConfig) -> list[str]:
     reasons = []
     for key, name in (("train_sha256", config.train_file), ("eval_sha256", config.eval_file)):
-        old, new = record.inputs.get(key), wanted.get(key)
+        old, new = record.inputs.get(key), getattr(wanted, key)
         if old == new:
             continue
         if old is None:
@@ -102,7 +117,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
     ) -> Decision:
         config = desired.config
         wanted = identity(config, facts.train, facts.evaluation)
-        digest = fingerprint(wanted)
+        digest = wanted.fingerprint()
         after: dict[str, Any] = {
             "train_file": _label(config.train_file, facts.train),
             "eval_file": _label(config.eval_file, facts.evaluation)
@@ -126,7 +141,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             )  # fmt: skip
 
         pending = record.pending if record else None
-        if pending is not None and pending.fingerprint == digest:
+        if pending is not None and pending_for(wanted, pending):
             resumed = _resume(pending, config, facts, status)
             if resumed is not None:
                 action, reason = resumed
@@ -160,9 +175,10 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         outputs = dict(record.outputs)
         refreshed = None
         if record.fingerprint != digest or record.status != "ready" or record.pending is not None:
+            form = wanted.canonical()
             refreshed = record.model_copy(
-                update={"fingerprint": digest, "status": "ready", "pending": None, "inputs": wanted}
-            )  # fmt: skip
+                update={"fingerprint": digest, "status": "ready", "pending": None, "inputs": form}
+            )
         return Decision(Action.NOOP, outputs=outputs, fingerprint=digest, record=refreshed)
 
     async def apply(
@@ -186,7 +202,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             if config.eval_file and evaluation
             else None,
         }
-        if decision.fingerprint and fingerprint(wanted) != decision.fingerprint:
+        if decision.fingerprint and wanted.fingerprint() != decision.fingerprint:
             raise errors.PlanError(
                 f"{desired.address}: the data changed after the plan was made", hint="plan again"
             )
@@ -198,7 +214,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         elif (
             pending is not None
             and pending.step == "upload"
-            and pending.fingerprint == decision.fingerprint
+            and pending_for(wanted, pending)
             and (adopted := await self.recover(client, desired, pending))
         ):
             job_id = str(adopted)  # an earlier attempt's upload arrived although its answer was lost
@@ -220,14 +236,14 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         return Applied(
             outputs={ID: job_id, "model_id": final.get("model_id"), "switched": switched},
             essence={"status": final.get("status"), **labels},
-            inputs=wanted,
+            identity=wanted,
         )
 
     async def _submit(
         self,
         client: SonyEpaClient,
         target: Target[RetrainConfig],
-        wanted: dict[str, Any],
+        wanted: RetrainIdentity,
         journal: Journal,
     ) -> str:
         config = target.config

@@ -36,7 +36,7 @@ FILE = LocalFile(path="leads.csv", size=100, sha256="a" * 64)
 NEW_FILE = LocalFile(path="leads.csv", size=120, sha256="b" * 64)
 DATASET_CONFIG = DatasetConfig(name="Leads", file="leads.csv")
 MODEL_CONFIG = ModelConfig(dataset=DATASET, predict_fields=["Positive Lead"], duration=60)
-MODEL_INPUTS = model_identity(MODEL_CONFIG, "DS1")
+MODEL_INPUTS = model_identity(MODEL_CONFIG, "DS1").canonical()
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def spec(tmp_path_factory: pytest.TempPathFactory) -> Spec:
 
 
 def dataset_record(**changes: Any) -> ResourceState:
-    inputs = dataset_identity(DATASET_CONFIG, FILE)
+    inputs = dataset_identity(DATASET_CONFIG, FILE).canonical()
     record = ResourceState(
         type="akkio.dataset", provider="akkio", fingerprint=fingerprint(inputs), inputs=inputs,
         outputs={"dataset_id": "DS1", "rows": 20}, essence={"name": "Leads-aaaaaaaaaaaa"},
@@ -87,7 +87,7 @@ class Case:
     force: bool | None = None
 
 
-DS_ID = dataset_identity(DATASET_CONFIG, FILE)
+DS_ID = dataset_identity(DATASET_CONFIG, FILE).canonical()
 OLD_INPUTS = {**MODEL_INPUTS, "duration": 10}
 LOST_TRAINING = ResourceState(
     type="akkio.model", provider="akkio", status="pending", pending=pending("train", MODEL_INPUTS)

@@ -38,7 +38,7 @@ def recorded(config: RetrainConfig = CONFIG, train: LocalFile = TRAIN, **changes
         type="sony_epa.retrain",
         provider="sony_epa",
         fingerprint=fingerprint(identity(config, train, None)),
-        inputs=identity(config, train, None),
+        inputs=identity(config, train, None).canonical(),
         essence={"status": "finished", "train_file_label": "train.csv (100 B, sha256 aaaaaaaaaaaa)"},
         outputs={"retrain_job_id": JOB, "model_id": "m-2", "switched": config.switch},
     )
@@ -107,7 +107,7 @@ CASES = [
     Case(
         "evaluation file removed",
         recorded(RetrainConfig(train_file="train.csv", eval_file="eval.csv")).model_copy(
-            update={"inputs": {**identity(CONFIG, TRAIN, EVAL)}}
+            update={"inputs": identity(CONFIG, TRAIN, EVAL).canonical()}
         ),
         RetrainFacts(train=TRAIN, live=finished()),
         Action.REPLACE,
