@@ -215,6 +215,8 @@ class Workspace:
         with backend.lock(operation="apply", timeout=self.settings.lock_timeout):
             state = backend.read()
             async with self._clients(spec, options) as clients:
+                if stored is not None:  # planned again with the saved plan's own selection
+                    targets, replace = stored.plan.targets, stored.plan.replace
                 plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
                 if stored is not None:
                     stale = saved.stale_reasons(stored, state=state, spec=spec, fresh=plan)
@@ -224,7 +226,8 @@ class Workspace:
                             + "\n  - ".join(stale),
                             hint="make a new plan (plan -out FILE) and review it",
                         )
-                    plan = stored.plan
+                    # The fresh plan is the saved one change for change (checked above); carrying it
+                    # out rather than the file's copy means nothing read from the file reaches a platform.
                 if plan.has_changes and approve is not None and not approve(plan):
                     return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
                 checkpointer = Checkpointer(state, backend)

@@ -167,7 +167,8 @@ def apply(
     from reconciler.render.progress import progress_view, wants_color
 
     color = False if no_color else None
-    plan_file = Path(spec) if is_plan_file(Path(spec)) else None
+    # With --spec, SPEC can only be a plan: saved.read then says why a file is not one.
+    plan_file = Path(spec) if spec_override is not None or is_plan_file(Path(spec)) else None
     if plan_file is not None:
         if targets or replace:
             fail_usage("--target and --replace belong to the plan; a saved plan is applied as it is")

@@ -51,6 +51,10 @@ class Plan:
     lineage: str
     serial: int
     providers: Mapping[str, str] = field(default_factory=dict)
+    #: The selection it was made with (``--target``, ``--replace``): a saved plan is checked against
+    #: a fresh plan of the same selection.
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
 
     def __getitem__(self, address: str) -> Change:
         for change in self.changes:

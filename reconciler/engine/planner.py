@@ -151,6 +151,7 @@ def make_plan(
         lineage=state.lineage,
         serial=state.serial,
         providers=dict(providers or {}),
+        replace=tuple(sorted(set(replace))),
     )
 
 
@@ -261,5 +262,7 @@ def select(plan: Plan, spec: Spec, targets: Collection[str]) -> Plan:
             keep.add(address)
             stack.extend(graph.dependencies.get(address, ()))
     return dataclasses.replace(
-        plan, changes=tuple(change for change in plan.changes if change.address in keep)
+        plan,
+        changes=tuple(change for change in plan.changes if change.address in keep),
+        targets=tuple(sorted(set(targets))),
     )

@@ -22,9 +22,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, cast, get_args
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import errors
 from reconciler.engine.plan import Cause, Change, Plan
@@ -37,6 +37,8 @@ FORMAT: Final = "reconciler-plan"
 FORMAT_VERSION: Final = 1
 UNKNOWN_MARK: Final = "known_after_apply"
 ACTION_WORDS: Final = ("create", "update", "replace", "resume", "forget")
+#: A plan of thousands of resources is a few MiB; anything far larger is not a plan.
+MAX_PLAN_BYTES: Final = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "summary": {word: counts.get(Action(word), 0) for word in ACTION_WORDS},
         "has_changes": plan.has_changes,
         "changes": [_change(change, digests.get(change.address)) for change in plan.changes],
+        "targets": list(plan.targets),
+        "replace": list(plan.replace),
     }
 
 
@@ -121,8 +125,70 @@ def _change(change: Change, spec_digest: str | None) -> dict[str, Any]:
     }
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class _StateRef(_Strict):
+    lineage: str
+    serial: int = Field(ge=0)
+
+
+class _ChangeDocument(_Strict):
+    address: str = Field(min_length=1)
+    type: str
+    provider: str
+    action: Annotated[Action, Field(strict=False)]
+    summary: str
+    reasons: list[str]
+    caused_by: list[str]
+    cause: Cause | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    fingerprint: str | None
+    basis: str | None
+    spec: str | None
+    refreshed: Annotated[ResourceState, Field(strict=False)] | None
+
+
+class _PlanDocument(_Strict):
+    format: Literal["reconciler-plan"]
+    format_version: int
+    spec_files: list[str]
+    state: _StateRef
+    providers: dict[str, str]
+    summary: dict[str, Annotated[int, Field(ge=0)]]
+    has_changes: bool
+    changes: list[_ChangeDocument]
+    targets: list[str] = Field(default_factory=list)
+    replace: list[str] = Field(default_factory=list)
+
+
+def _problems(exc: ValidationError) -> str:
+    """The first few problems of a validation error, each at its place in the document."""
+    found = exc.errors(include_url=False, include_input=False, include_context=False)
+    shown = [f"{_place(error['loc'])}: {error['msg']}" for error in found[:3]]
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    return "; ".join(shown) + more
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "the document"
+
+
 def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
-    """A plan read back from its document, with the spec digest recorded for each change."""
+    """A plan read back from its document, with the spec digest recorded for each change.
+
+    Every field is checked for its type before anything uses it, and the
+    document must agree with itself (one change per address, a summary that
+    counts its changes): a plan file edited by hand or cut short is refused
+    here, before any state is read or anything is sent.
+    """
+    damaged = f"{source} is damaged"
+    hint = "make the plan again with `plan -out FILE`"
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise errors.PlanError(f"{source} is not a reconciler plan", hint="make one with `plan -out FILE`")
     if document.get("format_version") != FORMAT_VERSION:
@@ -132,41 +198,45 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
             hint="make the plan again with this version",
         )
     try:
-        changes = []
-        digests: dict[str, str | None] = {}
-        for item in document["changes"]:
-            cause = item.get("cause")
-            if cause is not None and cause not in get_args(Cause):
-                raise ValueError(f"unknown cause {cause!r}")
-            refreshed = item.get("refreshed")
-            changes.append(
-                Change(
-                    address=item["address"],
-                    type=item["type"],
-                    provider=item["provider"],
-                    action=Action(item["action"]),
-                    summary=item.get("summary", ""),
-                    reasons=tuple(item.get("reasons", ())),
-                    caused_by=tuple(item.get("caused_by", ())),
-                    before=decode(item.get("before", {})),
-                    after=decode(item.get("after", {})),
-                    fingerprint=item.get("fingerprint"),
-                    refreshed=ResourceState.model_validate(refreshed) if refreshed is not None else None,
-                    basis=item.get("basis"),
-                    cause=cast(Cause | None, cause),
-                )
+        parsed = _PlanDocument.model_validate(document)
+    except ValidationError as exc:
+        raise errors.PlanError(f"{damaged}: {_problems(exc)}", hint=hint) from exc
+    changes = []
+    digests: dict[str, str | None] = {}
+    for index, item in enumerate(parsed.changes):
+        if item.address in digests:
+            raise errors.PlanError(f"{damaged}: changes[{index}]: {item.address} appears twice", hint=hint)
+        changes.append(
+            Change(
+                address=item.address,
+                type=item.type,
+                provider=item.provider,
+                action=item.action,
+                summary=item.summary,
+                reasons=tuple(item.reasons),
+                caused_by=tuple(item.caused_by),
+                before=decode(item.before),
+                after=decode(item.after),
+                fingerprint=item.fingerprint,
+                refreshed=item.refreshed,
+                basis=item.basis,
+                cause=item.cause,
             )
-            digests[item["address"]] = item.get("spec")
-        plan = Plan(
-            changes=tuple(changes),
-            lineage=str(document["state"]["lineage"]),
-            serial=int(document["state"]["serial"]),
-            providers=dict(document.get("providers", {})),
         )
-        sources = tuple(str(item) for item in document.get("spec_files", ()))
-    except (KeyError, TypeError, ValueError, ValidationError) as exc:
-        raise errors.PlanError(f"{source} is damaged: {type(exc).__name__}: {exc}") from exc
-    return SavedPlan(plan, digests, sources)
+        digests[item.address] = item.spec
+    plan = Plan(
+        changes=tuple(changes),
+        lineage=parsed.state.lineage,
+        serial=parsed.state.serial,
+        providers=dict(parsed.providers),
+        targets=tuple(parsed.targets),
+        replace=tuple(parsed.replace),
+    )
+    counts = plan.counts()
+    summary = {word: counts.get(Action(word), 0) for word in ACTION_WORDS}
+    if parsed.summary != summary or parsed.has_changes != plan.has_changes:
+        raise errors.PlanError(f"{damaged}: its summary does not count its changes", hint=hint)
+    return SavedPlan(plan, digests, tuple(parsed.spec_files))
 
 
 def write(path: Path, plan: Plan, *, spec: Spec, sources: Sequence[str] = ()) -> None:
@@ -192,18 +262,34 @@ def is_plan_file(path: Path) -> bool:
 def read(path: Path) -> SavedPlan:
     """A saved plan, its spec digests and sources."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise errors.PlanError(f"cannot read the plan {path}: not a regular file")
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise errors.PlanError(f"{path} is too large for a plan (over {MAX_PLAN_BYTES >> 20} MiB)")
+        data = path.read_bytes()
     except OSError as exc:
-        raise errors.PlanError(f"cannot read the plan {path}: {exc.strerror}") from exc
+        raise errors.PlanError(f"cannot read the plan {path}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.PlanError(f"{path} is not a plan: not UTF-8 text (byte {exc.start})") from exc
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise errors.PlanError(f"{path} is not JSON: {exc.msg} at line {exc.lineno}") from exc
+    except RecursionError as exc:
+        raise errors.PlanError(f"{path} is not a plan: JSON nested too deeply") from exc
     return from_document(document, source=str(path))
 
 
 def stale_reasons(saved_plan: SavedPlan, *, state: StateDocument, spec: Spec, fresh: Plan) -> list[str]:
-    """Everything that changed since ``saved`` was made; empty when it may be applied as it is."""
+    """Everything that changed since ``saved`` was made; empty when it may be applied as it is.
+
+    ``fresh`` is a plan made now, with the saved plan's selection: once the
+    state, the spec and every live object are as they were, it must be the
+    saved plan change for change, so a change removed from, added to or
+    altered in the file is named here too.
+    """
     saved, digests = saved_plan.plan, saved_plan.digests
     reasons: list[str] = []
     # A plan of a never-stored state (serial 0) has no lineage yet: each read of nothing makes a new one.
@@ -212,16 +298,17 @@ def stale_reasons(saved_plan: SavedPlan, *, state: StateDocument, spec: Spec, fr
     elif state.serial != saved.serial:
         reasons.append(f"state serial {saved.serial} → {state.serial}")
     current = spec_digests(spec)
+    in_saved = {change.address for change in saved.changes}
     for change in saved.changes:
         address = change.address
         if change.action is Action.FORGET:
             if address in current:
                 reasons.append(f"{address}: back in the spec")
-            continue
-        if address not in current:
+                continue
+        elif address not in current:
             reasons.append(f"{address}: no longer in the spec")
             continue
-        if digests.get(address) != current[address]:
+        elif digests.get(address) != current[address]:
             reasons.append(f"{address}: the spec changed")
             continue
         try:
@@ -231,4 +318,34 @@ def stale_reasons(saved_plan: SavedPlan, *, state: StateDocument, spec: Spec, fr
             continue
         if now.basis != change.basis:
             reasons.append(f"{address}: the live object changed")
+        elif now.action is not change.action:
+            reasons.append(f"{address}: planned as {now.action.value} now, {change.action.value} in the plan")
+        else:
+            differ = _differences(change, now)
+            if differ:
+                reasons.append(f"{address}: the plan's {', '.join(differ)} differ from a plan made now")
+    for change in fresh.changes:
+        if change.address not in in_saved:
+            reasons.append(f"{change.address}: planned now ({change.action.value}), not in the plan")
     return reasons
+
+
+#: The fields of a change compared between a saved plan and a fresh one (basis and action come first).
+_COMPARED: Final = (
+    "type",
+    "provider",
+    "fingerprint",
+    "cause",
+    "caused_by",
+    "refreshed",
+    "summary",
+    "reasons",
+    "before",
+    "after",
+)
+
+
+def _differences(saved: Change, fresh: Change) -> list[str]:
+    """The names of the fields in which two changes of the same address differ."""
+    saved_document, fresh_document = _change(saved, None), _change(fresh, None)
+    return [name for name in _COMPARED if saved_document[name] != fresh_document[name]]
