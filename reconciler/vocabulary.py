@@ -31,6 +31,8 @@ class Action(StrEnum):
     REPLACE = "replace"
     RESUME = "resume"
     FORGET = "forget"
+    #: Record an object found on the platform that the state has no record of (nothing is sent).
+    ADOPT = "adopt"
 
     @property
     def symbol(self) -> str:
@@ -49,6 +51,7 @@ _SYMBOLS: Final = {
     Action.REPLACE: "-/+",
     Action.RESUME: ">",
     Action.FORGET: "x",
+    Action.ADOPT: "<=",
 }
 
 

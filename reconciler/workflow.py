@@ -34,7 +34,7 @@ from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
-from reconciler.engine.planner import check_addresses, make_plan, refresh, select
+from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.providers.base import ClientOptions, Connection
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
@@ -266,8 +266,14 @@ class Workspace:
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
         }
-        plan = make_plan(spec, state, facts, types=resource_type, providers=described, replace=replace)
-        return select(plan, spec, targets)
+        plan = await look_up(
+            spec, state, facts, types=resource_type, clients=clients, providers=described, replace=replace
+        )
+        plan = select(plan, spec, targets)
+        ambiguous = ambiguity(plan, spec)
+        if ambiguous is not None:
+            raise ambiguous
+        return plan
 
     # state commands --------------------------------------------------------------
     def state_record(self, address: str) -> ResourceState:

@@ -26,7 +26,7 @@ from typing import Any
 from reconciler import errors
 from reconciler.engine.graph import Graph
 from reconciler.engine.planner import TypeLookup, check_addresses, target_of
-from reconciler.providers.base import Decision, Desired, Upstream, fingerprint
+from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.providers.identity import Identity, canonical_form
 from reconciler.spec.model import Spec
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
@@ -122,8 +122,25 @@ async def adopt(
             )
         upstream[dep] = Upstream(address=dep, action=Action.NOOP, outputs=dict(record.outputs))
     desired = Desired(target_of(resource, spec), upstream)
-    object_id = _object_id(raw_id)
+    return await adopt_object(rtype, client, desired, resource.type, resource.provider, _object_id(raw_id))
 
+
+async def adopt_object(
+    rtype: ResourceType[Any, Any, Any],
+    client: Any,
+    desired: Desired[Any],
+    type_name: str,
+    provider: str,
+    object_id: str | int,
+) -> ResourceState:
+    """The record of ``object_id`` as ``desired``'s object: rehearse, verify, resume (module docstring).
+
+    Used by ``import`` and by apply for a planned ``adopt``.  A job still
+    running is returned as a pending record (the next apply waits for it);
+    raises PlanError when the platform does not know the object or it failed.
+    """
+    address = desired.address
+    raw_id = str(object_id)
     rehearsal = _RehearsalJournal()
     try:
         applied = await rtype.apply(client, desired, None, Decision(Action.CREATE), rehearsal)
@@ -133,7 +150,7 @@ async def adopt(
         # Nothing to send at all: the live object already is what the spec asks for.
         if str(object_id) not in {str(value) for value in applied.outputs.values()}:
             raise errors.PlanError(f"{address}: the platform's current object is not {raw_id}")
-        return _ready(resource.type, resource.provider, applied.inputs, applied.outputs, applied.essence)
+        return _ready(type_name, provider, applied.inputs, applied.outputs, applied.essence)
     if rehearsal.identity is None:
         raise errors.PlanError(f"{address}: this resource type cannot be imported")
 
@@ -146,12 +163,12 @@ async def adopt(
         detail=rehearsal.detail,
         identity=dict(rehearsal.identity),
     )
-    record = ResourceState(type=resource.type, provider=resource.provider, status="pending", pending=pending)
+    record = ResourceState(type=type_name, provider=provider, status="pending", pending=pending)
     facts = await rtype.read(client, desired.target, record)
     decision = rtype.decide(desired, record, facts)
     if decision.action is not Action.RESUME:
         raise errors.PlanError(
-            f"{address}: {resource.type} {raw_id} is not known to the platform, or it failed there",
+            f"{address}: {type_name} {raw_id} is not known to the platform, or it failed there",
             hint="check the id (for job resources: the id of the object the job made)",
         )
     try:
@@ -160,7 +177,7 @@ async def adopt(
         return record
     except errors.JobFailed as exc:
         raise errors.PlanError(f"{address}: {raw_id} failed on the platform: {exc.message}") from exc
-    return _ready(resource.type, resource.provider, applied.inputs, applied.outputs, applied.essence)
+    return _ready(type_name, provider, applied.inputs, applied.outputs, applied.essence)
 
 
 def _ready(

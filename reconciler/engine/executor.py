@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler import errors
+from reconciler.engine.adopt import adopt_object
 from reconciler.engine.graph import Graph
 from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Change, Plan
@@ -154,7 +155,41 @@ class Executor:
             if self.stop.is_set():
                 self._end(change, "skipped", "not started: the run was stopped")
                 return
-            await self._apply(change)
+            if change.action is Action.ADOPT:
+                await self._adopt(change)
+            else:
+                await self._apply(change)
+
+    async def _adopt(self, change: Change) -> None:
+        """Record an object the plan found on the platform; nothing mutating is sent.
+
+        A record the planner already made whole (a live active dataset holding
+        every upload) is written as it is; an object found by lookup is read
+        through its type (as ``import`` does), waited for while its job still
+        runs, and recorded exactly as an apply that made it would have.
+        """
+        planned = change.refreshed
+        if planned is None:
+            raise errors.PlanError(f"{change.address}: the plan adopts it but says nothing about what")
+        self.on_event(Event("start", change.address, change.action, change.summary))
+        found = planned.pending
+        if found is None or found.action != "adopt" or found.job_id is None:
+            await self.checkpointer.put(change.address, planned)
+            self._end(change, "done", "recorded " + _describe_outputs(planned.outputs))
+            return
+        record = await adopt_object(
+            self.types(change.type),
+            self.clients[change.provider],
+            self._desired(change),
+            change.type,
+            change.provider,
+            found.job_id,
+        )
+        await self.checkpointer.put(change.address, record)
+        if record.status == "pending":
+            self._end(change, "pending", f"adopted {found.job_id}, still running; the next apply waits")
+            return
+        self._end(change, "done", f"adopted {found.job_id}: " + _describe_outputs(record.outputs))
 
     def _desired(self, change: Change) -> Desired[Any]:
         resource = self.spec.resources[change.address]

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler.providers.base import Candidate
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
 
@@ -41,6 +42,8 @@ class Change:
     refreshed: ResourceState | None = None
     basis: str | None = None
     cause: Cause | None = None
+    #: Several objects on the platform match this unrecorded resource: the plan stops and names them.
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)

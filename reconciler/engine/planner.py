@@ -28,7 +28,8 @@ import difflib
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
-from pathlib import PurePath
+from datetime import UTC, datetime
+from pathlib import Path, PurePath
 from typing import Any
 
 from pydantic import BaseModel
@@ -36,9 +37,9 @@ from pydantic import BaseModel
 from reconciler import errors
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Cause, Change, Plan
-from reconciler.providers.base import Decision, Desired, ResourceType, Target, Upstream
+from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
 from reconciler.spec.model import ResourceSpec, Spec
-from reconciler.state.model import ResourceState, StateDocument
+from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, KnownAfterApply
 
 TypeLookup = Callable[[str], ResourceType[Any, Any, Any]]
@@ -86,51 +87,17 @@ def make_plan(
     types: TypeLookup,
     providers: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
+    found: Mapping[str, Found] | None = None,
 ) -> Plan:
     """The plan: one change per resource in the spec, then one 'forget' per resource only in state.
 
     Addresses in ``replace`` get a new job even when nothing else asks for one
-    (and what depends on them changes with them).
+    (and what depends on them changes with them).  ``found`` holds what
+    :func:`look_up` found on the platform for resources the state has no
+    record of: a unique match is planned as ``adopt`` instead of ``create``.
     """
     check_addresses(spec, replace, option="--replace")
-    graph = Graph.from_spec(spec)
-    changes: dict[str, Change] = {}
-    upstreams: dict[str, Upstream] = {}
-    for address in graph.order():
-        resource = spec.resources[address]
-        rtype = types(resource.type)
-        record = state.resources.get(address)
-        deps = graph.dependencies[address]
-        desired = Desired(target_of(resource, spec), {dep: upstreams[dep] for dep in deps})
-        decision = rtype.decide(desired, record, facts[address])
-        forced = address in replace and decision.action in (Action.NOOP, Action.UPDATE)
-        if forced:
-            decision = _forced(decision, record)
-        caused_by: tuple[str, ...] = ()
-        if decision.action is not Action.NOOP:
-            caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
-        cause = _cause(decision, record, [changes[dep] for dep in caused_by], forced=forced)
-        changes[address] = Change(
-            address=address,
-            type=resource.type,
-            provider=resource.provider,
-            action=decision.action,
-            summary=decision.summary,
-            reasons=decision.reasons,
-            caused_by=caused_by,
-            before=decision.before,
-            after=decision.after,
-            fingerprint=decision.fingerprint,
-            refreshed=decision.record,
-            basis=basis(facts[address]),
-            cause=cause,
-        )
-        upstreams[address] = Upstream(
-            address=address,
-            action=decision.action,
-            outputs=decision.outputs if decision.outputs is not None else KNOWN_AFTER_APPLY,
-            summary=decision.summary,
-        )
+    changes, _ = _walk(spec, state, facts, types=types, replace=replace, found=found or {})
     ordered = list(changes.values())
     for address, record in state.resources.items():
         if address not in spec.resources:
@@ -153,6 +120,253 @@ def make_plan(
         providers=dict(providers or {}),
         replace=tuple(sorted(set(replace))),
     )
+
+
+def _walk(
+    spec: Spec,
+    state: StateDocument,
+    facts: Mapping[str, Any],
+    *,
+    types: TypeLookup,
+    replace: Collection[str],
+    found: Mapping[str, Found],
+) -> tuple[dict[str, Change], dict[str, Desired[Any]]]:
+    """Every resource's change in dependency order, and what each was decided for."""
+    graph = Graph.from_spec(spec)
+    changes: dict[str, Change] = {}
+    desireds: dict[str, Desired[Any]] = {}
+    upstreams: dict[str, Upstream] = {}
+    for address in graph.order():
+        resource = spec.resources[address]
+        rtype = types(resource.type)
+        record = state.resources.get(address)
+        deps = graph.dependencies[address]
+        desired = Desired(target_of(resource, spec), {dep: upstreams[dep] for dep in deps})
+        desireds[address] = desired
+        decision = rtype.decide(desired, record, facts[address])
+        forced = address in replace and decision.action in (Action.NOOP, Action.UPDATE)
+        if forced:
+            decision = _forced(decision, record)
+        candidates: tuple[Candidate, ...] = ()
+        if record is None and address not in replace:
+            decision, candidates = adoption(state, resource, decision, found.get(address))
+        caused_by: tuple[str, ...] = ()
+        if decision.action is not Action.NOOP:
+            caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
+        cause = _cause(decision, record, [changes[dep] for dep in caused_by], forced=forced)
+        looked = found.get(address)
+        changes[address] = Change(
+            address=address,
+            type=resource.type,
+            provider=resource.provider,
+            action=decision.action,
+            summary=decision.summary,
+            reasons=decision.reasons,
+            caused_by=caused_by,
+            before=decision.before,
+            after=decision.after,
+            fingerprint=decision.fingerprint,
+            refreshed=decision.record,
+            basis=basis(facts[address] if looked is None else (facts[address], looked)),
+            cause=cause,
+            candidates=candidates,
+        )
+        upstreams[address] = Upstream(
+            address=address,
+            action=decision.action,
+            outputs=decision.outputs if decision.outputs is not None else KNOWN_AFTER_APPLY,
+            summary=decision.summary,
+        )
+    return changes, desireds
+
+
+def adoption(
+    state: StateDocument, resource: ResourceSpec, decision: Decision, found: Found | None
+) -> tuple[Decision, tuple[Candidate, ...]]:
+    """A resource the state has no record of: adopt what the platform has, if exactly one thing matches.
+
+    * The type's decision is already "nothing to do" (the live active dataset
+      contains every upload): ``adopt`` it as it is (its record is written).
+    * One candidate, not recorded by another resource of the state: ``adopt``.
+    * Several: with no state at all, the newest (by the platform's creation
+      time, then id) is adopted: the last run made it, and whatever was built
+      since was built on it.  With a state, which one the tool recorded and
+      later replaced cannot be told, so the plan stops
+      (:func:`ambiguity`) with the ``import`` command for each candidate.
+    """
+    if decision.action is Action.NOOP and decision.record is not None:
+        return (
+            dataclasses.replace(
+                decision,
+                action=Action.ADOPT,
+                summary=decision.summary or "record the live object",
+                reasons=(*decision.reasons, "not in the state; the live object is what the spec says"),
+                after=dict(decision.outputs or {}),
+            ),
+            (),
+        )
+    if decision.action is not Action.CREATE or found is None:
+        return decision, ()
+    if not found.searched:
+        return dataclasses.replace(decision, reasons=(*decision.reasons, f"not looked up: {found.how}")), ()
+    taken = _recorded(state, resource.type, resource.provider)
+    candidates = [
+        candidate
+        for candidate in found.candidates
+        if not any((key, str(value)) in taken for key, value in _ids(candidate))
+    ]
+    if not candidates:
+        return (
+            dataclasses.replace(
+                decision,
+                reasons=(*decision.reasons, f"nothing on the platform matches it (looked up by {found.how})"),
+            ),
+            (),
+        )
+    notes: list[str] = []
+    if len(candidates) > 1:
+        if state.resources:
+            return decision, tuple(candidates)
+        candidates.sort(key=_age, reverse=True)
+        others = ", ".join(str(candidate.object_id) for candidate in candidates[1:])
+        notes.append(f"also matching: {others}; with no state at all the newest is adopted")
+    chosen = candidates[0]
+    record = ResourceState(
+        type=resource.type,
+        provider=resource.provider,
+        status="pending",
+        fingerprint=decision.fingerprint,
+        pending=PendingOperation(
+            action="adopt",
+            step="adopt",
+            fingerprint=decision.fingerprint or "",
+            # Not a time of ours: the same lookup must give the same plan (saved plans compare it).
+            submitted_at=_created(chosen),
+            job_id=chosen.object_id,
+            detail={"matched": dict(chosen.matched)},
+        ),
+    )
+    adopted = Decision(
+        Action.ADOPT,
+        f"adopt {chosen.object_id}",
+        (f"not in the state; found {chosen.object_id} on the platform by {found.how}", *notes),
+        {},
+        {**chosen.matched, **chosen.outputs},
+        dict(chosen.outputs),
+        decision.fingerprint,
+        record,
+    )
+    return adopted, ()
+
+
+def _created(candidate: Candidate) -> datetime:
+    """The platform's creation time of a candidate, or the epoch when it does not say."""
+    try:
+        moment = datetime.fromisoformat((candidate.created_at or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _ids(candidate: Candidate) -> list[tuple[str, Any]]:
+    """The output keys that hold the candidate's own id (``upload_id`` …)."""
+    own = str(candidate.object_id)
+    return [(key, value) for key, value in candidate.outputs.items() if str(value) == own]
+
+
+def _recorded(state: StateDocument, type_name: str, provider: str) -> set[tuple[str, str]]:
+    """Every (output key, id) the state records for resources of this type and provider instance."""
+    taken: set[tuple[str, str]] = set()
+    for record in state.resources.values():
+        if record.type == type_name and record.provider == provider:
+            outputs = record.outputs.items()
+            taken.update((key, str(value)) for key, value in outputs if isinstance(value, int | str))
+            if record.pending is not None and record.pending.job_id is not None:
+                taken.update((key, str(record.pending.job_id)) for key in record.outputs)
+    return taken
+
+
+def _age(candidate: Candidate) -> tuple[str, int, str]:
+    object_id = candidate.object_id
+    number = object_id if isinstance(object_id, int) else int(object_id) if str(object_id).isdigit() else -1
+    return (candidate.created_at or "", number, str(object_id))
+
+
+def ambiguity(plan: Plan, spec: Spec) -> errors.PlanError | None:
+    """The error for the first change whose lookup found several objects, naming each and how to choose."""
+    for change in plan.changes:
+        if not change.candidates:
+            continue
+        source = _shown_path(spec.files[0]) if spec.files else "SPEC"
+        lines = []
+        for candidate in sorted(change.candidates, key=_age, reverse=True):
+            matched = ", ".join(f"{key} {value}" for key, value in candidate.matched.items())
+            created = f", created {candidate.created_at}" if candidate.created_at else ""
+            lines.append(f"  {candidate.object_id}: {matched}{created}")
+        commands = "\n".join(
+            f"  reconciler import {source} {change.address} {candidate.object_id}"
+            for candidate in change.candidates
+        )
+        return errors.PlanError(
+            f"{change.address} is not in the state and {len(change.candidates)} objects on the platform "
+            "match it:\n" + "\n".join(lines) + "\nchoose the one to keep with:\n" + commands,
+            hint="or remove the others' match (a different file name, say) and plan again",
+        )
+    return None
+
+
+def _shown_path(path: PurePath) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+async def look_up(
+    spec: Spec,
+    state: StateDocument,
+    facts: Mapping[str, Any],
+    *,
+    types: TypeLookup,
+    clients: Mapping[str, Any],
+    providers: Mapping[str, str] | None = None,
+    replace: Collection[str] = (),
+    limit: int = 16,
+) -> Plan:
+    """The plan, after looking on the platforms for every resource the state has no record of.
+
+    Adoption cascades: an adopted upload's id is known, so the active dataset
+    holding it is recognised, then the refit on that dataset can be looked
+    up, and so on.  Each round plans, looks up what has become lookable, and
+    plans again; it ends when a round finds nothing new to look up.
+    """
+    check_addresses(spec, replace, option="--replace")
+    found: dict[str, Found] = {}
+    asked: set[str] = set()
+    semaphore = asyncio.Semaphore(limit)
+
+    async def find(address: str, desired: Desired[Any]) -> Found | None:
+        resource = spec.resources[address]
+        async with semaphore:
+            return await types(resource.type).find(clients[resource.provider], desired)
+
+    while True:
+        changes, desireds = _walk(spec, state, facts, types=types, replace=replace, found=found)
+        todo = [
+            address
+            for address, change in changes.items()
+            if change.action is Action.CREATE
+            and change.fingerprint is not None
+            and address not in state.resources
+            and address not in replace
+            and address not in asked
+        ]
+        if not todo:
+            break
+        asked.update(todo)
+        results = await asyncio.gather(*(find(address, desireds[address]) for address in todo))
+        found.update({address: result for address, result in zip(todo, results, strict=True) if result})
+    return make_plan(spec, state, facts, types=types, providers=providers, replace=replace, found=found)
 
 
 def _forced(decision: Decision, record: ResourceState | None) -> Decision:

@@ -36,7 +36,7 @@ from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
 FORMAT: Final = "reconciler-plan"
 FORMAT_VERSION: Final = 1
 UNKNOWN_MARK: Final = "known_after_apply"
-ACTION_WORDS: Final = ("create", "update", "replace", "resume", "forget")
+ACTION_WORDS: Final = ("create", "update", "replace", "resume", "forget", "adopt")
 #: A plan of thousands of resources is a few MiB; anything far larger is not a plan.
 MAX_PLAN_BYTES: Final = 64 << 20
 
@@ -234,7 +234,8 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
     )
     counts = plan.counts()
     summary = {word: counts.get(Action(word), 0) for word in ACTION_WORDS}
-    if parsed.summary != summary or parsed.has_changes != plan.has_changes:
+    # Plans written before the adopt action have no "adopt" count.
+    if {"adopt": 0, **parsed.summary} != summary or parsed.has_changes != plan.has_changes:
         raise errors.PlanError(f"{damaged}: its summary does not count its changes", hint=hint)
     return SavedPlan(plan, digests, tuple(parsed.spec_files))
 

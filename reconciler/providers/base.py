@@ -139,6 +139,32 @@ class Applied:
             object.__setattr__(self, "inputs", self.identity.canonical())
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """An object on the platform that matches a resource the state has no record of."""
+
+    object_id: int | str
+    #: What downstream resources use (the outputs a real apply would record), as far as known now.
+    outputs: Mapping[str, Any]
+    #: What matched, in the platform's words, for the plan (``{"FileName": "sales.csv", …}``).
+    matched: Mapping[str, Any] = field(default_factory=dict)
+    #: The platform's creation time (ISO 8601), when it says; orders candidates newest first.
+    created_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What looking up an unrecorded resource on the platform gave.
+
+    ``searched`` is False when the platform offers no way to look (no list
+    endpoint, or it answered 404); ``how`` says what was compared, for the plan.
+    """
+
+    candidates: tuple[Candidate, ...] = ()
+    searched: bool = True
+    how: str = ""
+
+
 class Journal(Protocol):
     """The write-ahead record of one resource's apply, persisted by the engine."""
 
@@ -200,6 +226,16 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
         the platform's list endpoints; return ``None`` when nothing matches
         (the call never arrived, so sending it again is safe).  The default
         knows no way to look up, and says so by returning ``None``.
+        """
+        return None
+
+    async def find(self, client: ClientT, desired: Desired[ConfigT]) -> Found | None:
+        """Look for the object of a resource the state has no record of (lost or never written state).
+
+        Called by the planner only when the state has no record of
+        ``desired``'s address and its inputs are known; reads only.  Return
+        every non-failed object that matches (the planner adopts a unique one
+        and stops on several), or ``None`` when this type knows no way to look.
         """
         return None
 

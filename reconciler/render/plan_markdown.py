@@ -22,6 +22,7 @@ _WORDS = (
     (Action.REPLACE, "replace"),
     (Action.RESUME, "resume"),
     (Action.FORGET, "forget"),
+    (Action.ADOPT, "adopt"),
 )
 
 
@@ -37,6 +38,10 @@ def _value(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -48,7 +53,7 @@ def _code(text: str) -> str:
 
 def _details(change: Change, plan: Plan) -> list[str]:
     lines = [
-        f"<details><summary><code>{change.action.symbol}</code> <b>{change.address}</b>: "
+        f"<details><summary><code>{_html(change.action.symbol)}</code> <b>{change.address}</b>: "
         f"{change.summary or change.action.value}</summary>",
         "",
     ]
@@ -76,7 +81,11 @@ def render_plan_markdown(plan: Plan) -> str:
     if not plan.has_changes:
         return f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n"
     counts = plan.counts()
-    summary = ", ".join(f"{counts.get(action, 0)} to {word}" for action, word in _WORDS)
+    summary = ", ".join(
+        f"{counts.get(action, 0)} to {word}"
+        for action, word in _WORDS
+        if action is not Action.ADOPT or counts.get(action, 0)
+    )
     lines = [TITLE, "", f"**Plan:** {summary}.", "", "| | resource | action | why |", "|---|---|---|---|"]
     for change in plan.actionable:
         why = change.reasons[0] if change.reasons else ""

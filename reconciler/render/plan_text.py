@@ -1,7 +1,7 @@
 """A plan as text, laid out like Terraform's so a reviewer sees what, why and how big.
 
 Changes are grouped by provider instance, one symbol per action (``+``
-create, ``~`` change, ``-/+`` replace, ``>`` resume, ``x`` forget), each
+create, ``~`` change, ``-/+`` replace, ``>`` resume, ``x`` forget, ``<=`` adopt), each
 value as ``before → after``, nested values (training parameters) as a
 structured diff from :mod:`reconciler.diff`, and the reason chain that links a
 change to its root cause.  Every line fits the width: long values are cut
@@ -37,6 +37,7 @@ _WORDS = {
     Action.REPLACE: "to replace",
     Action.RESUME: "to resume",
     Action.FORGET: "to forget",
+    Action.ADOPT: "to adopt",
 }
 _LEGEND = {
     Action.CREATE: "create",
@@ -44,6 +45,7 @@ _LEGEND = {
     Action.REPLACE: "replace",
     Action.RESUME: "resume a running job",
     Action.FORGET: "forget (state only; nothing is deleted)",
+    Action.ADOPT: "adopt (found on the platform; recorded, nothing is sent)",
 }
 _STYLES = {
     Action.CREATE: "green",
@@ -51,6 +53,7 @@ _STYLES = {
     Action.REPLACE: "magenta",
     Action.RESUME: "cyan",
     Action.FORGET: "red",
+    Action.ADOPT: "blue",
 }
 _INDENT = "      "
 _MIN_WIDTH, _MAX_WIDTH = 60, 200
@@ -248,5 +251,10 @@ def render_plan(plan: Plan, *, color: bool = False, width: int | None = None) ->
 
 
 def summary_line(counts: Mapping[Action, int]) -> str:
-    parts = [f"{counts.get(action, 0)} {word}" for action, word in _WORDS.items()]
+    """``Plan: 1 to create, …``; adoptions are counted only when there are some."""
+    parts = [
+        f"{counts.get(action, 0)} {word}"
+        for action, word in _WORDS.items()
+        if action is not Action.ADOPT or counts.get(action, 0)
+    ]
     return "Plan: " + ", ".join(parts) + "."

@@ -257,10 +257,13 @@ def test_adopts_live_dataset_that_already_contains_the_uploads(spec: Spec) -> No
     records = {SALES: RECORDED[SALES], MEDIA: RECORDED[MEDIA]}
     plan = make_plan(spec, StateDocument(resources=records), IN_SYNC, types=resource_type)
     change = plan[ACTIVE]
-    assert change.action is Action.NOOP
+    # Shown as an adoption (the record is written on apply; nothing is sent).
+    assert change.action is Action.ADOPT
+    assert not change.action.mutates
     assert change.refreshed is not None
     assert change.refreshed.outputs == {"dataset_id": 2, "upload_ids": [1, 2, 3, 4]}
-    assert not plan.has_changes
+    assert change.after == {"dataset_id": 2, "upload_ids": [1, 2, 3, 4]}
+    assert plan.counts() == {Action.ADOPT: 1}
 
 
 def test_in_sync_plan_refreshes_nothing(spec: Spec) -> None:

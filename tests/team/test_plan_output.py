@@ -24,7 +24,7 @@ def plan_json(*args: str) -> dict[str, object]:
 def test_the_json_plan_validates_against_the_published_schema(project: Path) -> None:
     first = plan_json()
     assert errors(first, SCHEMA, SCHEMA) == []
-    assert first["summary"] == {"create": 2, "update": 1, "replace": 0, "resume": 0, "forget": 0}
+    assert first["summary"] == {"create": 2, "update": 1, "replace": 0, "resume": 0, "forget": 0, "adopt": 0}
     changes = {item["address"]: item for item in first["changes"]}  # type: ignore[attr-defined]
     assert changes[ACTIVE]["after"]["dataset"] == {"known_after_apply": True}
     run("apply", "specs/demo.yaml", "--auto-approve")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
+from reconciler.engine import saved
 from reconciler.engine.plan import Change, Plan
+from reconciler.render.plan_json import render_plan_json
+from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import NO_CHANGES, render_plan
+from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
-from tests.workflow.support import Demo
+from tests.team.schema_check import errors as schema_errors
+from tests.workflow.support import REPO, Demo
 
 ANSI = re.compile(r"\x1b\[")
 
@@ -96,3 +103,63 @@ def test_no_changes() -> None:
     assert (
         render_plan(plan_of(Change("alviss.upload.s", "alviss.upload", "alviss", Action.NOOP))) == NO_CHANGES
     )
+
+
+def _adoption() -> Change:
+    record = ResourceState(
+        type="alviss.upload",
+        provider="alviss",
+        status="pending",
+        pending=PendingOperation(
+            action="adopt",
+            step="adopt",
+            fingerprint="sha256:f",
+            job_id=7,
+            detail={"matched": {"FileSize": 559}},
+        ),
+    )
+    return Change(
+        "alviss.upload.s",
+        "alviss.upload",
+        "alviss",
+        Action.ADOPT,
+        summary="adopt 7",
+        reasons=("not in the state; found 7 on the platform by file name, size and dataset type",),
+        after={"FileName": "s.csv", "FileSize": 559, "upload_id": 7},
+        fingerprint="sha256:f",
+        refreshed=record,
+        cause="spec",
+    )
+
+
+def test_an_adoption_shows_what_matched_in_every_format() -> None:
+    adoption = _adoption()
+    plan = plan_of(adoption)
+    text = render_plan(plan, width=100)
+    assert "  <= alviss.upload.s: adopt 7" in text
+    assert "<= adopt (found on the platform; recorded, nothing is sent)" in text
+    assert "FileSize   559" in text
+    assert "- not in the state; found 7 on the platform by file name, size and dataset type" in text
+    assert text.endswith("0 to forget, 1 to adopt.")
+
+    markdown = render_plan_markdown(plan)
+    assert "0 to forget, 1 to adopt." in markdown
+    assert "<code>&lt;=</code> <b>alviss.upload.s</b>" in markdown
+    assert "| FileName |  | s.csv |" in markdown
+
+    document = json.loads(render_plan_json(plan))
+    assert document["summary"]["adopt"] == 1
+    assert document["changes"][0]["action"] == "adopt"
+    assert document["changes"][0]["refreshed"]["pending"]["job_id"] == 7
+    schema = json.loads((REPO / "docs" / "plan.schema.json").read_text())
+    assert schema_errors(document, schema, schema) == []
+    # A saved plan keeps the adoption exactly.
+    again = saved.from_document(document).plan
+    assert again.changes[0] == dataclasses.replace(adoption, basis=None)
+
+
+def test_a_plan_without_adoptions_keeps_its_summary_line() -> None:
+    text = render_plan(
+        plan_of(Change("alviss.upload.s", "alviss.upload", "alviss", Action.CREATE)), width=100
+    )
+    assert "adopt" not in text

@@ -7,6 +7,7 @@ apply time; identity is (model, dataset, range as written, samples).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reconciler import errors
@@ -15,14 +16,16 @@ from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
     find_created,
+    find_unrecorded,
     read_job,
     resolve,
+    same_id,
     shown,
     unknown_refs,
 )
 from reconciler.providers.alviss.config import AttributionConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
@@ -49,6 +52,19 @@ def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any)
         start_date=config.start_date.isoformat() if config.start_date else None,
         end_date=config.end_date.isoformat() if config.end_date else None,
         samples=config.samples,
+    )
+
+
+def _matches(
+    *, model: Any, dataset: Any, samples: int, start: str | None, end: str | None
+) -> Callable[[dict[str, Any]], bool]:
+    """An attribution of ``model`` over ``dataset``; ``start``/``end`` of None match any date."""
+    return lambda obj: (
+        same_id(nested_id(obj, "Model"), model)
+        and same_id(nested_id(obj, "DataSet"), dataset)
+        and obj.get("Samples") == samples
+        and (start is None or obj.get("StartDate") == start)
+        and (end is None or obj.get("EndDate") == end)
     )
 
 
@@ -103,17 +119,37 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             return None
         model, dataset = wanted.model, wanted.dataset
         detail = pending.detail
-        return await find_created(
+        match = _matches(
+            model=model,
+            dataset=dataset,
+            samples=config.samples,
+            start=detail.get("start_date"),
+            end=detail.get("end_date"),
+        )
+        return await find_created(client, "attributions", pending, match)
+
+    async def find(self, client: AlvissClient, desired: Desired[AttributionConfig]) -> Found | None:
+        wanted = self.identity(desired)
+        if wanted is None:
+            return None
+        match = _matches(
+            model=wanted.model,
+            dataset=wanted.dataset,
+            samples=wanted.samples,
+            start=wanted.start_date,
+            end=wanted.end_date,
+        )
+        return await find_unrecorded(
             client,
             "attributions",
-            pending,
-            lambda obj: (
-                nested_id(obj, "Model") == model
-                and nested_id(obj, "DataSet") == dataset
-                and obj.get("StartDate") == detail.get("start_date")
-                and obj.get("EndDate") == detail.get("end_date")
-                and obj.get("Samples") == config.samples
-            ),
+            match,
+            how="model, dataset, samples and the dates the spec gives",
+            outputs=lambda obj: {
+                "attribution_id": obj["IId"],
+                "start_date": obj.get("StartDate"),
+                "end_date": obj.get("EndDate"),
+            },
+            shown=("Model", "DataSet", "StartDate", "EndDate", "Samples"),
         )
 
     async def apply(

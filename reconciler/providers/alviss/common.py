@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +10,7 @@ from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.config import Combination, Split
 from reconciler.providers.alviss.waiting import job_status
-from reconciler.providers.base import Desired
+from reconciler.providers.base import Candidate, Desired, Found
 from reconciler.providers.jobs import JobFacts, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
@@ -85,6 +85,11 @@ async def read_job(
     return JobFacts(live=live, status=job_status(live))
 
 
+def same_id(left: Any, right: Any) -> bool:
+    """Ids compared as the platform means them: ``"12"`` and ``12`` are the same object."""
+    return left is not None and right is not None and str(left) == str(right)
+
+
 def shown(value: Any) -> Any:
     return value if is_known(value) else KNOWN_AFTER_APPLY
 
@@ -104,6 +109,29 @@ def created_at(obj: dict[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+async def listed(
+    client: AlvissClient,
+    kind: str,
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    since: datetime | None = None,
+    excluded: Collection[Any] = (),
+) -> list[dict[str, Any]]:
+    """The objects listed under ``kind`` that ``match``, not in ``excluded``, created after ``since``."""
+    skip = {str(value) for value in excluded if value is not None}
+    found: list[dict[str, Any]] = []
+    for obj in await client.list_objects(kind):
+        object_id = obj.get("IId")
+        if not isinstance(object_id, int | str) or str(object_id) in skip:
+            continue
+        moment = created_at(obj)
+        if since is not None and moment is not None and moment < since:
+            continue
+        if match(obj):
+            found.append(obj)
+    return found
+
+
 async def find_created(
     client: AlvissClient,
     kind: str,
@@ -117,16 +145,40 @@ async def find_created(
     """
     since = pending.submitted_at - CLOCK_TOLERANCE
     excluded = pending.detail.get("replaces")
-    candidates: list[int | str] = []
-    for obj in await client.list_objects(kind):
-        moment = created_at(obj)
-        object_id = obj.get("IId")
-        if not isinstance(object_id, int | str) or object_id == excluded:
-            continue
-        if moment is not None and moment < since:
-            continue
-        if match(obj):
-            candidates.append(object_id)
+    objects = await listed(client, kind, match, since=since, excluded=(excluded,))
+    candidates: list[int | str] = [obj["IId"] for obj in objects]
     if not candidates:
         return None
     return min(candidates, key=lambda value: (not isinstance(value, int), str(value).zfill(20)))
+
+
+async def find_unrecorded(
+    client: AlvissClient,
+    kind: str,
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    how: str,
+    outputs: Callable[[dict[str, Any]], Mapping[str, Any]],
+    shown: Collection[str],
+) -> Found:
+    """Every listed, non-failed object under ``kind`` that ``match``es: candidates for adoption.
+
+    ``outputs`` gives the outputs a real apply would record for an object;
+    ``shown`` names the fields the plan shows as "what matched".
+    """
+    try:
+        objects = await listed(client, kind, lambda obj: match(obj) and job_status(obj).state != "failed")
+    except errors.NotFound:
+        return Found(searched=False, how=f"the platform does not list {kind}")
+    return Found(
+        tuple(
+            Candidate(
+                object_id=obj["IId"],
+                outputs=outputs(obj),
+                matched={key: obj.get(key) for key in shown},
+                created_at=obj.get("CreatedAt") if isinstance(obj.get("CreatedAt"), str) else None,
+            )
+            for obj in objects
+        ),
+        how=how,
+    )

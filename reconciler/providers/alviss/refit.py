@@ -9,21 +9,24 @@ first ``train_fraction`` of them for training.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.answers import ObjectId
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     find_created,
+    find_unrecorded,
     read_job,
     resolve,
+    same_id,
     shown,
     train_eval_dates,
     unknown_refs,
 )
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
@@ -51,6 +54,43 @@ def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> RefitIde
         split=config.identity(),
         params=config.params,
     )
+
+
+def _matches(config: RefitConfig, *, model: Any, dataset: Any) -> Callable[[dict[str, Any]], bool]:
+    """A refit of ``model`` on ``dataset`` with these params (and combination and split, where shown)."""
+    params = config.params.model_dump()
+    wire = config.combination.wire() if config.combination else None
+
+    def split_matches(obj: dict[str, Any]) -> bool:
+        train, evaluate = obj.get("TrainDates"), obj.get("EvalDates")
+        if not isinstance(train, list) or not isinstance(evaluate, list):
+            return True  # not shown by the platform: nothing to compare
+        explicit = config.identity()
+        if "train_dates" in explicit:
+            shown_dates = {
+                "train_dates": [str(day) for day in train],
+                "eval_dates": [str(day) for day in evaluate],
+            }
+            return shown_dates == explicit
+        return len(train) == int((len(train) + len(evaluate)) * config.train_fraction)
+
+    def matches(obj: dict[str, Any]) -> bool:
+        if wire is not None and "Country" in obj:
+            shown_combination = {
+                "country_code": str(obj.get("Country")),
+                "region_code": str(obj.get("Region", "all")),
+                "grouping": str(obj.get("Grouping", "all")),
+            }
+            if shown_combination != wire:
+                return False
+        return (
+            same_id(obj.get("RefitOf"), model)
+            and same_id(nested_id(obj, "DataSet"), dataset)
+            and obj.get("ModelParam") == params
+            and split_matches(obj)
+        )
+
+    return matches
 
 
 class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
@@ -95,16 +135,22 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         wanted = self.identity(desired)
         if wanted is None or not pending_for(wanted, pending):
             return None
-        params = desired.config.params.model_dump()
         return await find_created(
+            client, "models", pending, _matches(desired.config, model=wanted.model, dataset=wanted.dataset)
+        )
+
+    async def find(self, client: AlvissClient, desired: Desired[RefitConfig]) -> Found | None:
+        wanted = self.identity(desired)
+        if wanted is None:
+            return None
+        dataset = wanted.dataset
+        return await find_unrecorded(
             client,
             "models",
-            pending,
-            lambda obj: (
-                obj.get("RefitOf") == wanted.model
-                and nested_id(obj, "DataSet") == wanted.dataset
-                and obj.get("ModelParam") == params
-            ),
+            _matches(desired.config, model=wanted.model, dataset=dataset),
+            how="source model, dataset, params, combination and split",
+            outputs=lambda obj: {"model_id": obj["IId"], "dataset_id": dataset},
+            shown=("RefitOf", "DataSet", "ModelParam"),
         )
 
     async def apply(

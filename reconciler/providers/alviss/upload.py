@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss.client import AlvissClient
-from reconciler.providers.alviss.common import find_created
+from reconciler.providers.alviss.common import find_created, find_unrecorded
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
@@ -95,6 +95,16 @@ def _explain(file: str) -> Any:
     return explain
 
 
+def _matches(config: UploadConfig, local: LocalFile) -> Callable[[dict[str, Any]], bool]:
+    """An upload of this file: the platform shows name, size and type, not the content's hash."""
+    name = Path(config.file).name
+    return lambda obj: (
+        obj.get("FileName") == name
+        and obj.get("FileSize") == local.size
+        and obj.get("DatasetName") == config.dataset_name
+    )
+
+
 class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     """A file uploaded to an Alviss project."""
 
@@ -143,16 +153,18 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
         if not pending_for(identity(config, local), pending):
             return None
-        name = Path(config.file).name
-        return await find_created(
+        return await find_created(client, "datauploads", pending, _matches(config, local))
+
+    async def find(self, client: AlvissClient, desired: Desired[UploadConfig]) -> Found:
+        config = desired.config
+        local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
+        return await find_unrecorded(
             client,
             "datauploads",
-            pending,
-            lambda obj: (
-                obj.get("FileName") == name
-                and obj.get("FileSize") == local.size
-                and obj.get("DatasetName") == config.dataset_name
-            ),
+            _matches(config, local),
+            how="file name, size and dataset type",
+            outputs=lambda obj: {"upload_id": obj["IId"]},
+            shown=("FileName", "FileSize", "DatasetName"),
         )
 
     async def apply(

@@ -1,0 +1,98 @@
+"""Lost state is found, not repeated: with the state file gone, the objects a full apply made are adopted.
+
+The weekly-refresh spec is applied against a served Alviss emulator, the
+state file is deleted (a CI runner without it, a removed file), and the next
+plan must find every object on the platform: uploads by name, size and type,
+the active dataset by its members, the refit by source model, dataset and
+params, the attribution by model and dataset, the attribution set by its
+members.  The apply that follows creates nothing, counted through
+``/_emulator/stats``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler import errors
+from reconciler.providers.base import ClientOptions
+from reconciler.render.plan_text import render_plan
+from reconciler.vocabulary import Action
+from reconciler.workflow import Settings, Workspace
+from tests.reliability.support import CONVERGED, TOKEN, held, weekly_against
+from tests.served import served_emulator
+from tests.workflow.support import no_wait
+
+SETTINGS = Settings(environ={"ALVISS_TOKEN": TOKEN}, client=ClientOptions(sleep=no_wait))
+
+
+def _state_file(spec: Path) -> Path:
+    return spec.parent.parent / "state" / "weekly-refresh.json"
+
+
+async def test_state_deleted_after_a_full_apply_adopts_everything_and_creates_nothing(tmp_path: Path) -> None:
+    with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN) as base:
+        spec = weekly_against(tmp_path, base)
+        first = await Workspace(spec, settings=SETTINGS).apply()
+        assert first.report.ok, first.report.messages
+        after_first = held(base)
+        recorded = json.loads(_state_file(spec).read_text())["resources"]
+
+        _state_file(spec).unlink()
+        saved = tmp_path / "adopt.plan.json"
+        plan = (await Workspace(spec, settings=SETTINGS).plan(out=saved)).plan
+        actions = {change.address: change.action for change in plan.changes}
+        assert set(actions.values()) <= {Action.ADOPT, Action.NOOP}, actions
+        assert actions["alviss.upload.se_sales_w47"] is Action.ADOPT
+        assert actions["alviss.refit.no"] is Action.ADOPT
+        assert actions["alviss.attribution.se"] is Action.ADOPT
+        text = render_plan(plan, width=120)
+        assert "<= alviss.upload.se_sales_w47: adopt" in text
+        assert "file name, size and dataset type" in text
+        assert "to adopt." in text
+
+        second = await Workspace(spec, settings=SETTINGS).apply(plan_file=saved)
+        assert second.report.ok, second.report.messages
+        assert held(base) == after_first
+        adopted = json.loads(_state_file(spec).read_text())["resources"]
+        for address, record in recorded.items():
+            assert adopted[address]["outputs"] == record["outputs"], address
+            assert adopted[address]["status"] == "ready", address
+            assert adopted[address]["fingerprint"] == record["fingerprint"], address
+
+        third = await Workspace(spec, settings=SETTINGS).plan()
+        assert not third.plan.has_changes, [change.address for change in third.plan.actionable]
+    for counts in after_first.values():
+        assert counts == CONVERGED
+
+
+async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_import_commands(
+    tmp_path: Path,
+) -> None:
+    with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN) as base:
+        spec = weekly_against(tmp_path, base)
+        assert (await Workspace(spec, settings=SETTINGS).apply()).report.ok
+        space = Workspace(spec, settings=SETTINGS)
+        upload_id = space.state().resources["alviss.upload.se_sales_w47"].outputs["upload_id"]
+        space.state_rm(["alviss.upload.se_sales_w47"])
+        # The same file uploaded again by someone else: two objects match.
+        data = spec.parent / "data" / "weekly" / "se" / "sales_w47.csv"
+        import httpx
+
+        with data.open("rb") as handle:
+            answer = httpx.post(
+                f"{base}/api/v1/api/projects/1/1/datauploads",
+                params={"dataset_name": "Sales"},
+                files={"file": ("sales_w47.csv", handle, "text/csv")},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+        answer.raise_for_status()
+        other = answer.json()["upload_id"]
+        with pytest.raises(errors.PlanError) as caught:
+            await Workspace(spec, settings=SETTINGS).plan()
+        message = caught.value.message
+        assert "2 objects on the platform match it" in message
+        assert f"reconciler import {spec} alviss.upload.se_sales_w47 {upload_id}" in message
+        assert f"reconciler import {spec} alviss.upload.se_sales_w47 {other}" in message
