@@ -286,10 +286,11 @@ def _recorded(state: StateDocument, type_name: str, provider: str) -> set[tuple[
     return taken
 
 
-def _age(candidate: Candidate) -> tuple[str, int, str]:
+def _age(candidate: Candidate) -> tuple[str, int, int, str]:
+    """Older first: the platform's creation time, then its list order, then the id."""
     object_id = candidate.object_id
     number = object_id if isinstance(object_id, int) else int(object_id) if str(object_id).isdigit() else -1
-    return (candidate.created_at or "", number, str(object_id))
+    return (candidate.created_at or "", candidate.rank, number, str(object_id))
 
 
 def ambiguity(plan: Plan, spec: Spec) -> errors.PlanError | None:

@@ -150,6 +150,8 @@ class Candidate:
     matched: Mapping[str, Any] = field(default_factory=dict)
     #: The platform's creation time (ISO 8601), when it says; orders candidates newest first.
     created_at: str | None = None
+    #: The position in the platform's list (later is newer), for platforms that show no time.
+    rank: int = 0
 
 
 @dataclass(frozen=True)

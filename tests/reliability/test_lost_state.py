@@ -12,18 +12,21 @@ members.  The apply that follows creates nothing, counted through
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
-from reconciler import errors
+from reconciler import emulators, errors
 from reconciler.providers.base import ClientOptions
 from reconciler.render.plan_text import render_plan
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
 from tests.reliability.support import CONVERGED, TOKEN, held, weekly_against
 from tests.served import served_emulator
-from tests.workflow.support import no_wait
+from tests.workflow.support import REPO, no_wait
 
 SETTINGS = Settings(environ={"ALVISS_TOKEN": TOKEN}, client=ClientOptions(sleep=no_wait))
 
@@ -79,8 +82,6 @@ async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_imp
         space.state_rm(["alviss.upload.se_sales_w47"])
         # The same file uploaded again by someone else: two objects match.
         data = spec.parent / "data" / "weekly" / "se" / "sales_w47.csv"
-        import httpx
-
         with data.open("rb") as handle:
             answer = httpx.post(
                 f"{base}/api/v1/api/projects/1/1/datauploads",
@@ -96,3 +97,77 @@ async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_imp
         assert "2 objects on the platform match it" in message
         assert f"reconciler import {spec} alviss.upload.se_sales_w47 {upload_id}" in message
         assert f"reconciler import {spec} alviss.upload.se_sales_w47 {other}" in message
+
+
+async def _objects(data_dir: Path) -> dict[str, Any]:
+    """Object counts of every emulator whose world lives in ``data_dir``."""
+    counts: dict[str, Any] = {}
+    for name in emulators.EMULATORS:
+        app = emulators.create_app(name, data_dir=data_dir)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://e") as client:
+                counts[name] = (await client.get("/_emulator/stats")).json()["objects"]
+        finally:
+            app.state.store.close()
+    return counts
+
+
+#: What each platform's API allows after the state is lost (see docs/providers/*.md).
+def _example(tmp_path: Path, spec_name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Settings]:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(
+        environ={},
+        emulator_dir=tmp_path / "emulators",
+        emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
+        client=ClientOptions(sleep=no_wait),
+    )
+    return tmp_path / "specs" / spec_name, settings
+
+
+#: Akkio: the dataset by its content-derived name; the training deduplicated by Akkio (force: false).
+ADOPTABLE = ["akkio-leads.yaml", "demo.yaml", "weekly-refresh.yaml"]
+
+
+@pytest.mark.parametrize("spec_name", ADOPTABLE)
+async def test_every_adoptable_example_creates_nothing_after_its_state_is_deleted(
+    tmp_path: Path, spec_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, settings = _example(tmp_path, spec_name, monkeypatch)
+    world = tmp_path / "emulators"
+    assert (await Workspace(spec, settings=settings).apply()).report.ok
+    before = await _objects(world)
+    state = Workspace(spec, settings=settings).backend()
+    recorded = state.read()
+    for path in (tmp_path / "state").glob("*"):
+        path.unlink()
+
+    again = await Workspace(spec, settings=settings).apply()
+    assert again.report.ok, again.report.messages
+    assert not any(change.action is Action.REPLACE for change in again.plan.changes)
+    assert await _objects(world) == before
+    after = state.read()
+    assert {address: record.outputs for address, record in after.resources.items()} == {
+        address: record.outputs for address, record in recorded.resources.items()
+    }
+    assert not (await Workspace(spec, settings=settings).plan()).plan.has_changes
+
+
+@pytest.mark.parametrize(
+    ("spec_name", "address", "says"),
+    [
+        ("sony-retrain.yaml", "sony_epa.retrain.churn", "Sony EPA lists no retrain jobs"),
+        ("datrics-scoring.yaml", "datrics.predictions.passengers", "Datrics lists no prediction tasks"),
+    ],
+)
+async def test_a_platform_without_lists_says_in_the_plan_that_it_could_not_look(
+    tmp_path: Path, spec_name: str, address: str, says: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, settings = _example(tmp_path, spec_name, monkeypatch)
+    assert (await Workspace(spec, settings=settings).apply()).report.ok
+    for path in (tmp_path / "state").glob("*"):
+        path.unlink()
+    change = (await Workspace(spec, settings=settings).plan()).plan[address]
+    assert change.action is Action.CREATE
+    assert any(reason.startswith(f"not looked up: {says}") for reason in change.reasons), change.reasons

@@ -29,7 +29,16 @@ from typing import Any
 from reconciler import errors
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import DatasetConfig
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import (
+    Applied,
+    Candidate,
+    Decision,
+    Desired,
+    Found,
+    Journal,
+    ResourceType,
+    Target,
+)
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
@@ -278,6 +287,10 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             abandoned = [*(pending.detail.get("abandoned", []) if pending else []), found.dataset_id]
             await journal.intent("abandon", identity=wanted, abandoned=abandoned)
             dataset_id, start = None, 0
+        elif dataset_id is not None and pending is not None and pending.action == "import":
+            # Adopted (``import``, or a plan's ``adopt``): the platform cannot show a dataset's rows,
+            # so a dataset found by its content-derived name is taken as filled.
+            start = len(table.rows)
         elif dataset_id is None and pending is not None and pending.step == "create":
             recovered = await self.recover(client, desired, pending)
             if recovered is not None:
@@ -309,6 +322,25 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
                 "file_label": decision.after.get("file", config.file),
             },
             identity=wanted,
+        )
+
+    async def find(self, client: AkkioClient, desired: Desired[DatasetConfig]) -> Found:
+        """Datasets named ``<name>-<sha256[:12]>``: the spec's name and this very file content."""
+        local: LocalFile = await _read(desired.target, hash_file)
+        name = remote_name(desired.config, local.sha256)
+        listed = await client.list_datasets()
+        return Found(
+            tuple(
+                Candidate(
+                    object_id=item["id"],
+                    outputs={"dataset_id": item["id"]},
+                    matched={"name": name},
+                    rank=rank,
+                )
+                for rank, item in enumerate(listed)
+                if item.get("name") == name and isinstance(item.get("id"), str) and item["id"]
+            ),
+            how="name (the spec's name and the file's sha256)",
         )
 
     async def recover(

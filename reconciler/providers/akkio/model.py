@@ -25,7 +25,7 @@ from reconciler import errors
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.waiting import job_status, wait_training
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import ResourceState
@@ -130,6 +130,14 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
 
     name = "akkio.model"
     config_model = ModelConfig
+
+    async def find(self, client: AkkioClient, desired: Desired[ModelConfig]) -> Found:
+        """Akkio lists no trainings with their inputs; it deduplicates an identical training itself."""
+        return Found(
+            searched=False,
+            how="Akkio lists no trainings with their inputs; the training is sent with force: false, "
+            "and Akkio answers one it already did with that one (no second training)",
+        )
 
     async def read(
         self, client: AkkioClient, target: Target[ModelConfig], record: ResourceState | None

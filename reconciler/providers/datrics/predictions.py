@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.datrics.client import DatricsClient
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.files import (
@@ -111,6 +111,13 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
 
     name = "datrics.predictions"
     config_model = PredictionsConfig
+
+    async def find(self, client: DatricsClient, desired: Desired[PredictionsConfig]) -> Found:
+        """Datrics lists no prediction tasks; an output file alone does not say which inputs made it."""
+        return Found(
+            searched=False,
+            how="Datrics lists no prediction tasks, and an output file does not say what made it",
+        )
 
     async def read(
         self, client: DatricsClient, target: Target[PredictionsConfig], record: ResourceState | None

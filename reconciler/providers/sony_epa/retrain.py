@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone
 from reconciler.providers.sony_epa.client import SonyEpaClient
@@ -95,6 +95,12 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
 
     name = "sony_epa.retrain"
     config_model = RetrainConfig
+
+    async def find(self, client: SonyEpaClient, desired: Desired[RetrainConfig]) -> Found:
+        """Sony EPA has no list of retrain jobs: a retrain the state lost cannot be found again."""
+        return Found(
+            searched=False, how="Sony EPA lists no retrain jobs, so a retrain the state lost runs again"
+        )
 
     async def read(
         self, client: SonyEpaClient, target: Target[RetrainConfig], record: ResourceState | None
