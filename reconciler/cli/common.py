@@ -21,7 +21,10 @@ INTERRUPTED = "Interrupted. State was saved at every step; run apply again to re
 
 
 def fail(error: errors.ReconcilerError) -> NoReturn:
-    click.echo(f"Error: {error}", err=True)
+    from reconciler.redact import known
+
+    # Every message was redacted where it was made; this is the last defence, for all known secrets.
+    click.echo(known()(f"Error: {error}"), err=True)
     sys.exit(error.exit_code)
 
 
@@ -61,3 +64,6 @@ def workspace(spec: str) -> Workspace:
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Plan and apply the desired state of ML platforms."""
+    from reconciler.redact import forget_all
+
+    forget_all()  # a command knows the secrets of its own run (in-process callers run several)

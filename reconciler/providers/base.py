@@ -22,14 +22,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, SecretStr
+from pydantic import AfterValidator, BaseModel, SecretStr
 
 from reconciler import errors
 from reconciler.http import HttpClient
 from reconciler.providers.identity import Identity, canonical_form, digest
+from reconciler.redact import remember
+from reconciler.spec.interpolate import control_problem
 from reconciler.spec.model import Location
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
@@ -267,6 +269,30 @@ class ClientOptions:
     max_answer_bytes: int | None = None
 
 
+def _header_safe(value: SecretStr) -> SecretStr:
+    """A credential that can be sent in an HTTP header: ASCII, no control characters.
+
+    The message says what is wrong and where, never the value; the spec
+    layer places it at the ``${env:NAME}`` that supplied it.
+    """
+    text = value.get_secret_value()
+    problem = control_problem(text)
+    if problem is not None:
+        raise ValueError(f"it {problem} (the value is not shown); a credential is sent in an HTTP header")
+    if not text.isascii():
+        position = next(index for index, char in enumerate(text) if not char.isascii()) + 1
+        raise ValueError(
+            f"it has a non-ASCII character (character {position}; the value is not shown), and it is "
+            "sent in an HTTP header, which carries only ASCII: often a curly quote or a non-breaking "
+            "space from a copy and paste"
+        )
+    return value
+
+
+#: A token or key sent in a header (``Authorization``, ``X-API-Key``): checked when the spec is loaded.
+HeaderSecret = Annotated[SecretStr, AfterValidator(_header_safe)]
+
+
 def credential(
     value: SecretStr | None,
     *,
@@ -278,7 +304,9 @@ def credential(
 ) -> str:
     """The secret a provider block names; emulators accept a stand-in, real endpoints need the real one."""
     if value is not None:
-        return value.get_secret_value()
+        secret = value.get_secret_value()
+        remember(secret)
+        return secret
     if connection.emulated:
         return emulator_value
     raise errors.ProviderError(f"provider {instance}: no {field}", hint=hint)
@@ -303,7 +331,7 @@ def http_client(
         timing["random"] = options.random
     if options.max_answer_bytes is not None:
         timing["max_answer_bytes"] = options.max_answer_bytes
-    return HttpClient(
+    client = HttpClient(
         base_url=connection.base_url,
         service=service,
         headers=headers,
@@ -312,6 +340,9 @@ def http_client(
         **timing,
         **extra,
     )
+    if not connection.emulated:  # an emulator's stand-in credentials are ordinary words, not secrets
+        remember(*client.redact.secrets)  # for the command line's last words (errors, crash reports)
+    return client
 
 
 def make_waiter(options: ClientOptions) -> Waiter:

@@ -10,17 +10,54 @@ value.  ``$${`` writes a literal ``${``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import SpecError
+from reconciler.redact import remember
+from reconciler.spec.messages import is_secret_path
 from reconciler.spec.yamlpos import Document, YamlPath
 
-__all__ = ["interpolate"]
+__all__ = ["control_problem", "interpolate"]
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _ENV = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]*)")
 _HINT = "write ${env:NAME} to read an environment variable, or $${ for a literal '${'"
+
+
+_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL byte"}
+
+
+def control_problem(value: str) -> str | None:
+    """What is wrong with a value holding control characters (never the value itself), or None.
+
+    No setting of a spec holds one, and a token with one cannot be sent in a
+    header; the usual cause is a secret read from a file with its last newline.
+    """
+    bad = [char for char in value if unicodedata.category(char) == "Cc"]
+    if not bad:
+        return None
+    body = value.rstrip("\r\n")
+    if len(body) == len(value) - len(bad):  # only line endings, all at the end
+        ending = value[len(body) :]
+        return "ends with " + " and ".join(_NAMES[char] for char in dict.fromkeys(ending))
+    first = next(char for char in body if unicodedata.category(char) == "Cc")
+    return "contains " + _NAMES.get(first, f"the control character U+{ord(first):04X}")
+
+
+def _control_hint(name: str, value: str) -> str:
+    if value.endswith("\r\n"):
+        return (
+            f"a file's line ending came along: strip it where {name} is set "
+            "(tr -d '\\r\\n' < FILE); the value is not shown"
+        )
+    if value.endswith("\n") and value.rstrip("\n").isprintable():
+        return (
+            f'a file\'s last newline came along: set it with {name}="$(cat FILE)", '
+            "which drops it (the value is not shown)"
+        )
+    return f"remove the control characters where {name} is set (the value is not shown)"
 
 
 def interpolate(document: Document, *, environ: Mapping[str, str], errors: list[SpecError]) -> set[str]:
@@ -83,9 +120,15 @@ def _string(
         name = env.group(1)
         if name not in environ:
             return fail(f"environment variable {name!r} is not set", f"export {name}=...")
+        value = environ[name]
+        problem = control_problem(value)
+        if problem is not None:
+            return fail(f"environment variable {name!r} {problem}", _control_hint(name, value))
         read_env = True
-        used.add(environ[name])
-        return environ[name]
+        used.add(value)
+        if is_secret_path(path):
+            remember(value)  # masked in every last word of the process (see reconciler.redact)
+        return value
 
     result = _TOKEN.sub(replace, text)
     if read_env:

@@ -24,7 +24,7 @@ from reconciler.errors import SpecError
 from reconciler.spec.names import suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
-__all__ = ["describe", "display_path", "spec_error", "validation_errors"]
+__all__ = ["describe", "display_path", "is_secret_path", "spec_error", "validation_errors"]
 
 _EXPECTED = {
     "int_type": "an integer",
@@ -55,6 +55,12 @@ _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|dsn|credential",
 _MAX_SHOWN = 60
 
 
+def is_secret_path(path: YamlPath) -> bool:
+    """Whether the value at ``path`` is named like a credential (``token``, ``api_key``, ``dsn``…)."""
+    names = [part for part in path if isinstance(part, str)]
+    return bool(names) and _SECRETISH.search(names[-1]) is not None
+
+
 def spec_error(message: str, where: Any, *, hint: str | None = None) -> SpecError:
     """A SpecError at a :class:`~reconciler.spec.model.Location`."""
     return SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint)
@@ -72,8 +78,7 @@ def describe(document: Document, path: YamlPath, value: Any) -> str | None:
     """How to quote ``value`` (found at ``path``) in a message; None when it must not be shown."""
     if path in document.sources:
         return repr(document.sources[path])
-    names = [part for part in path if isinstance(part, str)]
-    if names and _SECRETISH.search(names[-1]):
+    if is_secret_path(path):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"

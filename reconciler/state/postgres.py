@@ -34,7 +34,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from reconciler import errors
-from reconciler.redact import Redactor, cut
+from reconciler.redact import Redactor, cut, remember
 from reconciler.state import pg_schema
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import LockInfo
@@ -313,4 +313,5 @@ def _redactor(dsn: str, workspace: str) -> Redactor:
     password = params.get("password")
     if password:
         secrets.append(str(password))
+    remember(*secrets)
     return Redactor(secrets)

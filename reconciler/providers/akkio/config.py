@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.providers.base import ProviderConfig
+from reconciler.providers.base import HeaderSecret, ProviderConfig
 from reconciler.spec.refs import RefTo
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
@@ -24,7 +24,7 @@ class AkkioConfig(ProviderConfig):
         default=DEFAULT_ENDPOINT,
         description="API root (the legacy /v1 API is derived from its host), or emulator://akkio.",
     )
-    api_key: SecretStr | None = Field(
+    api_key: HeaderSecret | None = Field(
         default=None,
         description="The team's API key; write ${env:NAME}. Optional only for emulator:// endpoints.",
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.providers.base import ProviderConfig
+from reconciler.providers.base import HeaderSecret, ProviderConfig
 from reconciler.spec.refs import RefTo
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
@@ -38,7 +38,7 @@ class AlvissConfig(ProviderConfig):
         default=DEFAULT_ENDPOINT,
         description="API base URL, or emulator://alviss for the embedded emulator.",
     )
-    token: SecretStr | None = Field(
+    token: HeaderSecret | None = Field(
         default=None,
         description="Access token; write ${env:NAME}. Optional only for emulator:// endpoints.",
     )

@@ -8,9 +8,9 @@ keeps several models retrained uses one alias per model (``sony_epa.churn``,
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.providers.base import ProviderConfig
+from reconciler.providers.base import HeaderSecret, ProviderConfig
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
@@ -24,7 +24,7 @@ class SonyEpaConfig(ProviderConfig):
         default=DEFAULT_ENDPOINT,
         description="API base URL, or emulator://sony_epa for the embedded emulator.",
     )
-    api_key: SecretStr | None = Field(
+    api_key: HeaderSecret | None = Field(
         default=None,
         description="The model's API key; write ${env:NAME}. Optional only for emulator:// endpoints.",
     )
