@@ -2,6 +2,12 @@
 
 Pull requests get the markdown plan as a comment, a merge applies the plan
 made on the merged commit, and a schedule runs the read-only drift check.
+
+Every CI run starts from a fresh checkout, so the state must live outside it:
+with ``init --state postgres`` the spec keeps it in PostgreSQL, reached through
+the ``RECONCILER_PG_DSN`` secret.  With a local state (``state/``, which the
+scaffolded ``.gitignore`` keeps out of git) every runner starts without one,
+and the workflow says at its top what that costs.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 WORKFLOW_PATH = ".github/workflows/reconciler.yml"
 
 _TEMPLATE = """# .github/workflows/reconciler.yml
-name: reconciler
+{note}name: reconciler
 on:
   pull_request:
     paths: ["{spec}", "data/**"]
@@ -26,8 +32,7 @@ concurrency:                      # never two applies at once (the state lock is
 
 env:
   ALVISS_TOKEN: ${{{{ secrets.ALVISS_TOKEN }}}}
-  RECONCILER_PG_DSN: ${{{{ secrets.RECONCILER_PG_DSN }}}}
-
+{state_env}
 jobs:
   plan:
     if: github.event_name == 'pull_request'
@@ -96,6 +101,37 @@ jobs:
 """
 
 
-def workflow(spec: str) -> str:
-    """The workflow for a repo whose spec is ``spec`` (a path relative to the repo root)."""
-    return _TEMPLATE.format(spec=spec)
+_POSTGRES_NOTE = """\
+# State: PostgreSQL ({spec}'s state block), DSN from the RECONCILER_PG_DSN secret,
+# so every runner reads and writes the same state and its lock spans runners.
+"""
+
+_POSTGRES_ENV = """\
+  RECONCILER_PG_DSN: ${{ secrets.RECONCILER_PG_DSN }}   # state: shared by every runner
+"""
+
+_LOCAL_NOTE = """\
+# State: a LOCAL file ({spec}'s state block), which .gitignore keeps out of git,
+# so every runner starts WITHOUT state. What that costs (docs/ci.md):
+#  - each plan looks every resource up on the platform again: Alviss objects and
+#    Akkio datasets that match are adopted (no new job), Akkio trainings are
+#    deduplicated by Akkio; Sony EPA retrains and Datrics predictions run AGAIN;
+#  - a job still running when an apply ends is found again only by that lookup;
+#  - the state lock does not span runners: `concurrency` below is the only guard;
+#  - the drift job always reports 2 (the adoptions a state would have recorded).
+# For CI use a PostgreSQL state: `state: {{backend: postgres, dsn: ${{env:RECONCILER_PG_DSN}}}}`
+# in {spec}, and the RECONCILER_PG_DSN repository secret.
+"""
+
+
+def workflow(spec: str, *, state: str = "postgres") -> str:
+    """The workflow for a repo whose spec is ``spec`` (a path relative to the repo root).
+
+    ``state`` is the spec's state backend (``postgres`` or ``local``); a local
+    one gets the note on what every fresh runner loses.
+    """
+    if state == "postgres":
+        note, state_env = _POSTGRES_NOTE.format(spec=spec), _POSTGRES_ENV
+    else:
+        note, state_env = _LOCAL_NOTE.format(spec=spec), ""
+    return _TEMPLATE.format(spec=spec, note=note, state_env=state_env)

@@ -10,6 +10,7 @@ graph the executor follows (Graphviz dot or Mermaid, which GitHub renders).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -194,12 +195,41 @@ def schema(output: Path | None) -> None:
         click.echo(f"Wrote {output}. Put this line at the top of a spec:\n  {SCHEMA_LINE}")
 
 
+_POSTGRES_STATE = """\
+state:                                 # shared by every runner of the CI workflow
+  backend: postgres
+  dsn: ${{env:RECONCILER_PG_DSN}}       # a CI secret; never written anywhere
+  workspace: {workspace}
+"""
+
+
+def _state_block(text: str, state: str, workspace: str) -> str:
+    """The spec with its state block for ``state`` (the templates are written for a local one)."""
+    if state == "local":
+        return text
+    block = re.search(r"^state:\n  path: [^\n]*\n", text, flags=re.M)
+    assert block is not None, "every template has a local state block"
+    return text[: block.start()] + _POSTGRES_STATE.format(workspace=workspace) + text[block.end() :]
+
+
+def _workspace_name(directory: Path) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", directory.resolve().name).lstrip("_.-")[:128]
+    return name or "spec"
+
+
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--platform", type=click.Choice(sorted(TEMPLATES)), default="alviss", show_default=True, help="Platform."
 )
-def init(directory: Path, platform: str) -> None:
+@click.option(
+    "--state",
+    type=click.Choice(["local", "postgres"]),
+    default="local",
+    show_default=True,
+    help="Where the spec keeps its state: a local file (to try things out) or PostgreSQL (for CI).",
+)
+def init(directory: Path, platform: str, state: str) -> None:
     """Scaffold a new infrastructure repo: a commented spec, sample data, the schema, .gitignore, CI."""
     from reconciler.providers.registry import spec_registry
     from reconciler.spec.schema import spec_schema
@@ -209,19 +239,26 @@ def init(directory: Path, platform: str) -> None:
     if spec_file.exists():
         raise click.ClickException(f"{spec_file} exists already; choose an empty directory")
     files = {
-        "spec.yaml": template.format(schema=SCHEMA_LINE),
+        "spec.yaml": _state_block(template.format(schema=SCHEMA_LINE), state, _workspace_name(directory)),
         "reconciler.schema.json": json.dumps(spec_schema(spec_registry()), indent=2) + "\n",
         **data,
     }
     if not (directory / ".gitignore").exists():
         files[".gitignore"] = GITIGNORE
     if not (directory / WORKFLOW_PATH).exists():
-        files[WORKFLOW_PATH] = workflow("spec.yaml")
+        files[WORKFLOW_PATH] = workflow("spec.yaml", state=state)
     for name, content in files.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content, encoding="utf-8")
     click.echo(f"Created {', '.join(sorted(files))} in {directory}.")
+    if state == "postgres":
+        click.echo("The state lives in PostgreSQL: set RECONCILER_PG_DSN (in CI: a repository secret).")
+    elif WORKFLOW_PATH in files:
+        click.echo(
+            f"Note: the state is a local file (state/, kept out of git), so each CI run of {WORKFLOW_PATH} "
+            "starts without it; for CI use `init --state postgres` (see the workflow's first lines)."
+        )
     click.echo(f"Next: reconciler plan {spec_file}")
 
 
