@@ -31,6 +31,7 @@ from reconciler import errors
 from reconciler.http import HttpClient
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
+from reconciler.spec.files import resolve
 from reconciler.spec.interpolate import control_problem
 from reconciler.spec.model import Location
 from reconciler.state.model import PendingOperation, ResourceState
@@ -55,8 +56,7 @@ class Target(Generic[ConfigT]):
 
     def path(self, relative: str) -> Path:
         """A file named in the spec, resolved against the spec's directory."""
-        candidate = Path(relative).expanduser()
-        return candidate if candidate.is_absolute() else self.base_dir / candidate
+        return resolve(self.base_dir, relative)
 
     def error(
         self, where: tuple[str | int, ...], message: str, *, hint: str | None = None

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.redact import Redactor
 from reconciler.spec.entries import Entry, EntryBuilder, require_mapping
+from reconciler.spec.files import check_files
 from reconciler.spec.interpolate import interpolate
 from reconciler.spec.messages import describe, spec_error, validation_errors
 from reconciler.spec.model import Location, ProviderSpec, ResourceSpec, Spec, SpecRegistry, StateConfig
@@ -152,6 +153,8 @@ class _Loader:
                 known[address] = ".".join(parse_address(address)[:2])
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
             self.errors.extend(check_references(resources, known=known, quote=self.quote))
+        if files:
+            self.errors.extend(check_files(resources, base_dir=files[0].absolute().parent))
         if self.errors:
             raise self.collected(files)
         return Spec(

@@ -1,4 +1,4 @@
-"""Marking which fields of a resource's configuration are references.
+"""Marking which fields of a resource's configuration are references (and which are local files).
 
 A reference is the address of another resource (``alviss.upload.sales_w46``).
 Resource types annotate such fields with :class:`RefTo`, so the loader can
@@ -15,7 +15,7 @@ import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -31,6 +31,34 @@ class RefTo:
 
 
 @dataclass(frozen=True)
+class LocalFile:
+    """Field metadata: a string here names a local file, relative to the spec file.
+
+    ``output``: the file is written (it may be missing); otherwise it is read.
+    The loader checks every such field: a path that exists must be a regular
+    file, not a directory, a device (``/dev/zero``) or a FIFO, which would
+    hang or fail a read deep inside a plan.
+    """
+
+    output: bool = False
+
+
+#: A data file the resource reads: ``file: DataFile = Field(...)``.
+DataFile = Annotated[str, LocalFile()]
+
+M = TypeVar("M")
+
+
+@dataclass(frozen=True)
+class Marked(Generic[M]):
+    """One marked field found in a configuration: where it sits, its text and its marker."""
+
+    path: tuple[str | int, ...]
+    value: str
+    marker: M
+
+
+@dataclass(frozen=True)
 class Reference:
     """One reference found in a configuration: where it sits and what it names."""
 
@@ -39,47 +67,55 @@ class Reference:
     allowed: tuple[str, ...]
 
 
-def _ref_of(annotation: Any) -> RefTo | None:
+def _marker_of(annotation: Any, kind: type[M]) -> M | None:
     if typing.get_origin(annotation) is typing.Annotated:
         for meta in annotation.__metadata__:
-            if isinstance(meta, RefTo):
+            if isinstance(meta, kind):
                 return meta
     return None
 
 
-def _walk(annotation: Any, value: Any, path: tuple[str | int, ...]) -> Iterator[Reference]:
-    ref = _ref_of(annotation)
-    if ref is not None:
+def _walk(annotation: Any, value: Any, path: tuple[str | int, ...], kind: type[M]) -> Iterator[Marked[M]]:
+    marker = _marker_of(annotation, kind)
+    if marker is not None:
         if isinstance(value, str):
-            yield Reference(path=path, address=value, allowed=ref.types)
+            yield Marked(path=path, value=value, marker=marker)
         return
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Annotated:
-        yield from _walk(args[0], value, path)
+        yield from _walk(args[0], value, path, kind)
     elif origin in (typing.Union, types.UnionType):
         for arg in args:
-            found = list(_walk(arg, value, path))
+            found = list(_walk(arg, value, path, kind))
             if found:
                 yield from found
                 return
     elif origin in (list, tuple, set, frozenset) and isinstance(value, list | tuple | set | frozenset):
         item_type = args[0] if args else Any
         for index, item in enumerate(value):
-            yield from _walk(item_type, item, (*path, index))
+            yield from _walk(item_type, item, (*path, index), kind)
     elif origin is dict and isinstance(value, dict) and len(args) == 2:
         for key, item in value.items():
-            yield from _walk(args[1], item, (*path, key))
+            yield from _walk(args[1], item, (*path, key), kind)
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, BaseModel):
-        yield from references(value, path)
+        yield from marked(value, kind, path)
 
 
-def references(config: BaseModel, path: tuple[str | int, ...] = ()) -> list[Reference]:
-    """Every reference in ``config``, in field order."""
-    found: list[Reference] = []
+def marked(config: BaseModel, kind: type[M], path: tuple[str | int, ...] = ()) -> list[Marked[M]]:
+    """Every string field of ``config`` annotated with a ``kind`` marker, in field order."""
+    found: list[Marked[M]] = []
     for name, field in type(config).model_fields.items():
         annotation: Any = field.annotation
         if field.metadata:
             annotation = typing.Annotated[(annotation, *field.metadata)]
-        found.extend(_walk(annotation, getattr(config, name), (*path, name)))
+        found.extend(_walk(annotation, getattr(config, name), (*path, name), kind))
     return found
+
+
+def references(config: BaseModel, path: tuple[str | int, ...] = ()) -> list[Reference]:
+    """Every reference in ``config``, in field order."""
+    return [
+        Reference(path=item.path, address=item.value, allowed=item.marker.types)
+        for item in marked(config, RefTo, path)
+    ]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import HeaderSecret, ProviderConfig
-from reconciler.spec.refs import RefTo
+from reconciler.spec.refs import DataFile, RefTo
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 
@@ -35,7 +35,7 @@ class DatasetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: str = Field(description="Path of a CSV file with a header row, relative to the spec file.")
+    file: DataFile = Field(description="Path of a CSV file with a header row, relative to the spec file.")
     name: str = Field(
         min_length=1,
         max_length=100,

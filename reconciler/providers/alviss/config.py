@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import HeaderSecret, ProviderConfig
-from reconciler.spec.refs import RefTo
+from reconciler.spec.refs import DataFile, RefTo
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
 
@@ -52,7 +52,7 @@ class UploadConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset_name: DatasetType = Field(description="The dataset type this file holds.")
-    file: str = Field(description="Path of a CSV or XLSX file, relative to the spec file.")
+    file: DataFile = Field(description="Path of a CSV or XLSX file, relative to the spec file.")
 
 
 class ActiveDatasetConfig(BaseModel):

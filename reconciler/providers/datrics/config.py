@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from reconciler.providers.base import ProviderConfig
+from reconciler.spec.refs import DataFile, LocalFile
 
 DEFAULT_ENDPOINT = "https://api.app.datrics.ai/api/v1"
 
@@ -36,10 +39,12 @@ class PredictionsConfig(BaseModel):
         min_length=1, description="Path of the deployed model, e.g. 1/4/model-groups/1/1.json."
     )
     bucket: str = Field(min_length=1, description="Storage bucket of the model, e.g. storage.datrics.ai.")
-    input: str = Field(
+    input: DataFile = Field(
         min_length=1, description="CSV (header row) or JSON array of records, relative to the spec file."
     )
-    output: str = Field(min_length=1, description="JSON file the predictions are written to.")
+    output: Annotated[str, LocalFile(output=True)] = Field(
+        min_length=1, description="JSON file the predictions are written to."
+    )
     return_only_prediction: bool = Field(
         default=False, description="Ask for the predictions only, without the input columns."
     )

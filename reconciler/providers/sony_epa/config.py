@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.providers.base import HeaderSecret, ProviderConfig
+from reconciler.spec.refs import DataFile
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
@@ -35,8 +36,8 @@ class RetrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    train_file: str = Field(description="Training data (CSV, TSV or XLSX), relative to the spec file.")
-    eval_file: str | None = Field(
+    train_file: DataFile = Field(description="Training data (CSV, TSV or XLSX), relative to the spec file.")
+    eval_file: DataFile | None = Field(
         default=None,
         description="Evaluation data; with it both files are sent as a zip (train_src/, eval_src/).",
     )

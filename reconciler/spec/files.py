@@ -1,0 +1,84 @@
+"""Local files a spec names: each one that exists must be a regular file.
+
+Resource types mark their file fields with :class:`~reconciler.spec.refs.LocalFile`;
+the loader checks them all here, in one place for every platform.  A
+directory, a device such as ``/dev/zero`` or a FIFO where a data file should
+be would otherwise fail (or, for a FIFO or an endless device, hang) deep inside
+a plan while the file is hashed or uploaded; here it is an error at the
+field's ``file:line:col`` at validate and plan time, before anything is read or
+sent.  A missing file is not checked here: the plan says so for the file it
+needs (a missing output file simply means "not written yet").
+
+The same check, :func:`regular_file_problem`, is for providers to repeat just
+before opening a file, since a file can be replaced after the spec was loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+from reconciler.errors import SpecError
+from reconciler.spec.messages import display_path, spec_error
+from reconciler.spec.model import ResourceSpec
+from reconciler.spec.refs import LocalFile, marked
+
+__all__ = ["check_files", "regular_file_problem", "resolve"]
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def resolve(base_dir: Path, relative: str) -> Path:
+    """A file named in the spec, resolved against the spec's directory (``~`` expanded)."""
+    candidate = Path(relative).expanduser()
+    return candidate if candidate.is_absolute() else base_dir / candidate
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a data file (None: a regular file, or nothing there).
+
+    Follows symbolic links (a link to ``/dev/zero`` is a device) and never opens the file.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot be examined: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"is {kind}, not a regular file"
+    return "is not a regular file"
+
+
+def check_files(resources: Mapping[str, ResourceSpec], *, base_dir: Path) -> list[SpecError]:
+    """An error for every marked file field of ``resources`` naming something that is not a regular file."""
+    found: list[SpecError] = []
+    for address, resource in resources.items():
+        for item in marked(resource.config, LocalFile):
+            if not item.value:
+                continue
+            path = resolve(base_dir, item.value)
+            problem = regular_file_problem(path)
+            if problem is None:
+                continue
+            where = resource.field_locations.get(item.path, resource.location)
+            shown = item.value if os.path.isabs(item.value) else f"{item.value} ({path})"
+            found.append(
+                spec_error(
+                    f"{address}: {display_path(item.path)!r}: {shown} {problem}",
+                    where,
+                    hint="name a regular file to write to" if item.marker.output else "name a data file",
+                )
+            )
+    return found
