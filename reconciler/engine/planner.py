@@ -136,6 +136,7 @@ def _walk(
     changes: dict[str, Change] = {}
     desireds: dict[str, Desired[Any]] = {}
     upstreams: dict[str, Upstream] = {}
+    claimed: set[tuple[str, str, str, str]] = set()  # (type, provider, output key, id) adopted above
     for address in graph.order():
         resource = spec.resources[address]
         rtype = types(resource.type)
@@ -149,7 +150,7 @@ def _walk(
             decision = _forced(decision, record)
         candidates: tuple[Candidate, ...] = ()
         if record is None and address not in replace:
-            decision, candidates = adoption(state, resource, decision, found.get(address))
+            decision, candidates = adoption(state, resource, decision, found.get(address), claimed)
         caused_by: tuple[str, ...] = ()
         if decision.action is not Action.NOOP:
             caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
@@ -181,13 +182,19 @@ def _walk(
 
 
 def adoption(
-    state: StateDocument, resource: ResourceSpec, decision: Decision, found: Found | None
+    state: StateDocument,
+    resource: ResourceSpec,
+    decision: Decision,
+    found: Found | None,
+    claimed: set[tuple[str, str, str, str]] | None = None,
 ) -> tuple[Decision, tuple[Candidate, ...]]:
     """A resource the state has no record of: adopt what the platform has, if exactly one thing matches.
 
     * The type's decision is already "nothing to do" (the live active dataset
       contains every upload): ``adopt`` it as it is (its record is written).
-    * One candidate, not recorded by another resource of the state: ``adopt``.
+    * One candidate, neither recorded by another resource of the state nor
+      adopted by another resource earlier in this plan (``claimed``, which
+      grows with each adoption): ``adopt``.
     * Several: with no state at all, the newest (by the platform's creation
       time, then id) is adopted: the last run made it, and whatever was built
       since was built on it.  With a state, which one the tool recorded and
@@ -210,6 +217,12 @@ def adoption(
     if not found.searched:
         return dataclasses.replace(decision, reasons=(*decision.reasons, f"not looked up: {found.how}")), ()
     taken = _recorded(state, resource.type, resource.provider)
+    claimed = claimed if claimed is not None else set()
+    taken |= {
+        (key, value)
+        for kind, provider, key, value in claimed
+        if (kind, provider) == (resource.type, resource.provider)
+    }
     candidates = [
         candidate
         for candidate in found.candidates
@@ -231,6 +244,7 @@ def adoption(
         others = ", ".join(str(candidate.object_id) for candidate in candidates[1:])
         notes.append(f"also matching: {others}; with no state at all the newest is adopted")
     chosen = candidates[0]
+    claimed.update((resource.type, resource.provider, key, str(value)) for key, value in _ids(chosen))
     record = ResourceState(
         type=resource.type,
         provider=resource.provider,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -116,11 +118,16 @@ async def listed(
     *,
     since: datetime | None = None,
     excluded: Collection[Any] = (),
+    once: bool = False,
 ) -> list[dict[str, Any]]:
-    """The objects listed under ``kind`` that ``match``, not in ``excluded``, created after ``since``."""
+    """The objects listed under ``kind`` that ``match``, not in ``excluded``, created after ``since``.
+
+    With ``once`` the list is read once per client (one plan's lookups share it);
+    otherwise it is read now (a lost create is looked up in what exists now).
+    """
     skip = {str(value) for value in excluded if value is not None}
     found: list[dict[str, Any]] = []
-    for obj in await client.list_objects(kind):
+    for obj in await (_listed_once(client, kind) if once else client.list_objects(kind)):
         object_id = obj.get("IId")
         if not isinstance(object_id, int | str) or str(object_id) in skip:
             continue
@@ -130,6 +137,19 @@ async def listed(
         if match(obj):
             found.append(obj)
     return found
+
+
+_LISTS: weakref.WeakKeyDictionary[AlvissClient, dict[str, asyncio.Task[list[dict[str, Any]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _listed_once(client: AlvissClient, kind: str) -> list[dict[str, Any]]:
+    """``client.list_objects(kind)``, read once per client: a plan looking up 500 uploads lists them once."""
+    memo = _LISTS.setdefault(client, {})
+    if kind not in memo:
+        memo[kind] = asyncio.ensure_future(client.list_objects(kind))
+    return await asyncio.shield(memo[kind])
 
 
 async def find_created(
@@ -167,7 +187,9 @@ async def find_unrecorded(
     ``shown`` names the fields the plan shows as "what matched".
     """
     try:
-        objects = await listed(client, kind, lambda obj: match(obj) and job_status(obj).state != "failed")
+        objects = await listed(
+            client, kind, lambda obj: match(obj) and job_status(obj).state != "failed", once=True
+        )
     except errors.NotFound:
         return Found(searched=False, how=f"the platform does not list {kind}")
     return Found(
