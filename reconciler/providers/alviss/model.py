@@ -24,7 +24,7 @@ from reconciler.providers.alviss.common import (
 )
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.alviss.waiting import wait_job
-from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
@@ -116,6 +116,13 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
                 "params": config.params.model_dump(),
             },
             waiting_on=waiting,
+        )
+
+    async def find(self, client: AlvissClient, desired: Desired[RemodelConfig]) -> Found:
+        """Not looked up: the combination and dates a remodel was built with are chosen at apply time."""
+        return Found(
+            searched=False,
+            how="a remodel's build inputs are only known once it is built, so a lost one is built again",
         )
 
     async def recover(
