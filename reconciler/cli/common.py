@@ -60,7 +60,30 @@ def workspace(spec: str) -> Workspace:
     return Workspace(spec)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Reconciler(click.Group):
+    """The command group: every exception that is not ours ends in one line and a crash report."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except errors.ReconcilerError as error:  # one that escaped ``run``: still a message
+            fail(error)
+        except KeyboardInterrupt:
+            exit_interrupted()
+        except Exception as exc:  # the boundary: nothing may escape as a traceback
+            from reconciler.cli.crash import report_crash
+
+            try:
+                line = report_crash(exc)
+            except Exception:  # even the report failed: the bare minimum, still no traceback
+                line = f"Error: unexpected internal error ({type(exc).__name__}); no crash report was written"
+            click.echo(line, err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Reconciler, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Plan and apply the desired state of ML platforms."""
