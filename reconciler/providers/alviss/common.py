@@ -172,6 +172,11 @@ async def find_created(
     return min(candidates, key=lambda value: (not isinstance(value, int), str(value).zfill(20)))
 
 
+def _plain(value: Any) -> Any:
+    """A reference the vendor nests as ``{"IId": 3}`` shown as ``3``; anything else as it is."""
+    return value["IId"] if isinstance(value, dict) and set(value) == {"IId"} else value
+
+
 async def find_unrecorded(
     client: AlvissClient,
     kind: str,
@@ -197,7 +202,7 @@ async def find_unrecorded(
             Candidate(
                 object_id=obj["IId"],
                 outputs=outputs(obj),
-                matched={key: obj.get(key) for key in shown},
+                matched={key: _plain(obj.get(key)) for key in shown},
                 created_at=obj.get("CreatedAt") if isinstance(obj.get("CreatedAt"), str) else None,
             )
             for obj in objects
