@@ -229,6 +229,17 @@ def adoption(
         if not any((key, str(value)) in taken for key, value in _ids(candidate))
     ]
     if not candidates:
+        held = [
+            (candidate.object_id, address)
+            for candidate in found.candidates
+            for address in _holders(state, resource, candidate)
+        ]
+        if held:
+            said = [
+                f"{object_id} matches, but the state records it for {address}" for object_id, address in held
+            ]
+            hint = f"(renamed? `reconciler state mv {held[0][1]} {resource.address}` keeps its object)"
+            return dataclasses.replace(decision, reasons=(*decision.reasons, *said, hint)), ()
         return (
             dataclasses.replace(
                 decision,
@@ -298,6 +309,17 @@ def _recorded(state: StateDocument, type_name: str, provider: str) -> set[tuple[
             if record.pending is not None and record.pending.job_id is not None:
                 taken.update((key, str(record.pending.job_id)) for key in record.outputs)
     return taken
+
+
+def _holders(state: StateDocument, resource: ResourceSpec, candidate: Candidate) -> list[str]:
+    """The addresses whose record holds ``candidate`` (same type and provider instance)."""
+    own = {(key, str(value)) for key, value in _ids(candidate)}
+    return [
+        address
+        for address, record in state.resources.items()
+        if (record.type, record.provider) == (resource.type, resource.provider)
+        and any((key, str(value)) in own for key, value in record.outputs.items())
+    ]
 
 
 def _age(candidate: Candidate) -> tuple[str, int, int, str]:

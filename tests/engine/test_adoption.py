@@ -74,3 +74,17 @@ def test_failing_to_look_is_said_and_plans_the_create() -> None:
 def test_only_a_create_is_turned_into_an_adoption() -> None:
     replace = Decision(Action.REPLACE, "new upload", fingerprint="sha256:f")
     assert adoption(StateDocument(), UPLOAD, replace, Found((OLDER,), how=BY))[0] is replace
+
+
+def test_a_match_another_address_records_is_named_with_the_state_mv_that_keeps_it() -> None:
+    renamed = cast(
+        ResourceSpec, SimpleNamespace(type="alviss.upload", provider="alviss", address="alviss.upload.new")
+    )
+    state = StateDocument(resources={"alviss.upload.old": recorded(7)})
+    decision, _ = adoption(state, renamed, CREATE, Found((OLDER,), how=BY))
+    assert decision.action is Action.CREATE
+    assert "7 matches, but the state records it for alviss.upload.old" in decision.reasons
+    assert (
+        decision.reasons[-1]
+        == "(renamed? `reconciler state mv alviss.upload.old alviss.upload.new` keeps its object)"
+    )
