@@ -31,9 +31,11 @@ from reconciler import errors
 from reconciler.http import HttpClient
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
-from reconciler.spec.files import resolve
+from reconciler.spec.files import regular_file_problem, resolve
 from reconciler.spec.interpolate import control_problem
+from reconciler.spec.messages import display_path
 from reconciler.spec.model import Location
+from reconciler.spec.refs import LocalFile, marked
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
 from reconciler.wait import Waiter
@@ -55,8 +57,21 @@ class Target(Generic[ConfigT]):
     fallback: Location | None = None
 
     def path(self, relative: str) -> Path:
-        """A file named in the spec, resolved against the spec's directory."""
-        return resolve(self.base_dir, relative)
+        """A file named in the spec, resolved against the spec's directory.
+
+        The loader refused a file field naming something other than a regular
+        file; this checks again as the file is about to be used (it may have
+        been replaced since), so a FIFO or a device can never be opened.
+        """
+        path = resolve(self.base_dir, relative)
+        problem = regular_file_problem(path)
+        if problem is not None:
+            fields = [item.path for item in marked(self.config, LocalFile) if item.value == relative]
+            where = fields[0] if fields else ()
+            shown = relative if Path(relative).is_absolute() else f"{relative} ({path})"
+            field = f"{display_path(where)!r}: " if where else ""
+            raise self.error(where, f"{field}{shown} {problem}", hint="name a regular data file")
+        return path
 
     def error(
         self, where: tuple[str | int, ...], message: str, *, hint: str | None = None

@@ -96,3 +96,30 @@ def test_plan_stops_before_reading_anything(project: Path, field: str) -> None:
     assert f"{SPEC}:{line}:{column}:" in output
     assert KINDS["fifo"] in output
     assert not (project / "emulators").exists()  # no platform was even opened
+
+
+@pytest.mark.parametrize("field", list(FIELDS))
+async def test_a_file_replaced_after_loading_is_refused_where_it_is_used(project: Path, field: str) -> None:
+    """Between loading the spec and reading the file, a FIFO takes its place: still a located error."""
+    from reconciler import emulators, errors
+    from reconciler.providers.base import ClientOptions
+    from reconciler.workflow import Settings, Workspace
+    from tests.workflow.support import no_wait
+
+    line, column = place(project, field, FIELDS[field].split(": ", 1)[1])
+    settings = Settings(
+        environ={},
+        emulator_dir=project / "emulators",
+        emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
+        client=ClientOptions(sleep=no_wait),
+    )
+    space = Workspace(project / SPEC, settings=settings)
+    space.validate()
+    target = (project / SPEC).parent / FIELDS[field].split(": ", 1)[1]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    os.mkfifo(target)
+    with pytest.raises(errors.SpecError) as info:
+        await space.plan()
+    assert (info.value.line, info.value.column) == (line, column)
+    assert KINDS["fifo"] in str(info.value)

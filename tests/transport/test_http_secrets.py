@@ -112,3 +112,54 @@ def test_client_repr_holds_no_secret(make_client: Callable[..., HttpClient]) -> 
     client = make_client(headers={"Authorization": f"Bearer {CANARY}"}, secrets=[CANARY])
     assert CANARY not in repr(client)
     assert CANARY not in repr(client.redact)
+
+
+NEWLINE_CANARY = CANARY + "\n"
+
+
+def _assert_no_form(exc: BaseException, secret: str) -> None:
+    import json
+
+    texts = [str(exc), repr(exc), str(getattr(exc, "body", "")), str(getattr(exc, "hint", ""))]
+    for text in texts:
+        for form in (secret.strip(), json.dumps(secret)[1:-1], quote(secret, safe=""), repr(secret)[1:-1]):
+            assert form not in text, (form, text)
+
+
+@pytest.mark.parametrize("status", [400, 401, 422, 500])
+async def test_a_newline_terminated_key_echoed_from_body_and_query_is_masked(
+    make_client: Callable[..., HttpClient], router: respx.MockRouter, status: int
+) -> None:
+    """A key with a file's newline, sent in a JSON body and a query (as Akkio's legacy API takes it)."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        echoed = {
+            "detail": f"bad {request.url} {request.content.decode()}",
+            "raw": request.url.query.decode(),
+        }
+        return httpx.Response(status, json=echoed)
+
+    router.post("/v1/datasets").mock(side_effect=respond)
+    async with make_client(secrets=[NEWLINE_CANARY]) as client:
+        with pytest.raises(errors.ReconcilerError) as info:
+            await client.send_json(
+                "POST", "/v1/datasets", params={"api_key": NEWLINE_CANARY}, json={"api_key": NEWLINE_CANARY}
+            )
+    _assert_no_form(info.value, NEWLINE_CANARY)
+    assert "***" in str(info.value)
+
+
+def test_a_newline_terminated_token_in_a_header_is_masked_in_the_refusal(
+    make_client: Callable[..., HttpClient],
+) -> None:
+    """h11 refuses such a header and quotes it as bytes (``b'Bearer …\\n'``): that form is masked too."""
+    import h11
+
+    with pytest.raises(h11.LocalProtocolError) as refused:
+        h11.Request(
+            method="GET", target="/", headers=[("Host", "x"), ("Authorization", f"Bearer {NEWLINE_CANARY}")]
+        )
+    assert CANARY in str(refused.value)
+    client = make_client(headers={"Authorization": f"Bearer {NEWLINE_CANARY}"})
+    masked = client.redact(str(refused.value))
+    assert CANARY not in masked and "***" in masked
