@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from reconciler.engine.planner import make_plan
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.active_dataset import ActiveDatasetFacts
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.alviss.upload import LocalFile, UploadFacts, identity
@@ -58,12 +59,14 @@ def upload_record(file: LocalFile, dataset_name: str, upload_id: int, **changes:
     return record.model_copy(update=changes)
 
 
-def live_upload(upload_id: int, status: str = "complete", **extra: Any) -> dict[str, Any]:
-    return {"IId": upload_id, "Status": status, **extra}
+def live_upload(upload_id: int, status: str = "complete", **extra: Any) -> shapes.Upload:
+    return shapes.Upload.model_validate({"IId": upload_id, "Status": status, **extra})
 
 
-def dataset(dataset_id: int, uploads: list[int], status: str = "complete") -> dict[str, Any]:
-    return {"IId": dataset_id, "Status": status, "Active": True, "DataUploads": uploads}
+def dataset(dataset_id: int, uploads: list[int], status: str = "complete") -> shapes.ActiveDataset:
+    return shapes.ActiveDataset.model_validate(
+        {"IId": dataset_id, "Status": status, "Active": True, "DataUploads": uploads}
+    )
 
 
 RECORDED = {
@@ -197,6 +200,29 @@ CASES = [
         RECORDED,
         {**IN_SYNC, ACTIVE: ActiveDatasetFacts(active=dataset(8, [1, 2, 3, 4, 5]))},
         {ACTIVE: (Action.NOOP, "")},
+    ),
+    Case(
+        "ids are compared in one form: upload '3' recorded, 3 live; dataset '2' live, 2 recorded",
+        {**RECORDED, SALES: upload_record(SALES_FILE, "Sales", "3")},  # type: ignore[arg-type]
+        {
+            **IN_SYNC,
+            ACTIVE: ActiveDatasetFacts(
+                active=shapes.ActiveDataset.model_validate({"IId": "2", "DataUploads": ["1", "2", 3, "4"]})
+            ),
+        },
+        {SALES: (Action.NOOP, ""), ACTIVE: (Action.NOOP, "")},
+    ),
+    Case(
+        "the dataset reconciler recorded does not show its uploads: the recorded membership stands",
+        RECORDED,
+        {**IN_SYNC, ACTIVE: ActiveDatasetFacts(active=shapes.ActiveDataset(IId=2, Status="complete"))},
+        {ACTIVE: (Action.NOOP, "")},
+    ),
+    Case(
+        "another dataset that does not show its uploads: extend it with all of ours",
+        RECORDED,
+        {**IN_SYNC, ACTIVE: ActiveDatasetFacts(active=shapes.ActiveDataset(IId=7, Status="complete"))},
+        {ACTIVE: (Action.UPDATE, "does not show its uploads")},
     ),
     Case(
         "no active dataset at all",

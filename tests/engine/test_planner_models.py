@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.engine.planner import make_plan
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.active_dataset import ActiveDatasetFacts
 from reconciler.providers.alviss.attribution_set import SetFacts
 from reconciler.providers.alviss.upload import LocalFile, UploadFacts
@@ -92,15 +93,17 @@ def facts(
 ) -> dict[str, Any]:
     base: dict[str, Any] = {
         "alviss.upload.sales": UploadFacts(
-            file=LocalFile("sales.csv", 1, "a" * 64), live={"Status": "complete"}
+            file=LocalFile("sales.csv", 1, "a" * 64), live=shapes.Upload(Status="complete")
         ),
         DATASET: ActiveDatasetFacts(
-            active={"IId": dataset, "Status": "complete", "DataUploads": list(uploads)}
+            active=shapes.ActiveDataset(IId=dataset, Status="complete", DataUploads=list(uploads))
         ),
         REFIT: DONE,
         ATTRIBUTION: DONE,
         SET: SetFacts(
-            active={"IId": 2, "Status": "complete", "Attributions": [{"IId": i} for i in attributions]}
+            active=shapes.ActiveAttributionSet.model_validate(
+                {"IId": 2, "Status": "complete", "Attributions": [{"IId": i} for i in attributions]}
+            )
         ),
     }
     base.update(over)

@@ -17,8 +17,9 @@ from pydantic import field_validator
 
 from reconciler import errors
 from reconciler.answers import ObjectId
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient, dataset_upload_ids
-from reconciler.providers.alviss.common import find_created
+from reconciler.providers.alviss.common import find_created, normalize
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
@@ -27,17 +28,21 @@ from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, u
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
+#: Shown in a plan for the uploads of a dataset whose answer does not list them.
+NOT_SHOWN = "(not shown by the platform)"
+
 
 @dataclass(frozen=True)
 class ActiveDatasetFacts:
     """The live active dataset (if any) and, while one is being built, the dataset in progress."""
 
-    active: dict[str, Any] | None
-    building: dict[str, Any] | None = None
+    active: shapes.Dataset | None
+    building: shapes.Dataset | None = None
 
 
 def _ids(values: list[Any]) -> list[Any]:
-    return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
+    unique = dict.fromkeys(normalize(value) for value in values)
+    return sorted(unique, key=lambda value: (not isinstance(value, int), str(value)))
 
 
 class ActiveDatasetIdentity(Identity):
@@ -58,12 +63,35 @@ def active_dataset_identity(upload_ids: list[Any]) -> ActiveDatasetIdentity:
     return ActiveDatasetIdentity(upload_ids=upload_ids)
 
 
-async def live_active(client: AlvissClient) -> dict[str, Any] | None:
+async def live_active(client: AlvissClient) -> shapes.ActiveDataset | None:
     """The live active dataset with its uploads (fetched whole only if the active view lacks them)."""
     active = await client.get_active_dataset()
-    if active is not None and "DataUploads" not in active and "Uploads" not in active:
-        active = await client.get_dataset(active["IId"])
+    if active is not None and active.upload_ids is None:
+        whole = await client.get_dataset(active.IId)
+        if whole.upload_ids is not None:
+            return active.model_copy(update={"DataUploads": whole.upload_ids})
     return active
+
+
+def members(active: shapes.Dataset | None, record: ResourceState | None) -> list[Any] | None:
+    """The uploads the live active dataset holds: as the platform shows them, else as recorded.
+
+    The platform's list (``DataUploads``) is INFERRED.  Without it, the
+    membership this tool recorded is trusted, but only for the very dataset
+    it recorded (the one it created and activated, or saw whole); for any
+    other dataset the membership is unknown (None).
+    """
+    if active is None:
+        return []
+    shown = dataset_upload_ids(active)
+    if shown is not None:
+        return _ids(shown)
+    if record is None or active.IId is None:
+        return None
+    recorded = record.outputs.get("upload_ids")
+    if normalize(record.outputs.get("dataset_id")) == active.IId and isinstance(recorded, list):
+        return _ids(recorded)
+    return None
 
 
 class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatasetFacts]):
@@ -91,9 +119,10 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         self, desired: Desired[ActiveDatasetConfig], record: ResourceState | None, facts: ActiveDatasetFacts
     ) -> Decision:
         wanted: list[Any] = [desired.output(address, "upload_id") for address in desired.config.contains]
-        live_id = facts.active.get("IId") if facts.active else None
-        live_uploads = _ids(dataset_upload_ids(facts.active)) if facts.active else []
-        known = [value for value in wanted if is_known(value)]
+        live_id = facts.active.IId if facts.active else None
+        held = members(facts.active, record)
+        live_uploads = held if held is not None else []
+        known = _ids([value for value in wanted if is_known(value)])
         missing_known = [value for value in known if value not in live_uploads]
         unknown = [
             address
@@ -102,8 +131,8 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         ]
         wanted_identity = self.identity(desired)
         identity_ = wanted_identity.fingerprint() if wanted_identity is not None else None
-        before = {"dataset": live_id, "uploads": live_uploads}
-        after_uploads: list[Any] = _ids(list({*live_uploads, *known}))
+        before = {"dataset": live_id, "uploads": live_uploads if held is not None else NOT_SHOWN}
+        after_uploads: list[Any] = _ids([*live_uploads, *known])
         after_uploads += [KNOWN_AFTER_APPLY] * len(unknown)
         after = {"dataset": KNOWN_AFTER_APPLY, "uploads": after_uploads}
 
@@ -125,7 +154,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 )
 
         reasons: list[str] = []
-        recorded_id = record.outputs.get("dataset_id") if record else None
+        recorded_id = normalize(record.outputs.get("dataset_id")) if record else None
         if recorded_id is not None and live_id != recorded_id:
             reasons.append(
                 f"the active dataset was changed outside reconciler: now {live_id}, recorded {recorded_id}"
@@ -136,13 +165,17 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             names = [
                 address
                 for address in desired.config.contains
-                if desired.output(address, "upload_id") in missing_known
+                if normalize(desired.output(address, "upload_id")) in missing_known
             ]
-            reasons.append(
-                f"the active dataset {live_id} lacks {', '.join(names)}"
-                if live_id is not None
-                else "the project has no active dataset"
-            )
+            if live_id is None:
+                reasons.append("the project has no active dataset")
+            elif held is None:
+                reasons.append(
+                    f"the active dataset {live_id} does not show its uploads and is not the one "
+                    "reconciler recorded: a new dataset extends it with all of them"
+                )
+            else:
+                reasons.append(f"the active dataset {live_id} lacks {', '.join(names)}")
         if unknown or missing_known:
             action = Action.UPDATE if live_id is not None else Action.CREATE
             return Decision(action, "new active dataset", tuple(reasons), before, after, None, identity_)
@@ -158,7 +191,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 fingerprint=identity_,
                 inputs=wanted_identity.canonical(),
                 outputs=outputs,
-                essence={"Status": facts.active.get("Status") if facts.active else None},
+                essence={"Status": facts.active.Status if facts.active else None},
             )
         elif recorded_for(wanted_identity, record):
             refreshed = upgraded(wanted_identity, record)
@@ -170,16 +203,16 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         wanted = self.identity(desired)
         if pending.step != "create_dataset" or wanted is None or not pending_for(wanted, pending):
             return None
-        uploads = set(pending.detail.get("upload_ids", []))
-        base = list(pending.detail.get("dataset_ids", []))
-        return await find_created(
-            client,
-            "datasets",
-            pending,
-            lambda obj: (
-                list(obj.get("ExtendedFrom") or []) == base and uploads <= set(dataset_upload_ids(obj))
-            ),
-        )
+        uploads = set(_ids(list(pending.detail.get("upload_ids", []))))
+        base = _ids(list(pending.detail.get("dataset_ids", [])))
+
+        def match(obj: dict[str, Any]) -> bool:
+            extended, held = obj.get("ExtendedFrom"), obj.get("DataUploads") or obj.get("Uploads")
+            if extended is None or held is None:
+                return False  # without both (INFERRED) fields a dataset cannot be told apart
+            return _ids(list(extended)) == base and uploads <= set(_ids(list(held)))
+
+        return await find_created(client, "datasets", pending, match)
 
     async def apply(
         self,
@@ -192,20 +225,22 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         identity = self.identity(desired)
         if identity is None:
             raise errors.PlanError(f"{desired.address}: an upload it needs has no id; apply it first")
-        wanted = [desired.output(address, "upload_id") for address in desired.config.contains]
+        wanted = _ids([desired.output(address, "upload_id") for address in desired.config.contains])
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             dataset_id = pending.job_id
+            base_members: list[Any] | None = pending.detail.get("base_uploads")
         else:
             active = await live_active(client)
-            base = [active["IId"]] if active else []
-            live_uploads = dataset_upload_ids(active) if active else []
-            missing = [value for value in wanted if value not in live_uploads]
+            base = [active.IId] if active else []
+            base_members = members(active, record)
+            held = base_members if base_members is not None else []
+            missing = [value for value in wanted if value not in held]
             if active is not None and not missing:
                 # Someone made the live active dataset whole since the plan: nothing to build.
                 return Applied(
-                    outputs={"dataset_id": active["IId"], "upload_ids": _ids(live_uploads)},
-                    essence={"Status": active.get("Status")},
+                    outputs={"dataset_id": active.IId, "upload_ids": held},
+                    essence={"Status": active.Status},
                     identity=identity,
                 )
             await journal.intent(
@@ -213,6 +248,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 identity=identity,
                 upload_ids=missing,
                 dataset_ids=base,
+                base_uploads=base_members,
             )
             dataset_id = await client.create_dataset(upload_ids=missing, dataset_ids=base)
             await journal.submitted(dataset_id)
@@ -225,9 +261,11 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         )
         await journal.intent("activate", dataset_id=dataset_id)
         await client.activate_dataset(dataset_id)
-        uploads = _ids(dataset_upload_ids(final))
+        shown = dataset_upload_ids(final)
+        # Without the platform's list, what the new dataset holds is what it was made of.
+        uploads = _ids(shown if shown is not None else [*(base_members or []), *wanted])
         return Applied(
-            outputs={"dataset_id": dataset_id, "upload_ids": uploads},
-            essence={"Status": final.get("Status")},
+            outputs={"dataset_id": normalize(dataset_id), "upload_ids": uploads},
+            essence={"Status": final.Status},
             identity=identity,
         )

@@ -167,8 +167,10 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             attribution_id = pending.job_id
+            body_dates = (pending.detail.get("start_date"), pending.detail.get("end_date"))
         else:
             start, end = await self._range(client, config, model=model, dataset=dataset)
+            body_dates = (start, end)
             body = {
                 "model_id": model,
                 "dataset_id": dataset,
@@ -194,10 +196,10 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
         return Applied(
             outputs={
                 "attribution_id": attribution_id,
-                "start_date": final.get("StartDate"),
-                "end_date": final.get("EndDate"),
+                "start_date": final.StartDate if final.StartDate is not None else body_dates[0],
+                "end_date": final.EndDate if final.EndDate is not None else body_dates[1],
             },
-            essence={"Status": final.get("Status"), "Model": nested_id(final, "Model")},
+            essence={"Status": final.Status, "Model": nested_id(final, "Model")},
             identity=wanted,
         )
 

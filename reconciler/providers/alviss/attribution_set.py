@@ -14,8 +14,9 @@ from typing import Any
 from pydantic import field_validator
 
 from reconciler.answers import ObjectId
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
-from reconciler.providers.alviss.common import find_created, resolve
+from reconciler.providers.alviss.common import find_created, normalize, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
@@ -29,12 +30,17 @@ from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 class SetFacts:
     """The live active set (if any) and, while one is being built, the set in progress."""
 
-    active: dict[str, Any] | None
-    building: dict[str, Any] | None = None
+    active: shapes.AttributionSet | None
+    building: shapes.AttributionSet | None = None
 
 
 def _sorted(values: Any) -> list[Any]:
-    return sorted(values, key=lambda value: (not isinstance(value, int), str(value)))
+    unique = dict.fromkeys(normalize(value) for value in values)
+    return sorted(unique, key=lambda value: (not isinstance(value, int), str(value)))
+
+
+def shown(set_id: Any) -> str:
+    return "(id not shown)" if set_id is None else str(set_id)
 
 
 class AttributionSetIdentity(Identity):
@@ -93,8 +99,12 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             for item in config.includes
             if isinstance(item, str) and not is_known(resolve(desired, item, "attribution_id"))
         ]
-        live_id = facts.active.get("IId") if facts.active else None
-        live = _sorted(set_attribution_ids(facts.active)) if facts.active else []
+        live = _sorted(set_attribution_ids(facts.active) or []) if facts.active else []
+        recorded = normalize(record.outputs.get("attribution_set_id")) if record else None
+        live_id = facts.active.IId if facts.active else None
+        same_members = record is not None and _sorted(record.outputs.get("attribution_ids") or []) == live
+        if live_id is None and facts.active is not None and same_members:
+            live_id = recorded  # the active set's id is not documented: the recorded set, same members
         wanted_identity = self.identity(desired)
         identity = wanted_identity.fingerprint() if wanted_identity is not None else None
         before = {"attribution_set": live_id, "attributions": live}
@@ -123,7 +133,6 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             )
 
         reasons: list[str] = []
-        recorded = record.outputs.get("attribution_set_id") if record else None
         if recorded is not None and live_id != recorded:
             reasons.append(
                 "the active attribution set was changed outside reconciler: "
@@ -133,8 +142,9 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         missing = [value for value in known if value not in live]
         if missing:
             reasons.append(
-                f"the active attribution set {live_id} lacks attributions {', '.join(map(str, missing))}"
-                if live_id is not None
+                f"the active attribution set {shown(live_id)} lacks attributions "
+                f"{', '.join(map(str, missing))}"
+                if facts.active is not None
                 else "the project has no active attribution set"
             )
         extra = [] if config.keep_existing else [value for value in live if value not in known]
@@ -143,7 +153,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
                 f"keep_existing is false and the active set also holds {', '.join(map(str, extra))}"
             )
         if unknown or missing or extra:
-            action = Action.UPDATE if live_id is not None else Action.CREATE
+            action = Action.UPDATE if facts.active is not None else Action.CREATE
             return Decision(
                 action, "new active attribution set", tuple(reasons), before, after, None, identity
             )
@@ -158,7 +168,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
                 fingerprint=identity,
                 inputs=wanted_identity.canonical(),
                 outputs=outputs,
-                essence={"Status": facts.active.get("Status") if facts.active else None},
+                essence={"Status": facts.active.Status if facts.active else None},
             )
         elif recorded_for(wanted_identity, record):
             refreshed = upgraded(wanted_identity, record)
@@ -172,7 +182,10 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             return None
         chosen = _sorted(pending.detail.get("attribution_ids", []))
         return await find_created(
-            client, "attributionset", pending, lambda obj: _sorted(set_attribution_ids(obj)) == chosen
+            client,
+            "attributionset",
+            pending,
+            lambda obj: obj.get("Attributions") is not None and _sorted(obj["Attributions"]) == chosen,
         )
 
     async def apply(
@@ -190,9 +203,10 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             set_id = pending.job_id
+            chosen = list(pending.detail.get("attribution_ids", []))
         else:
             active = await client.get_active_attribution_set()
-            live = set_attribution_ids(active) if active else []
+            live = (set_attribution_ids(active) or []) if active else []
             chosen = members(config, wanted, live)
             await journal.intent(
                 "align_dates",
@@ -211,7 +225,10 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         await journal.intent("activate", attribution_set_id=set_id)
         await client.activate_attribution_set(set_id)
         return Applied(
-            outputs={"attribution_set_id": set_id, "attribution_ids": _sorted(set_attribution_ids(final))},
-            essence={"Status": final.get("Status")},
+            outputs={
+                "attribution_set_id": normalize(set_id),
+                "attribution_ids": _sorted(set_attribution_ids(final) or chosen),
+            },
+            essence={"Status": final.Status},
             identity=identity,
         )

@@ -10,21 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from reconciler import errors
+from reconciler import answers, errors
 from reconciler.http import HttpClient
+from reconciler.providers.alviss import shapes
 from reconciler.wait import Waiter
+
+T = TypeVar("T")
 
 
 def object_id(body: Any, *keys: str) -> int | str:
-    """The id field of a creating call's answer, trying the given keys in order."""
+    """The id field of a creating call's answer, trying the given keys in order (ids normalised)."""
     if isinstance(body, dict):
         for key in keys:
-            value = body.get(key)
-            if isinstance(value, int | str) and value != "":
-                return value
-    # Only creating calls are asked for an id: without one the object may exist all the same.
+            try:
+                return answers.normalize_id(body.get(key))
+            except ValueError:
+                continue
     raise errors.OutcomeUnknown(
         f"Alviss answered without an id (expected one of {', '.join(keys)}); "
         "the platform may have created the object",
@@ -33,7 +36,13 @@ def object_id(body: Any, *keys: str) -> int | str:
 
 
 class AlvissClient:
-    """One Alviss project (team/project) reached through one HTTP client."""
+    """One Alviss project (team/project) reached through one HTTP client.
+
+    Every answer is read through a model of its documented fields
+    (:mod:`reconciler.providers.alviss.shapes`): a malformed answer is
+    :class:`errors.MalformedAnswer` naming call and field, and an unreadable
+    answer to a creating call is :class:`errors.OutcomeUnknown`.
+    """
 
     def __init__(self, http: HttpClient, *, team: int, project: int, waiter: Waiter | None = None) -> None:
         self.http = http
@@ -42,46 +51,73 @@ class AlvissClient:
         self.project = project
         self.prefix = f"/projects/{team}/{project}"
 
+    def _parse(self, shape: Any, body: Any, *, call: str, creates: bool = False) -> Any:
+        return answers.parse(shape, body, service=self.http.service, call=call, creates=creates)
+
+    async def _get(self, shape: type[T], path: str, *, call: str) -> T:
+        parsed: T = self._parse(shape, await self.http.get_json(path), call=f"GET {call}")
+        return parsed
+
+    async def _create(self, shape: type[T], method: str, path: str, *, call: str, **kwargs: Any) -> T:
+        body = await self.http.send_json(method, path, creates=True, **kwargs)
+        parsed: T = self._parse(shape, body, call=f"{method} {call}", creates=True)
+        return parsed
+
     # uploads ---------------------------------------------------------------
     async def upload(self, path: Path, *, dataset_name: str) -> int | str:
         """Send ``path`` as multipart field ``file``, streamed from disk."""
         with path.open("rb") as handle:
-            body = await self.http.send_json(
+            created = await self._create(
+                shapes.UploadCreated,
                 "POST",
                 f"{self.prefix}/datauploads",
+                call="/datauploads",
                 params={"dataset_name": dataset_name},
                 files={"file": (path.name, handle, "text/csv")},
-                creates=True,
             )
-        return object_id(body, "upload_id", "IId")
+        return created.upload_id
 
-    async def get_upload(self, upload_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/datauploads/{upload_id}")
+    async def get_upload(self, upload_id: int | str) -> shapes.Upload:
+        return await self._get(
+            shapes.Upload, f"{self.prefix}/datauploads/{upload_id}", call="/datauploads/{upload_id}"
+        )
 
     # datasets --------------------------------------------------------------
-    async def get_active_dataset(self) -> dict[str, Any] | None:
+    async def get_active_dataset(self) -> shapes.ActiveDataset | None:
+        """The project's active dataset; None only when the platform says there is none.
+
+        A 404 here means "no active dataset" only if the project itself is
+        reachable; :meth:`check_project` tells the two apart.
+        """
         try:
-            return await self._object(f"{self.prefix}/datasets/active")
-        except errors.NotFound:
+            return await self._get(
+                shapes.ActiveDataset, f"{self.prefix}/datasets/active", call="/datasets/active"
+            )
+        except errors.NotFound as exc:
+            await self.check_project(exc)
             return None
 
-    async def get_dataset(self, dataset_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/datasets/{dataset_id}")
+    async def get_dataset(self, dataset_id: int | str) -> shapes.Dataset:
+        return await self._get(
+            shapes.Dataset, f"{self.prefix}/datasets/{dataset_id}", call="/datasets/{dataset_id}"
+        )
 
     async def create_dataset(
         self, *, upload_ids: Iterable[int | str], dataset_ids: Iterable[int | str]
     ) -> int | str:
-        body = await self.http.send_json(
+        created = await self._create(
+            shapes.Created,
             "POST",
             f"{self.prefix}/datasets",
+            call="/datasets",
             json={"upload_ids": list(upload_ids), "dataset_ids": list(dataset_ids)},
-            creates=True,
         )
-        return object_id(body, "IId")
+        return created.IId
 
     async def activate_dataset(self, dataset_id: int | str) -> None:
-        # Activation is idempotent: sending it again after a lost answer is harmless.
-        await self.http.send_json("POST", f"{self.prefix}/datasets/{dataset_id}/activate")
+        # Activation is idempotent: sending it again after a lost answer is harmless. Its answer is
+        # not documented and not read.
+        await self.http.request("POST", f"{self.prefix}/datasets/{dataset_id}/activate")
 
     async def dates(
         self, dataset_id: int | str, combination: dict[str, str], *, dataset_name: str = "Sales"
@@ -93,104 +129,137 @@ class AlvissClient:
             params={"dataset_name": dataset_name},
             json=[combination],
         )
-        if not isinstance(body, list):
-            raise errors.ProviderError("Alviss answered the dates request with something other than a list")
-        return [str(day) for day in body]
+        dates: list[str] = self._parse(list[str], body, call="POST /datasets/{dataset_id}/dates")
+        return dates
 
     async def list_objects(self, kind: str) -> list[dict[str, Any]]:
-        """Every object of a kind (``datauploads``, ``datasets``, ``models``, ``attributions``, …)."""
-        body = await self.http.get_json(f"{self.prefix}/{kind}")
-        return [item for item in body if isinstance(item, dict)] if isinstance(body, list) else []
+        """Every object of a kind (``datauploads``, ``datasets``, ``models``, ``attributions``, …).
+
+        The list endpoints are not documented (INFERRED): where the platform
+        has none (404/405) this is :class:`errors.OutcomeUnknown`'s cousin,
+        :class:`ListingUnavailable`, so a caller can fall back safely.  Items
+        are read through the kind's model and given back as plain dicts
+        (ids normalised, references as ``{"IId": …}``, unknown fields dropped).
+        """
+        try:
+            body = await self.http.get_json(f"{self.prefix}/{kind}")
+        except errors.ApiError as exc:
+            if exc.status in (404, 405):
+                raise ListingUnavailable(
+                    f"{self.http.service}: GET /{kind} is not served (HTTP {exc.status}): "
+                    f"the platform offers no list of {kind}",
+                    status=exc.status,
+                    body=exc.body,
+                ) from exc
+            raise
+        shape = shapes.LISTED.get(kind, shapes.Job)
+        items: list[shapes.Job] = self._parse(list[shape], body, call=f"GET /{kind}")  # type: ignore[valid-type]
+        return [item.model_dump() for item in items]
 
     # models ----------------------------------------------------------------------
-    async def get_model(self, model_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/models/{model_id}")
+    async def get_model(self, model_id: int | str) -> shapes.Model:
+        return await self._get(shapes.Model, f"{self.prefix}/models/{model_id}", call="/models/{model_id}")
 
     async def refit(
         self, model_id: int | str, *, model_detail: dict[str, Any], model_param: dict[str, Any]
     ) -> int | str:
-        body = await self.http.send_json(
+        created = await self._create(
+            shapes.Created,
             "POST",
             f"{self.prefix}/models/{model_id}/refit",
+            call="/models/{model_id}/refit",
             json={"model_detail": model_detail, "model_param": model_param},
-            creates=True,
         )
-        return object_id(body, "IId")
+        return created.IId
 
-    async def graph(self, graph_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/build/graphs/{graph_id}")
+    async def graph(self, graph_id: int | str) -> shapes.Graph:
+        return await self._get(
+            shapes.Graph, f"{self.prefix}/build/graphs/{graph_id}", call="/build/graphs/{graph_id}"
+        )
 
-    async def graph_instance(self, instance_id: int | str) -> dict[str, Any]:
+    async def graph_instance(self, instance_id: int | str) -> shapes.Graph:
         # The vendor serves graph instances per team, outside the project.
-        return await self._object(f"/graph_instances/{self.team}/{instance_id}")
+        return await self._get(
+            shapes.Graph,
+            f"/graph_instances/{self.team}/{instance_id}",
+            call="/graph_instances/{team_id}/{graph_instance_id}",
+        )
 
     async def build_model(self, body: dict[str, Any]) -> int | str:
-        answer = await self.http.send_json("POST", f"{self.prefix}/build/model", json=body, creates=True)
-        return object_id(answer, "IId", "model_id", "id")
+        created = await self._create(
+            shapes.BuildCreated, "POST", f"{self.prefix}/build/model", call="/build/model", json=body
+        )
+        return created.IId
 
     # attributions ------------------------------------------------------------------
     async def create_attribution(self, body: dict[str, Any]) -> int | str:
-        answer = await self.http.send_json("POST", f"{self.prefix}/attributions", json=body, creates=True)
-        return object_id(answer, "IId")
+        created = await self._create(
+            shapes.Created, "POST", f"{self.prefix}/attributions", call="/attributions", json=body
+        )
+        return created.IId
 
-    async def get_attribution(self, attribution_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/attributions/{attribution_id}")
+    async def get_attribution(self, attribution_id: int | str) -> shapes.Attribution:
+        return await self._get(
+            shapes.Attribution,
+            f"{self.prefix}/attributions/{attribution_id}",
+            call="/attributions/{attribution_id}",
+        )
 
-    async def get_active_attribution_set(self) -> dict[str, Any] | None:
+    async def get_active_attribution_set(self) -> shapes.ActiveAttributionSet | None:
+        """The project's active attribution set; None only when the platform says there is none."""
         try:
-            return await self._object(f"{self.prefix}/attributionset/active")
-        except errors.NotFound:
+            return await self._get(
+                shapes.ActiveAttributionSet,
+                f"{self.prefix}/attributionset/active",
+                call="/attributionset/active",
+            )
+        except errors.NotFound as exc:
+            await self.check_project(exc)
             return None
 
-    async def get_attribution_set(self, set_id: int | str) -> dict[str, Any]:
-        return await self._object(f"{self.prefix}/attributionset/{set_id}")
+    async def get_attribution_set(self, set_id: int | str) -> shapes.AttributionSet:
+        return await self._get(
+            shapes.AttributionSet, f"{self.prefix}/attributionset/{set_id}", call="/attributionset/{set_id}"
+        )
 
     async def align_dates(self, attribution_ids: list[int | str]) -> int | str:
-        answer = await self.http.send_json(
+        created = await self._create(
+            shapes.Created,
             "POST",
             f"{self.prefix}/attributionset_align_dates",
+            call="/attributionset_align_dates",
             json={"attributionjob_ids": attribution_ids, "active": False},
-            creates=True,
         )
-        return object_id(answer, "IId")
+        return created.IId
 
     async def activate_attribution_set(self, set_id: int | str) -> None:
-        await self.http.send_json("PATCH", f"{self.prefix}/attributionset/{set_id}/activate")
+        await self.http.request("PATCH", f"{self.prefix}/attributionset/{set_id}/activate")
 
-    async def _object(self, path: str) -> dict[str, Any]:
-        body = await self.http.get_json(path)
-        if not isinstance(body, dict):
-            raise errors.ProviderError(f"Alviss answered {path} with something other than an object")
-        return body
-
-
-def dataset_upload_ids(dataset: dict[str, Any]) -> list[int | str]:
-    """The upload ids a dataset contains, tolerating the shapes the platform may use."""
-    uploads = dataset.get("DataUploads")
-    if uploads is None:
-        uploads = dataset.get("Uploads", [])
-    found: list[int | str] = []
-    for item in uploads or []:
-        if isinstance(item, dict):
-            value = item.get("IId", item.get("Id"))
-            if value is not None:
-                found.append(value)
-        elif isinstance(item, int | str):
-            found.append(item)
-    return found
+    # configuration checks ------------------------------------------------------------
+    async def check_project(self, exc: errors.NotFound) -> None:
+        """Called on a 404 of a project-level read: raise unless the platform said "none" for it."""
+        return None
 
 
-def set_attribution_ids(attribution_set: dict[str, Any]) -> list[int | str]:
-    """The attribution ids an attribution set holds."""
-    found: list[int | str] = []
-    for item in attribution_set.get("Attributions") or []:
-        value = item.get("IId") if isinstance(item, dict) else item
-        if isinstance(value, int | str):
-            found.append(value)
-    return found
+class ListingUnavailable(errors.NotFound):
+    """The platform serves no list endpoint for a kind of object (the list endpoints are INFERRED)."""
 
 
-def nested_id(obj: dict[str, Any], key: str) -> Any:
-    """``obj[key]["IId"]`` (the vendor nests references as objects), or None."""
-    value = obj.get(key)
-    return value.get("IId") if isinstance(value, dict) else value
+def dataset_upload_ids(dataset: shapes.Dataset | None) -> list[int | str] | None:
+    """The upload ids a dataset contains, or None when the answer does not show them."""
+    return None if dataset is None else dataset.upload_ids
+
+
+def set_attribution_ids(attribution_set: shapes.AttributionSet | None) -> list[int | str] | None:
+    """The attribution ids an attribution set holds, or None when the answer does not show them."""
+    if attribution_set is None or attribution_set.Attributions is None:
+        return None
+    return list(attribution_set.Attributions)
+
+
+def nested_id(obj: Any, key: str) -> Any:
+    """``obj.key.IId`` (the vendor nests references as objects), or None."""
+    value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+    if isinstance(value, dict):
+        return value.get("IId")
+    return getattr(value, "IId", value)

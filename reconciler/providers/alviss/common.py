@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.alviss.client import AlvissClient
+from reconciler.answers import normalize_id
+from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable
 from reconciler.providers.alviss.config import Combination, Split
 from reconciler.providers.alviss.waiting import job_status
 from reconciler.providers.base import Candidate, Desired, Found
@@ -42,11 +44,21 @@ def split_dates(dates: list[str], fraction: float) -> tuple[list[str], list[str]
     return dates[:separator], dates[separator:]
 
 
-def combination_of(model: dict[str, Any]) -> dict[str, str]:
+def combination_of(model: shapes.Model | Mapping[str, Any]) -> dict[str, str]:
+    """The model's modelling combination (SEEN: ``Country``, ``Region``, ``Grouping``)."""
+    read = model if isinstance(model, shapes.Model) else shapes.Model.model_validate(model)
+    if not read.Country:
+        what = f"model {read.IId}" if read.IId is not None else "the source model"
+        raise errors.MalformedAnswer(
+            f"{what} has no Country: its modelling combination is unknown",
+            call="GET /models/{model_id}",
+            field="Country",
+            hint="give the combination in the spec (combination: {country: …, region: …, grouping: …})",
+        )
     return {
-        "country_code": str(model.get("Country")),
-        "region_code": str(model.get("Region", "all")),
-        "grouping": str(model.get("Grouping", "all")),
+        "country_code": read.Country,
+        "region_code": read.Region or "all",
+        "grouping": read.Grouping or "all",
     }
 
 
@@ -55,13 +67,13 @@ async def train_eval_dates(
     *,
     dataset_id: Any,
     combination: Combination | None,
-    source: dict[str, Any] | None,
+    source: shapes.Model | None,
     split: Split,
 ) -> tuple[list[str], list[str]]:
     """Explicit dates as given; otherwise the dataset's dates for the combination, split."""
     if split.train_dates is not None and split.eval_dates is not None:
         return [day.isoformat() for day in split.train_dates], [day.isoformat() for day in split.eval_dates]
-    combo = combination.wire() if combination else combination_of(source or {})
+    combo = combination.wire() if combination else combination_of(source or shapes.Model())
     dates = await client.dates(dataset_id, combo)
     if not dates:
         raise errors.ProviderError(
@@ -73,7 +85,7 @@ async def train_eval_dates(
 
 
 async def read_job(
-    fetch: Callable[[Any], Awaitable[dict[str, Any]]], record: ResourceState | None, id_key: str
+    fetch: Callable[[Any], Awaitable[shapes.Job]], record: ResourceState | None, id_key: str
 ) -> JobFacts:
     """The recorded object (or the pending job) as the platform shows it now."""
     object_id = record.outputs.get(id_key) if record else None
@@ -84,7 +96,7 @@ async def read_job(
     live = await read_or_gone(lambda: fetch(object_id))
     if live is None:
         return JobFacts(gone=True)
-    return JobFacts(live=live, status=job_status(live))
+    return JobFacts(live=live.model_dump(), status=job_status(live))
 
 
 def same_id(left: Any, right: Any) -> bool:
@@ -100,7 +112,7 @@ def shown(value: Any) -> Any:
 CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
-def created_at(obj: dict[str, Any]) -> datetime | None:
+def created_at(obj: Mapping[str, Any]) -> datetime | None:
     text = obj.get("CreatedAt")
     if not isinstance(text, str):
         return None
@@ -161,11 +173,23 @@ async def find_created(
     """The object a lost creating call made: listed under ``kind``, matching, created after it was sent.
 
     Objects the resource recorded before (``detail["replaces"]``) are never
-    adopted, so a replacement cannot silently adopt what it replaces.
+    adopted, so a replacement cannot silently adopt what it replaces.  Where
+    the platform serves no list of ``kind`` (the list endpoints are not
+    documented), nothing can be looked up: that is an unknown outcome, so the
+    write-ahead record stays and nothing is sent again until someone checks
+    (``reconciler state import`` the object, or ``state rm`` the record).
     """
     since = pending.submitted_at - CLOCK_TOLERANCE
     excluded = pending.detail.get("replaces")
-    objects = await listed(client, kind, match, since=since, excluded=(excluded,))
+    try:
+        objects = await listed(client, kind, match, since=since, excluded=(excluded,))
+    except ListingUnavailable as exc:
+        raise errors.OutcomeUnknown(
+            f"{exc.message}, so the object an earlier run may have created cannot be looked up; "
+            "nothing is sent again",
+            hint="look for it in Alviss: `reconciler state import ADDRESS ID` if it exists, "
+            "`reconciler state rm ADDRESS` to send it again",
+        ) from exc
     candidates: list[int | str] = [obj["IId"] for obj in objects]
     if not candidates:
         return None
@@ -209,3 +233,11 @@ async def find_unrecorded(
         ),
         how=how,
     )
+
+
+def normalize(value: Any) -> Any:
+    """An id in its one normal form (``"12"`` → ``12``); anything that is not an id as is."""
+    try:
+        return normalize_id(value)
+    except ValueError:
+        return value

@@ -12,10 +12,12 @@ from typing import Any, Literal
 
 from reconciler import errors
 from reconciler.answers import ObjectId
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
     find_created,
+    normalize,
     read_job,
     resolve,
     shown,
@@ -60,19 +62,19 @@ def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> Rem
     )
 
 
-async def source_graph(client: AlvissClient, source: dict[str, Any], level: str) -> dict[str, Any]:
+async def source_graph(client: AlvissClient, source: shapes.Model, level: str) -> shapes.Graph:
     """The source model's graph at the chosen level, as nodes and edges."""
-    instance = source.get("GraphInstance")
-    if not isinstance(instance, dict):
+    instance = source.GraphInstance
+    if instance is None:
         raise errors.ProviderError(
-            f"model {source.get('IId')} has no graph to build from",
+            f"model {source.IId} has no graph to build from",
             hint="choose a model that was built from a graph",
         )
-    graph = instance.get("Graph") if level == "high" else instance
-    graph_id = graph.get("Id") if isinstance(graph, dict) else None
-    if not isinstance(graph_id, int | str):
-        raise errors.ProviderError(f"model {source.get('IId')} names no {level}-level graph id")
-    return await (client.graph(graph_id) if level == "high" else client.graph_instance(graph_id))
+    if level != "high":
+        return await client.graph_instance(instance.Id)
+    if instance.Graph is None:
+        raise errors.ProviderError(f"model {source.IId} names no {level}-level graph id")
+    return await client.graph(instance.Graph.Id)
 
 
 class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
@@ -139,7 +141,7 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
             pending,
             lambda obj: (
                 obj.get("RefitOf") is None
-                and nested_id(obj, "DataSet") == pending.detail.get("dataset_id")
+                and nested_id(obj, "DataSet") == normalize(pending.detail.get("dataset_id"))
                 and obj.get("ModelParam") == params
                 and combination_of(obj) == combination
             ),
@@ -178,7 +180,7 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
                     "activate": config.activate,
                     "modelling_combination": combination,
                 },
-                "graph_detail": {"graph": {"nodes": graph.get("nodes", []), "edges": graph.get("edges", [])}},
+                "graph_detail": {"graph": {"nodes": graph.nodes, "edges": graph.edges}},
             }
             await journal.intent(
                 "build",
@@ -196,6 +198,6 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         )
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset_id},
-            essence={"Status": final.get("Status"), "DataSet": nested_id(final, "DataSet")},
+            essence={"Status": final.Status, "DataSet": nested_id(final, "DataSet")},
             identity=wanted,
         )

@@ -192,10 +192,10 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset},
             essence={
-                "Status": final.get("Status"),
+                "Status": final.Status,
                 "DataSet": nested_id(final, "DataSet"),
-                "RefitOf": final.get("RefitOf"),
-                "Country": final.get("Country"),
+                "RefitOf": final.RefitOf,
+                "Country": final.Country,
             },
             identity=wanted,
         )

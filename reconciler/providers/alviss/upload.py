@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
+from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.alviss.common import find_created, find_unrecorded
 from reconciler.providers.alviss.config import UploadConfig
@@ -42,7 +43,7 @@ class UploadFacts:
     """The local file, and the recorded upload as the platform sees it now."""
 
     file: LocalFile
-    live: dict[str, Any] | None
+    live: shapes.Upload | None
     gone: bool = False
 
 
@@ -139,7 +140,9 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             record=record,
             identity=wanted,
             facts=JobFacts(
-                live=facts.live, status=job_status(facts.live) if facts.live else None, gone=facts.gone
+                live=facts.live.model_dump() if facts.live else None,
+                status=job_status(facts.live) if facts.live else None,
+                gone=facts.gone,
             ),
             words=JobWords(noun="upload", summary="new upload", id_key="upload_id"),
             after={"file": label, "dataset_name": config.dataset_name},
@@ -211,7 +214,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         return Applied(
             outputs={"upload_id": upload_id},
             essence={
-                "Status": final.get("Status"),
+                "Status": final.Status,
                 "file": config.file,
                 "size": local.size,
                 "file_label": f"{config.file} ({human_size(local.size)}, sha256 {local.sha256[:12]})",

@@ -14,26 +14,28 @@ gives no estimate of a job's remaining time, so none is used.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
+from reconciler.providers.alviss.shapes import Job
 from reconciler.providers.base import Journal
 from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
+
+J = TypeVar("J", bound=Job)
 
 SUCCESS_WORDS = ("complete", "completed")
 FAILURE_WORDS = ("failed", "error", "Failed", "Error", "FAILED", "ERROR")
 
 
-def job_status(body: Any) -> JobStatus:
-    """Turn an Alviss object into a job status (pure)."""
-    raw = body if isinstance(body, dict) else {}
-    word = raw.get("Status")
-    word_text = str(word) if word is not None else "unknown"
-    message = raw.get("Message") or raw.get("Error") or raw.get("message")
+def job_status(job: Job | Mapping[str, Any]) -> JobStatus:
+    """Turn an Alviss object into a job status (pure); no ``Status`` at all reads as still running."""
+    if not isinstance(job, Job):
+        job = Job.model_validate(job)
+    word_text = job.Status if job.Status is not None else "unknown"
     return JobStatus(
         word=word_text,
         state=classify(word_text, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS),
-        message=str(message) if message else None,
-        raw=raw,
+        message=job.message,
+        raw=job.model_dump(),
     )
 
 
@@ -50,20 +52,23 @@ SCHEDULES: Final[Mapping[str, PollSchedule]] = {
 
 
 async def wait_job(
-    fetch: Callable[[], Awaitable[dict[str, Any]]],
+    fetch: Callable[[], Awaitable[J]],
     *,
     kind: str,
     what: str,
     journal: Journal,
     waiter: Waiter,
-) -> dict[str, Any]:
+) -> J:
     """Poll ``fetch`` until the job succeeds; returns the final object."""
+    last: list[J] = []
 
     async def poll() -> JobStatus:
-        return job_status(await fetch())
+        job = await fetch()
+        last[:] = [job]
+        return job_status(job)
 
     def report(status: JobStatus) -> None:
         journal.progress(status.word, estimate_seconds=status.estimate_seconds)
 
-    final = await waiter.wait(poll, schedule=SCHEDULES[kind], what=what, on_status=report)
-    return dict(final.raw)
+    await waiter.wait(poll, schedule=SCHEDULES[kind], what=what, on_status=report)
+    return last[0]
