@@ -207,6 +207,10 @@ class ResourceJournal:
         previous = (
             record.pending if record.pending and record.pending.fingerprint == self._fingerprint else None
         )
+        if previous is None and identity is None and self._action == "resume" and record.pending:
+            # The job being resumed was recorded under an older identity version: still the same job.
+            previous = record.pending
+            self._fingerprint = previous.fingerprint
         pending = PendingOperation(
             action=self._action,
             step=step,

@@ -215,6 +215,8 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
 
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
+    #: What makes this type's object "the same" (``providers/identity.py``); its ``kind`` is ``name``.
+    identity_model: ClassVar[type[Identity]]
 
     @abstractmethod
     async def read(self, client: ClientT, target: Target[ConfigT], record: ResourceState | None) -> FactsT:

@@ -22,6 +22,7 @@ import pytest
 from pydantic import Field
 
 from reconciler import emulators, errors
+from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Plan
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.model import identity as training_identity
@@ -43,7 +44,7 @@ from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile as SonyFile
 from reconciler.providers.sony_epa.retrain import identity as retrain_identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
 from tests.reliability.test_convergence import mutating_requests
@@ -468,3 +469,40 @@ async def test_apply_refuses_an_identity_other_than_the_plan_showed_before_sendi
     assert await alviss_objects(root) == made  # no refit sent (the dates read before it is a POST)
     after = json.loads(state_file(root, "weekly-refresh").read_text())["resources"]["alviss.refit.se"]
     assert after == before  # not tainted, nothing pending
+
+
+class InMemory:
+    """A state backend that keeps the document in memory."""
+
+    def write(self, document: StateDocument) -> StateDocument:
+        return document
+
+
+async def test_a_later_step_of_a_job_resumed_across_versions_keeps_its_job() -> None:
+    _, form = v1_refit()
+    old = PendingOperation(action="create", step="build", fingerprint=digest(form), job_id=13, identity=form)
+    record = ResourceState(type="alviss.model", provider="alviss", status="pending", pending=old)
+    checkpointer = Checkpointer(StateDocument(resources={"a": record}), InMemory())
+    journal = ResourceJournal(
+        checkpointer,
+        address="a",
+        type_name="alviss.model",
+        provider="alviss",
+        action="resume",
+        fingerprint="sha256:2",
+    )
+    await journal.intent("activate", model_id=13)
+    current = checkpointer.get("a")
+    assert current is not None and current.pending is not None
+    assert current.pending.job_id == 13 and current.pending.identity == form
+
+
+def test_every_resource_type_declares_its_identity_model() -> None:
+    from reconciler.providers.registry import PLATFORMS
+
+    for platform in PLATFORMS.values():
+        for name, rtype in platform.resource_types.items():
+            model = rtype.identity_model
+            assert issubclass(model, Identity) and model.kind == name, name
+            assert model.model_config.get("frozen") is True, name
+            assert model.version >= 1 and model.identity_always <= set(model.model_fields), name

@@ -176,6 +176,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
 
     name = "akkio.dataset"
     config_model = DatasetConfig
+    identity_model = DatasetIdentity
 
     async def read(
         self, client: AkkioClient, target: Target[DatasetConfig], record: ResourceState | None

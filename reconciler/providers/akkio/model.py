@@ -130,6 +130,7 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
 
     name = "akkio.model"
     config_model = ModelConfig
+    identity_model = TrainingIdentity
 
     async def find(self, client: AkkioClient, desired: Desired[ModelConfig]) -> Found:
         """Akkio lists no trainings with their inputs; it deduplicates an identical training itself."""

@@ -99,6 +99,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
 
     name = "alviss.active_dataset"
     config_model = ActiveDatasetConfig
+    identity_model = ActiveDatasetIdentity
 
     def identity(self, desired: Desired[ActiveDatasetConfig]) -> ActiveDatasetIdentity | None:
         """The uploads the spec asks for, by id; None while one of them is not uploaded yet."""

@@ -73,6 +73,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
 
     name = "alviss.attribution"
     config_model = AttributionConfig
+    identity_model = AttributionIdentity
 
     def identity(self, desired: Desired[AttributionConfig]) -> AttributionIdentity | None:
         """The identity of the attribution the spec asks for; None while an upstream id is not known."""

@@ -69,6 +69,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
 
     name = "alviss.active_attribution_set"
     config_model = ActiveAttributionSetConfig
+    identity_model = AttributionSetIdentity
 
     def identity(self, desired: Desired[ActiveAttributionSetConfig]) -> AttributionSetIdentity | None:
         """The attributions the spec asks for, by id; None while one of them is not made yet."""

@@ -82,6 +82,7 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
 
     name = "alviss.model"
     config_model = RemodelConfig
+    identity_model = RemodelIdentity
 
     def identity(self, desired: Desired[RemodelConfig]) -> RemodelIdentity | None:
         """The identity of the remodel the spec asks for; None while an upstream id is not known."""

@@ -98,6 +98,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
 
     name = "alviss.refit"
     config_model = RefitConfig
+    identity_model = RefitIdentity
 
     def identity(self, desired: Desired[RefitConfig]) -> RefitIdentity | None:
         """The identity of the refit the spec asks for; None while an upstream id is not known."""

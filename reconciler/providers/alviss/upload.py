@@ -111,6 +111,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
 
     name = "alviss.upload"
     config_model = UploadConfig
+    identity_model = UploadIdentity
 
     async def read(
         self, client: AlvissClient, target: Target[UploadConfig], record: ResourceState | None

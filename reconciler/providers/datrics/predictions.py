@@ -111,6 +111,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
 
     name = "datrics.predictions"
     config_model = PredictionsConfig
+    identity_model = PredictionIdentity
 
     async def find(self, client: DatricsClient, desired: Desired[PredictionsConfig]) -> Found:
         """Datrics lists no prediction tasks; an output file alone does not say which inputs made it."""

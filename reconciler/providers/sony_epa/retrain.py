@@ -95,6 +95,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
 
     name = "sony_epa.retrain"
     config_model = RetrainConfig
+    identity_model = RetrainIdentity
 
     async def find(self, client: SonyEpaClient, desired: Desired[RetrainConfig]) -> Found:
         """Sony EPA has no list of retrain jobs: a retrain the state lost cannot be found again."""
