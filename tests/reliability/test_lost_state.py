@@ -11,6 +11,8 @@ members.  The apply that follows creates nothing, counted through
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -18,8 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from reconciler import emulators, errors
+from reconciler.cli import main
 from reconciler.providers.base import ClientOptions
 from reconciler.render.plan_text import render_plan
 from reconciler.vocabulary import Action
@@ -98,6 +102,13 @@ async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_imp
         assert f"reconciler import {spec} alviss.upload.se_sales_w47 {upload_id}" in message
         assert f"reconciler import {spec} alviss.upload.se_sales_w47 {other}" in message
 
+        # The command the plan printed chooses; the plan goes on from there.
+        command = f"import {spec} alviss.upload.se_sales_w47 {upload_id}".split()
+        result = await asyncio.to_thread(CliRunner().invoke, main, command, env={"ALVISS_TOKEN": TOKEN})
+        assert result.exit_code == 0, result.output
+        after = await Workspace(spec, settings=SETTINGS).plan()
+        assert not after.plan.has_changes, [change.address for change in after.plan.actionable]
+
 
 async def _objects(data_dir: Path) -> dict[str, Any]:
     """Object counts of every emulator whose world lives in ``data_dir``."""
@@ -171,3 +182,29 @@ async def test_a_platform_without_lists_says_in_the_plan_that_it_could_not_look(
     change = (await Workspace(spec, settings=settings).plan()).plan[address]
     assert change.action is Action.CREATE
     assert any(reason.startswith(f"not looked up: {says}") for reason in change.reasons), change.reasons
+
+
+async def test_jobs_still_running_when_the_state_was_lost_are_adopted_and_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner cancelled mid-apply, its state gone: the running uploads are found, not sent again."""
+    spec, settings = _example(tmp_path, "weekly-refresh.yaml", monkeypatch)
+    durations = {name: dict.fromkeys(kinds, 0.2) for name, kinds in emulators.JOB_KINDS.items()}
+    settings = dataclasses.replace(settings, emulator_durations=durations)
+    detached = await Workspace(spec, settings=settings).apply(detach=True)
+    assert set(detached.report.outcomes.values()) >= {"pending"}
+    submitted = await _objects(tmp_path / "emulators")
+    for path in (tmp_path / "state").glob("*"):
+        path.unlink()
+
+    plan = (await Workspace(spec, settings=settings).plan()).plan
+    assert all(plan[address].action is Action.ADOPT for address in plan_uploads(plan))
+    finished = await Workspace(spec, settings=settings).apply()
+    assert finished.report.ok, finished.report.messages
+    after = await _objects(tmp_path / "emulators")
+    assert after["alviss"]["upload"] == submitted["alviss"]["upload"]  # no upload sent twice
+    assert not (await Workspace(spec, settings=settings).plan()).plan.has_changes
+
+
+def plan_uploads(plan: Any) -> list[str]:
+    return [change.address for change in plan.changes if change.type == "alviss.upload"]
