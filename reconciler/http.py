@@ -414,7 +414,7 @@ class HttpClient:
             return ""
         try:
             payload = jsonlib.loads(response.text)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return f": {raw}"
         detail = _extract_detail(payload)
         if detail is None:

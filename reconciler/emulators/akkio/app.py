@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -41,6 +41,12 @@ LEGACY = "/v1"
 Json = dict[str, Any]
 TrainDuration = Literal[10, 60, 300, 1800]
 DEFAULT_DURATION: TrainDuration = 10
+TRAINING_PATHS = (
+    "/api.yaml",
+    "/models/train/new",
+    "/models/train/{task_id}/status",
+    "/models/train/{task_id}/result",
+)
 
 
 class TrainRequestPayload(BaseModel):
@@ -144,6 +150,12 @@ def _training_routes(app: FastAPI, world: World) -> None:
             "extra_attention": body.extra_attention,
         }
         return {"task_id": world.train(params, force=body.force)}
+
+    @app.get(API + "/api.yaml")
+    async def openapi_yaml() -> PlainTextResponse:
+        # The OpenAPI document's own path (documented in it); a client checks its endpoint with it.
+        paths = "".join(f"  {API}{path}: {{}}\n" for path in TRAINING_PATHS)
+        return PlainTextResponse(f"openapi: 3.1.0\ninfo: {{title: Akkio (emulator)}}\npaths:\n{paths}")
 
     @app.get(API + "/models/train/{task_id}/status")
     async def train_status(task_id: str) -> Json:

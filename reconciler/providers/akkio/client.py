@@ -8,9 +8,17 @@ base URL is the API root, and legacy calls use absolute URLs on the same
 host, so the retry policy, the redaction of the key and the transport (an
 in-process emulator in tests) are shared.
 
+Every answer is read through a model of its documented fields
+(:mod:`reconciler.answers`): ids are normalised, extra fields ignored, and
+an answer of another shape is :class:`errors.MalformedAnswer` naming the
+call and the field (for the creating calls, :class:`errors.OutcomeUnknown`).
+
 The legacy API answers a bad key with a 404 (``{"status": "missing or
 invalid API key"}``); that is turned into :class:`errors.AuthError` here, so
-a wrong key is never mistaken for a missing dataset.
+a wrong key is never mistaken for a missing dataset.  The legacy model
+listing (``GET /v1/models``) is named by the training page but its answer is
+not shown there; where it is not served (a 404 that is not the bad-key
+answer), :meth:`AkkioClient.list_models` says so by returning ``None``.
 """
 
 from __future__ import annotations
@@ -19,11 +27,73 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import Field
+
 from reconciler import errors
+from reconciler.answers import Answer, ObjectId, normalize_id
 from reconciler.http import HttpClient
+from reconciler.providers.wire import call, joined, misconfigured
 from reconciler.wait import Waiter
 
 BAD_KEY = "missing or invalid API key"
+
+
+class Listed(Answer):
+    """One dataset or model of a legacy listing."""
+
+    id: ObjectId
+    name: str | None = None
+
+
+class LegacyAnswer(Answer):
+    """Every legacy answer: ``{"status": "success", …}``."""
+
+    status: str
+
+
+class DatasetList(LegacyAnswer):
+    datasets: list[Listed]
+
+
+class DatasetCreated(LegacyAnswer):
+    dataset_id: ObjectId
+    dataset_name: str | None = None
+
+
+class ModelList(LegacyAnswer):
+    models: list[Listed]
+
+
+class Predictions(LegacyAnswer):
+    predictions: list[Any]
+
+
+class TaskStarted(Answer):
+    task_id: ObjectId
+
+
+class StatusMetadata(Answer):
+    """``metadata`` of a status answer; which fields come depends on ``type``."""
+
+    type: str | None = None
+    estimate_seconds: float | None = None
+    location: str | None = None
+    error: str | None = None
+
+
+class TrainStatus(Answer):
+    """``GET /models/train/{task_id}/status``: the word, and metadata that depends on it."""
+
+    status: str
+    metadata: StatusMetadata = Field(default_factory=StatusMetadata)
+
+
+class TrainResult(Answer):
+    """``GET /models/train/{task_id}/result`` (seed 004): the model and its scores."""
+
+    model_id: ObjectId
+    stats: list[list[dict[str, Any]] | dict[str, Any]] = Field(default_factory=list)
+    field_importance: dict[str, float] = Field(default_factory=dict)
 
 
 def legacy_root(base_url: str) -> str:
@@ -38,6 +108,14 @@ def result_path(location: str) -> str:
     return path[len("/api/v1") :] if path.startswith("/api/v1/") else path
 
 
+def same_id(one: Any, other: Any) -> bool:
+    """``"12"`` and ``12`` are one id; anything that is no id matches nothing."""
+    try:
+        return normalize_id(one) == normalize_id(other)
+    except ValueError:
+        return False
+
+
 class AkkioClient:
     """One Akkio team reached through one HTTP client."""
 
@@ -46,45 +124,54 @@ class AkkioClient:
     ) -> None:
         self.http = http
         self.waiter = waiter or Waiter()
+        self.base_url = base_url
         self.legacy = legacy_root(base_url)
         self._key = api_key
+        self._root_checked = False
 
     # legacy datasets -----------------------------------------------------------
-    async def list_datasets(self) -> list[dict[str, Any]]:
-        body = await self._legacy("GET", "/datasets", params={"api_key": self._key})
-        return _listed(body, "datasets")
+    async def list_datasets(self) -> list[Listed]:
+        try:
+            body = await self._legacy("GET", "/datasets", DatasetList, params={"api_key": self._key})
+        except errors.NotFound as exc:
+            raise misconfigured(
+                exc,
+                service=self.http.service,
+                url=self.legacy + "/datasets",
+                check="the endpoint's host (the legacy dataset API is /v1 on the API root's host)",
+            ) from exc
+        return list(body.datasets)
 
     async def create_dataset(self, name: str) -> str:
         body = await self._legacy(
-            "POST", "/datasets", json={"api_key": self._key, "name": name}, creates=True
+            "POST", "/datasets", DatasetCreated, json={"api_key": self._key, "name": name}, creates=True
         )
-        dataset_id = body.get("dataset_id")
-        if not isinstance(dataset_id, str) or not dataset_id:
-            raise errors.ProviderError("Akkio answered the dataset creation without a dataset_id")
-        return dataset_id
+        return str(body.dataset_id)
 
     async def add_rows(self, dataset_id: str, rows: Sequence[dict[str, Any]]) -> None:
         # Not idempotent: sending a batch twice stores its rows twice.
         await self._legacy(
             "POST",
             "/datasets",
+            LegacyAnswer,
             json={"api_key": self._key, "id": dataset_id, "rows": list(rows)},
             creates=True,
         )
 
     # legacy models ---------------------------------------------------------------
-    async def list_models(self) -> list[dict[str, Any]]:
-        body = await self._legacy("GET", "/models", params={"api_key": self._key})
-        return _listed(body, "models")
+    async def list_models(self) -> list[Listed] | None:
+        """The team's models, or None where the platform does not serve the legacy listing."""
+        try:
+            body = await self._legacy("GET", "/models", ModelList, params={"api_key": self._key})
+        except errors.NotFound:
+            return None
+        return list(body.models)
 
-    async def predict(self, model_id: str, data: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def predict(self, model_id: str, data: Sequence[dict[str, Any]]) -> list[Any]:
         body = await self._legacy(
-            "POST", "/models", json={"api_key": self._key, "id": model_id, "data": list(data)}
+            "POST", "/models", Predictions, json={"api_key": self._key, "id": model_id, "data": list(data)}
         )
-        predictions = body.get("predictions")
-        if not isinstance(predictions, list):
-            raise errors.ProviderError("Akkio answered a prediction without predictions")
-        return predictions
+        return list(body.predictions)
 
     # training ------------------------------------------------------------------------
     async def train(
@@ -105,28 +192,51 @@ class AkkioClient:
             "extra_attention": extra_attention,
             "force": force,
         }
-        body = await self.http.send_json("POST", "/models/train/new", json=payload, creates=True)
-        task_id = body.get("task_id") if isinstance(body, dict) else None
-        if not isinstance(task_id, str) or not task_id:
-            raise errors.ProviderError("Akkio answered the training request without a task_id")
-        return task_id
+        try:
+            body = await call(self.http, "POST", "/models/train/new", TaskStarted, json=payload, creates=True)
+        except errors.NotFound as exc:
+            raise misconfigured(
+                exc,
+                service=self.http.service,
+                url=joined(self.base_url, "/models/train/new"),
+                check="the endpoint: it is the API root, ending in /api/v1",
+            ) from exc
+        return str(body.task_id)
 
-    async def train_status(self, task_id: str) -> dict[str, Any]:
-        return await self._object(f"/models/train/{task_id}/status")
+    async def train_status(self, task_id: str) -> TrainStatus:
+        """The task's status; a 404 is the platform not knowing the task (see :meth:`api_root_ok`)."""
+        return await call(self.http, "GET", f"/models/train/{task_id}/status", TrainStatus)
 
-    async def train_result(self, task_id: str, *, location: str | None = None) -> dict[str, Any]:
-        return await self._object(result_path(location) if location else f"/models/train/{task_id}/result")
+    async def train_result(self, task_id: str, *, location: str | None = None) -> TrainResult:
+        path = result_path(location) if location else f"/models/train/{task_id}/result"
+        return await call(self.http, "GET", path, TrainResult)
+
+    async def check_api_root(self) -> None:
+        """Stop when the endpoint is not the API root: its OpenAPI document (``/api.yaml``) is not there.
+
+        Asked once per client (every plan reads through a fresh one) before a
+        model is read, so a wrong endpoint stops the plan instead of planning
+        trainings, and a 404 of a recorded task can mean only that the task is
+        gone.  The legacy dataset API is reached through the same host, so its
+        404s are configuration errors too (see :meth:`list_datasets`).
+        """
+        if self._root_checked:
+            return
+        try:
+            await self.http.request("GET", "/api.yaml")
+        except errors.NotFound as exc:
+            raise misconfigured(
+                exc,
+                service=self.http.service,
+                url=joined(self.base_url, "/api.yaml"),
+                check="the endpoint: it is the API root, ending in /api/v1",
+            ) from exc
+        self._root_checked = True
 
     # plumbing ------------------------------------------------------------------------
-    async def _object(self, path: str) -> dict[str, Any]:
-        body = await self.http.get_json(path)
-        if not isinstance(body, dict):
-            raise errors.ProviderError(f"Akkio answered {path} with something other than an object")
-        return body
-
-    async def _legacy(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def _legacy(self, method: str, path: str, shape: type[Any], **kwargs: Any) -> Any:
         try:
-            body = await self.http.send_json(method, self.legacy + path, **kwargs)
+            body = await call(self.http, method, self.legacy + path, shape, **kwargs)
         except errors.NotFound as exc:
             if BAD_KEY in exc.body:
                 raise errors.AuthError(
@@ -136,14 +246,8 @@ class AkkioClient:
                     hint="check the api_key the provider block reads from the environment",
                 ) from exc
             raise
-        if not isinstance(body, dict) or body.get("status") != "success":
-            status = body.get("status") if isinstance(body, dict) else None
-            raise errors.ProviderError(f"Akkio answered {method} /v1{path} with status {status!r}")
+        if body.status != "success":
+            raise errors.ProviderError(
+                f"{self.http.service}: {method} /v1{path} answered with status {body.status!r}"
+            )
         return body
-
-
-def _listed(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    items = body.get(key)
-    if not isinstance(items, list):
-        raise errors.ProviderError(f"Akkio answered the {key} listing without a list of {key}")
-    return [item for item in items if isinstance(item, dict)]

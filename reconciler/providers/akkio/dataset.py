@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.akkio.client import AkkioClient
+from reconciler.providers.akkio.client import AkkioClient, Listed, same_id
 from reconciler.providers.akkio.config import DatasetConfig
 from reconciler.providers.base import (
     Applied,
@@ -72,7 +72,7 @@ class DatasetFacts:
     """The local file, and the recorded dataset as the platform lists it now."""
 
     file: LocalFile
-    live: dict[str, Any] | None
+    live: Listed | None
     gone: bool = False
 
 
@@ -187,8 +187,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             dataset_id = progress(record.pending).dataset_id
         if dataset_id is None:
             return DatasetFacts(file=local, live=None)
-        listed = {item.get("id"): item for item in await client.list_datasets()}
-        live = listed.get(dataset_id)
+        live = next((item for item in await client.list_datasets() if same_id(item.id, dataset_id)), None)
         return DatasetFacts(file=local, live=live, gone=live is None)
 
     def decide(
@@ -298,7 +297,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
                 dataset_id, start = str(recovered), 0
                 await journal.submitted(dataset_id, rows_added=0)
         if dataset_id is None:
-            existing = [item.get("id") for item in await client.list_datasets() if item.get("name") == name]
+            existing = [str(item.id) for item in await client.list_datasets() if item.name == name]
             await journal.intent(
                 "create",
                 identity=wanted,
@@ -350,6 +349,6 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         """The dataset a creation whose answer was lost made: named as asked, and new since the intent."""
         name = pending.detail.get("name")
         skip = {*pending.detail.get("existing", []), *pending.detail.get("abandoned", [])}
-        matches = [item.get("id") for item in await client.list_datasets() if item.get("name") == name]
-        fresh = [found for found in matches if isinstance(found, str) and found not in skip]
-        return fresh[-1] if fresh else None
+        matches = [item.id for item in await client.list_datasets() if item.name == name]
+        fresh = [found for found in matches if not any(same_id(found, old) for old in skip)]
+        return str(fresh[-1]) if fresh else None

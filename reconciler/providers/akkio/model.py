@@ -18,11 +18,12 @@ training that finished meanwhile is adopted instead of repeated.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.akkio.client import AkkioClient
+from reconciler.providers.akkio.client import AkkioClient, TrainResult, TrainStatus, same_id
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.waiting import job_status, wait_training
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
@@ -38,9 +39,9 @@ IDENTITY_KEYS = ("dataset_id", "predict_fields", "duration", "ignore_fields", "e
 class ModelFacts:
     """The pending training's status, and whether the recorded model is still listed."""
 
-    status: dict[str, Any] | None = None
+    status: TrainStatus | None = None
     status_gone: bool = False
-    listed: bool | None = None  # None: no model recorded
+    listed: bool | None = None  # None: no model recorded, or the platform does not list models
 
 
 def dataset_of(desired: Desired[ModelConfig]) -> Any:
@@ -89,32 +90,47 @@ def recorded_identity(record: ResourceState) -> dict[str, Any]:
     return {key: record.inputs.get(key) for key in IDENTITY_KEYS}
 
 
-def summarize(result: dict[str, Any]) -> dict[str, Any]:
+def summarize(result: TrainResult) -> dict[str, Any]:
     """The scalars worth showing: a weighted f1 (categories) or r2 (numbers) per field, and the top field."""
     scores: dict[str, float] = {}
-    for per_field in result.get("stats") or []:
-        rows = [
-            row
-            for row in (per_field if isinstance(per_field, list) else [per_field])
-            if isinstance(row, dict)
-        ]
+    for per_field in result.stats:
+        rows = per_field if isinstance(per_field, list) else [per_field]
         if not rows:
             continue
         name = str(rows[0].get("field_name", "?"))
-        if all("f1" in row for row in rows):
-            total = sum(float(row.get("count") or 0) for row in rows) or 1.0
-            scores[f"f1 {name}"] = round(
-                sum(float(row["f1"]) * float(row.get("count") or 0) for row in rows) / total, 4
-            )
-        elif "r2" in rows[0]:
-            scores[f"r2 {name}"] = round(float(rows[0]["r2"]), 4)
+        if all(_number(row.get("f1")) is not None for row in rows):
+            counts = [_number(row.get("count")) or 0.0 for row in rows]
+            total = sum(counts) or 1.0
+            weighted = sum((_number(row.get("f1")) or 0.0) * n for row, n in zip(rows, counts, strict=True))
+            scores[f"f1 {name}"] = round(weighted / total, 4)
+        elif (r2 := _number(rows[0].get("r2"))) is not None:
+            scores[f"r2 {name}"] = round(r2, 4)
     if len(scores) == 1:
         scores = {key.split(" ", 1)[0]: value for key, value in scores.items()}
     summary: dict[str, Any] = dict(scores)
-    importance = result.get("field_importance")
-    if isinstance(importance, dict) and importance:
-        summary["top_field"] = max(importance, key=lambda key: float(importance[key]))
+    importance = result.field_importance
+    if importance:
+        summary["top_field"] = max(importance, key=lambda key: importance[key])
     return summary
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a stats cell, or None (the stats' inner shape is the platform's)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+async def _named_dataset(client: AkkioClient, target: Target[ModelConfig]) -> None:
+    """The dataset a spec names by id must exist: a missing one is a configuration error, not a fact."""
+    wanted = target.config.dataset_id
+    if not any(same_id(item.id, wanted) for item in await client.list_datasets()):
+        raise target.error(
+            ("dataset_id",),
+            f"dataset {wanted} is not among the team's datasets",
+            hint="check dataset_id and that the api_key belongs to the team that owns it",
+        )
 
 
 def _why(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -143,6 +159,10 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     async def read(
         self, client: AkkioClient, target: Target[ModelConfig], record: ResourceState | None
     ) -> ModelFacts:
+        config = target.config
+        await client.check_api_root()  # a wrong endpoint stops the plan; a 404 below means "gone"
+        if config.dataset_id is not None:
+            await _named_dataset(client, target)
         if record is None:
             return ModelFacts()
         status, gone = None, False
@@ -153,7 +173,9 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         listed = None
         model_id = record.outputs.get("model_id")
         if model_id is not None:
-            listed = model_id in {item.get("id") for item in await client.list_models()}
+            models = await client.list_models()
+            if models is not None:
+                listed = any(same_id(item.id, model_id) for item in models)
         return ModelFacts(status=status, status_gone=gone, listed=listed)
 
     def decide(
@@ -262,18 +284,13 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         metadata = final.raw.get("metadata")
         location = metadata.get("location") if isinstance(metadata, dict) else None
         result = await client.train_result(task_id, location=location if isinstance(location, str) else None)
-        model_id = result.get("model_id")
-        if not isinstance(model_id, str) or not model_id:
-            raise errors.ProviderError(
-                f"{desired.address}: the result of training {task_id} names no model_id"
-            )
         return Applied(
             outputs={
-                "model_id": model_id,
+                "model_id": str(result.model_id),
                 "task_id": task_id,
                 "dataset_id": str(dataset_id),
                 **summarize(result),
             },
-            essence={"stats": result.get("stats"), "field_importance": result.get("field_importance")},
+            essence={"stats": result.stats, "field_importance": result.field_importance},
             identity=wanted,
         )

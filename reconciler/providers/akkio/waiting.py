@@ -13,8 +13,8 @@ running at the deadline stays recorded and the next run resumes it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
+from reconciler.providers.akkio.client import TrainStatus
 from reconciler.providers.base import Journal
 from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
@@ -28,27 +28,25 @@ _TIMEOUT_MESSAGE = (
 )
 
 
-def job_status(body: Any) -> JobStatus:
+def job_status(answer: TrainStatus) -> JobStatus:
     """Turn a ``/status`` answer into a job status (pure)."""
-    raw = body if isinstance(body, dict) else {}
-    word = str(raw.get("status") or "unknown")
-    metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    assert isinstance(metadata, dict)
-    estimate = metadata.get("estimate_seconds")
-    message = metadata.get("error") if word == "FAILED" else None
+    word = answer.status or "unknown"
+    metadata = answer.metadata
+    estimate = metadata.estimate_seconds
+    message = metadata.error if word == "FAILED" else None
     if word == "UNKNOWN_TIMEOUT":
         message = _TIMEOUT_MESSAGE
     return JobStatus(
         word=word,
         state=classify(word, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS),
-        message=str(message) if message else None,
-        estimate_seconds=float(estimate) if isinstance(estimate, int | float) and estimate >= 0 else None,
-        raw=raw,
+        message=message or None,
+        estimate_seconds=estimate if estimate is not None and 0 <= estimate < 1e9 else None,
+        raw=answer.model_dump(mode="json"),
     )
 
 
 async def wait_training(
-    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+    fetch: Callable[[], Awaitable[TrainStatus]], *, what: str, journal: Journal, waiter: Waiter
 ) -> JobStatus:
     """Poll ``fetch`` (a ``/status`` call) until the training succeeds; returns the final status."""
 

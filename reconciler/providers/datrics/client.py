@@ -9,14 +9,49 @@ spelled ``True``/``False`` as the vendor's Python client formats it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from reconciler import errors
+from reconciler.answers import Answer, ObjectId, parse
 from reconciler.http import HttpClient
+from reconciler.providers.wire import call, joined, misconfigured
 from reconciler.wait import Waiter
 
 PREDICT = "/proxy/pipeline/model/predict"
+#: The task id the endpoint check asks about: no platform issues it.
+PROBE_TASK = "reconciler-endpoint-check"
+
+
+class TaskCreated(Answer):
+    """``POST …/predict``: ``{"id": task_id}`` (SEEN)."""
+
+    id: ObjectId
+
+
+class TaskInfo(Answer):
+    """``GET …/predict/info/{task_id}``: ``state`` (SEEN); ``result`` is INFERRED, so optional."""
+
+    state: str
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class TaskReport:
+    """A task info answer: its documented fields, and the whole answer.
+
+    On ``SUCCESS`` the vendor's example hands the whole answer over as the
+    result, and a failure's text may be in any of several fields, so the
+    whole answer is kept beside the model.
+    """
+
+    info: TaskInfo
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def state(self) -> str:
+        return self.info.state
 
 
 def _utc_now() -> datetime:
@@ -32,8 +67,11 @@ class DatricsClient:
         *,
         waiter: Waiter | None = None,
         now: Callable[[], datetime] = _utc_now,
+        base_url: str = "",
     ) -> None:
         self.http = http
+        self.base_url = base_url
+        self._checked = False
         self.waiter = waiter or Waiter()
         self.now = now
 
@@ -46,25 +84,58 @@ class DatricsClient:
         return_only_prediction: bool,
     ) -> str:
         """Submit ``records`` to the model at ``bucket``/``model_path``; returns the task id."""
-        body = await self.http.send_json(
-            "POST",
-            PREDICT,
-            params={
-                "path": model_path,
-                "bucket": bucket,
-                "return_only_prediction": str(return_only_prediction),
-            },
-            json=list(records),
-            creates=True,
-        )
-        task_id = body.get("id") if isinstance(body, dict) else None
-        if not isinstance(task_id, str | int) or task_id == "":
-            raise errors.ProviderError("Datrics accepted the prediction task but answered without an id")
-        return str(task_id)
+        try:
+            body = await call(
+                self.http,
+                "POST",
+                PREDICT,
+                TaskCreated,
+                params={
+                    "path": model_path,
+                    "bucket": bucket,
+                    "return_only_prediction": str(return_only_prediction),
+                },
+                json=list(records),
+                creates=True,
+            )
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, PREDICT, "and the model's path and bucket") from exc
+        return str(body.id)
 
-    async def task_info(self, task_id: str) -> dict[str, Any]:
-        """The task's state (and its result once ``SUCCESS``); unknown ids read as ``PENDING``."""
-        body = await self.http.get_json(f"{PREDICT}/info/{task_id}")
-        if not isinstance(body, dict):
-            raise errors.ProviderError(f"Datrics answered task {task_id} with something other than an object")
-        return body
+    async def task_info(self, task_id: str) -> TaskReport:
+        """The task's state (and its result once ``SUCCESS``); unknown ids read as ``PENDING``.
+
+        Celery answers any task id, known or not, so a 404 here is never "the
+        task is gone": it is a wrong endpoint, and stops the plan.
+        """
+        path = f"{PREDICT}/info/{task_id}"
+        try:
+            body = await call(self.http, "GET", path, dict[str, Any])
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, path) from exc
+        info = parse(TaskInfo, body, service=self.http.service, call=f"GET {PREDICT}/info/{{task_id}}")
+        return TaskReport(info, body)
+
+    async def check_endpoint(self) -> None:
+        """Stop when the endpoint is wrong: the task info call answers any task id (Celery reads an
+        unknown one as ``PENDING``), so a 404 there can only be a wrong endpoint.
+
+        Asked once per client (every plan reads through a fresh one), before
+        anything is planned, so a wrong endpoint never plans predictions.
+        """
+        if self._checked:
+            return
+        path = f"{PREDICT}/info/{PROBE_TASK}"
+        try:
+            await self.http.request("GET", path)
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, path) from exc
+        self._checked = True
+
+    def _misconfigured(self, exc: errors.NotFound, path: str, more: str = "") -> errors.ProviderError:
+        return misconfigured(
+            exc,
+            service=self.http.service,
+            url=joined(self.base_url, path),
+            check=f"the endpoint: it is the API base URL, ending in /api/v1{(' ' + more) if more else ''}",
+        )

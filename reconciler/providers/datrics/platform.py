@@ -67,4 +67,4 @@ class Datrics(Platform[DatricsConfig, DatricsClient]):
         )
         waiter = make_waiter(options)
         async with http:
-            yield DatricsClient(http, waiter=waiter)
+            yield DatricsClient(http, waiter=waiter, base_url=connection.base_url)

@@ -28,7 +28,7 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.datrics.client import DatricsClient
+from reconciler.providers.datrics.client import DatricsClient, TaskReport
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.files import (
     InputError,
@@ -38,7 +38,7 @@ from reconciler.providers.datrics.files import (
     sha256_of,
     write_atomically,
 )
-from reconciler.providers.datrics.waiting import SCHEDULE, task_status, wait_task
+from reconciler.providers.datrics.waiting import SCHEDULE, prediction_result, task_status, wait_task
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
@@ -55,7 +55,7 @@ class PredictionFacts:
 
     input: InputFile
     output_sha256: str | None
-    task: dict[str, Any] | None = None
+    task: TaskReport | None = None
     #: When the facts were read: decides whether a task PENDING too long is lost; not part of the basis.
     read_at: datetime | None = field(default=None, metadata=VOLATILE)
 
@@ -102,6 +102,20 @@ def _changed(config: PredictionsConfig, recorded: dict[str, Any], input_sha256: 
     return reasons
 
 
+def _in_sync(
+    config: PredictionsConfig, record: ResourceState | None, found: InputFile, output: str | None
+) -> bool:
+    """Whether the recorded prediction still holds locally (then nothing is asked of the platform)."""
+    return (
+        record is not None
+        and record.pending is None
+        and record.status == "ready"
+        and recorded_for(identity(config, found.sha256), record)
+        and output is not None
+        and output == record.outputs.get("output_sha256")
+    )
+
+
 def _lost(pending: PendingOperation, read_at: datetime | None) -> bool:
     return read_at is not None and read_at - pending.submitted_at > LOST_AFTER
 
@@ -134,6 +148,8 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         except OSError as exc:
             raise target.error(("input",), f"cannot read {path}: {exc.strerror}") from exc
         output = await asyncio.to_thread(sha256_of, target.path(config.output))
+        if not _in_sync(config, record, found, output):
+            await client.check_endpoint()  # before a task is planned: a wrong endpoint stops the plan
         task = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             task = await client.task_info(str(record.pending.job_id))
@@ -263,11 +279,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
             journal=journal,
             waiter=client.waiter,
         )
-        result = final.get("result")
-        if result is None:
-            raise errors.ProviderError(
-                f"Datrics reported task {task_id} as {final.get('state')} with no result"
-            )
+        result = prediction_result(final)
         output = desired.target.path(config.output)
         try:
             written = await asyncio.to_thread(write_atomically, output, output_bytes(result))

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
 from reconciler.providers.base import Journal
+from reconciler.providers.datrics.client import TaskReport
 from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 WAITING_WORDS: Final = ("PENDING", "RECEIVED", "STARTED", "RETRY")
@@ -45,18 +46,29 @@ def failure_message(raw: Mapping[str, Any]) -> str | None:
     return None
 
 
-def task_status(body: Any) -> JobStatus:
+def task_status(report: TaskReport) -> JobStatus:
     """Turn a task info answer into a job status (pure)."""
-    raw = body if isinstance(body, dict) else {}
-    word = raw.get("state", raw.get("status"))
-    word_text = str(word) if word is not None else "unknown"
+    word_text = report.state or "unknown"
     state = classify(word_text, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS)
-    message = failure_message(raw) if state == "failed" else None
-    return JobStatus(word=word_text, state=state, message=message, raw=raw)
+    message = failure_message(report.raw) if state == "failed" else None
+    return JobStatus(word=word_text, state=state, message=message, raw=report.raw)
+
+
+def prediction_result(raw: Mapping[str, Any]) -> Any:
+    """What a ``SUCCESS`` answer holds: its ``result`` (INFERRED), else the whole answer but its state.
+
+    The vendor's example hands the whole answer over as the result; the
+    ``result`` key is the emulator's guess at the shape.  Without it the
+    answer itself is kept, so a finished prediction is never sent again for
+    lack of a key the vendor never promised.
+    """
+    if "result" in raw and raw["result"] is not None:
+        return raw["result"]
+    return {key: value for key, value in raw.items() if key != "state"}
 
 
 async def wait_task(
-    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+    fetch: Callable[[], Awaitable[TaskReport]], *, what: str, journal: Journal, waiter: Waiter
 ) -> dict[str, Any]:
     """Poll ``fetch`` until the task succeeds; returns the final answer (JobFailed on FAILURE/REVOKED)."""
 

@@ -21,13 +21,51 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
+
 from reconciler import errors
+from reconciler.answers import Answer, ObjectId
 from reconciler.http import HttpClient
 from reconciler.providers.sony_epa.payload import FileBody, Payload
+from reconciler.providers.wire import call, joined, misconfigured
 from reconciler.wait import Waiter
+
+#: The job id the endpoint check asks about: no platform issues it.
+PROBE_JOB = "reconciler-endpoint-check"
 
 #: Builds the storage client for one upload, given the body's size in bytes.
 UploaderFactory = Callable[[int], HttpClient]
+
+
+class JobGone(errors.NotFound):
+    """The platform says, in its own error table, that a retrain job is not (or no longer) there."""
+
+
+class UploadUrl(Answer):
+    """``GET /retrain_jobs/upload_url``: the new job and where its data goes."""
+
+    retrain_job_id: ObjectId
+    upload_url: str = Field(min_length=1)
+
+
+class JobMetadata(Answer):
+    retrain_job_id: ObjectId | None = None
+
+
+class RetrainJob(Answer):
+    """``GET /retrain_jobs/{id}``: ``status`` (its words are not documented), the rest when it applies."""
+
+    status: str
+    model_id: ObjectId | None = None
+    message: str | None = None
+    download_url: str | None = None
+    metadata: JobMetadata | None = None
+
+
+class Switched(Answer):
+    """``PUT /retrain_jobs/{id}/update_model``: ``{"metadata": {"retrain_job_id"}}``."""
+
+    metadata: JobMetadata | None = None
 
 
 @dataclass(frozen=True)
@@ -48,8 +86,8 @@ _MEANINGS: dict[str, _Meaning] = {
         "the model behind this API key may have been deleted",
         hint="publish the model's API again and put its new key in the environment",
     ),
-    "This job may be deleted.": _Meaning("retrain job {job} may have been deleted", errors.NotFound),
-    "Not found retrain job.": _Meaning("retrain job {job} is not on the platform", errors.NotFound),
+    "This job may be deleted.": _Meaning("retrain job {job} may have been deleted", JobGone),
+    "Not found retrain job.": _Meaning("retrain job {job} is not on the platform", JobGone),
     "Not found classifier.": _Meaning("retrain job {job} left no model to switch to"),
     "Retrain job is not finished.": _Meaning("retrain job {job} has not finished"),
     "Not found configuration_file.": _Meaning(
@@ -74,9 +112,17 @@ class SonyEpaClient:
     """One model (one API key) of Sony EPA, reached through one HTTP client."""
 
     def __init__(
-        self, http: HttpClient, *, uploader: UploaderFactory, key_hint: str, waiter: Waiter | None = None
+        self,
+        http: HttpClient,
+        *,
+        uploader: UploaderFactory,
+        key_hint: str,
+        waiter: Waiter | None = None,
+        base_url: str = "",
     ) -> None:
         self.http = http
+        self.base_url = base_url
+        self._checked = False
         self.uploader = uploader
         self.key_hint = key_hint
         self.waiter = waiter or Waiter()
@@ -85,13 +131,17 @@ class SonyEpaClient:
         """Ask for a new retrain job: its id and the URL its data goes to.
 
         Not marked as creating: a job that never receives data never trains,
-        so asking again after a lost answer costs nothing.
+        so asking again after a lost answer costs nothing.  A bare 404 (not
+        the platform's own error table) means the endpoint is wrong: the call
+        is the model's configuration-level one.
         """
-        async with self._translated():
-            body = await self.http.get_json("/retrain_jobs/upload_url", params={"filename": filename})
-        if not isinstance(body, dict) or not body.get("retrain_job_id") or not body.get("upload_url"):
-            raise errors.ProviderError(f"{self.http.service}: upload_url answered without a job id or URL")
-        return str(body["retrain_job_id"]), str(body["upload_url"])
+        path = "/retrain_jobs/upload_url"
+        try:
+            async with self._translated():
+                body = await call(self.http, "GET", path, UploadUrl, params={"filename": filename})
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, path) from exc
+        return str(body.retrain_job_id), body.upload_url
 
     async def upload(self, upload_url: str, payload: Payload) -> None:
         """PUT the payload, streamed from disk, to the absolute ``upload_url``; this starts the retrain."""
@@ -101,17 +151,54 @@ class SonyEpaClient:
         async with self.uploader(payload.size) as storage:
             await storage.request("PUT", upload_url, content=content, creates=True)
 
-    async def retrain_job(self, job_id: str) -> dict[str, Any]:
-        async with self._translated(job_id):
-            body = await self.http.get_json(f"/retrain_jobs/{job_id}")
-        if not isinstance(body, dict):
-            raise errors.ProviderError(f"{self.http.service}: retrain job {job_id} answered with no object")
-        return body
+    async def retrain_job(self, job_id: str) -> RetrainJob:
+        """The job's status check.  The platform says a job is gone with its own error table
+        (:class:`errors.NotFound` from ``Not found retrain job.``); a bare 404 is a wrong endpoint."""
+        path = f"/retrain_jobs/{job_id}"
+        try:
+            async with self._translated(job_id):
+                return await call(self.http, "GET", path, RetrainJob)
+        except JobGone:
+            raise
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, path) from exc
 
     async def update_model(self, job_id: str) -> None:
         """Switch the model's API to the retrained model; switching again to the same one is harmless."""
-        async with self._translated(job_id):
-            await self.http.send_json("PUT", f"/retrain_jobs/{job_id}/update_model")
+        path = f"/retrain_jobs/{job_id}/update_model"
+        try:
+            async with self._translated(job_id):
+                await call(self.http, "PUT", path, Switched)
+        except JobGone:
+            raise
+        except errors.NotFound as exc:
+            raise self._misconfigured(exc, path) from exc
+
+    async def check_endpoint(self) -> None:
+        """Stop when the endpoint is wrong: a status check of a job that does not exist must be
+        answered by the platform's own error table (``Not found retrain job.``), not a bare 404.
+
+        Asked once per client (every plan reads through a fresh one), before
+        anything is read or planned, so a wrong endpoint never plans retrains.
+        """
+        if self._checked:
+            return
+        try:
+            await self.retrain_job(PROBE_JOB)
+        except (JobGone, errors.MalformedAnswer):
+            pass
+        except errors.ApiError as exc:
+            if isinstance(exc, errors.AuthError) or vendor_message(exc.body) is None:
+                raise
+        self._checked = True
+
+    def _misconfigured(self, exc: errors.NotFound, path: str) -> errors.ProviderError:
+        return misconfigured(
+            exc,
+            service=self.http.service,
+            url=joined(self.base_url, path),
+            check="the endpoint: it is the API base URL, ending in /v1/external",
+        )
 
     @asynccontextmanager
     async def _translated(self, job_id: str | None = None) -> AsyncIterator[None]:

@@ -71,4 +71,6 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
         )
         waiter = make_waiter(options)
         async with http:
-            yield SonyEpaClient(http, uploader=uploader, key_hint=key_hint, waiter=waiter)
+            yield SonyEpaClient(
+                http, uploader=uploader, key_hint=key_hint, waiter=waiter, base_url=connection.base_url
+            )

@@ -28,7 +28,7 @@ from reconciler import errors
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone
-from reconciler.providers.sony_epa.client import SonyEpaClient
+from reconciler.providers.sony_epa.client import RetrainJob, SonyEpaClient
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
 from reconciler.providers.sony_epa.waiting import WAITING_WORD, job_status, wait_retrain
@@ -44,7 +44,7 @@ class RetrainFacts:
 
     train: LocalFile
     evaluation: LocalFile | None = None
-    live: dict[str, Any] | None = None
+    live: RetrainJob | None = None
     gone: bool = False
 
 
@@ -113,6 +113,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
         if job_id is None:
+            await client.check_endpoint()  # before a retrain is planned: a wrong endpoint stops the plan
             return RetrainFacts(train=train, evaluation=evaluation)
         live = await read_or_gone(lambda: client.retrain_job(str(job_id)))
         if live is None:

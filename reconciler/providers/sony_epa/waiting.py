@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reconciler.providers.base import Journal
+from reconciler.providers.sony_epa.client import RetrainJob
 from reconciler.wait import JobStatus, PollSchedule, Waiter, classify
 
 SUCCESS_WORDS = ("finished", "Finished", "FINISHED", "completed", "succeeded")
@@ -25,22 +26,19 @@ WAITING_WORD = "waiting"
 SCHEDULE = PollSchedule(first=1.0, factor=1.6, cap=60.0, deadline=24 * 3600.0)
 
 
-def job_status(body: Any) -> JobStatus:
+def job_status(answer: RetrainJob) -> JobStatus:
     """Turn a status-check answer into a job status (pure)."""
-    raw = body if isinstance(body, dict) else {}
-    word = raw.get("status")
-    text = str(word) if word is not None else "unknown"
-    message = raw.get("message")
+    text = answer.status or "unknown"
     return JobStatus(
         word=text,
         state=classify(text, succeeded=SUCCESS_WORDS, failed=FAILURE_WORDS),
-        message=str(message) if message else None,
-        raw=raw,
+        message=answer.message or None,
+        raw=answer.model_dump(mode="json"),
     )
 
 
 async def wait_retrain(
-    fetch: Callable[[], Awaitable[dict[str, Any]]], *, what: str, journal: Journal, waiter: Waiter
+    fetch: Callable[[], Awaitable[RetrainJob]], *, what: str, journal: Journal, waiter: Waiter
 ) -> dict[str, Any]:
     """Poll ``fetch`` until the retrain finishes; returns the final status answer."""
 

@@ -234,5 +234,5 @@ async def test_the_api_key_never_reaches_state_output_or_errors(akkio: Akkio, tm
         akkio.spec.write_text(akkio.spec.read_text().replace("emulator://akkio", f"{base}/api/v1"))
         with pytest.raises(errors.AuthError) as caught:
             await akkio.workspace(environ={"AKKIO_API_KEY": CANARY}).plan()
-    assert "API key rejected" in str(caught.value)
+    assert "rejected" in str(caught.value)
     assert CANARY not in str(caught.value) + caught.value.body + repr(caught.value.__cause__)

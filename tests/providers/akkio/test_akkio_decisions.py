@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.engine.planner import make_plan
-from reconciler.providers.akkio.client import legacy_root, result_path
+from reconciler.providers.akkio.client import Listed, TrainResult, TrainStatus, legacy_root, result_path
 from reconciler.providers.akkio.config import DatasetConfig, ModelConfig
 from reconciler.providers.akkio.dataset import DatasetFacts, LocalFile, read_table, typed
 from reconciler.providers.akkio.dataset import identity as dataset_identity
@@ -71,10 +71,12 @@ def pending(
     )
 
 
-LISTED = {"id": "DS1", "name": "Leads-aaaaaaaaaaaa"}
+LISTED = Listed(id="DS1", name="Leads-aaaaaaaaaaaa")
 IN_SYNC = {DATASET: DatasetFacts(file=FILE, live=LISTED), MODEL: ModelFacts(listed=True)}
-RUNNING = {"status": "IN_PROGRESS", "metadata": {"type": "IN_PROGRESS", "estimate_seconds": 30}}
-FAILED = {"status": "FAILED", "metadata": {"type": "FAILED", "error": "boom"}}
+RUNNING = TrainStatus.model_validate(
+    {"status": "IN_PROGRESS", "metadata": {"type": "IN_PROGRESS", "estimate_seconds": 30}}
+)
+FAILED = TrainStatus.model_validate({"status": "FAILED", "metadata": {"type": "FAILED", "error": "boom"}})
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,13 @@ CASES = [
          {DATASET: ResourceState(type="akkio.dataset", provider="akkio", status="pending",
                                  pending=pending("add_rows", DS_ID, "DS2", offset=1000, count=1000,
                                                  rows_added=2000))},
-         {DATASET: DatasetFacts(file=FILE, live={"id": "DS2"}), MODEL: ModelFacts()},
+         {DATASET: DatasetFacts(file=FILE, live=Listed(id="DS2")), MODEL: ModelFacts()},
          {DATASET: Action.RESUME, MODEL: Action.CREATE}, {DATASET: "2000 rows were confirmed"}),
     Case("a batch without an answer: a fresh dataset",
          {DATASET: ResourceState(type="akkio.dataset", provider="akkio", status="pending",
                                  pending=pending("add_rows", DS_ID, "DS2", offset=1000, count=1000,
                                                  rows_added=1000))},
-         {DATASET: DatasetFacts(file=FILE, live={"id": "DS2"}), MODEL: ModelFacts()},
+         {DATASET: DatasetFacts(file=FILE, live=Listed(id="DS2")), MODEL: ModelFacts()},
          {DATASET: Action.REPLACE, MODEL: Action.CREATE}, {DATASET: "may hold them or not"}),
     Case("dataset creation without an answer: looked up first",
          {DATASET: ResourceState(type="akkio.dataset", provider="akkio", status="pending",
@@ -189,20 +191,20 @@ def test_a_model_names_exactly_one_dataset(tmp_path: Path, body: str) -> None:
     [
         ({"status": "PENDING", "metadata": {"type": "PENDING"}}, "running", None, None),
         ({"status": "SUBMITTED", "metadata": {"type": "SUBMITTED"}}, "running", None, None),
-        (RUNNING, "running", None, 30.0),
+        (RUNNING.model_dump(), "running", None, 30.0),
         (
             {"status": "SUCCEEDED", "metadata": {"type": "SUCCEEDED", "location": "/x"}},
             "succeeded",
             None,
             None,
         ),
-        (FAILED, "failed", "boom", None),
+        (FAILED.model_dump(), "failed", "boom", None),
         ({"status": "UNKNOWN_TIMEOUT", "metadata": {"type": "FAILED"}}, "failed", "older than a day", None),
         ({"status": "SOMETHING_NEW"}, "running", None, None),
     ],
 )
 def test_status_words(body: dict[str, Any], state: str, message: str | None, estimate: float | None) -> None:
-    status = job_status(body)
+    status = job_status(TrainStatus.model_validate(body))
     assert (status.state, status.estimate_seconds) == (state, estimate)
     assert (message is None and status.message is None) or (message and message in (status.message or ""))
 
@@ -232,6 +234,11 @@ def test_summary_of_a_result() -> None:
         "stats": [[{"field_name": "y", "count": 3, "f1": 1.0}, {"field_name": "y", "count": 1, "f1": 0.0}]],
         "field_importance": {"a": 0.2, "b": 0.7, "y": 1e-9},
     }
-    assert summarize(result) == {"f1": 0.75, "top_field": "b"}
+    assert summarize(TrainResult.model_validate({"model_id": "M", **result})) == {
+        "f1": 0.75,
+        "top_field": "b",
+    }
     two = {"stats": [[{"field_name": "y", "count": 1, "f1": 0.5}], [{"field_name": "z", "r2": 0.9}]]}
-    assert summarize(two) == {"f1 y": 0.5, "r2 z": 0.9}
+    assert summarize(TrainResult.model_validate({"model_id": "M", **two})) == {"f1 y": 0.5, "r2 z": 0.9}
+    odd = {"model_id": "M", "stats": [[{"f1": "x", "r2": None}], [], {"field_name": 3, "r2": 1e400}]}
+    assert summarize(TrainResult.model_validate(odd)) == {}

@@ -15,6 +15,7 @@ import pytest
 
 from reconciler.engine.planner import make_plan, target_of
 from reconciler.providers.base import Desired, fingerprint
+from reconciler.providers.datrics.client import TaskInfo, TaskReport
 from reconciler.providers.datrics.files import InputFile
 from reconciler.providers.datrics.predictions import LOST_AFTER, PredictionFacts
 from reconciler.providers.registry import resource_type, spec_registry
@@ -73,7 +74,8 @@ def pending(job_id: str | None, *, age: timedelta = timedelta(minutes=1), fp: st
 def facts(
     *, input: InputFile = INPUT, output: str | None = OUTPUT_SHA, task: dict[str, Any] | None = None
 ) -> PredictionFacts:
-    return PredictionFacts(input=input, output_sha256=output, task=task, read_at=NOW)
+    report = None if task is None else TaskReport(TaskInfo.model_validate(task), task)
+    return PredictionFacts(input=input, output_sha256=output, task=report, read_at=NOW)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.providers.datrics.client import TaskInfo, TaskReport
 from reconciler.providers.datrics.files import InputError, load_input, parse_records, write_atomically
 from reconciler.providers.datrics.waiting import task_status
 
@@ -20,7 +21,6 @@ from reconciler.providers.datrics.waiting import task_status
         ({"state": "STARTED"}, "running", None),
         ({"state": "RETRY"}, "running", None),
         ({"state": "PROGRESS"}, "running", None),  # a custom state: still waiting
-        ({}, "running", None),
         ({"state": "SUCCESS", "result": []}, "succeeded", None),
         ({"state": "FAILURE", "error": "KeyError: age"}, "failed", "KeyError: age"),
         ({"state": "FAILURE", "result": "ValueError: bad"}, "failed", "ValueError: bad"),
@@ -29,7 +29,7 @@ from reconciler.providers.datrics.waiting import task_status
     ],
 )
 def test_celery_states(body: dict[str, Any], state: str, message: str | None) -> None:
-    status = task_status(body)
+    status = task_status(TaskReport(TaskInfo.model_validate(body), body))
     assert (status.state, status.message) == (state, message)
     assert status.word == body.get("state", "unknown")
 

@@ -15,6 +15,7 @@ from reconciler import emulators, errors
 from reconciler.providers.base import ClientOptions, Connection
 from reconciler.providers.datrics import Datrics
 from reconciler.providers.datrics.access import access_token
+from reconciler.providers.datrics.client import TaskReport
 from reconciler.providers.datrics.config import DatricsConfig
 from reconciler.render.plan_text import render_plan
 
@@ -49,7 +50,7 @@ def strict_emulator(tmp_path: Path) -> Iterator[httpx.ASGITransport]:
     app.state.store.close()
 
 
-async def _ask(transport: httpx.ASGITransport, secret: str) -> dict[str, object]:
+async def _ask(transport: httpx.ASGITransport, secret: str) -> TaskReport:
     config = DatricsConfig.model_validate({"endpoint": "emulator://datrics", "secret": secret, **USER})
     connection = Connection(base_url="http://datrics.emulator/api/v1", transport=transport, emulated=True)
     async with Datrics().connect("datrics", config, connection=connection, options=ClientOptions()) as client:
@@ -57,7 +58,7 @@ async def _ask(transport: httpx.ASGITransport, secret: str) -> dict[str, object]
 
 
 async def test_the_signed_token_passes_a_verifying_server(strict_emulator: httpx.ASGITransport) -> None:
-    assert await _ask(strict_emulator, CANARY) == {"id": "some-task", "state": "PENDING"}
+    assert (await _ask(strict_emulator, CANARY)).raw == {"id": "some-task", "state": "PENDING"}
 
 
 async def test_a_rejected_token_names_neither_secret_nor_token(strict_emulator: httpx.ASGITransport) -> None:

@@ -73,7 +73,7 @@ async def test_the_upload_streams_to_storage_without_the_key(
     async with connect(KEY) as (client, transport):
         job, url = await client.upload_url("train.csv")
         await client.upload(url, Payload(path=data, filename="train.csv", size=data.stat().st_size))
-        assert (await client.retrain_job(job))["status"] == "finished"
+        assert (await client.retrain_job(job)).status == "finished"
         await client.update_model(job)
     (put,) = [seen for seen in transport.seen if seen[0] == "PUT" and "/_uploads/" in seen[1]]
     assert "x-api-key" not in put[2]  # storage never gets the model's key

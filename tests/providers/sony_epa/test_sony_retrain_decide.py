@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from reconciler.providers.base import Desired, Target, fingerprint
+from reconciler.providers.sony_epa.client import RetrainJob
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile
 from reconciler.providers.sony_epa.retrain import Retrain, RetrainFacts, identity
@@ -25,12 +26,14 @@ CONFIG = RetrainConfig(train_file="train.csv")
 JOB = "job-1"
 
 
-def finished(job: str = JOB) -> dict[str, Any]:
-    return {"status": "finished", "model_id": "m-2", "metadata": {"retrain_job_id": job}}
+def finished(job: str = JOB) -> RetrainJob:
+    return RetrainJob.model_validate(
+        {"status": "finished", "model_id": "m-2", "metadata": {"retrain_job_id": job}}
+    )
 
 
-def word(status: str, job: str = JOB, **extra: Any) -> dict[str, Any]:
-    return {"status": status, "metadata": {"retrain_job_id": job}, **extra}
+def word(status: str, job: str = JOB, **extra: Any) -> RetrainJob:
+    return RetrainJob.model_validate({"status": status, "metadata": {"retrain_job_id": job}, **extra})
 
 
 def recorded(config: RetrainConfig = CONFIG, train: LocalFile = TRAIN, **changes: Any) -> ResourceState:
