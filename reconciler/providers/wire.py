@@ -1,12 +1,10 @@
 """One platform call, answered through a model of its documented fields.
 
 Every Akkio, Sony EPA and Datrics call goes through :func:`call`: the shared
-retrying :class:`~reconciler.http.HttpClient` sends it, and the body is read
-through :func:`reconciler.answers.parse`.  A body that is not JSON (an HTML
-error page from a proxy, a cut answer) or nested too deeply is, like a body of
-the wrong shape, :class:`errors.MalformedAnswer` naming the call, or, for a
-creating call, :class:`errors.OutcomeUnknown` (the platform may have made the
-object, so it is looked up before anything is sent again).
+retrying :class:`~reconciler.http.HttpClient` sends it and decodes the body
+(bounded in size and nesting; not JSON is :class:`errors.MalformedAnswer`, or
+:class:`errors.OutcomeUnknown` for a creating call), and the body is read
+through :func:`reconciler.answers.parse` as a model of the documented fields.
 
 :func:`misconfigured` turns a 404 on a configuration-level call (one whose
 path the provider builds from its endpoint and the spec, not from an id the
@@ -17,7 +15,6 @@ gone, create it again".
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -47,37 +44,8 @@ async def call(
     http: HttpClient, method: str, path: str, shape: Any, *, creates: bool = False, **kwargs: Any
 ) -> Any:
     """Send one request and read its answer as ``shape``; a clean error for anything else."""
-    response = await http.request(method, path, creates=creates, **kwargs)
-    name = call_name(method, path)
-    try:
-        text = response.content.decode("utf-8")
-        body = json.loads(text) if text.strip() else None
-    except (ValueError, RecursionError):
-        body = _Unreadable()
-    if isinstance(body, _Unreadable):
-        message = f"{http.service}: {name}: the answer is not JSON ({_snippet(http, response.content)})"
-        if creates:
-            raise errors.OutcomeUnknown(
-                f"{message}; the platform may have created the object",
-                hint="the call stays recorded; it is looked up before anything is sent again",
-            )
-        raise errors.MalformedAnswer(
-            message,
-            call=name,
-            hint="the platform (or a proxy in front of it) answered with something other than JSON; "
-            "check the endpoint; nothing was planned from it",
-        )
-    return parse(shape, body, service=http.service, call=name, creates=creates)
-
-
-class _Unreadable:
-    """Marks a body that did not decode."""
-
-
-def _snippet(http: HttpClient, content: bytes) -> str:
-    text = content[:80].decode("utf-8", "replace").replace("\n", " ").strip()
-    text = http.redact(text)
-    return f"begins {text!r}" if text else "empty"
+    body = await http.send_json(method, path, creates=creates, **kwargs)
+    return parse(shape, body, service=http.service, call=call_name(method, path), creates=creates)
 
 
 def misconfigured(exc: errors.NotFound, *, service: str, url: str, check: str) -> errors.ProviderError:
