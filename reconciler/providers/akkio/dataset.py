@@ -332,13 +332,13 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         return Found(
             tuple(
                 Candidate(
-                    object_id=item["id"],
-                    outputs={"dataset_id": item["id"]},
+                    object_id=str(item.id),
+                    outputs={"dataset_id": str(item.id)},
                     matched={"name": name},
                     rank=rank,
                 )
                 for rank, item in enumerate(listed)
-                if item.get("name") == name and isinstance(item.get("id"), str) and item["id"]
+                if item.name == name
             ),
             how="name (the spec's name and the file's sha256)",
         )
