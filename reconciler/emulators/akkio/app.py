@@ -10,6 +10,12 @@ differently, as the vendor's do:
   (GET) or the JSON body (POST); a missing or wrong key is the documented
   404 ``{"status": "missing or invalid API key"}``.
 
+Variants (``variant``): ``full`` serves everything above; ``documented``
+serves only what the vendor's pages show, so not the legacy model listing
+(``GET /v1/models``: the training page names the route but never shows its
+answer); ``strict`` is ``documented`` and also refuses (422) a training
+request without ``duration``, which the OpenAPI document requires.
+
 Both go through the shared gate, which counts every request per route
 template and injects faults (one fault sequence for both doors, so a seed
 means the same run whichever API a request uses); the legacy door does not
@@ -127,8 +133,8 @@ def create_akkio_app(
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
 
-    _training_routes(app, world)
-    _legacy_routes(app, world, token)
+    _training_routes(app, world, strict=variant == "strict")
+    _legacy_routes(app, world, token, listing=variant == "full")
 
     add_stats_routes(app, world)
 
@@ -138,10 +144,15 @@ def create_akkio_app(
     return app
 
 
-def _training_routes(app: FastAPI, world: World) -> None:
+class StrictTrainRequestPayload(TrainRequestPayload):
+    """The training request as the OpenAPI document requires it: ``duration`` too (strict variant)."""
 
-    @app.post(API + "/models/train/new", status_code=201)
-    async def train_new(body: TrainRequestPayload) -> Json:
+    duration: TrainDuration = Field(description="10, 60, 300 or 1800")
+
+
+def _training_routes(app: FastAPI, world: World, *, strict: bool) -> None:
+
+    def start(body: TrainRequestPayload) -> Json:
         params = {
             "dataset_id": body.dataset_id,
             "predict_fields": list(body.predict_fields),
@@ -150,6 +161,18 @@ def _training_routes(app: FastAPI, world: World) -> None:
             "extra_attention": body.extra_attention,
         }
         return {"task_id": world.train(params, force=body.force)}
+
+    if strict:
+
+        @app.post(API + "/models/train/new", status_code=201)
+        async def train_new_strict(body: StrictTrainRequestPayload) -> Json:
+            return start(body)
+
+    else:
+
+        @app.post(API + "/models/train/new", status_code=201)
+        async def train_new(body: TrainRequestPayload) -> Json:
+            return start(body)
 
     @app.get(API + "/api.yaml")
     async def openapi_yaml() -> PlainTextResponse:
@@ -176,7 +199,7 @@ async def _body(request: Request) -> Json:
     return body
 
 
-def _legacy_routes(app: FastAPI, world: World, token: str | None) -> None:
+def _legacy_routes(app: FastAPI, world: World, token: str | None, *, listing: bool) -> None:
 
     def check_key(given: Any) -> None:
         if not isinstance(given, str) or not given.strip():
@@ -203,10 +226,12 @@ def _legacy_routes(app: FastAPI, world: World, token: str | None) -> None:
             raise Problem(400, {"status": "error", "message": "give a name to create a dataset, or an id"})
         return world.create_dataset(name)
 
-    @app.get(LEGACY + "/models")
-    async def list_models(request: Request) -> Json:
-        check_key(request.query_params.get("api_key"))
-        return world.models()
+    if listing:  # named by the training page, its answer never shown: only the full variant lists models
+
+        @app.get(LEGACY + "/models")
+        async def list_models(request: Request) -> Json:
+            check_key(request.query_params.get("api_key"))
+            return world.models()
 
     @app.post(LEGACY + "/models")
     async def predict(request: Request) -> Json:

@@ -43,7 +43,7 @@ def create_datrics_app(
 ) -> FastAPI:
     """A FastAPI app emulating Datrics; ``token`` is the JWT secret (None: accept any HS256 JWT)."""
     store = Store(Path(data_dir) / "datrics.sqlite3")
-    world = World(store, clock=clock, durations=durations, faults=faults)
+    world = World(store, clock=clock, durations=durations, faults=faults, variant=variant)
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Datrics (emulator)")
     app.state.store = store

@@ -12,6 +12,14 @@ task: a task id it never heard of.
 The answer's shape beyond ``state`` is not documented (INFERRED):
 ``{"id", "state"}``, plus ``"result"`` (a list, one item per record) on
 ``SUCCESS`` and ``"error"`` (the worker's exception as text) on ``FAILURE``.
+
+Variants: ``full`` answers as above.  ``documented`` answers ``{"state"}``
+only, but for the predictions of a ``SUCCESS``, which come under
+``"predictions"`` (a stand-in for the undocumented shape, deliberately not
+``result``); a ``FAILURE`` carries no text.  ``strict`` is ``documented``,
+and a task reads ``PENDING`` (queued, the first fifth of its duration) before
+``STARTED``, as Celery reports it.  An unknown task id reads ``PENDING`` in
+every variant.
 """
 
 from __future__ import annotations
@@ -26,22 +34,31 @@ SUCCESS = "SUCCESS"
 FAILURE = "FAILURE"
 
 
-def state(task: Task, *, now: float) -> str:
+#: Share of a task's duration it reads ``PENDING`` (queued) before ``STARTED``, in the strict variant.
+PENDING_SHARE = 0.2
+#: Where the documented variant puts the predictions: not ``result``, whose name is INFERRED.
+DOCUMENTED_RESULT_KEY = "predictions"
+
+
+def state(task: Task, *, now: float, variant: str = "full") -> str:
     """The Celery state of ``task`` at time ``now``."""
     elapsed = now - task.created_at
     if elapsed < task.duration:
+        if variant == "strict" and elapsed < PENDING_SHARE * task.duration:
+            return PENDING
         return STARTED
     return FAILURE if task.error is not None else SUCCESS
 
 
-def info_view(task_id: str, task: Task | None, *, now: float) -> dict[str, Any]:
-    """What ``GET .../predict/info/{task_id}`` answers."""
+def info_view(task_id: str, task: Task | None, *, now: float, variant: str = "full") -> dict[str, Any]:
+    """What ``GET .../predict/info/{task_id}`` answers (``variant``: see the module's doc)."""
+    full = variant == "full"
     if task is None:
-        return {"id": task_id, "state": PENDING}
-    word = state(task, now=now)
-    view: dict[str, Any] = {"id": task.id, "state": word}
+        return {"id": task_id, "state": PENDING} if full else {"state": PENDING}
+    word = state(task, now=now, variant=variant)
+    view: dict[str, Any] = {"id": task.id, "state": word} if full else {"state": word}
     if word == SUCCESS:
-        view["result"] = task.result
-    elif word == FAILURE:
+        view["result" if full else DOCUMENTED_RESULT_KEY] = task.result
+    elif word == FAILURE and full:
         view["error"] = task.error
     return view

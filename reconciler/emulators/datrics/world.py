@@ -40,8 +40,10 @@ class World:
         clock: Callable[[], float],
         durations: Mapping[str, float],
         faults: Faults | None = None,
+        variant: str = "full",
     ) -> None:
         self.store = store
+        self.variant = variant
         self.clock = clock
         self.durations = dict(durations)
         self.faults = faults or Faults()
@@ -77,7 +79,7 @@ class World:
     def info(self, task_id: str) -> dict[str, Any]:
         with self.store.transaction() as db:
             task = db.get(task_id)
-        return tasks.info_view(task_id, task, now=self.clock())
+        return tasks.info_view(task_id, task, now=self.clock(), variant=self.variant)
 
     def stats(self) -> dict[str, Any]:
         with self.store.transaction() as db:

@@ -49,7 +49,9 @@ def create_sony_epa_app(
     """A FastAPI app emulating Sony EPA's retrain API, its world kept in ``data_dir/sony_epa.sqlite3``."""
     store = Store(Path(data_dir) / "sony_epa.sqlite3")
     uploads = Path(data_dir) / "sony_epa_uploads"
-    world = World(store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults)
+    world = World(
+        store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults, variant=variant
+    )
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Sony Easy Predictive Analytics (emulator)")
     app.state.store = store

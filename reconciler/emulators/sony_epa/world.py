@@ -17,6 +17,9 @@ The rules a client can observe:
   failed (``Not found classifier.``).
 
 Status is computed from the clock when read; nothing runs in the background.
+The documented and strict variants report the words of :data:`DOCUMENTED_WORDS`
+instead of the INFERRED ones (only ``finished`` is shown by the vendor), so a
+client can rely on nothing but ``finished``.
 Injected job failures (``Faults.job_failure_rate``) are decided when a
 retrain starts (its data arrives), from the number of retrains started
 before it, and stored as its ``message``.
@@ -40,6 +43,10 @@ WAITING = "waiting"
 RUNNING = "running"
 FINISHED = "finished"
 FAILED = "failed"
+#: The words the documented and strict variants report instead of the INFERRED ones: the vendor's
+#: pages show only ``finished`` (in the sibling train API), so the others stand for words a client
+#: cannot know (``preparing``: no data has arrived; ``training``; ``aborted``: failed).
+DOCUMENTED_WORDS = {WAITING: "preparing", RUNNING: "training", FINISHED: FINISHED, FAILED: "aborted"}
 # Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
 _FAULT = "fault "
 
@@ -78,8 +85,10 @@ class World:
         uploads: Path,
         token: str | None,
         faults: Faults | None = None,
+        variant: str = "full",
     ) -> None:
         self.store = store
+        self.variant = variant
         self.clock = clock
         self.durations = dict(durations)
         self.uploads = uploads
@@ -132,7 +141,7 @@ class World:
             now = self.clock()
             job = self._job(db, self._model(db, api_key, now=now), job_id)
         word = status(job, now=now)
-        view: dict[str, Any] = {"status": word}
+        view: dict[str, Any] = {"status": word if self.variant == "full" else DOCUMENTED_WORDS[word]}
         if word == FINISHED:
             view["model_id"] = job.result_model_id
             view["download_url"] = f"{base_url}/_downloads/{job.id}?signature={job.signature}"

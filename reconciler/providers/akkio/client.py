@@ -18,7 +18,8 @@ invalid API key"}``); that is turned into :class:`errors.AuthError` here, so
 a wrong key is never mistaken for a missing dataset.  The legacy model
 listing (``GET /v1/models``) is named by the training page but its answer is
 not shown there; where it is not served (a 404 that is not the bad-key
-answer), :meth:`AkkioClient.list_models` says so by returning ``None``.
+answer, or a 405), :meth:`AkkioClient.list_models` says so by returning
+``None``.
 """
 
 from __future__ import annotations
@@ -163,8 +164,12 @@ class AkkioClient:
         """The team's models, or None where the platform does not serve the legacy listing."""
         try:
             body = await self._legacy("GET", "/models", ModelList, params={"api_key": self._key})
-        except errors.NotFound:
-            return None
+        except errors.AuthError:
+            raise
+        except errors.ApiError as exc:
+            if exc.status in (404, 405):  # no such route (405: only the legacy prediction POST is served)
+                return None
+            raise
         return list(body.models)
 
     async def predict(self, model_id: str, data: Sequence[dict[str, Any]]) -> list[Any]:

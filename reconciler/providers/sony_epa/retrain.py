@@ -36,6 +36,9 @@ from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
 ID = "retrain_job_id"
+#: The step announced before the data is PUT: from then on the retrain may have started.
+SEND_DATA = "send_data"
+DATA_STEPS = ("upload", SEND_DATA)
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             job_id = str(record.outputs[ID])
         elif (
             pending is not None
-            and pending.step == "upload"
+            and pending.step in DATA_STEPS
             and pending_for(wanted, pending)
             and (adopted := await self.recover(client, desired, pending))
         ):
@@ -259,23 +262,36 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             payload = await prepared.open(
                 target.path(config.train_file), target.path(config.eval_file) if config.eval_file else None
             )
-            await journal.intent("upload", identity=wanted, filename=payload.filename, size=payload.size)
+            await journal.intent(
+                "upload", identity=wanted, filename=payload.filename, size=payload.size, data_step=True
+            )
             job_id, upload_url = await client.upload_url(payload.filename)
             await journal.submitted(job_id)
+            await journal.intent(SEND_DATA)  # from here on the data may have arrived
             await client.upload(upload_url, payload)
+            await journal.submitted(job_id, data_sent=True)
         return job_id
 
     async def recover(
         self, client: SonyEpaClient, desired: Desired[RetrainConfig], pending: PendingOperation
     ) -> str | int | None:
         """The job whose data did arrive although the PUT's answer was lost; None when nothing trains."""
-        if pending.job_id is None:
+        if pending.job_id is None or never_sent(pending):
             return None  # no list endpoint; and a job that got no data never trains
         try:
             live = await client.retrain_job(str(pending.job_id))
         except errors.NotFound:
             return None
         return None if job_status(live).word == WAITING_WORD else pending.job_id
+
+
+def never_sent(pending: PendingOperation) -> bool:
+    """Whether the record says the data was never sent: the job was issued, the PUT not begun.
+
+    Read from the journal, not from a status word (the waiting word is
+    INFERRED): records of this version announce the PUT as its own step.
+    """
+    return pending.step == "upload" and bool(pending.detail.get("data_step"))
 
 
 def _resume(
@@ -290,7 +306,10 @@ def _resume(
         return Action.CREATE, f"retrain job {job} of an earlier run is no longer on the platform; retraining"
     if status is not None and status.state == "failed":
         return Action.CREATE, f"retrain job {job} of an earlier run failed: {status.message or status.word}"
-    if pending.step == "upload" and status is not None and status.word == WAITING_WORD:
+    if never_sent(pending):
+        return (Action.CREATE, f"an earlier run stopped before sending the data of retrain job {job}, "
+                "which therefore never trains; uploading it to a new job")  # fmt: skip
+    if pending.step in DATA_STEPS and status is not None and status.word == WAITING_WORD:
         return Action.CREATE, f"the data for retrain job {job} never arrived; uploading it again to a new job"
     if pending.step == "switch":
         return (

@@ -88,7 +88,7 @@ async def test_a_run_that_stops_waiting_is_resumed_not_resubmitted(example: Exam
     first = await slow.apply()
     assert first.report.count("pending") == 2, first.report.messages
     pending = json.loads(example.state_file.read_text())["resources"][CHURN]["pending"]
-    assert pending["step"] == "upload" and pending["job_id"]
+    assert pending["step"] == "send_data" and pending["job_id"] and pending["detail"]["data_sent"]
     before = await example.stats()
 
     planned = (await slow.plan()).plan

@@ -48,9 +48,13 @@ def recorded(config: RetrainConfig = CONFIG, train: LocalFile = TRAIN, **changes
     return record.model_copy(update=changes)
 
 
-def pending(step: str, job: str | None, config: RetrainConfig = CONFIG) -> PendingOperation:
+def pending(step: str, job: str | None, config: RetrainConfig = CONFIG, **detail: Any) -> PendingOperation:
     return PendingOperation(
-        action="create", step=step, fingerprint=fingerprint(identity(config, TRAIN, None)), job_id=job
+        action="create",
+        step=step,
+        fingerprint=fingerprint(identity(config, TRAIN, None)),
+        job_id=job,
+        detail=detail,
     )
 
 
@@ -157,6 +161,44 @@ CASES = [
         "the data never arrived: upload again",
         ResourceState(
             type="sony_epa.retrain", provider="sony_epa", status="pending", pending=pending("upload", JOB)
+        ),
+        RetrainFacts(train=TRAIN, live=word("waiting")),
+        Action.CREATE,
+        "never arrived",
+    ),
+    Case(
+        # The words of a job without data are INFERRED ("waiting"); a platform reporting another one
+        # (the documented emulator says "preparing") must not make the next run wait a day for it.
+        "stopped before the data was sent, whatever the job's word",
+        ResourceState(
+            type="sony_epa.retrain",
+            provider="sony_epa",
+            status="pending",
+            pending=pending("upload", JOB, data_step=True),
+        ),
+        RetrainFacts(train=TRAIN, live=word("preparing")),
+        Action.CREATE,
+        "stopped before sending the data",
+    ),
+    Case(
+        "the data's answer was lost and the word is unknown: wait, never train twice",
+        ResourceState(
+            type="sony_epa.retrain",
+            provider="sony_epa",
+            status="pending",
+            pending=pending("send_data", JOB, data_step=True),
+        ),
+        RetrainFacts(train=TRAIN, live=word("preparing")),
+        Action.RESUME,
+        "waiting for it",
+    ),
+    Case(
+        "the data's answer was lost and the job waits for data",
+        ResourceState(
+            type="sony_epa.retrain",
+            provider="sony_epa",
+            status="pending",
+            pending=pending("send_data", JOB, data_step=True),
         ),
         RetrainFacts(train=TRAIN, live=word("waiting")),
         Action.CREATE,
