@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -72,6 +73,10 @@ class Reconciler(click.Group):
             fail(error)
         except KeyboardInterrupt:
             exit_interrupted()
+        except BrokenPipeError:  # the reader went away (``reconciler plan | head``): not a crash
+            with contextlib.suppress(Exception):  # so the interpreter's own final flush is quiet too
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # the boundary: nothing may escape as a traceback
             from reconciler.cli.crash import report_crash
 

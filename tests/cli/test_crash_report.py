@@ -94,3 +94,32 @@ def test_the_report_goes_elsewhere_when_the_directory_is_not_writable(checkout: 
     assert report.is_absolute() and report.exists()
     assert "RuntimeError" in report.read_text()
     report.unlink()
+
+
+def test_a_reader_that_goes_away_is_not_a_crash(checkout: Path) -> None:
+    """``reconciler … | head``: the broken pipe ends the command quietly, without a report."""
+    script = (
+        "import sys, click\n"
+        "from reconciler.cli.common import main\n"
+        "@main.command()\n"
+        "def spam():\n"
+        "    for _ in range(200_000): click.echo('x' * 80)\n"
+        "sys.argv = ['reconciler', 'spam']\n"
+        "main()\n"
+    )
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=checkout,
+        env=base_env(),
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    reader.wait(timeout=10)
+    assert result.returncode == 1
+    assert result.stderr == ""
+    assert not (checkout / ".reconciler" / "crash").exists()
