@@ -8,9 +8,11 @@ success nor a failure word counts as "still running".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from reconciler import answers, errors
 from reconciler.http import HttpClient
@@ -18,6 +20,8 @@ from reconciler.providers.alviss import shapes
 from reconciler.wait import Waiter
 
 T = TypeVar("T")
+#: Where the vendor's API lives under its host.
+API_PATH = "/api/v1/api"
 
 
 def object_id(body: Any, *keys: str) -> int | str:
@@ -44,12 +48,21 @@ class AlvissClient:
     answer to a creating call is :class:`errors.OutcomeUnknown`.
     """
 
-    def __init__(self, http: HttpClient, *, team: int, project: int, waiter: Waiter | None = None) -> None:
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        team: int,
+        project: int,
+        waiter: Waiter | None = None,
+        endpoint: str = "",
+    ) -> None:
         self.http = http
         self.waiter = waiter or Waiter()
         self.team = team
         self.project = project
         self.prefix = f"/projects/{team}/{project}"
+        self.endpoint = endpoint
 
     def _parse(self, shape: Any, body: Any, *, call: str, creates: bool = False) -> Any:
         return answers.parse(shape, body, service=self.http.service, call=call, creates=creates)
@@ -89,12 +102,11 @@ class AlvissClient:
         A 404 here means "no active dataset" only if the project itself is
         reachable; :meth:`check_project` tells the two apart.
         """
+        path = f"{self.prefix}/datasets/active"
         try:
-            return await self._get(
-                shapes.ActiveDataset, f"{self.prefix}/datasets/active", call="/datasets/active"
-            )
+            return await self._get(shapes.ActiveDataset, path, call="/datasets/active")
         except errors.NotFound as exc:
-            await self.check_project(exc)
+            await self.check_project(exc, path)
             return None
 
     async def get_dataset(self, dataset_id: int | str) -> shapes.Dataset:
@@ -207,14 +219,11 @@ class AlvissClient:
 
     async def get_active_attribution_set(self) -> shapes.ActiveAttributionSet | None:
         """The project's active attribution set; None only when the platform says there is none."""
+        path = f"{self.prefix}/attributionset/active"
         try:
-            return await self._get(
-                shapes.ActiveAttributionSet,
-                f"{self.prefix}/attributionset/active",
-                call="/attributionset/active",
-            )
+            return await self._get(shapes.ActiveAttributionSet, path, call="/attributionset/active")
         except errors.NotFound as exc:
-            await self.check_project(exc)
+            await self.check_project(exc, path)
             return None
 
     async def get_attribution_set(self, set_id: int | str) -> shapes.AttributionSet:
@@ -236,9 +245,52 @@ class AlvissClient:
         await self.http.request("PATCH", f"{self.prefix}/attributionset/{set_id}/activate")
 
     # configuration checks ------------------------------------------------------------
-    async def check_project(self, exc: errors.NotFound) -> None:
-        """Called on a 404 of a project-level read: raise unless the platform said "none" for it."""
-        return None
+    async def check_project(self, exc: errors.NotFound, path: str) -> None:
+        """A 404 of a project-level read (``datasets/active``, ``attributionset/active``).
+
+        It means "the project has none" only when the platform says so (a
+        detail naming the active object, e.g. ``No active dataset``); any other
+        404 (the router's ``Not Found``, an HTML page, a missing project) means
+        the endpoint or the team/project is wrong, and nothing may be planned
+        from it: "nothing found" would plan everything anew.
+        """
+        if "active" in _detail(exc.body).lower():
+            return
+        raise self.misconfigured(exc, path, what="the project")
+
+    async def source_model(self, model_id: int | str, *, named_by: str) -> shapes.Model:
+        """A model the spec names by id; a 404 is a configuration error, never "nothing there"."""
+        try:
+            return await self.get_model(model_id)
+        except errors.NotFound as exc:
+            path = f"{self.prefix}/models/{model_id}"
+            raise self.misconfigured(exc, path, what=f"model {model_id} ({named_by})") from exc
+
+    def misconfigured(self, exc: errors.NotFound, path: str, *, what: str) -> errors.ReconcilerError:
+        """The error for a project-level 404: the URL path tried, and what to check."""
+        base = urlsplit(self.endpoint).path.rstrip("/") if self.endpoint else ""
+        return ConfigurationError(
+            f"{self.http.service}: GET {base}{path} answered 404 (not found): {what} cannot be read, "
+            "so nothing was planned",
+            status=exc.status,
+            body=exc.body,
+            hint=f"check the endpoint (it ends in {API_PATH}, e.g. https://app.alviss.io{API_PATH}) "
+            f"and the team and project ids ({self.team}/{self.project}), and that the token's user "
+            "can see that project",
+        )
+
+
+class ConfigurationError(errors.NotFound):
+    """A project-level read answered 404: the endpoint, team or project is wrong (exit 1)."""
+
+
+def _detail(body: str) -> str:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return ""
+    detail = payload.get("detail") if isinstance(payload, dict) else None
+    return detail if isinstance(detail, str) else ""
 
 
 class ListingUnavailable(errors.NotFound):

@@ -67,4 +67,6 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
         )
         waiter = make_waiter(options)
         async with http:
-            yield AlvissClient(http, team=config.team, project=config.project, waiter=waiter)
+            yield AlvissClient(
+                http, team=config.team, project=config.project, waiter=waiter, endpoint=connection.base_url
+            )

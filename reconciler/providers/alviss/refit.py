@@ -112,6 +112,10 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
     async def read(
         self, client: AlvissClient, target: Target[RefitConfig], record: ResourceState | None
     ) -> JobFacts:
+        source = target.config.model
+        if isinstance(source, int) and (record is None or record.outputs.get("model_id") is None):
+            # The spec names a model of the project: a 404 means a wrong endpoint or project.
+            await client.source_model(source, named_by=f"the `model` of {target.address}")
         return await read_job(client.get_model, record, "model_id")
 
     def decide(
