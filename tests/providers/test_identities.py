@@ -506,3 +506,19 @@ def test_every_resource_type_declares_its_identity_model() -> None:
             assert issubclass(model, Identity) and model.kind == name, name
             assert model.model_config.get("frozen") is True, name
             assert model.version >= 1 and model.identity_always <= set(model.model_fields), name
+
+
+async def test_a_state_written_by_a_newer_reconciler_stops_the_plan(root: Path) -> None:
+    await applied_with_v1_state(root, "weekly-refresh")
+    document = json.loads(state_file(root, "weekly-refresh").read_text())
+    record = document["resources"]["alviss.refit.se"]
+    record["inputs"] = {**record["inputs"], VERSION_KEY: 7}
+    record["fingerprint"] = digest(record["inputs"])
+    state_file(root, "weekly-refresh").write_text(json.dumps(document))
+    sent = await mutating_requests(root / "emulators")
+
+    with pytest.raises(errors.PlanError, match="identity version 7, newer") as caught:
+        await workspace(root, "weekly-refresh").apply()
+
+    assert caught.value.hint and "at least as new" in caught.value.hint
+    assert await mutating_requests(root / "emulators") == sent
