@@ -132,15 +132,27 @@ async def adopt_object(
     type_name: str,
     provider: str,
     object_id: str | int,
+    planned: PendingOperation | None = None,
 ) -> ResourceState:
     """The record of ``object_id`` as ``desired``'s object: rehearse, verify, resume (module docstring).
 
-    Used by ``import`` and by apply for a planned ``adopt``.  A job still
-    running is returned as a pending record (the next apply waits for it);
-    raises PlanError when the platform does not know the object or it failed.
+    Used by ``import`` and by apply for a planned ``adopt``.  A plan's
+    adoption brings its own write-ahead record (``planned``: the fingerprint
+    the plan showed, and what the type's lookup said a real intent would
+    carry), so nothing is rehearsed: not even a read the vendor made a POST.
+    A job still running is returned as a pending record (the next apply waits
+    for it); raises PlanError when the platform does not know the object or
+    it failed.
     """
     address = desired.address
     raw_id = str(object_id)
+    if planned is not None:
+        return await _verify_and_resume(
+            rtype,
+            client,
+            desired,
+            ResourceState(type=type_name, provider=provider, status="pending", pending=planned),
+        )
     rehearsal = _RehearsalJournal()
     try:
         applied = await rtype.apply(client, desired, None, Decision(Action.CREATE), rehearsal)
@@ -164,6 +176,16 @@ async def adopt_object(
         identity=dict(rehearsal.identity),
     )
     record = ResourceState(type=type_name, provider=provider, status="pending", pending=pending)
+    return await _verify_and_resume(rtype, client, desired, record)
+
+
+async def _verify_and_resume(
+    rtype: ResourceType[Any, Any, Any], client: Any, desired: Desired[Any], record: ResourceState
+) -> ResourceState:
+    """Steps 2 and 3: only "resume" proves the platform knows the object; then finish without sending."""
+    address, type_name, provider = desired.address, record.type, record.provider
+    assert record.pending is not None and record.pending.job_id is not None
+    raw_id = str(record.pending.job_id)
     facts = await rtype.read(client, desired.target, record)
     decision = rtype.decide(desired, record, facts)
     if decision.action is not Action.RESUME:

@@ -184,6 +184,7 @@ class Executor:
             change.type,
             change.provider,
             found.job_id,
+            planned=found,
         )
         await self.checkpointer.put(change.address, record)
         if record.status == "pending":

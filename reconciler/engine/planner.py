@@ -268,7 +268,7 @@ def adoption(
             # Not a time of ours: the same lookup must give the same plan (saved plans compare it).
             submitted_at=_created(chosen),
             job_id=chosen.object_id,
-            detail={"matched": dict(chosen.matched)},
+            detail={**chosen.detail, "matched": dict(chosen.matched)},
         ),
     )
     adopted = Decision(

@@ -169,6 +169,9 @@ class Candidate:
     created_at: str | None = None
     #: The position in the platform's list (later is newer), for platforms that show no time.
     rank: int = 0
+    #: What the type's write-ahead intent would carry for this object (an upload's sha256 and size),
+    #: recorded with the adoption so apply and a later resume read it as they read their own.
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -60,9 +60,12 @@ async def test_state_deleted_after_a_full_apply_adopts_everything_and_creates_no
         assert "file name, size and dataset type" in text
         assert "to adopt." in text
 
+        httpx.delete(f"{base}/_emulator/stats", timeout=10).raise_for_status()
         second = await Workspace(spec, settings=SETTINGS).apply(plan_file=saved)
         assert second.report.ok, second.report.messages
         assert held(base) == after_first
+        requests = httpx.get(f"{base}/_emulator/stats", timeout=10).json()["requests"]
+        assert [route for route in requests if not route.startswith("GET ")] == []  # not even a read by POST
         adopted = json.loads(_state_file(spec).read_text())["resources"]
         for address, record in recorded.items():
             assert adopted[address]["outputs"] == record["outputs"], address

@@ -287,7 +287,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             abandoned = [*(pending.detail.get("abandoned", []) if pending else []), found.dataset_id]
             await journal.intent("abandon", identity=wanted, abandoned=abandoned)
             dataset_id, start = None, 0
-        elif dataset_id is not None and pending is not None and pending.action == "import":
+        elif dataset_id is not None and pending is not None and pending.action in ("import", "adopt"):
             # Adopted (``import``, or a plan's ``adopt``): the platform cannot show a dataset's rows,
             # so a dataset found by its content-derived name is taken as filled.
             start = len(table.rows)

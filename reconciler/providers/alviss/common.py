@@ -209,6 +209,7 @@ async def find_unrecorded(
     how: str,
     outputs: Callable[[dict[str, Any]], Mapping[str, Any]],
     shown: Collection[str],
+    detail: Mapping[str, Any] | None = None,
 ) -> Found:
     """Every listed, non-failed object under ``kind`` that ``match``es: candidates for adoption.
 
@@ -228,6 +229,7 @@ async def find_unrecorded(
                 outputs=outputs(obj),
                 matched={key: _plain(obj.get(key)) for key in shown},
                 created_at=obj.get("CreatedAt") if isinstance(obj.get("CreatedAt"), str) else None,
+                detail=dict(detail or {}),
             )
             for obj in objects
         ),

@@ -169,6 +169,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             how="file name, size and dataset type",
             outputs=lambda obj: {"upload_id": obj["IId"]},
             shown=("FileName", "FileSize", "DatasetName"),
+            detail={"file": config.file, "sha256": local.sha256, "size": local.size},
         )
 
     async def apply(
