@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from reconciler import emulators
+from reconciler.emulators.faults import Faults
 from reconciler.providers.base import ClientOptions
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
@@ -125,3 +126,40 @@ async def test_a_strict_datrics_task_reads_pending_before_started(specs: Path, t
     plan = (await Workspace(spec, settings=settings(world, "strict", seconds=600)).plan()).plan
     resumed = [change for change in plan.changes if change.action is Action.RESUME]
     assert resumed and all("PENDING" in " ".join(change.reasons) for change in resumed)
+
+
+async def test_a_sony_job_whose_data_was_refused_is_not_waited_for(specs: Path, tmp_path: Path) -> None:
+    """The documented platform has no ``waiting`` word: the state, not the word, says the data never came."""
+    world = tmp_path / "emulators"
+    spec = specs / "sony-retrain.yaml"
+    clock = [0.0]
+
+    async def hours_pass(seconds: float) -> None:
+        clock[0] += 7200  # a wait for a job that never trains would reach its day-long deadline at once
+
+    refused = Settings(
+        environ={},
+        emulator_dir=world,
+        emulator_durations={"sony_epa": {"retrain": 0.0}},
+        emulator_variant="documented",
+        emulator_faults=Faults(rate=1.0, kinds=("429",), only="PUT /_uploads"),
+        client=ClientOptions(sleep=no_wait),
+    )
+    first = await Workspace(spec, settings=refused).apply()
+    assert not first.report.ok
+    assert (await stats_of("sony_epa", world))["objects"]["retrain_started"] == 0
+
+    calm = Settings(
+        environ={},
+        emulator_dir=world,
+        emulator_durations={"sony_epa": {"retrain": 0.0}},
+        emulator_variant="documented",
+        client=ClientOptions(sleep=hours_pass, clock=lambda: clock[0]),
+    )
+    plan = (await Workspace(spec, settings=calm).plan()).plan
+    assert {change.action for change in plan.actionable} == {Action.CREATE}, plan.actionable
+    second = await Workspace(spec, settings=calm).apply()
+    assert second.report.ok, second.report.messages
+    assert clock[0] < 24 * 3600  # a poll or two, not a day-long wait for a job that never trains
+    found = await stats_of("sony_epa", world)
+    assert found["objects"]["retrain_started"] == 2

@@ -39,6 +39,8 @@ ID = "retrain_job_id"
 #: The step announced before the data is PUT: from then on the retrain may have started.
 SEND_DATA = "send_data"
 DATA_STEPS = ("upload", SEND_DATA)
+#: Storage's answer to a second PUT to a used upload URL: the data is there.
+ALREADY_USED = 409
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,16 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             job_id, upload_url = await client.upload_url(payload.filename)
             await journal.submitted(job_id)
             await journal.intent(SEND_DATA)  # from here on the data may have arrived
-            await client.upload(upload_url, payload)
+            try:
+                await client.upload(upload_url, payload)
+            except errors.OutcomeUnknown:
+                raise  # the data may have arrived: the job's status decides
+            except (errors.TransportError, errors.ApiError) as exc:
+                if not (isinstance(exc, errors.ApiError) and exc.status == ALREADY_USED):
+                    # Refused or never sent: the job got no data and never trains; say so, so the
+                    # next run uploads to a new job without waiting for this one.
+                    await journal.intent("upload", data_step=True)
+                raise
             await journal.submitted(job_id, data_sent=True)
         return job_id
 

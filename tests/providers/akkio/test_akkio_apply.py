@@ -236,3 +236,15 @@ async def test_the_api_key_never_reaches_state_output_or_errors(akkio: Akkio, tm
             await akkio.workspace(environ={"AKKIO_API_KEY": CANARY}).plan()
     assert "rejected" in str(caught.value)
     assert CANARY not in str(caught.value) + caught.value.body + repr(caught.value.__cause__)
+
+
+async def test_a_dataset_id_the_team_does_not_have_stops_the_plan(akkio: Akkio) -> None:
+    """A configuration error at its field: no training is planned on a dataset that is not there."""
+    text = akkio.spec.read_text().replace("dataset: akkio.dataset.leads", "dataset_id: NoSuchDataset0000000")
+    akkio.spec.write_text(text)
+    with pytest.raises(errors.SpecError) as caught:
+        await akkio.workspace().plan()
+    assert "dataset NoSuchDataset0000000 is not among the team's datasets" in str(caught.value)
+    line = text.splitlines().index("    dataset_id: NoSuchDataset0000000") + 1
+    assert caught.value.line == line
+    assert mutating(await akkio.stats()) == 0
