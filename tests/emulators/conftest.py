@@ -24,9 +24,20 @@ async def make_client(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Maker]:
     opened: list[tuple[httpx.AsyncClient, Any]] = []
 
     def make(
-        *, durations: dict[str, float] | None = None, token: str | None = TOKEN, auth: str | None = TOKEN
+        *,
+        durations: dict[str, float] | None = None,
+        token: str | None = TOKEN,
+        auth: str | None = TOKEN,
+        variant: str = "full",
     ) -> httpx.AsyncClient:
-        app = create_app("alviss", data_dir=tmp_path / "data", durations=durations, token=token, clock=clock)
+        app = create_app(
+            "alviss",
+            data_dir=tmp_path / "data",
+            durations=durations,
+            token=token,
+            clock=clock,
+            variant=variant,
+        )
         headers = {} if auth is None else {"Authorization": f"Bearer {auth}"}
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://alviss.test", headers=headers

@@ -14,14 +14,16 @@ token is compared, never echoed or logged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from reconciler.emulators.alviss import wire
+from reconciler.emulators.alviss import variants, wire
+from reconciler.emulators.alviss.datafiles import DATASET_TYPES
 from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
 from reconciler.emulators.faults import FaultInjector, Faults
@@ -44,7 +46,7 @@ def create_alviss_app(
 ) -> FastAPI:
     """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
     store = Store(Path(data_dir) / "alviss.sqlite3")
-    world = World(store, clock=clock, durations=durations, faults=faults)
+    world = World(store, clock=clock, durations=durations, faults=faults, strict=variant == variants.STRICT)
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Alviss AI (emulator)")
     app.state.store = store
@@ -56,7 +58,9 @@ def create_alviss_app(
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)
 
-    _project_routes(app, world)
+    _project_routes(app, world, variant)
+    if not variants.documented_only(variant):
+        _list_routes(app, world)  # not in the vendor's pages
     _other_routes(app, world)
     app.add_middleware(
         Gate,
@@ -69,44 +73,45 @@ def create_alviss_app(
     return app
 
 
-def _project_routes(app: FastAPI, world: World) -> None:
+def _project_routes(app: FastAPI, world: World, variant: str) -> None:
+    strict = variant == variants.STRICT
+
+    def see(kind: str, shown: Json) -> Json:
+        return variants.view(kind, shown, variant)
+
+    def documented_name(dataset_name: str) -> str:
+        if strict and dataset_name not in DATASET_TYPES:
+            raise Problem(422, f"dataset_name '{dataset_name}' is not one of {', '.join(DATASET_TYPES)}")
+        return dataset_type(dataset_name)
 
     @app.post(PROJECT + "/datauploads")
     async def create_upload(
         team_id: int, project_id: int, dataset_name: str, file: Annotated[UploadFile, File()]
     ) -> Json:
-        kind = dataset_type(dataset_name)
+        kind = documented_name(dataset_name)
         name = file.filename or "upload.csv"
         upload_id = world.create_upload(team_id, project_id, kind=kind, filename=name, stream=file.file)
         return {"upload_id": upload_id}
 
-    @app.get(PROJECT + "/datauploads")
-    async def list_uploads(team_id: int, project_id: int) -> list[Json]:
-        return world.uploads(team_id, project_id)
-
     @app.get(PROJECT + "/datauploads/{upload_id}")
     async def get_upload(team_id: int, project_id: int, upload_id: int) -> Json:
-        return world.upload(team_id, project_id, upload_id)
+        return see("upload", world.upload(team_id, project_id, upload_id))
 
     @app.get(PROJECT + "/datasets/active")
     async def active_dataset(team_id: int, project_id: int) -> Json:
-        return world.active_dataset(team_id, project_id)
+        return see("dataset", world.active_dataset(team_id, project_id))
 
     @app.post(PROJECT + "/datasets")
     async def create_dataset(team_id: int, project_id: int, body: wire.DatasetCreate) -> Json:
         return {"IId": world.create_dataset(team_id, project_id, body)}
 
-    @app.get(PROJECT + "/datasets")
-    async def list_datasets(team_id: int, project_id: int) -> list[Json]:
-        return world.datasets(team_id, project_id)
-
     @app.get(PROJECT + "/datasets/{dataset_id}")
     async def get_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
-        return world.dataset(team_id, project_id, dataset_id)
+        return see("dataset", world.dataset(team_id, project_id, dataset_id))
 
     @app.post(PROJECT + "/datasets/{dataset_id}/activate")
     async def activate_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
-        return world.activate_dataset(team_id, project_id, dataset_id)
+        return see("dataset", world.activate_dataset(team_id, project_id, dataset_id))
 
     @app.post(PROJECT + "/datasets/{dataset_id}/dates")
     async def dataset_dates(
@@ -116,23 +121,26 @@ def _project_routes(app: FastAPI, world: World) -> None:
         combos: list[wire.Combination],
         dataset_name: str = Query(),
     ) -> list[str]:
-        kind = dataset_type(dataset_name)
+        kind = documented_name(dataset_name)
+        if strict:
+            require_sent(combos, "grouping")
         return world.dates(team_id, project_id, dataset_id, kind=kind, combos=combos)
 
     @app.post(PROJECT + "/models/{model_id}/refit")
     async def refit(team_id: int, project_id: int, model_id: int, body: wire.Refit) -> Json:
+        if strict:
+            require_sent([body.model_detail], "eval_dates")
         return {"IId": world.refit(team_id, project_id, model_id, body)}
-
-    @app.get(PROJECT + "/models")
-    async def list_models(team_id: int, project_id: int) -> list[Json]:
-        return world.models(team_id, project_id)
 
     @app.get(PROJECT + "/models/{model_id}")
     async def get_model(team_id: int, project_id: int, model_id: int) -> Json:
-        return world.model(team_id, project_id, model_id)
+        return see("model", world.model(team_id, project_id, model_id))
 
     @app.post(PROJECT + "/build/model")
     async def build_model(team_id: int, project_id: int, body: wire.BuildModel) -> Json:
+        if strict:
+            require_sent([body.model_detail], "eval_dates")
+            require_sent([body.model_detail.modelling_combination], "grouping")
         return {"IId": world.build_model(team_id, project_id, body)}
 
     @app.get(PROJECT + "/build/graphs/{graph_id}")
@@ -143,33 +151,57 @@ def _project_routes(app: FastAPI, world: World) -> None:
     async def create_attribution(team_id: int, project_id: int, body: wire.AttributionCreate) -> Json:
         return {"IId": world.create_attribution(team_id, project_id, body)}
 
-    @app.get(PROJECT + "/attributions")
-    async def list_attributions(team_id: int, project_id: int) -> list[Json]:
-        return world.attributions(team_id, project_id)
-
     @app.get(PROJECT + "/attributions/{attribution_id}")
     async def get_attribution(team_id: int, project_id: int, attribution_id: int) -> Json:
-        return world.attribution(team_id, project_id, attribution_id)
+        return see("attribution", world.attribution(team_id, project_id, attribution_id))
 
     @app.post(PROJECT + "/attributionset_align_dates")
     async def align_dates(team_id: int, project_id: int, body: wire.AlignDates) -> Json:
+        if strict:
+            require_sent([body], "active")
         return {"IId": world.align_dates(team_id, project_id, body)}
 
     @app.get(PROJECT + "/attributionset/active")
     async def active_attribution_set(team_id: int, project_id: int) -> Json:
-        return world.active_attribution_set(team_id, project_id)
+        return see("attribution_set", world.active_attribution_set(team_id, project_id))
+
+    @app.get(PROJECT + "/attributionset/{set_id}")
+    async def get_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
+        return see("attribution_set", world.attribution_set(team_id, project_id, set_id))
+
+    @app.patch(PROJECT + "/attributionset/{set_id}/activate")
+    async def activate_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
+        return see("attribution_set", world.activate_attribution_set(team_id, project_id, set_id))
+
+
+def require_sent(bodies: Sequence[BaseModel], field: str) -> None:
+    """The strict variant's rule: ``field`` must have been sent, not left to its default."""
+    for body in bodies:
+        if field not in body.model_fields_set:
+            raise Problem(422, f"{field} is required")
+
+
+def _list_routes(app: FastAPI, world: World) -> None:
+
+    @app.get(PROJECT + "/datauploads")
+    async def list_uploads(team_id: int, project_id: int) -> list[Json]:
+        return world.uploads(team_id, project_id)
+
+    @app.get(PROJECT + "/datasets")
+    async def list_datasets(team_id: int, project_id: int) -> list[Json]:
+        return world.datasets(team_id, project_id)
+
+    @app.get(PROJECT + "/models")
+    async def list_models(team_id: int, project_id: int) -> list[Json]:
+        return world.models(team_id, project_id)
+
+    @app.get(PROJECT + "/attributions")
+    async def list_attributions(team_id: int, project_id: int) -> list[Json]:
+        return world.attributions(team_id, project_id)
 
     @app.get(PROJECT + "/attributionset")
     async def list_attribution_sets(team_id: int, project_id: int) -> list[Json]:
         return world.attribution_sets(team_id, project_id)
-
-    @app.get(PROJECT + "/attributionset/{set_id}")
-    async def get_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
-        return world.attribution_set(team_id, project_id, set_id)
-
-    @app.patch(PROJECT + "/attributionset/{set_id}/activate")
-    async def activate_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
-        return world.activate_attribution_set(team_id, project_id, set_id)
 
 
 def _other_routes(app: FastAPI, world: World) -> None:

@@ -67,7 +67,9 @@ class World:
         clock: Callable[[], float],
         durations: Mapping[str, float],
         faults: Faults | None = None,
+        strict: bool = False,
     ) -> None:
+        self.strict = strict  # refuse what the vendor's pages require but do not check (variants.py)
         self.store = store
         self.clock = clock
         self.durations = dict(durations)
@@ -164,6 +166,10 @@ class World:
                 )
             if not uploads:
                 raise Problem(422, "A dataset needs at least one upload (upload_ids or dataset_ids)")
+            if self.strict and not any(
+                self._get(db, team, project, "upload", one).data["dataset_name"] == "Sales" for one in uploads
+            ):
+                raise Problem(422, "A dataset needs Sales data (the only required dataset type)")
             dataset = self._new(
                 db, team, project, "dataset", now=now, job="dataset", activate=body.activate,
                 upload_ids=sorted(uploads), extended_from=list(dict.fromkeys(body.dataset_ids)),

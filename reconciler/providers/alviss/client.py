@@ -287,7 +287,7 @@ class ConfigurationError(errors.NotFound):
 def _detail(body: str) -> str:
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     detail = payload.get("detail") if isinstance(payload, dict) else None
     return detail if isinstance(detail, str) else ""
