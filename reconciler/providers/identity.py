@@ -141,6 +141,23 @@ def same(wanted: Identity, fingerprint: str | None, recorded: Mapping[str, Any] 
         return False
 
 
+def same_config(shown: Any, wanted: BaseModel) -> bool:
+    """Whether a config model as a platform echoes it (``ModelParam``) is ``wanted``, by the identity rule.
+
+    A field the echo lacks is read at its default, and fields at their default
+    are left out on both sides: an object made before a field was added still
+    matches a spec that leaves the field at its default.  An echo that does not
+    fit the model (unknown fields, wrong types) does not match.
+    """
+    if not isinstance(shown, Mapping):
+        return False
+    try:
+        echoed = type(wanted).model_validate(dict(shown))
+    except ValidationError:
+        return False
+    return _fields(echoed) == _fields(wanted)
+
+
 def _fields(model: BaseModel) -> dict[str, Any]:
     always: frozenset[str] = getattr(type(model), "identity_always", frozenset())
     form: dict[str, Any] = {}

@@ -39,7 +39,7 @@ from reconciler.providers.alviss.refit import Refit, RefitIdentity, refit_identi
 from reconciler.providers.base import ClientOptions
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.predictions import identity as prediction_identity
-from reconciler.providers.identity import VERSION_KEY, Identity, IdentityError, digest, same
+from reconciler.providers.identity import VERSION_KEY, Identity, IdentityError, digest, same, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile as SonyFile
@@ -522,3 +522,32 @@ async def test_a_state_written_by_a_newer_reconciler_stops_the_plan(root: Path) 
 
     assert caught.value.hint and "at least as new" in caught.value.hint
     assert await mutating_requests(root / "emulators") == sent
+
+
+async def test_lost_state_after_an_optional_field_was_added_still_finds_the_refits(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform echoes the params a refit was made with; one made before the field still matches."""
+    result = await workspace(root, "weekly-refresh").apply()
+    assert result.report.ok
+    made = await alviss_objects(root)
+    state_file(root, "weekly-refresh").unlink()
+    monkeypatch.setattr(Refit, "config_model", TunedRefitConfig)
+
+    plan = (await workspace(root, "weekly-refresh").plan()).plan
+
+    for address in ("alviss.refit.se", "alviss.refit.no"):
+        assert plan[address].action is Action.ADOPT, (address, plan[address].reasons)
+    assert fingerprints(plan)["alviss.refit.se"] == GOLDEN["weekly-refresh"]["alviss.refit.se"]
+    applied = await workspace(root, "weekly-refresh").apply()
+    assert applied.report.ok, applied.report.messages
+    assert await alviss_objects(root) == made
+
+
+def test_params_echoed_by_the_platform_compare_by_the_identity_rule() -> None:
+    wanted = TunedParams()
+    assert same_config({"epochs": 500, "learning_rate": 0.001, "samples": 3}, wanted)
+    assert same_config({"epochs": 500, "learning_rate": 0.001, "samples": 3, "weight_decay": 0.0}, wanted)
+    assert not same_config({"epochs": 500, "learning_rate": 0.001, "samples": 3, "weight_decay": 0.1}, wanted)
+    assert not same_config({"epochs": 500, "learning_rate": 0.001, "samples": 3, "unknown": 1}, wanted)
+    assert not same_config("epochs=500", wanted)

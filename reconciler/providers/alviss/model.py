@@ -27,7 +27,7 @@ from reconciler.providers.alviss.common import (
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.identity import Identity
+from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
@@ -138,7 +138,6 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         wanted = self.identity(desired)
         if wanted is None or not pending_for(wanted, pending):
             return None
-        params = desired.config.params.model_dump()
         combination = pending.detail.get("combination") or {}
         return await find_created(
             client,
@@ -147,7 +146,7 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
             lambda obj: (
                 obj.get("RefitOf") is None
                 and nested_id(obj, "DataSet") == normalize(pending.detail.get("dataset_id"))
-                and obj.get("ModelParam") == params
+                and same_config(obj.get("ModelParam"), desired.config.params)
                 and combination_of(obj) == combination
             ),
         )

@@ -27,7 +27,7 @@ from reconciler.providers.alviss.common import (
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
 from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.identity import Identity
+from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, is_known
@@ -58,7 +58,6 @@ def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> RefitIde
 
 def _matches(config: RefitConfig, *, model: Any, dataset: Any) -> Callable[[dict[str, Any]], bool]:
     """A refit of ``model`` on ``dataset`` with these params (and combination and split, where shown)."""
-    params = config.params.model_dump()
     wire = config.combination.wire() if config.combination else None
 
     def split_matches(obj: dict[str, Any]) -> bool:
@@ -86,7 +85,7 @@ def _matches(config: RefitConfig, *, model: Any, dataset: Any) -> Callable[[dict
         return (
             same_id(obj.get("RefitOf"), model)
             and same_id(nested_id(obj, "DataSet"), dataset)
-            and obj.get("ModelParam") == params
+            and same_config(obj.get("ModelParam"), config.params)
             and split_matches(obj)
         )
 
