@@ -6,6 +6,8 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from reconciler.engine.planner import adoption
+from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable
+from reconciler.providers.alviss.common import find_unrecorded
 from reconciler.providers.base import Candidate, Decision, Found
 from reconciler.spec.model import ResourceSpec
 from reconciler.state.model import ResourceState, StateDocument
@@ -88,3 +90,17 @@ def test_a_match_another_address_records_is_named_with_the_state_mv_that_keeps_i
         decision.reasons[-1]
         == "(renamed? `reconciler state mv alviss.upload.old alviss.upload.new` keeps its object)"
     )
+
+
+class _NoLists:
+    """A client whose platform serves no list endpoints (the documented Alviss API has none)."""
+
+    async def list_objects(self, kind: str) -> list[dict[str, Any]]:
+        raise ListingUnavailable(f"GET /{kind} is not served (HTTP 404)", status=404)
+
+
+async def test_a_platform_without_list_endpoints_is_not_looked_up_and_says_so() -> None:
+    found = await find_unrecorded(
+        cast(AlvissClient, _NoLists()), "datauploads", lambda obj: True, how=BY, outputs=dict, shown=()
+    )
+    assert found == Found(searched=False, how="the platform does not list datauploads")
