@@ -41,6 +41,7 @@ from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import TypeLookup, target_of
 from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
+from reconciler.redact import known
 from reconciler.spec.model import Spec
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
@@ -296,7 +297,7 @@ class Executor:
         """
         current = self.checkpointer.get(change.address)
         pending = current.pending if current is not None else None
-        message = exc.message
+        message = known()(exc.message)  # a platform's own failure text may quote what it was sent
         if not isinstance(exc, errors.JobFailed) and pending is not None:
             if pending.job_id is not None:
                 self._end(change, "failed", f"still running, unknown: {message}")
@@ -311,6 +312,7 @@ class Executor:
         self._end(change, "failed", message)
 
     def _end(self, change: Change, outcome: Outcome, message: str) -> None:
+        message = known()(message)
         self.report.outcomes[change.address] = outcome
         self.report.messages[change.address] = message
         self.on_event(Event(outcome, change.address, change.action, message))
