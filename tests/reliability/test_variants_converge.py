@@ -1,9 +1,7 @@
-"""Every example spec converges against each emulator variant, and the next apply sends nothing.
+"""Alviss without what the vendor never documented: what the provider does instead.
 
-``documented`` serves only what the vendors' pages show and ``strict`` also
-refuses what they require; a provider that leans on an INFERRED field, word
-or endpoint fails here.  The table says which (spec, variant) pairs are
-promised: a platform's specs join it as its provider learns each variant.
+(That every example spec converges against each variant is checked with the
+other convergence promises, in ``test_convergence.py``.)
 """
 
 from __future__ import annotations
@@ -19,40 +17,7 @@ from reconciler import emulators
 from reconciler.emulators.faults import Faults
 from reconciler.providers.base import ClientOptions
 from reconciler.workflow import Settings, Workspace
-from tests.reliability.test_convergence import mutating_requests
 from tests.workflow.support import REPO, no_wait
-
-#: (spec in specs/, variant) pairs that must converge with a quiet second apply.
-CONVERGES: list[tuple[str, str]] = [
-    (spec, variant)
-    for spec in ("demo.yaml", "weekly-refresh.yaml", "multi-platform.yaml")
-    for variant in emulators.VARIANTS
-]
-
-
-@pytest.mark.parametrize(("spec_name", "variant"), CONVERGES)
-async def test_apply_converges_against_the_variant(
-    tmp_path: Path, spec_name: str, variant: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shutil.copytree(REPO / "specs", tmp_path / "specs")
-    monkeypatch.chdir(tmp_path)
-    world = tmp_path / "emulators"
-    settings = Settings(
-        environ={},
-        emulator_dir=world,
-        emulator_variant=variant,
-        emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
-        client=ClientOptions(sleep=no_wait),
-    )
-    spec = tmp_path / "specs" / spec_name
-    first = await Workspace(spec, settings=settings).apply()
-    assert first.report.ok, first.report.messages
-    assert first.plan.has_changes
-    sent = await mutating_requests(world)
-
-    again = await Workspace(spec, settings=settings).apply()
-    assert not again.plan.has_changes, [(change.address, change.reasons) for change in again.plan.actionable]
-    assert await mutating_requests(world) == sent
 
 
 async def test_without_list_endpoints_a_lost_create_answer_is_kept_not_repeated(
