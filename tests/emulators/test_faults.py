@@ -36,7 +36,12 @@ def _kinds(faults: Faults, count: int) -> list[str]:
 
 def test_the_same_seed_gives_the_same_sequence_of_decisions() -> None:
     faults = Faults(rate=0.5, seed=1, latency_ms=10)
-    first, second = FaultInjector(faults), FaultInjector(faults)
+    # One wall clock for both: a 429's Retry-After date is computed from it, and a real clock may
+    # tick over a second between the two sequences.
+    first, second = (
+        FaultInjector(faults, wall=lambda: 1_800_000_000.0),
+        FaultInjector(faults, wall=lambda: 1_800_000_000.0),
+    )
     assert [first.next() for _ in range(200)] == [second.next() for _ in range(200)]
     assert [first.decision(n) for n in range(5)] == [second.decision(n) for n in range(5)]
     # Fixed across processes and Python versions (SHA-256, not the random module).
