@@ -124,14 +124,10 @@ _SHAPES = {
 
 
 def _error(message: str, *, call: str, field: str, creates: bool) -> errors.ProviderError:
-    if creates:
-        return errors.OutcomeUnknown(
-            f"{message}; the platform may have created the object",
-            hint="the call stays recorded; it is looked up before anything is sent again",
-        )
-    return errors.MalformedAnswer(
+    return errors.unreadable_answer(
         message,
         call=call,
         field=field,
+        creates=creates,
         hint="the platform answered in a shape this version does not know; nothing was planned from it",
     )

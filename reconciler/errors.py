@@ -126,6 +126,14 @@ class TransportError(ProviderError):
 class OutcomeUnknown(TransportError):
     """A creating request may have been applied; look the object up before resending."""
 
+    @classmethod
+    def may_exist(cls, message: str) -> OutcomeUnknown:
+        """``message`` about a creating call whose answer says nothing usable: the object may exist."""
+        return cls(
+            f"{message}; the platform may have created the object",
+            hint="the call stays recorded; the object is looked up before anything is sent again",
+        )
+
 
 class ApiError(ProviderError):
     """The platform answered with an error status."""
@@ -156,6 +164,15 @@ class MalformedAnswer(ProviderError):
         super().__init__(message, hint=hint)
         self.call = call
         self.field = field
+
+
+def unreadable_answer(
+    message: str, *, call: str, field: str = "", creates: bool, hint: str | None = None
+) -> ProviderError:
+    """An answer that cannot be read: an unknown outcome for a creating call, else a malformed answer."""
+    if creates:
+        return OutcomeUnknown.may_exist(message)
+    return MalformedAnswer(message, call=call, field=field, hint=hint)
 
 
 class JobFailed(ProviderError):

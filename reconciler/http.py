@@ -324,15 +324,10 @@ class HttpClient:
                     break
                 chunks.append(chunk)
         if size > limit:
-            message = f"{where}: the answer is larger than {limit / 1024 / 1024:g} MiB"
-            if creates:
-                raise OutcomeUnknown(
-                    f"{message}; the platform may have created the object",
-                    hint="look the object up before sending the request again",
-                )
-            raise errors.MalformedAnswer(
-                message,
+            raise errors.unreadable_answer(
+                f"{where}: the answer is larger than {limit / 1024 / 1024:g} MiB",
                 call=where.partition(": ")[2],
+                creates=creates,
                 hint="an answer this large is not one the API documents",
             )
         # What ``Response.aread`` does, with the size bound it lacks.
@@ -353,10 +348,7 @@ class HttpClient:
         unknown = (httpx.ReadTimeout, httpx.WriteTimeout, httpx.NetworkError, httpx.RemoteProtocolError)
         if isinstance(exc, unknown):
             if creates:
-                raise OutcomeUnknown(
-                    f"{where}: no response ({reason}); the platform may have created the object",
-                    hint="look the object up before sending the request again",
-                ) from exc
+                raise OutcomeUnknown.may_exist(f"{where}: no response ({reason})") from exc
             return _Outcome(reason, exc=exc)
         raise errors.TransportError(f"{where}: {reason}") from exc
 
@@ -366,11 +358,7 @@ class HttpClient:
             return _Outcome(f"HTTP {status}", response=response)
         if status in _RETRY_IF_IDEMPOTENT or status == _SERVER_ERROR:
             if creates:
-                raise OutcomeUnknown(
-                    f"{where}: HTTP {status}{self._detail_suffix(response)}; "
-                    "the platform may have created the object",
-                    hint="look the object up before sending the request again",
-                )
+                raise OutcomeUnknown.may_exist(f"{where}: HTTP {status}{self._detail_suffix(response)}")
             return _Outcome(f"HTTP {status}", response=response)
         body = self._body(response)
         detail = self._detail_suffix(response)
@@ -435,12 +423,7 @@ class HttpClient:
                 problem = f"the answer is not JSON: {self._body(response)}"
             except RecursionError:
                 problem = "the answer is nested too deeply to read"
-        if creates:
-            raise OutcomeUnknown(
-                f"{self.service}: {call}: {problem}; the platform may have created the object",
-                hint="look the object up before sending the request again",
-            )
-        raise errors.MalformedAnswer(f"{self.service}: {call}: {problem}", call=call)
+        raise errors.unreadable_answer(f"{self.service}: {call}: {problem}", call=call, creates=creates)
 
 
 def _extract_detail(payload: Any) -> str | None:

@@ -32,10 +32,8 @@ def object_id(body: Any, *keys: str) -> int | str:
                 return answers.normalize_id(body.get(key))
             except ValueError:
                 continue
-    raise errors.OutcomeUnknown(
-        f"Alviss answered without an id (expected one of {', '.join(keys)}); "
-        "the platform may have created the object",
-        hint="the call stays recorded; it is looked up before anything is sent again",
+    raise errors.OutcomeUnknown.may_exist(
+        f"Alviss answered without an id (expected one of {', '.join(keys)})"
     )
 
 
