@@ -45,6 +45,7 @@ from reconciler.redact import known
 from reconciler.spec.model import Spec
 from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
+from reconciler.wait import transient
 
 Outcome = Literal["done", "failed", "pending", "skipped"]
 
@@ -319,8 +320,9 @@ class Executor:
 
 
 def _refused(exc: errors.ReconcilerError) -> bool:
-    """The platform answered the call with a refusal (a 4xx other than 408/429): nothing was made."""
-    return isinstance(exc, errors.ApiError) and 400 <= exc.status < 500 and exc.status not in (408, 429)
+    """The platform answered the call with a refusal (an error status that is not a bad moment of
+    its own, as :func:`~reconciler.wait.transient` tells them apart): nothing was made."""
+    return isinstance(exc, errors.ApiError) and not transient(exc)
 
 
 def _decision(change: Change) -> Decision:
