@@ -98,6 +98,18 @@ def make_plan(
     """
     check_addresses(spec, replace, option="--replace")
     changes, _ = _walk(spec, state, facts, types=types, replace=replace, found=found or {})
+    return _assemble(changes, state, spec, providers=providers, replace=replace)
+
+
+def _assemble(
+    changes: Mapping[str, Change],
+    state: StateDocument,
+    spec: Spec,
+    *,
+    providers: Mapping[str, str] | None,
+    replace: Collection[str],
+) -> Plan:
+    """The plan of the walked ``changes``, with one 'forget' per resource only in state."""
     ordered = list(changes.values())
     for address, record in state.resources.items():
         if address not in spec.resources:
@@ -399,11 +411,11 @@ async def look_up(
             and address not in asked
         ]
         if not todo:
-            break
+            # Nothing new to look up: this round's walk is the plan.
+            return _assemble(changes, state, spec, providers=providers, replace=replace)
         asked.update(todo)
         results = await asyncio.gather(*(find(address, desireds[address]) for address in todo))
         found.update({address: result for address, result in zip(todo, results, strict=True) if result})
-    return make_plan(spec, state, facts, types=types, providers=providers, replace=replace, found=found)
 
 
 def _forced(decision: Decision, record: ResourceState | None) -> Decision:
