@@ -200,12 +200,7 @@ class AkkioClient:
         try:
             body = await call(self.http, "POST", "/models/train/new", TaskStarted, json=payload, creates=True)
         except errors.NotFound as exc:
-            raise misconfigured(
-                exc,
-                service=self.http.service,
-                url=joined(self.base_url, "/models/train/new"),
-                check="the endpoint: it is the API root, ending in /api/v1",
-            ) from exc
+            raise self._misconfigured(exc, "/models/train/new") from exc
         return str(body.task_id)
 
     async def train_status(self, task_id: str) -> TrainStatus:
@@ -230,15 +225,19 @@ class AkkioClient:
         try:
             await self.http.request("GET", "/api.yaml")
         except errors.NotFound as exc:
-            raise misconfigured(
-                exc,
-                service=self.http.service,
-                url=joined(self.base_url, "/api.yaml"),
-                check="the endpoint: it is the API root, ending in /api/v1",
-            ) from exc
+            raise self._misconfigured(exc, "/api.yaml") from exc
         self._root_checked = True
 
     # plumbing ------------------------------------------------------------------------
+    def _misconfigured(self, exc: errors.NotFound, path: str) -> errors.ProviderError:
+        """A 404 under the API root: the endpoint is not the API root."""
+        return misconfigured(
+            exc,
+            service=self.http.service,
+            url=joined(self.base_url, path),
+            check="the endpoint: it is the API root, ending in /api/v1",
+        )
+
     async def _legacy(self, method: str, path: str, shape: type[Any], **kwargs: Any) -> Any:
         try:
             body = await call(self.http, method, self.legacy + path, shape, **kwargs)
