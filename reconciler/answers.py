@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, Validat
 
 from reconciler import errors
 
-__all__ = ["Answer", "ObjectId", "normalize_id", "parse"]
+__all__ = ["Answer", "ObjectId", "normalize_id", "parse", "same_id"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -53,6 +53,14 @@ def normalize_id(value: Any) -> int | str:
         if text:
             return text
     raise ValueError(f"expected an id (an integer or a non-empty string), got {_kind(value)}")
+
+
+def same_id(one: Any, other: Any) -> bool:
+    """``"12"`` and ``12`` are one id; anything that is not an id matches nothing."""
+    try:
+        return normalize_id(one) == normalize_id(other)
+    except ValueError:
+        return False
 
 
 #: An object id as platforms send it: an integer, or a string (normalised by :func:`normalize_id`).

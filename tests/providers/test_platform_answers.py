@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors
-from reconciler.providers.akkio.client import same_id
+from reconciler.answers import same_id
 from reconciler.providers.datrics.client import TaskInfo, TaskReport
 from reconciler.providers.datrics.waiting import prediction_result
 from tests.providers.platform_fakes import CALLS, answering, client_of

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from reconciler import errors
-from reconciler.answers import Answer, ObjectId, normalize_id
+from reconciler.answers import Answer, ObjectId
 from reconciler.http import HttpClient
 from reconciler.providers.wire import call, joined, misconfigured
 from reconciler.wait import Waiter
@@ -107,14 +107,6 @@ def result_path(location: str) -> str:
     """A ``location`` relative to the API root (the docs show ``/models/…`` and ``/api/v1/models/…``)."""
     path = "/" + location.lstrip("/")
     return path[len("/api/v1") :] if path.startswith("/api/v1/") else path
-
-
-def same_id(one: Any, other: Any) -> bool:
-    """``"12"`` and ``12`` are one id; anything that is no id matches nothing."""
-    try:
-        return normalize_id(one) == normalize_id(other)
-    except ValueError:
-        return False
 
 
 class AkkioClient:

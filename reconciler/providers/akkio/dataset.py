@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.akkio.client import AkkioClient, Listed, same_id
+from reconciler.answers import same_id
+from reconciler.providers.akkio.client import AkkioClient, Listed
 from reconciler.providers.akkio.config import DatasetConfig
 from reconciler.providers.base import (
     Applied,

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.akkio.client import AkkioClient, TrainResult, TrainStatus, same_id
+from reconciler.answers import same_id
+from reconciler.providers.akkio.client import AkkioClient, TrainResult, TrainStatus
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.waiting import job_status, wait_training
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target

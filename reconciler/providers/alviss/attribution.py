@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler import errors
-from reconciler.answers import ObjectId
+from reconciler.answers import ObjectId, same_id
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
@@ -19,7 +19,6 @@ from reconciler.providers.alviss.common import (
     find_unrecorded,
     read_job,
     resolve,
-    same_id,
     shown,
     unknown_refs,
 )

@@ -99,11 +99,6 @@ async def read_job(
     return JobFacts(live=live.model_dump(), status=job_status(live))
 
 
-def same_id(left: Any, right: Any) -> bool:
-    """Ids compared as the platform means them: ``"12"`` and ``12`` are the same object."""
-    return left is not None and right is not None and str(left) == str(right)
-
-
 def shown(value: Any) -> Any:
     return value if is_known(value) else KNOWN_AFTER_APPLY
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.answers import ObjectId
+from reconciler.answers import ObjectId, same_id
 from reconciler.providers.alviss.client import AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     find_created,
     find_unrecorded,
     read_job,
     resolve,
-    same_id,
     shown,
     train_eval_dates,
     unknown_refs,
