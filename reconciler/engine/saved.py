@@ -36,7 +36,7 @@ from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
 FORMAT: Final = "reconciler-plan"
 FORMAT_VERSION: Final = 1
 UNKNOWN_MARK: Final = "known_after_apply"
-ACTION_WORDS: Final = ("create", "update", "replace", "resume", "forget", "adopt")
+ACTION_WORDS: Final = tuple(action.value for action in Action if action is not Action.NOOP)
 #: A plan of thousands of resources is a few MiB; anything far larger is not a plan.
 MAX_PLAN_BYTES: Final = 64 << 20
 
@@ -88,9 +88,14 @@ def spec_digests(spec: Spec) -> dict[str, str]:
     return digests
 
 
+def summary_of(plan: Plan) -> dict[str, int]:
+    """How many changes of each action (but no-op) the plan holds, as its document says."""
+    counts = plan.counts()
+    return {word: counts.get(Action(word), 0) for word in ACTION_WORDS}
+
+
 def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] = ()) -> dict[str, Any]:
     """The plan as the published JSON document (``docs/plan.schema.json``)."""
-    counts = plan.counts()
     digests = spec_digests(spec) if spec is not None else {}
     return {
         "format": FORMAT,
@@ -98,7 +103,7 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "spec_files": list(sources),
         "state": {"lineage": plan.lineage, "serial": plan.serial},
         "providers": dict(plan.providers),
-        "summary": {word: counts.get(Action(word), 0) for word in ACTION_WORDS},
+        "summary": summary_of(plan),
         "has_changes": plan.has_changes,
         "changes": [_change(change, digests.get(change.address)) for change in plan.changes],
         "targets": list(plan.targets),
@@ -232,10 +237,8 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
         targets=tuple(parsed.targets),
         replace=tuple(parsed.replace),
     )
-    counts = plan.counts()
-    summary = {word: counts.get(Action(word), 0) for word in ACTION_WORDS}
     # Plans written before the adopt action have no "adopt" count.
-    if {"adopt": 0, **parsed.summary} != summary or parsed.has_changes != plan.has_changes:
+    if {"adopt": 0, **parsed.summary} != summary_of(plan) or parsed.has_changes != plan.has_changes:
         raise errors.PlanError(f"{damaged}: its summary does not count its changes", hint=hint)
     return SavedPlan(plan, digests, tuple(parsed.spec_files))
 
