@@ -50,7 +50,7 @@ jobs:
           reconciler plan {spec} -out plan.json --detailed-exitcode > /dev/null
           code=$?
           set -e
-          [ "$code" = 1 ] && exit 1
+          [ "$code" = 0 ] || [ "$code" = 2 ] || exit "$code"   # 2: changes present; else an error
           reconciler plan {spec} --format markdown > plan.md
       - uses: actions/upload-artifact@v4
         with:

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -61,12 +61,39 @@ def workspace(spec: str) -> Workspace:
     return Workspace(spec)
 
 
+def exits_1(error: click.UsageError) -> None:
+    # click declares exit_code per class (2 for every usage error); this instance exits 1 instead.
+    error.exit_code = 1  # type: ignore[misc]
+
+
 class Reconciler(click.Group):
-    """The command group: every exception that is not ours ends in one line and a crash report."""
+    """The command group: every error exits 1, and one that is not ours ends in a line and a crash report.
+
+    click's usage errors (a missing argument, an unknown option, a bad choice
+    or value, no command) exit 2 by default; here 2 means only "changes
+    present" (``plan --detailed-exitcode``) and "spec not applied" (``drift``),
+    so a mistyped flag in CI never passes for changes.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:  # the group's own arguments (``reconciler --bogus``, no command)
+            exits_1(error)
+            raise
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command's arguments: missing, unknown, a bad choice or value
+            exits_1(error)
+            raise
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except errors.ReconcilerError as error:  # one that escaped ``run``: still a message

@@ -117,7 +117,7 @@ def test_a_bad_emulator_variant_is_a_clean_error_naming_the_valid_ones(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, output = run("emulator", "serve", "alviss", "--variant", "partial")
-    assert code == 2
+    assert code == 1  # a usage error: 2 means only "changes present"
     assert "'full', 'documented', 'strict'" in output
     monkeypatch.setenv("RECONCILER_EMULATOR_VARIANT", "partial")
     code, output = run("plan", "specs/demo.yaml")

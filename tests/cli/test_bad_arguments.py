@@ -1,0 +1,125 @@
+"""Every command, given bad arguments, ends with a clean error and exit 1 (never 2, never a traceback).
+
+The cases are made from the commands themselves (walked from the group), so a
+command or option added later is covered without touching this file: an
+unknown option, a missing argument, a value outside an option's choices, a
+value of the wrong type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+
+
+def commands(
+    group: click.Group = main, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every command reachable from ``group``, as (its words, the command)."""
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
+def arguments(command: click.Command) -> list[str]:
+    """A placeholder for each positional argument (nothing runs: an option error comes first)."""
+    return [
+        "x"
+        for param in command.params
+        if isinstance(param, click.Argument) and (param.required or param.nargs == -1)
+    ]
+
+
+def bad_values(command: click.Command) -> Iterator[tuple[str, str, str]]:
+    """(option, a value it refuses, a word the error must contain) for each option with a checked type."""
+    for param in command.params:
+        if not isinstance(param, click.Option) or param.is_flag or not param.opts:
+            continue
+        option = max(param.opts, key=len)
+        if isinstance(param.type, click.Choice):
+            yield option, "not-a-choice", "not one of"
+        elif isinstance(param.type, click.types._NumberParamTypeBase) or getattr(param.type, "name", "") in (
+            "duration",
+        ):
+            yield option, "abc", "abc"
+
+
+COMMANDS = list(commands())
+IDS = [" ".join(words) for words, _ in COMMANDS]
+
+
+def invoke(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(main, args, prog_name="reconciler")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output
+
+
+def assert_clean_usage_error(code: int, output: str, words: tuple[str, ...], *expected: str) -> None:
+    assert code == 1, output
+    assert "Traceback" not in output
+    assert "Error: " in output
+    assert f"Try 'reconciler {' '.join(words)} --help' for help." in output, output
+    for text in expected:
+        assert text in output, output
+
+
+@pytest.fixture(autouse=True)
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # whatever a command might write, it writes here
+
+
+def test_every_command_is_walked() -> None:
+    assert {"plan", "apply", "validate", "drift", "show", "state list", "emulator serve"} <= set(IDS)
+
+
+@pytest.mark.parametrize(("words", "command"), COMMANDS, ids=IDS)
+def test_an_unknown_option_exits_1_naming_it(words: tuple[str, ...], command: click.Command) -> None:
+    code, output = invoke([*words, *arguments(command), "--no-such-flag"])
+    assert_clean_usage_error(code, output, words, "No such option", "--no-such-flag")
+
+
+@pytest.mark.parametrize(("words", "command"), COMMANDS, ids=IDS)
+def test_a_missing_argument_exits_1_naming_it(words: tuple[str, ...], command: click.Command) -> None:
+    required = [param for param in command.params if isinstance(param, click.Argument) and param.required]
+    if not required:
+        pytest.skip("takes no required argument")
+    code, output = invoke(list(words))
+    assert_clean_usage_error(
+        code, output, words, "Missing argument", required[0].make_metavar(click.Context(command))
+    )
+
+
+@pytest.mark.parametrize(("words", "command"), COMMANDS, ids=IDS)
+def test_a_bad_choice_or_value_exits_1_naming_the_option(
+    words: tuple[str, ...], command: click.Command
+) -> None:
+    cases = list(bad_values(command))
+    if not cases:
+        pytest.skip("no option with a checked type")
+    for option, value, expected in cases:
+        code, output = invoke([*words, *arguments(command), option, value])
+        assert_clean_usage_error(code, output, words, f"Invalid value for '{option}'", expected)
+
+
+@pytest.mark.parametrize("args", [[], ["no-such-command"], ["--no-such-flag"], ["state"], ["emulator"]])
+def test_the_groups_usage_errors_exit_1(args: list[str]) -> None:
+    code, output = invoke(args)
+    assert code == 1, output
+    assert "Traceback" not in output
+    assert "Usage: reconciler" in output
+
+
+@pytest.mark.parametrize(
+    "args", [["-h"], ["--help"], ["plan", "-h"], ["state", "list", "--help"], ["--version"]]
+)
+def test_help_and_version_still_exit_0(args: list[str]) -> None:
+    code, output = invoke(args)
+    assert code == 0, output
