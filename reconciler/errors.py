@@ -48,7 +48,11 @@ class ReconcilerError(Exception):
 
 
 class SpecError(ReconcilerError):
-    """A spec file is wrong; names the place as ``file:line:col``."""
+    """A spec file is wrong; names the place as ``file:line:col``.
+
+    ``excerpt``, when given, is the text of that line: it is shown under the
+    message with a caret under the column (YAML syntax errors carry it).
+    """
 
     def __init__(
         self,
@@ -58,11 +62,13 @@ class SpecError(ReconcilerError):
         line: int,
         column: int,
         hint: str | None = None,
+        excerpt: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.file = file
         self.line = line
         self.column = column
+        self.excerpt = excerpt
 
     @property
     def location(self) -> str:
@@ -70,9 +76,38 @@ class SpecError(ReconcilerError):
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}"
+        if self.excerpt is not None:
+            text += "\n" + caret_lines(self.excerpt, line=self.line, column=self.column)
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+_SHOWN = 100  # characters of a long line shown around the column
+
+
+def _visible(char: str) -> str:
+    """A tab as ``→``, another control character as ``·``: one column each, so the caret lines up."""
+    if char == "\t":
+        return "→"
+    return "·" if char.isascii() and not char.isprintable() else char
+
+
+def caret_lines(excerpt: str, *, line: int, column: int) -> str:
+    """The line as two lines, ``  12 | text`` and a caret under ``column`` (1-based, in characters).
+
+    Tabs and other control characters are shown as one visible character each
+    (a tab as ``→``), so the caret stays under the column; a long line is cut
+    around the column, with ``…`` where it was cut.
+    """
+    shown = "".join(_visible(char) for char in excerpt)
+    offset = max(column - 1, 0)
+    start = max(0, min(offset - _SHOWN // 2, len(shown) - _SHOWN))
+    end = start + _SHOWN
+    window = ("…" if start else "") + shown[start:end] + ("…" if end < len(shown) else "")
+    offset = offset - start + (1 if start else 0)
+    number = f"{line} | "
+    return f"  {number}{window}\n  {' ' * (len(number) - 2)}| {' ' * offset}^"
 
 
 class SpecErrors(SpecError):
@@ -81,7 +116,12 @@ class SpecErrors(SpecError):
     def __init__(self, errors: Sequence[SpecError]) -> None:
         first = errors[0]
         super().__init__(
-            first.message, file=first.file, line=first.line, column=first.column, hint=first.hint
+            first.message,
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            hint=first.hint,
+            excerpt=first.excerpt,
         )
         self.errors = list(errors)
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from reconciler import errors
 from reconciler.emulators.faults import Faults
 from reconciler.emulators.transport import EmulatorTransport
@@ -35,14 +37,18 @@ from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
-from reconciler.providers.base import ClientOptions, Connection
+from reconciler.providers.base import (
+    EMULATOR_SCHEME,
+    ClientOptions,
+    Connection,
+    Platform,
+    endpoint_problem,
+)
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.model import Spec
 from reconciler.state import StateBackend, open_backend
 from reconciler.state.model import ResourceState, StateDocument
-
-EMULATOR_SCHEME = "emulator://"
 
 
 @dataclass(frozen=True)
@@ -359,27 +365,28 @@ class Workspace:
             for name in sorted(used):
                 provider = spec.providers[name]
                 platform = PLATFORMS[provider.platform]
-                connection = self._connection(
-                    provider.name, platform.endpoint(provider.config), platform.api_path
-                )
+                connection = self._connection(provider.name, platform, provider.config)
                 clients[name] = await stack.enter_async_context(
                     platform.connect(name, provider.config, connection=connection, options=options)
                 )
             yield clients
 
-    def _connection(self, instance: str, endpoint: str, api_path: str) -> Connection:
+    def _connection(self, instance: str, platform: Platform[Any, Any], config: BaseModel) -> Connection:
+        endpoint = platform.endpoint(config)
+        default = type(config).model_fields["endpoint"].default
+        # The loader refused a bad endpoint already (the same check): this is for configurations made in code.
+        problem = endpoint_problem(endpoint, platform=platform.name, example=str(default))
+        if problem is not None:
+            raise errors.ReconcilerError(f"provider {instance}: 'endpoint' {problem[0]}", hint=problem[1])
         if endpoint.startswith(EMULATOR_SCHEME):
             name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
             app = self._emulator(instance, name)
             return Connection(
-                base_url=f"http://{name}.emulator{api_path}", transport=EmulatorTransport(app), emulated=True
+                base_url=f"http://{name}.emulator{platform.api_path}",
+                transport=EmulatorTransport(app),
+                emulated=True,
             )
-        if endpoint.startswith(("http://", "https://")):
-            return Connection(base_url=endpoint.rstrip("/"))
-        raise errors.ReconcilerError(
-            f"provider {instance}: endpoint {endpoint!r} is neither http(s):// nor emulator://",
-            hint="write e.g. https://app.alviss.io/api/v1/api or emulator://alviss",
-        )
+        return Connection(base_url=endpoint.rstrip("/"))
 
     def _emulator(self, instance: str, name: str) -> Any:
         if name not in self._apps:

@@ -17,6 +17,7 @@ Providers never import the engine; the engine drives them through this module.
 from __future__ import annotations
 
 import asyncio
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import AfterValidator, BaseModel, SecretStr
+from pydantic import AfterValidator, BaseModel, SecretStr, field_validator, model_validator
 
 from reconciler import errors
 from reconciler.http import HttpClient
@@ -33,8 +34,9 @@ from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
 from reconciler.spec.files import regular_file_problem, resolve
 from reconciler.spec.interpolate import control_problem
-from reconciler.spec.messages import display_path
+from reconciler.spec.messages import display_path, hinted
 from reconciler.spec.model import Location
+from reconciler.spec.names import suggest
 from reconciler.spec.refs import LocalFile, marked
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
@@ -376,10 +378,101 @@ def make_waiter(options: ClientOptions) -> Waiter:
     )
 
 
+EMULATOR_SCHEME = "emulator://"
+_SCHEMES = ("https", "http", "emulator")
+# A scheme written with its punctuation mangled: ``https:/host``, ``https//host``, ``https:host``.
+_MANGLED = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)(?::/?(?!/)|//)(?P<rest>.*)$")
+
+
+def endpoint_problem(endpoint: str, *, platform: str, example: str) -> tuple[str, str] | None:
+    """Why ``endpoint`` cannot reach ``platform`` (a sentence and what to write instead), or None.
+
+    Offline: only the form is checked (``https://HOST…``, ``http://HOST…`` or
+    ``emulator://PLATFORM``); ``example`` is the platform's real endpoint.
+    """
+    either = f"write the platform's URL (e.g. {example}) or {EMULATOR_SCHEME}{platform}"
+    text = endpoint.strip()
+    if text != endpoint:
+        return "has spaces around it", f"write {text!r}"
+    if not text:
+        return "is empty", either
+    if "://" not in text:
+        mangled = _MANGLED.match(text)
+        if mangled and mangled["scheme"].lower() in _SCHEMES:
+            fixed = f"{mangled['scheme'].lower()}://{mangled['rest'].lstrip(':/')}"
+            return "is missing the '://' after its scheme", f"did you mean {fixed!r}?"
+        if text.lower() in (platform, "emulator"):
+            return "has no scheme", f"did you mean '{EMULATOR_SCHEME}{platform}'?"
+        return "has no scheme (https://, http:// or emulator://)", f"did you mean {'https://' + text!r}?"
+    scheme, rest = text.split("://", 1)
+    if scheme.lower() == "emulator":
+        name = rest.strip("/")
+        if name == platform:
+            return None
+        hint = f"the {platform} emulator is {EMULATOR_SCHEME}{platform}"
+        if not name:
+            return "names no emulator", hint
+        return f"names {EMULATOR_SCHEME}{name}, which is not the {platform} emulator", hint
+    if scheme.lower() in ("http", "https"):
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(text)
+            host, _ = parts.hostname, parts.port
+        except ValueError as exc:
+            return f"is not a valid URL ({exc})", either
+        if not host:
+            return "has no host after its scheme", either
+        if any(character.isspace() for character in text):
+            return "has a space in it", "a URL has no spaces; write %20 for one in a path"
+        return None
+    close = suggest(scheme.lower(), _SCHEMES)
+    if close is not None:
+        return f"has an unknown scheme '{scheme}://'", f"did you mean {close + '://' + rest!r}?"
+    return f"has an unknown scheme '{scheme}://' (https://, http:// or emulator://)", either
+
+
 class ProviderConfig(BaseModel):
-    """What every provider block has: where the platform is (``https://…`` or ``emulator://name``)."""
+    """What every provider block has: where the platform is (``https://…`` or ``emulator://name``).
+
+    A platform's configuration names its emulator (``emulator``, also its
+    platform name) and the field holding its credential (``secret_field``),
+    which a real endpoint needs; both are checked when the spec is loaded.
+    """
+
+    emulator: ClassVar[str] = ""
+    secret_field: ClassVar[str] = ""
+    secret_hint: ClassVar[str] = ""
 
     endpoint: str
+
+    @property
+    def emulated(self) -> bool:
+        """Whether the endpoint is an emulator served in-process (``emulator://NAME``)."""
+        return self.endpoint.startswith(EMULATOR_SCHEME)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _reachable(cls, value: str) -> str:
+        if not cls.emulator:
+            return value
+        default = cls.model_fields["endpoint"].default
+        example = default if isinstance(default, str) else "https://HOST/PATH"
+        problem = endpoint_problem(value, platform=cls.emulator, example=example)
+        if problem is not None:
+            raise hinted(*problem)
+        return value
+
+    @model_validator(mode="after")
+    def _credential(self) -> ProviderConfig:
+        if self.secret_field and not self.emulated and getattr(self, self.secret_field, None) is None:
+            raise hinted(
+                f"is required with a real endpoint ({self.endpoint}); only {EMULATOR_SCHEME} endpoints"
+                " work without one",
+                self.secret_hint,
+                field=self.secret_field,
+            )
+        return self
 
 
 ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)

@@ -1,4 +1,4 @@
-"""Local files a spec names: each one that exists must be a regular file.
+"""Local files a spec names: a data file must exist and be a regular file.
 
 Resource types mark their file fields with :class:`~reconciler.spec.refs.LocalFile`;
 the loader checks them all here, in one place for every platform.  A
@@ -6,8 +6,9 @@ directory, a device such as ``/dev/zero`` or a FIFO where a data file should
 be would otherwise fail (or, for a FIFO or an endless device, hang) deep inside
 a plan while the file is hashed or uploaded; here it is an error at the
 field's ``file:line:col`` at validate and plan time, before anything is read or
-sent.  A missing file is not checked here: the plan says so for the file it
-needs (a missing output file simply means "not written yet").
+sent.  A data file the resource reads must also exist (a missing output file
+simply means "not written yet"), so ``validate`` catches a mistyped path
+offline, as ``plan`` does.
 
 The same check, :func:`regular_file_problem`, is for providers to repeat just
 before opening a file, since a file can be replaced after the spec was loaded.
@@ -62,23 +63,28 @@ def regular_file_problem(path: Path) -> str | None:
 
 
 def check_files(resources: Mapping[str, ResourceSpec], *, base_dir: Path) -> list[SpecError]:
-    """An error for every marked file field of ``resources`` naming something that is not a regular file."""
+    """An error for every marked file field of ``resources`` naming a missing data file or no regular file."""
     found: list[SpecError] = []
     for address, resource in resources.items():
         for item in marked(resource.config, LocalFile):
             if not item.value:
                 continue
             path = resolve(base_dir, item.value)
+            field = f"{address}: {display_path(item.path)!r}"
+            absolute = os.path.isabs(item.value)
             problem = regular_file_problem(path)
-            if problem is None:
+            if problem is not None:
+                shown = item.value if absolute else f"{item.value} ({path})"
+                message = f"{field}: {shown} {problem}"
+                hint = "name a regular file to write to" if item.marker.output else "name a data file"
+            elif not item.marker.output and not path.exists():
+                looked = "" if absolute else f" (looked for {path})"
+                message = f"{field}: {item.value} does not exist{looked}"
+                hint = "name an existing data file" + (
+                    "" if absolute else "; a relative path starts at the spec file's directory"
+                )
+            else:
                 continue
             where = resource.field_locations.get(item.path, resource.location)
-            shown = item.value if os.path.isabs(item.value) else f"{item.value} ({path})"
-            found.append(
-                spec_error(
-                    f"{address}: {display_path(item.path)!r}: {shown} {problem}",
-                    where,
-                    hint="name a regular file to write to" if item.marker.output else "name a data file",
-                )
-            )
+            found.append(spec_error(message, where, hint=hint))
     return found

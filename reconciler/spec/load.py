@@ -177,6 +177,7 @@ class _Loader:
                 line=e.line,
                 column=e.column,
                 hint=redact(e.hint) if e.hint else None,
+                excerpt=redact(e.excerpt) if e.excerpt is not None else None,
             )
             for e in self.errors
         ]

@@ -8,6 +8,11 @@ missing field) the key of the mapping that lacks it.
 
 A value is quoted back only when it is safe to: an interpolated string shows
 its ``${env:...}`` source, and fields named like credentials show nothing.
+
+A model's own validator can say what to do, too: it raises :func:`hinted`
+(a sentence about the field and a hint), which is reported as
+``'field' <sentence>`` with that hint, at the value or, for a whole model,
+at its key.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from reconciler.errors import SpecError
 from reconciler.spec.names import suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
-__all__ = ["describe", "display_path", "is_secret_path", "spec_error", "validation_errors"]
+__all__ = ["describe", "display_path", "hinted", "is_secret_path", "spec_error", "validation_errors"]
+
+_HINTED = "reconciler_hinted"
 
 _EXPECTED = {
     "int_type": "an integer",
@@ -53,6 +60,16 @@ _EXPECTED = {
 }
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|dsn|credential", re.IGNORECASE)
 _MAX_SHOWN = 60
+
+
+def hinted(sentence: str, hint: str, *, field: str | None = None) -> PydanticCustomError:
+    """An error for a validator to raise: ``'FIELD' SENTENCE`` with ``hint``.
+
+    ``field`` names the field in a whole-model validator (the error is then
+    placed at the model's key); in a field validator the field is known.
+    """
+    context = {"sentence": sentence, "hint": hint, "field": field or ""}
+    return PydanticCustomError(_HINTED, "{sentence}", context)
 
 
 def is_secret_path(path: YamlPath) -> bool:
@@ -162,6 +179,12 @@ def _single(
     """(data path, message, hint, whether placed at the key) for one pydantic error."""
     path, complete = _data_path(tuple(error["loc"]), data)
     kind = error["type"]
+    if kind == _HINTED:
+        context = error.get("ctx") or {}
+        named = str(context.get("field") or "")
+        field = named or display_path(path) or "value"
+        hint = str(context.get("hint") or "") or None
+        return path, f"{field!r} {context.get('sentence', '')}", hint, bool(named)
     if kind == "missing" and error["loc"]:
         field = display_path((*path, error["loc"][-1]))
         return path, f"field {field!r} is required", None, True

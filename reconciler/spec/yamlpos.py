@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import SpecError
 from reconciler.spec.model import Location
+from reconciler.spec.yamlerrors import syntax_error
 
 __all__ = ["Document", "YamlPath", "parse_yaml"]
 
@@ -97,25 +98,6 @@ def _location(file: str, mark: yaml.Mark | None) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
-def _line_col(text: str, position: int) -> tuple[int, int]:
-    before = text[:position]
-    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
-
-
-def _syntax_error(exc: yaml.YAMLError, *, file: str, text: str) -> SpecError:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        parts = [part for part in (exc.context, exc.problem) if part]
-        where = _location(file, exc.problem_mark or exc.context_mark)
-        message = "invalid YAML: " + (", ".join(parts) if parts else "cannot parse the file")
-        return SpecError(message, file=where.file, line=where.line, column=where.column)
-    if isinstance(exc, yaml.reader.ReaderError):
-        line, column = _line_col(text, exc.position)
-        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-        message = f"invalid YAML: unacceptable character #x{ord(character):04x}: {exc.reason}"
-        return SpecError(message, file=file, line=line, column=column)
-    return SpecError(f"invalid YAML: {type(exc).__name__}", file=file, line=1, column=1)
-
-
 def _compose(text: str) -> Node | None:
     """The node tree, through libyaml when available; a broken file is parsed again by the
     pure-Python loader, whose messages say more (it names the offending character)."""
@@ -132,7 +114,7 @@ def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | N
     try:
         root = _compose(text)
     except yaml.YAMLError as exc:
-        errors.append(_syntax_error(exc, file=file, text=text))
+        errors.append(syntax_error(exc, file=file, text=text))
         return None
     except RecursionError:
         errors.append(

@@ -45,6 +45,8 @@ MEDIA_FILE = LocalFile(path="media.csv", size=200, sha256="b" * 64)
 def spec(tmp_path_factory: pytest.TempPathFactory) -> Spec:
     root = tmp_path_factory.mktemp("spec")
     (root / "spec.yaml").write_text(SPEC)
+    for name in ("sales.csv", "media.csv"):  # data files must exist; their facts here are made up
+        (root / name).write_text("week,value\n")
     return load_spec(root / "spec.yaml", registry=spec_registry(), environ={})
 
 

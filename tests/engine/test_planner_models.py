@@ -41,6 +41,7 @@ resources:
 
 def load(tmp_path: Path, *, epochs: int = 500, keep: bool = True) -> Spec:
     (tmp_path / "spec.yaml").write_text(SPEC % {"epochs": epochs, "keep": str(keep).lower()})
+    (tmp_path / "sales.csv").write_text("week,value\n")  # a data file must exist; its facts here are made up
     return load_spec(tmp_path / "spec.yaml", registry=spec_registry(), environ={})
 
 

@@ -26,27 +26,42 @@ CASES = [
     case(
         "yaml_unclosed_flow",
         "providers: {alviss: [1, 2\n",
-        "spec.yaml:2:1: invalid YAML: while parsing a flow sequence, expected ',' or ']', but got '<stream end>'",
+        "spec.yaml:1:21: invalid YAML: the '[' here is never closed by a ']'\n"
+        "  1 | providers: {alviss: [1, 2\n"
+        "    |                     ^\n"
+        "  hint: add the ']' where the list ends",
     ),
     case(
         "yaml_mapping_values",
         "version: 1\nstate: a: b\n",
-        "spec.yaml:2:9: invalid YAML: mapping values are not allowed here",
+        "spec.yaml:2:9: invalid YAML: a second ': ' on one line\n"
+        "  2 | state: a: b\n"
+        "    |         ^\n"
+        "  hint: a value with ': ' in it must be quoted, e.g. key: 'a: b'; a nested mapping goes on its own lines, indented under its key",
     ),
     case(
         "yaml_two_documents",
         "version: 1\n---\nversion: 1\n",
-        "spec.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document",
+        "spec.yaml:2:1: invalid YAML: a second YAML document starts here ('---'); a spec file holds one\n"
+        "  2 | ---\n"
+        "    | ^\n"
+        "  hint: remove the '---' line, or put the other part in a file of its own (a spec may be a directory)",
     ),
     case(
         "yaml_tab",
         "providers:\n\talviss: {}\n",
-        "spec.yaml:2:1: invalid YAML: while scanning for the next token, found character '\\t' that cannot start any token",
+        "spec.yaml:2:1: invalid YAML: a tab character: YAML indents with spaces only\n"
+        "  2 | →alviss: {}\n"
+        "    | ^\n"
+        "  hint: replace the tab with spaces (set your editor to insert spaces for YAML)",
     ),
     case(
         "yaml_bad_char",
         "version: 1\nstate: \x00\n",
-        "spec.yaml:2:8: invalid YAML: unacceptable character #x0000: special characters are not allowed",
+        "spec.yaml:2:8: invalid YAML: the file holds a control character (#x0000) YAML does not allow\n"
+        "  2 | state: ·\n"
+        "    |        ^\n"
+        "  hint: delete it (it is invisible in most editors; often pasted along with text)",
     ),
     case(
         "empty_file",

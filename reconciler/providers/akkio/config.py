@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,12 @@ class AkkioConfig(ProviderConfig):
     """One Akkio team, reached with its API key."""
 
     model_config = ConfigDict(extra="forbid")
+
+    emulator: ClassVar[str] = "akkio"
+    secret_field: ClassVar[str] = "api_key"
+    secret_hint: ClassVar[str] = (
+        "set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY"
+    )
 
     endpoint: str = Field(
         default=DEFAULT_ENDPOINT,

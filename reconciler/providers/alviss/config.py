@@ -34,6 +34,12 @@ class AlvissConfig(ProviderConfig):
 
     model_config = ConfigDict(extra="forbid")
 
+    emulator: ClassVar[str] = "alviss"
+    secret_field: ClassVar[str] = "token"
+    secret_hint: ClassVar[str] = (
+        "set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN"
+    )
+
     endpoint: str = Field(
         default=DEFAULT_ENDPOINT,
         description="API base URL, or emulator://alviss for the embedded emulator.",

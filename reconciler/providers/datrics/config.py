@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -16,6 +16,12 @@ class DatricsConfig(ProviderConfig):
     """One Datrics user, identified by a JWT signed with the platform's API secret."""
 
     model_config = ConfigDict(extra="forbid")
+
+    emulator: ClassVar[str] = "datrics"
+    secret_field: ClassVar[str] = "secret"
+    secret_hint: ClassVar[str] = (
+        "set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET"
+    )
 
     endpoint: str = Field(
         default=DEFAULT_ENDPOINT,

@@ -8,6 +8,8 @@ keeps several models retrained uses one alias per model (``sony_epa.churn``,
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.providers.base import HeaderSecret, ProviderConfig
@@ -20,6 +22,13 @@ class SonyEpaConfig(ProviderConfig):
     """One Prediction One model, reached with its API key."""
 
     model_config = ConfigDict(extra="forbid")
+
+    emulator: ClassVar[str] = "sony_epa"
+    secret_field: ClassVar[str] = "api_key"
+    secret_hint: ClassVar[str] = (
+        "set api_key: ${env:SONY_EPA_API_KEY} in the provider block and export SONY_EPA_API_KEY "
+        "(each model has its own key)"
+    )
 
     endpoint: str = Field(
         default=DEFAULT_ENDPOINT,

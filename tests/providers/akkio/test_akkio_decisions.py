@@ -43,6 +43,7 @@ MODEL_INPUTS = model_identity(MODEL_CONFIG, "DS1").canonical()
 def spec(tmp_path_factory: pytest.TempPathFactory) -> Spec:
     root = tmp_path_factory.mktemp("spec")
     (root / "spec.yaml").write_text(SPEC)
+    (root / "leads.csv").write_text("a,b\n1,2\n")  # a data file must exist (the facts here are made up)
     return load_spec(root / "spec.yaml", registry=spec_registry(), environ={})
 
 

@@ -198,6 +198,7 @@ CASES = [
 def spec(tmp_path_factory: pytest.TempPathFactory) -> Spec:
     root = tmp_path_factory.mktemp("spec")
     (root / "spec.yaml").write_text(SPEC)
+    (root / "in.csv").write_text("a\n1\n")  # an input file must exist (the facts here are made up)
     return load_spec(root / "spec.yaml", registry=spec_registry(), environ={})
 
 
@@ -229,6 +230,7 @@ def test_a_new_model_version_shows_the_model_and_the_task_id_changing(spec: Spec
 
 def test_an_output_moved_by_hand_is_recorded_where_it_now_is(tmp_path: Any) -> None:
     (tmp_path / "spec.yaml").write_text(SPEC.replace("output: out.json", "output: moved.json"))
+    (tmp_path / "in.csv").write_text("a\n1\n")
     moved = load_spec(tmp_path / "spec.yaml", registry=spec_registry(), environ={})
     change = plan_one(moved, ready(), facts())
     assert change.action is Action.NOOP

@@ -10,6 +10,7 @@ import httpx
 import jwt
 import pytest
 from datrics_provider_support import Example
+from pydantic import ValidationError
 
 from reconciler import emulators, errors
 from reconciler.providers.base import ClientOptions, Connection
@@ -79,7 +80,9 @@ def test_the_token_carries_exactly_the_vendors_claims() -> None:
 
 
 async def test_a_real_endpoint_without_a_secret_is_refused_before_any_request() -> None:
-    config = DatricsConfig.model_validate(USER)
+    with pytest.raises(ValidationError, match="is required with a real endpoint"):
+        DatricsConfig.model_validate(USER)  # what the loader reports at the provider's file:line:col
+    config = DatricsConfig.model_construct(**USER)  # made in code, unchecked: connecting refuses it too
     assert config.endpoint == "https://api.app.datrics.ai/api/v1"
     connection = Connection(base_url=config.endpoint)
     with pytest.raises(errors.ProviderError, match="no secret"):
