@@ -71,7 +71,7 @@ jobs:
       - run: pip install reconciler
       # Plan on the merged commit and apply exactly that plan; events as JSON lines for the log.
       - run: reconciler plan {spec} -out plan.json
-      - run: reconciler apply plan.json --format json --lock-timeout 600
+      - run: reconciler apply plan.json --format json --lock-timeout 10m
       - uses: actions/upload-artifact@v4
         if: always()
         with:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from reconciler import __version__, errors
+from reconciler.cli.flags import Group
 
 if TYPE_CHECKING:
     from reconciler.workflow import Workspace
@@ -66,14 +67,17 @@ def exits_1(error: click.UsageError) -> None:
     error.exit_code = 1  # type: ignore[misc]
 
 
-class Reconciler(click.Group):
+class Reconciler(Group):
     """The command group: every error exits 1, and one that is not ours ends in a line and a crash report.
 
     click's usage errors (a missing argument, an unknown option, a bad choice
     or value, no command) exit 2 by default; here 2 means only "changes
     present" (``plan --detailed-exitcode``) and "spec not applied" (``drift``),
-    so a mistyped flag in CI never passes for changes.
+    so a mistyped flag in CI never passes for changes.  Its commands and
+    subgroups read Terraform's spellings of their flags too (:mod:`reconciler.cli.flags`).
     """
+
+    group_class = Group  # the crash handling above is done once, here
 
     def make_context(
         self,
@@ -118,7 +122,11 @@ class Reconciler(click.Group):
 @click.group(cls=Reconciler, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
-    """Plan and apply the desired state of ML platforms."""
+    """Plan and apply the desired state of ML platforms.
+
+    Terraform's spellings work too: -auto-approve, -detailed-exitcode, -out=FILE,
+    -target=ADDR, -lock-timeout=30s, -no-color, -json (for --format json).
+    """
     from reconciler.redact import forget_all
 
     forget_all()  # a command knows the secrets of its own run (in-process callers run several)

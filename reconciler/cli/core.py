@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reconciler.cli.common import exit_interrupted, main, run, workspace
+from reconciler.cli.flags import Duration
 
 if TYPE_CHECKING:
     from reconciler.engine.executor import Event
@@ -26,13 +27,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def lock_timeout_option(command: F) -> F:
-    """``--lock-timeout SECONDS``, shared by every command that takes the lock."""
+    """``--lock-timeout DURATION``, shared by every command that takes the lock."""
     decorate = click.option(
         "--lock-timeout",
-        type=click.FloatRange(min=0),
-        default=0.0,
+        type=Duration(),
+        default="0s",
         show_default=True,
-        help="Wait this many seconds for a state lock held elsewhere (0: fail at once, naming the holder).",
+        help="Wait this long for a state lock held elsewhere: 30s, 5m or seconds (0: fail at once, "
+        "naming the holder).",
     )
     return decorate(command)
 
