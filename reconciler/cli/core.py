@@ -166,7 +166,11 @@ def plan(
 @main.command()
 @click.argument("spec")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--detach", is_flag=True, help="Submit and record jobs, then exit; the next apply resumes.")
+@click.option(
+    "--detach",
+    is_flag=True,
+    help="Submit and record jobs, then exit 0 (what depends on them waits); the next apply resumes.",
+)
 @click.option(
     "--format",
     "format_",
@@ -267,22 +271,16 @@ def apply(
     if not result.approved:
         click.echo("Apply cancelled. Nothing was changed. (Use --auto-approve where nobody can answer.)")
         sys.exit(1)
-    report = result.report
+    from reconciler.render.apply_summary import summarize
+
+    summary = summarize(result.report, interrupted=result.interrupted)
     click.echo("")
-    click.echo(
-        f"Apply finished: {report.count('done')} done, {report.count('failed')} failed, "
-        f"{report.count('pending')} still running, {report.count('skipped')} skipped."
-    )
-    if report.count("pending"):
-        click.echo("Jobs still running are recorded; run apply again to wait for them.")
-    failed = {
-        address: outcome for address, outcome in report.outcomes.items() if outcome in ("failed", "skipped")
-    }
-    for address, outcome in failed.items():
-        click.echo(f"  {outcome}: {address}: {report.messages.get(address, '')}", err=True)
+    click.echo(summary.line)
+    for line in summary.errors:
+        click.echo(line, err=True)
     if result.interrupted:
         exit_interrupted()
-    if failed:
+    if result.report.failed:
         sys.exit(1)
 
 
@@ -315,9 +313,8 @@ def finish_json(result: ApplyResult) -> None:
     """The summary line of ``apply --format json``, and the exit code."""
     from reconciler.render.events_json import summary_object
 
-    report = result.report
-    click.echo(json.dumps(summary_object(report, extra={"interrupted": result.interrupted})))
+    click.echo(json.dumps(summary_object(result.report, extra={"interrupted": result.interrupted})))
     if result.interrupted:
         sys.exit(130)
-    if report.count("failed") or report.count("skipped"):
+    if result.report.failed:
         sys.exit(1)

@@ -7,8 +7,8 @@ project should not be flooded; independent projects proceed side by side).
 What can go wrong, and what happens:
 
 * a job fails (the platform's own failure word) → that resource is tainted
-  with the platform's message, what depends on it is skipped, independent
-  branches carry on;
+  with the platform's message, what depends on it is not started
+  (``skipped``), independent branches carry on;
 * anything else goes wrong once a job id is recorded (an outage, a rejected
   token, a garbled answer) → the job stays recorded, the resource ends
   "still running, unknown: <reason>", and the next run resumes waiting;
@@ -16,8 +16,10 @@ What can go wrong, and what happens:
   earlier run was cut off after announcing one → the resource type looks the
   object up (``recover``) and adopts it; only when nothing is found is the
   call sent again;
-* a job is still running at its deadline, or the run is stopped → the job
-  stays recorded as pending and the next run resumes waiting;
+* a job is still running at its deadline, or detached (``apply --detach``),
+  or the run is stopped → the job stays recorded as pending and the next run
+  resumes waiting; what depends on it is ``waiting`` on it (not a failure:
+  the next apply makes it);
 * the state cannot be written → nothing new starts and the error (with its
   emergency copy) is raised once everything in flight has stopped;
 * what a resource would send has another fingerprint than the plan showed
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -47,7 +50,9 @@ from reconciler.state.model import ResourceState
 from reconciler.vocabulary import Action
 from reconciler.wait import transient
 
-Outcome = Literal["done", "failed", "pending", "skipped"]
+#: How a change ended in this run: ``pending`` its job is still running, ``waiting`` it waits on
+#: such a job (neither is a failure); ``skipped`` not started because of a failure or a stop.
+Outcome = Literal["done", "failed", "pending", "waiting", "skipped"]
 
 #: How often a creating call whose answer was lost is sent again when no object turns up.
 RESENDS = 3
@@ -57,7 +62,7 @@ RESENDS = 3
 class Event:
     """Something that happened during apply, for progress display."""
 
-    kind: Literal["start", "status", "done", "failed", "pending", "skipped"]
+    kind: Literal["start", "status", "done", "failed", "pending", "waiting", "skipped"]
     address: str
     action: Action
     message: str = ""
@@ -67,17 +72,29 @@ class Event:
 
 @dataclass
 class ApplyReport:
-    """How each change ended."""
+    """How each change of this run ended (no-ops are not changes: they have no outcome)."""
 
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)
+    #: The planned action of each change with an outcome, so what was done can be counted by kind.
+    actions: dict[str, Action] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
+        """Every change is done: nothing failed, nothing is still running or waiting."""
         return all(outcome == "done" for outcome in self.outcomes.values())
+
+    @property
+    def failed(self) -> bool:
+        """Something failed or was not started; jobs still running and what waits on them are not failures."""
+        return any(outcome in ("failed", "skipped") for outcome in self.outcomes.values())
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    def done(self) -> Counter[Action]:
+        """The changes this run finished, by planned action."""
+        return Counter(self.actions[address] for address, value in self.outcomes.items() if value == "done")
 
 
 class Executor:
@@ -107,6 +124,9 @@ class Executor:
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._per_provider = per_provider
         self._fatal: errors.ReconcilerError | None = None
+        #: Per change not started or waiting: the change it is held up by at the root (one that
+        #: failed, or whose job is still running), so a message names the cause, not the next link.
+        self._held_by: dict[str, str] = {}
 
     async def run(self) -> ApplyReport:
         finished: dict[str, asyncio.Event] = {change.address: asyncio.Event() for change in self.plan.changes}
@@ -123,13 +143,11 @@ class Executor:
             for dep in deps:
                 if dep in finished:
                     await finished[dep].wait()
-            blocked = [dep for dep in deps if self.report.outcomes.get(dep) not in (None, "done")]
             if change.action is not Action.NOOP:
                 if self.stop.is_set():
                     self._end(change, "skipped", "not started: the run was stopped")
                     return
-                if blocked:
-                    self._end(change, "skipped", f"skipped: {blocked[0]} did not finish")
+                if self._held_up(change, deps):
                     return
             await self._carry_out(change)
         except errors.StateError as exc:
@@ -142,15 +160,32 @@ class Executor:
         finally:
             finished[change.address].set()
 
+    def _held_up(self, change: Change, deps: tuple[str, ...]) -> bool:
+        """End ``change`` when a dependency did not finish: not started after a failure (a failure
+        wins), waiting when all it waits on is a job still running. False when it can run."""
+        outcomes = {dep: self.report.outcomes.get(dep) for dep in deps}
+        failed = [dep for dep, outcome in outcomes.items() if outcome in ("failed", "skipped")]
+        running = [dep for dep, outcome in outcomes.items() if outcome in ("pending", "waiting")]
+        if failed:
+            root = self._held_by[change.address] = self._held_by.get(failed[0], failed[0])
+            cause = "failed" if self.report.outcomes.get(root) == "failed" else "was not started"
+            self._end(change, "skipped", f"not started: {root} {cause}")
+            return True
+        if running:
+            root = self._held_by[change.address] = self._held_by.get(running[0], running[0])
+            self._end(change, "waiting", f"waiting on {root} (running)")
+            return True
+        return False
+
     async def _carry_out(self, change: Change) -> None:
         if change.action is Action.FORGET:
             await self.checkpointer.put(change.address, None)
             self._end(change, "done", "forgotten")
             return
         if change.action is Action.NOOP:
+            # Bookkeeping only: a no-op is no change of this run, so it gets no outcome to count.
             if change.refreshed is not None and change.refreshed != self.checkpointer.get(change.address):
                 await self.checkpointer.put(change.address, change.refreshed)
-            self.report.outcomes[change.address] = "done"
             return
         limit = self._limits.setdefault(change.provider, asyncio.Semaphore(self._per_provider))
         async with limit:
@@ -316,6 +351,7 @@ class Executor:
         message = known()(message)
         self.report.outcomes[change.address] = outcome
         self.report.messages[change.address] = message
+        self.report.actions[change.address] = change.action
         self.on_event(Event(outcome, change.address, change.action, message))
 
 

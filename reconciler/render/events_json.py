@@ -1,7 +1,8 @@
 """Apply progress as JSON lines, for CI systems and scripts (``apply --format json``).
 
 One object per line, written as each event happens, so a reader can follow a
-long apply as it runs; the last line is a summary with the outcome counts.
+long apply as it runs; the last line is a summary with the figures of the
+text summary (:mod:`reconciler.render.apply_summary`) and the outcome counts.
 Every line carries ``"type"`` (``"event"`` or ``"summary"``) so readers can
 dispatch without guessing.  Event messages come from the executor, which
 never includes secrets.
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.engine.executor import ApplyReport, Event, Outcome
+from reconciler.render.apply_summary import summary_figures
 
 
 def event_object(event: Event, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> dict[str, Any]:
@@ -51,12 +53,16 @@ class JsonEvents:
 def summary_object(
     report: ApplyReport, *, applied: bool = True, extra: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The last line: how every change ended."""
-    outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "skipped")
+    """The last line: what this run did (as the text summary counts it) and how every change ended.
+
+    ``ok``: nothing failed (jobs still running and what waits on them are not failures);
+    ``complete``: every change is done.
+    """
+    outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "waiting", "skipped")
     return {
         "type": "summary",
         "applied": applied,
-        "ok": report.ok,
+        **summary_figures(report),
         "counts": {outcome: report.count(outcome) for outcome in outcomes},
         "outcomes": dict(report.outcomes),
         "messages": {address: message for address, message in report.messages.items() if message},

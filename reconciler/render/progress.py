@@ -31,15 +31,23 @@ from rich.text import Text
 
 from reconciler.engine.executor import Event
 
-_ENDED = ("done", "failed", "pending", "skipped")
-_END_STYLES = {"done": "green", "failed": "bold red", "pending": "yellow", "skipped": "dim"}
-_END_MARKS = {"done": "✓", "failed": "✗", "pending": "…", "skipped": "-"}
+_ENDED = ("done", "failed", "pending", "waiting", "skipped")
+_END_STYLES = {
+    "done": "green",
+    "failed": "bold red",
+    "pending": "yellow",
+    "waiting": "yellow",
+    "skipped": "dim",
+}
+_END_MARKS = {"done": "✓", "failed": "✗", "pending": "…", "waiting": "…", "skipped": "-"}
 
 
 def event_line(event: Event, *, now: Callable[[], datetime] = datetime.now) -> str:
     """One line for one event, e.g. ``16:08:03 alviss.upload.sales: done (upload_id=3)``."""
     if event.kind == "status":
         text = f"{event.address}: {event.word}"
+    elif event.kind == "waiting":  # the message says it all: "waiting on ADDR (running)"
+        text = f"{event.address}: {event.message}"
     elif event.kind == "start":
         text = f"{event.address}: {event.action.value} started"
     else:
@@ -118,6 +126,9 @@ class LiveProgress:
         line = Text()
         line.append(f"{_END_MARKS.get(event.kind, ' ')} ", style=_END_STYLES.get(event.kind, ""))
         line.append(event.address, style="bold")
+        if event.kind == "waiting":
+            line.append(f" {event.message}", style=_END_STYLES["waiting"])
+            return line
         line.append(f" {event.kind}{took}", style=_END_STYLES.get(event.kind, ""))
         if event.message:
             line.append(f"  {event.message}", style="dim" if event.kind == "done" else "")

@@ -37,7 +37,7 @@ def test_plan_with_detailed_exitcode_then_apply_then_no_changes(project: Path) -
 
     code, output = run("apply", "specs/demo.yaml", "--auto-approve")
     assert code == 0, output
-    assert "Apply finished: 3 done, 0 failed" in output
+    assert "Apply complete! Resources: 2 added, 1 changed, 0 replaced, 0 adopted." in output
 
     code, output = run("plan", "specs/demo.yaml", "--detailed-exitcode")
     assert code == 0

@@ -70,7 +70,7 @@ def test_demo_twice_second_run_changes_nothing(checkout: Path) -> None:
     assert "Plan: 2 to create, 1 to change" in first_plan.stdout
     first_apply = reconciler("apply", "--auto-approve", "specs/demo.yaml", cwd=checkout, env=env)
     assert first_apply.returncode == 0, first_apply.stderr
-    assert "Apply finished: 3 done" in first_apply.stdout
+    assert "Apply complete! Resources: 2 added, 1 changed" in first_apply.stdout
     world = checkout / ".reconciler" / "emulators"
     after_first = stats(world)
 

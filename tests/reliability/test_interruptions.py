@@ -137,7 +137,7 @@ async def test_detached_apply_records_jobs_and_the_next_apply_resumes(demo: Demo
     )
     first = await demo.workspace(**settings).apply(detach=True)
     assert first.report.outcomes["alviss.upload.sales_w47"] == "pending"
-    assert first.report.outcomes["alviss.active_dataset.main"] == "skipped"
+    assert first.report.outcomes["alviss.active_dataset.main"] == "waiting"
     planned = (await demo.workspace(**settings).plan()).plan
     assert planned["alviss.upload.sales_w47"].action is Action.RESUME
 

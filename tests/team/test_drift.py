@@ -52,8 +52,9 @@ def test_live_change_outside_the_tool_exit_3(project: Path) -> None:
 
 def test_jobs_still_running_exit_4(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", "upload=3600,dataset=3600")
-    _, applied = run("apply", "specs/demo.yaml", "--auto-approve", "--detach")
-    assert "2 still running" in applied, applied
+    code, applied = run("apply", "specs/demo.yaml", "--auto-approve", "--detach")
+    assert code == 0, applied
+    assert "Jobs still running: 2 (run apply again to wait for them)." in applied, applied
     code, output = drift_checked(project)
     assert code == 4, output
     assert "jobs still running (3):" in output

@@ -40,7 +40,7 @@ def test_concurrent_applies_one_proceeds_the_other_names_the_holder(
     code, output = run("apply", "specs/demo.yaml", "--auto-approve")
     assert code == 1
     assert holder.info["id"] in output
-    assert "Apply finished" not in output
+    assert "Resources:" not in output
 
     releaser = threading.Timer(0.5, holder.release)
     releaser.start()
@@ -49,7 +49,7 @@ def test_concurrent_applies_one_proceeds_the_other_names_the_holder(
     finally:
         releaser.join()
     assert code == 0, output
-    assert "Apply finished: 3 done, 0 failed" in output
+    assert "Apply complete! Resources: 2 added, 1 changed, 0 replaced, 0 adopted." in output
 
 
 def test_killing_the_holder_frees_the_lock(

@@ -25,7 +25,7 @@ def test_a_saved_plan_is_applied_exactly_when_nothing_changed(project: Path) -> 
     code, output = run("apply", "plan.json")
     assert code == 0, output
     assert "Apply these changes?" not in output
-    assert "Apply finished: 3 done, 0 failed" in output
+    assert "Apply complete! Resources: 2 added, 1 changed, 0 replaced, 0 adopted." in output
     assert run("plan", "specs/demo.yaml", "--detailed-exitcode")[0] == 0
 
 

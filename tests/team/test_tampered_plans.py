@@ -127,7 +127,7 @@ def test_a_tampered_plan_is_refused_before_anything_is_applied(project: Path, ca
     assert code == 1, output
     assert expected in output, output
     assert "Traceback" not in output
-    assert "Apply finished" not in output
+    assert "Resources:" not in output
     assert mutating(asyncio.run(outsider(project).stats())) == mutating(before)
     assert not (project / "state" / "demo.json").exists()
 
@@ -167,7 +167,7 @@ def test_an_untouched_plan_of_a_target_still_applies(project: Path) -> None:
     assert run("plan", "specs/demo.yaml", "--target", "alviss.upload.sales_w47", "-out", "plan.json")[0] == 0
     code, output = run("apply", "plan.json")
     assert code == 0, output
-    assert "Apply finished: 1 done" in output
+    assert "Apply complete! Resources: 1 added, 0 changed, 0 replaced, 0 adopted." in output
 
 
 def test_an_untouched_plan_with_replace_still_applies(project: Path) -> None:
@@ -175,4 +175,5 @@ def test_an_untouched_plan_with_replace_still_applies(project: Path) -> None:
     assert run("plan", "specs/demo.yaml", "--replace", "alviss.upload.sales_w47", "-out", "plan.json")[0] == 0
     code, output = run("apply", "plan.json")
     assert code == 0, output
-    assert "Apply finished: 3 done" in output  # the new upload, the new dataset, the no-op
+    # Two changes (the new upload, the new dataset); the other upload is a no-op and not counted.
+    assert "Apply complete! Resources: 0 added, 1 changed, 1 replaced, 0 adopted.\n" in output

@@ -1,0 +1,133 @@
+"""The last words of an apply, in Terraform's shape, counting this run only.
+
+``Apply complete! Resources: 2 added, 1 changed, 1 replaced, 0 adopted.``
+counts the changes this run finished, by the action the plan showed for them
+(so a plan of two changes ends with two counted, whatever else the state
+holds); a ``> resume`` that finished is ``resumed`` and a ``forget``
+``forgotten``, each named only when there are some, as Terraform names
+``imported`` only then.  No-ops are never counted.
+
+Jobs still running (``apply --detach``, or a job past its deadline) and the
+changes waiting on them are not failures: the run did everything it could
+start, says ``Jobs still running: N (run apply again to wait for them).``,
+and exits 0.  A run where something failed or was not started because of a
+failure says ``Apply failed`` instead of ``Apply complete!`` and lists its
+errors (as Terraform prints its errors and no "Apply complete!"); the
+counts are still given, since what was done before the failure is real.
+``apply --format json`` carries the same figures (:func:`summary_figures`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from reconciler.engine.executor import ApplyReport
+from reconciler.vocabulary import Action
+
+#: What a finished change of each planned action counts as.
+RESULT_WORDS: Final = {
+    Action.CREATE: "added",
+    Action.UPDATE: "changed",
+    Action.REPLACE: "replaced",
+    Action.ADOPT: "adopted",
+    Action.RESUME: "resumed",
+    Action.FORGET: "forgotten",
+}
+#: Always named in the text, even when 0 (the others only when there are some).
+_ALWAYS: Final = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.ADOPT)
+
+NEXT_AFTER_FAILURE = "Fix what the errors say, then run apply again (plan shows what it would do)."
+
+
+def resources(report: ApplyReport) -> dict[str, int]:
+    """Every result word with its count for this run (``{"added": 2, "changed": 1, …}``)."""
+    done = report.done()
+    return {word: done.get(action, 0) for action, word in RESULT_WORDS.items()}
+
+
+def resources_text(report: ApplyReport) -> str:
+    """``Resources: 2 added, 1 changed, 1 replaced, 0 adopted.`` (``, 3 resumed`` when there are some)."""
+    done = report.done()
+    parts = [
+        f"{done.get(action, 0)} {word}"
+        for action, word in RESULT_WORDS.items()
+        if action in _ALWAYS or done.get(action, 0)
+    ]
+    return "Resources: " + ", ".join(parts) + "."
+
+
+def running_text(report: ApplyReport) -> str:
+    """``Jobs still running: 3 (run apply again to wait for them).``, with what waits on them; "" if none."""
+    running = report.count("pending")
+    if not running:
+        return ""
+    text = f"Jobs still running: {running} (run apply again to wait for them)."
+    waiting = report.count("waiting")
+    if waiting:
+        text += f" Waiting on them: {waiting} change{'s' * (waiting != 1)}."
+    return text
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The closing line (stdout) and the errors (stderr) of an apply."""
+
+    line: str
+    errors: tuple[str, ...] = ()
+
+
+def summarize(report: ApplyReport, *, interrupted: bool = False) -> Summary:
+    """The closing words of a run that was carried out (approved, with changes)."""
+    failed = [address for address, outcome in report.outcomes.items() if outcome == "failed"]
+    not_started = [address for address, outcome in report.outcomes.items() if outcome == "skipped"]
+    tail = " ".join(part for part in (resources_text(report), running_text(report)) if part)
+    errors = tuple(f"Error: {address}: {report.messages.get(address, '')}" for address in failed)
+    if interrupted:
+        head = "Apply interrupted" + (
+            f": {_problems(failed, not_started)}." if failed or not_started else "."
+        )
+        return Summary(f"{head} {tail}", errors)
+    if failed or not_started:
+        if failed and not_started:  # what was not started only follows from the errors: one line
+            errors += (f"Not started because of these errors: {', '.join(not_started)}.",)
+        else:
+            errors += tuple(
+                f"Error: {address}: {report.messages.get(address, '')}" for address in not_started
+            )
+        return Summary(
+            f"Apply failed: {_problems(failed, not_started)}. {tail}", (*errors, NEXT_AFTER_FAILURE)
+        )
+    return Summary(f"Apply complete! {tail}")
+
+
+def _problems(failed: list[str], not_started: list[str]) -> str:
+    parts = []
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    if not_started:
+        parts.append(f"{len(not_started)} not started")
+    return ", ".join(parts)
+
+
+def summary_figures(report: ApplyReport) -> Mapping[str, Any]:
+    """The figures of the text summary, for ``apply --format json``."""
+    return {
+        "ok": not report.failed,
+        "complete": report.ok,
+        "resources": resources(report),
+        "jobs_still_running": report.count("pending"),
+        "waiting": report.count("waiting"),
+    }
+
+
+__all__ = [
+    "RESULT_WORDS",
+    "Summary",
+    "resources",
+    "resources_text",
+    "running_text",
+    "summarize",
+    "summary_figures",
+]
