@@ -16,6 +16,7 @@ before opening a file, since a file can be replaced after the spec was loaded.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from pathlib import Path
 from reconciler.errors import SpecError
 from reconciler.spec.messages import display_path, spec_error
 from reconciler.spec.model import ResourceSpec
+from reconciler.spec.names import suggest
 from reconciler.spec.refs import LocalFile, marked
 
 __all__ = ["check_files", "regular_file_problem", "resolve"]
@@ -62,6 +64,22 @@ def regular_file_problem(path: Path) -> str | None:
     return "is not a regular file"
 
 
+_LISTED = 2000  # files of a directory compared with a missing one's name, at most
+
+
+def _close_file(path: Path, written: str) -> str | None:
+    """A file beside the missing ``path`` whose name is close to its name, as ``written`` would name it."""
+    try:
+        with os.scandir(path.parent) as entries:
+            names = [entry.name for entry in itertools.islice(entries, _LISTED) if entry.is_file()]
+    except OSError:
+        return None
+    close = suggest(path.name, names)
+    if close is None:
+        return None
+    return written[: len(written) - len(path.name)] + close if written.endswith(path.name) else None
+
+
 def check_files(resources: Mapping[str, ResourceSpec], *, base_dir: Path) -> list[SpecError]:
     """An error for every marked file field of ``resources`` naming a missing data file or no regular file."""
     found: list[SpecError] = []
@@ -80,9 +98,10 @@ def check_files(resources: Mapping[str, ResourceSpec], *, base_dir: Path) -> lis
             elif not item.marker.output and not path.exists():
                 looked = "" if absolute else f" (looked for {path})"
                 message = f"{field}: {item.value} does not exist{looked}"
-                hint = "name an existing data file" + (
-                    "" if absolute else "; a relative path starts at the spec file's directory"
-                )
+                close = _close_file(path, item.value)
+                hint = f"did you mean {close!r}?" if close else "name an existing data file"
+                if not absolute:
+                    hint += " (a relative path starts at the spec file's directory)"
             else:
                 continue
             where = resource.field_locations.get(item.path, resource.location)

@@ -82,8 +82,18 @@ def test_a_missing_data_file_is_located(project: Path, field: str) -> None:
     assert f"'{key.strip()}': {value}.old does not exist (looked for {project / 'specs' / value}.old)" in (
         validate_err
     )
-    assert "hint: name an existing data file" in validate_err
+    assert f"hint: did you mean '{value}'? (a relative path starts at the spec file's directory)" in (
+        validate_err
+    )
     assert plan_err == validate_err
+
+
+def test_a_missing_data_file_without_a_likely_one_beside_it(project: Path) -> None:
+    edit(project, INPUTS["alviss upload file"], "    file: data/demo/nothing-like-it.csv")
+    validate_err, _ = checked(project)
+    assert "hint: name an existing data file (a relative path starts at the spec file's directory)" in (
+        validate_err
+    )
 
 
 def test_a_missing_output_file_is_fine(project: Path) -> None:
@@ -209,6 +219,12 @@ def test_json_for_a_valid_spec(project: Path) -> None:
         "providers": 4,
         "diagnostics": [],
     }
+
+
+def test_terraforms_json_spelling(project: Path) -> None:
+    code, out, _ = invoke("validate", "-json", SPEC)
+    assert code == 0
+    assert json.loads(out)["valid"] is True
 
 
 def test_json_lists_each_error_with_its_place(project: Path) -> None:
