@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from reconciler import errors
 from reconciler.cli.common import main, run
 from reconciler.emulators import DEFAULT_VARIANT, VARIANTS
 
@@ -18,7 +19,7 @@ def emulator() -> None:
 
 @emulator.command()
 @click.argument("name")
-@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path(".reconciler/emulators"))
 @click.option("--durations", default="", help="Job durations in seconds, e.g. upload=1,dataset=1,refit=3.")
@@ -68,6 +69,7 @@ def serve(
 
     def start() -> None:
         parsed: dict[str, Any] | None = emulators.parse_durations(durations, name=name) if durations else None
+        kinds = faults.parse_kinds(fault_kinds)  # checked even when no fault is injected
         injected = None
         if fault_rate or latency_ms or job_failure_rate or outage:
             injected = faults.Faults(
@@ -75,21 +77,32 @@ def serve(
                 seed=fault_seed,
                 latency_ms=latency_ms,
                 job_failure_rate=job_failure_rate,
-                kinds=faults.parse_kinds(fault_kinds),
+                kinds=kinds,
                 only=fault_only,
                 outage=outage,
                 outage_after=outage_after,
                 outage_on=outage_on,
             )
-        emulators.serve(
-            name,
-            host=host,
-            port=port,
-            data_dir=data_dir,
-            durations=parsed,
-            token=token,
-            faults=injected,
-            variant=variant,
-        )
+        try:
+            emulators.serve(
+                name,
+                host=host,
+                port=port,
+                data_dir=data_dir,
+                durations=parsed,
+                token=token,
+                faults=injected,
+                variant=variant,
+            )
+        except (
+            SystemExit
+        ) as stopped:  # uvicorn logs why it could not listen, then exits 3 (outside our table)
+            if not stopped.code:
+                raise
+            raise errors.ReconcilerError(
+                f"could not serve the {name} emulator on {host}:{port} (uvicorn's ERROR line above says why)",
+                hint="a port in use: choose another --port (0 picks a free one) or stop what listens there; "
+                "--host must be an address of this machine",
+            ) from None
 
     run(start)

@@ -3,11 +3,13 @@
 The cases are made from the commands themselves (walked from the group), so a
 command or option added later is covered without touching this file: an
 unknown option, a missing argument, a value outside an option's choices, a
-value of the wrong type.
+value of the wrong type, and a SPEC that is no spec (empty, a directory
+without specs, missing, a device, binary, a YAML list).
 """
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,3 +125,63 @@ def test_the_groups_usage_errors_exit_1(args: list[str]) -> None:
 def test_help_and_version_still_exit_0(args: list[str]) -> None:
     code, output = invoke(args)
     assert code == 0, output
+
+
+BAD_SPECS = {
+    "empty name": "",
+    "a directory without specs": "nothing-here",
+    "missing": "nope.yaml",
+    "a device": "/dev/null",
+    "binary": "binary.yaml",
+    "a YAML list": "list.yaml",
+    "not YAML": "broken.yaml",
+}
+TAKES_A_SPEC = [
+    (words, command)
+    for words, command in COMMANDS
+    if any(isinstance(param, click.Argument) and param.name == "spec" for param in command.params)
+]
+
+
+def with_spec(command: click.Command, spec: str) -> list[str]:
+    """The command's arguments with ``spec`` as SPEC, placeholders for the rest, and its required options."""
+    args: list[str] = []
+    for param in command.params:
+        if isinstance(param, click.Argument) and (param.required or param.nargs == -1):
+            args.append(spec if param.name == "spec" else "x")
+        elif isinstance(param, click.Option) and param.required:
+            args += [max(param.opts, key=len), "x"]
+    return args
+
+
+@pytest.mark.parametrize(
+    ("words", "command"), TAKES_A_SPEC, ids=[" ".join(words) for words, _ in TAKES_A_SPEC]
+)
+def test_a_spec_that_is_no_spec_is_a_clean_error(
+    words: tuple[str, ...], command: click.Command, tmp_path: Path
+) -> None:
+    (tmp_path / "nothing-here").mkdir()
+    (tmp_path / "binary.yaml").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    (tmp_path / "broken.yaml").write_text("resources: {a: [\n")
+    for why, spec in BAD_SPECS.items():
+        code, output = invoke([*words, *with_spec(command, spec)])
+        assert code == 1, (why, output)
+        assert "Error: " in output, (why, output)
+        assert "Traceback" not in output and "unexpected internal error" not in output, (why, output)
+
+
+def test_emulator_serve_refuses_what_it_cannot_serve_on() -> None:
+    code, output = invoke(["emulator", "serve", "alviss", "--port", "99999"])
+    assert_clean_usage_error(code, output, ("emulator", "serve"), "0<=x<=65535")
+    code, output = invoke(["emulator", "serve", "alviss", "--fault-kinds", "bogus"])
+    assert (code, "Traceback" in output) == (1, False), output
+    assert "unknown fault kind 'bogus'" in output and "fault kinds: 500" in output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, output = invoke(["emulator", "serve", "alviss", "--port", port])
+    assert code == 1, output  # not uvicorn's 3
+    assert f"could not serve the alviss emulator on 127.0.0.1:{port}" in output
+    assert "choose another --port" in output and "Traceback" not in output
