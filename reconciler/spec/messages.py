@@ -17,7 +17,6 @@ at its key.
 
 from __future__ import annotations
 
-import re
 import types
 import typing
 from typing import Any
@@ -26,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from reconciler.errors import SpecError
-from reconciler.spec.names import suggest
+from reconciler.spec.names import SECRETISH, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = ["describe", "display_path", "hinted", "is_secret_path", "spec_error", "validation_errors"]
@@ -58,7 +57,6 @@ _EXPECTED = {
     "datetime_parsing": "a date and time",
     "datetime_from_date_parsing": "a date and time",
 }
-_SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|dsn|credential", re.IGNORECASE)
 _MAX_SHOWN = 60
 
 
@@ -75,7 +73,7 @@ def hinted(sentence: str, hint: str, *, field: str | None = None) -> PydanticCus
 def is_secret_path(path: YamlPath) -> bool:
     """Whether the value at ``path`` is named like a credential (``token``, ``api_key``, ``dsn``…)."""
     names = [part for part in path if isinstance(part, str)]
-    return bool(names) and _SECRETISH.search(names[-1]) is not None
+    return bool(names) and SECRETISH.search(names[-1]) is not None
 
 
 def spec_error(message: str, where: Any, *, hint: str | None = None) -> SpecError:

@@ -12,7 +12,10 @@ import difflib
 import re
 from collections.abc import Iterable
 
-__all__ = ["parse_address", "parse_provider_name", "suggest"]
+__all__ = ["SECRETISH", "parse_address", "parse_provider_name", "suggest"]
+
+#: Key names of credentials (``token``, ``api_key``, ``dsn``…): their values are never quoted back.
+SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|dsn|credential", re.IGNORECASE)
 
 _WORD = re.compile(r"[a-z][a-z0-9_]*")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*")

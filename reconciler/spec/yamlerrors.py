@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import yaml
 
 from reconciler.errors import SpecError
+from reconciler.spec.names import SECRETISH
 
 __all__ = ["source_line", "syntax_error"]
 
@@ -35,10 +36,22 @@ class _Said:
     problem_at: tuple[int, int] | None
 
 
+# A key named like a credential, and the value after it (to the end of the line).
+_SECRET_VALUE = re.compile(
+    r"""((?:^|[\s{,'"])[\w-]*(?:""" + SECRETISH.pattern + r""")[\w-]*['"]?\s*:)\s*\S.*$""", re.I
+)
+
+
 def source_line(text: str, line: int) -> str | None:
-    """Line ``line`` (1-based) of ``text`` as YAML counts lines, or None past the end."""
+    """Line ``line`` (1-based) of ``text`` as YAML counts lines, to show; None past the end.
+
+    The value of a key named like a credential (``token: …``) is shown as
+    ``***``: a secret written into a spec by mistake must not reach a CI log.
+    """
     lines = _BREAKS.split(text)
-    return lines[line - 1] if 0 < line <= len(lines) else None
+    if not 0 < line <= len(lines):
+        return None
+    return _SECRET_VALUE.sub(lambda found: found.group(1) + " ***", lines[line - 1], count=1)
 
 
 def _quoted(problem: str) -> str:

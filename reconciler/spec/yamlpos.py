@@ -24,13 +24,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import SpecError
 from reconciler.spec.model import Location
-from reconciler.spec.yamlerrors import syntax_error
+from reconciler.spec.yamlerrors import source_line, syntax_error
 
 __all__ = ["Document", "YamlPath", "parse_yaml"]
 
 YamlPath = tuple[str | int, ...]
 
 _TAG = "tag:yaml.org,2002:"
+_TAG_HINT = "remove the '!…' tag (a spec needs none), or quote the value if '!' is meant literally"
 # An alias may repeat a subtree; past this many built nodes the file is an alias bomb, not a spec.
 _MAX_NODES = 100_000
 
@@ -124,7 +125,7 @@ def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | N
     if root is None:
         errors.append(SpecError("the spec file is empty", file=file, line=1, column=1))
         return None
-    builder = _Builder(file, errors)
+    builder = _Builder(file, errors, text=text)
     try:
         value = builder.build(root, ())
     except _TooLarge:
@@ -147,8 +148,9 @@ def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | N
 class _Builder:
     """Turns composed nodes into values, recording positions and reporting duplicates."""
 
-    def __init__(self, file: str, errors: list[SpecError]) -> None:
+    def __init__(self, file: str, errors: list[SpecError], *, text: str = "") -> None:
         self.file = file
+        self.text = text
         self.errors = errors
         self.values: dict[YamlPath, Location] = {}
         self.keys: dict[YamlPath, Location] = {}
@@ -157,11 +159,18 @@ class _Builder:
         self._active: set[int] = set()
         self._count = 0
 
-    def _error(self, message: str, node: Node, path: YamlPath | None = None) -> None:
+    def _error(
+        self, message: str, node: Node, path: YamlPath | None = None, *, hint: str | None = None
+    ) -> None:
         if path is not None:
             self.broken.add(path)  # reported here; later checks stay quiet about this value
         where = _location(self.file, node.start_mark)
-        self.errors.append(SpecError(message, file=where.file, line=where.line, column=where.column))
+        excerpt = source_line(self.text, where.line) if self.text else None
+        self.errors.append(
+            SpecError(
+                message, file=where.file, line=where.line, column=where.column, hint=hint, excerpt=excerpt
+            )
+        )
 
     def build(self, node: Node, path: YamlPath) -> Any:
         self._count += 1
@@ -171,7 +180,12 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._active:
-            self._error("recursive alias: a value cannot contain itself", node, path)
+            self._error(
+                "recursive alias: a value cannot contain itself",
+                node,
+                path,
+                hint="an alias (*name) may repeat a value defined before it, not one that holds it",
+            )
             return None
         self._active.add(id(node))
         try:
@@ -188,7 +202,7 @@ class _Builder:
 
     def _check_tag(self, node: Node, kind: str) -> None:
         if node.tag != _TAG + kind:
-            self._error(f"unsupported YAML tag {node.tag!r}", node)
+            self._error(f"unsupported YAML tag {node.tag!r}", node, hint=_TAG_HINT)
 
     def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
         if node.tag == _TAG + "timestamp":
@@ -196,10 +210,10 @@ class _Builder:
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:
-            self._error(f"unsupported YAML tag {node.tag!r}", node, path)
+            self._error(f"unsupported YAML tag {node.tag!r}", node, path, hint=_TAG_HINT)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError):
             tag = node.tag.removeprefix(_TAG)
-            self._error(f"cannot read {node.value[:60]!r} as a YAML {tag}", node, path)
+            self._error(f"cannot read {node.value[:60]!r} as a YAML {tag}", node, path, hint=_TAG_HINT)
         return None
 
     def _pairs(self, node: MappingNode) -> tuple[list[tuple[Node, Node]], list[tuple[Node, Node]]]:
@@ -213,7 +227,11 @@ class _Builder:
             sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
             for source in sources:
                 if not isinstance(source, MappingNode) or id(source) in self._active:
-                    self._error("a merge key '<<' takes a mapping or a list of mappings", source)
+                    self._error(
+                        "a merge key '<<' takes a mapping or a list of mappings",
+                        source,
+                        hint="write <<: *name, where &name marks a mapping defined above",
+                    )
                     continue
                 self._active.add(id(source))
                 try:
@@ -232,11 +250,19 @@ class _Builder:
         own, merged = self._pairs(node)
         for key_node, value_node in own:
             if not isinstance(key_node, ScalarNode):
-                self._error("a key must be a plain name, not a list or mapping", key_node)
+                self._error(
+                    "a key must be a plain name, not a list or mapping",
+                    key_node,
+                    hint="write the key as a name followed by ': '",
+                )
                 continue
             key = str(key_node.value)
             if key in first_line:
-                self._error(f"duplicate key {key!r} (first defined on line {first_line[key]})", key_node)
+                self._error(
+                    f"duplicate key {key!r} (first defined on line {first_line[key]})",
+                    key_node,
+                    hint="keep one of them: a YAML mapping holds each key once",
+                )
                 continue
             first_line[key] = key_node.start_mark.line + 1
             self.keys[(*path, key)] = _location(self.file, key_node.start_mark)

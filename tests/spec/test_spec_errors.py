@@ -91,12 +91,18 @@ CASES = [
     case(
         "duplicate_top_level",
         "version: 1\nversion: 1\n",
-        "spec.yaml:2:1: duplicate key 'version' (first defined on line 1)",
+        "spec.yaml:2:1: duplicate key 'version' (first defined on line 1)\n"
+        "  2 | version: 1\n"
+        "    | ^\n"
+        "  hint: keep one of them: a YAML mapping holds each key once",
     ),
     case(
         "duplicate_nested",
         "providers:\n  alviss:\n    team: 1\n    project: 1\n    team: 2\n",
-        "spec.yaml:5:5: duplicate key 'team' (first defined on line 3)",
+        "spec.yaml:5:5: duplicate key 'team' (first defined on line 3)\n"
+        "  5 |     team: 2\n"
+        "    |     ^\n"
+        "  hint: keep one of them: a YAML mapping holds each key once",
     ),
     case(
         "version_2",
@@ -368,28 +374,43 @@ CASES = [
     case(
         "recursive_alias",
         P + "  alviss.upload.a: &a {dataset_name: A, file: a.csv, more: [*a]}\n",
-        "spec.yaml:4:20: recursive alias: a value cannot contain itself",
+        "spec.yaml:4:20: recursive alias: a value cannot contain itself\n"
+        "  4 |   alviss.upload.a: &a {dataset_name: A, file: a.csv, more: [*a]}\n"
+        "    |                    ^\n"
+        "  hint: an alias (*name) may repeat a value defined before it, not one that holds it",
         "spec.yaml:4:54: alviss.upload.a: unknown key 'more'",
     ),
     case(
         "unsupported_tag",
         P + "  alviss.upload.a: {dataset_name: !secret A, file: a.csv}\n",
-        "spec.yaml:4:35: unsupported YAML tag '!secret'",
+        "spec.yaml:4:35: unsupported YAML tag '!secret'\n"
+        "  4 |   alviss.upload.a: {dataset_name: !secret A, file: a.csv}\n"
+        "    |                                   ^\n"
+        "  hint: remove the '!…' tag (a spec needs none), or quote the value if '!' is meant literally",
     ),
     case(
         "bad_int_tag",
         "version: !!int one\n",
-        "spec.yaml:1:10: cannot read 'one' as a YAML int",
+        "spec.yaml:1:10: cannot read 'one' as a YAML int\n"
+        "  1 | version: !!int one\n"
+        "    |          ^\n"
+        "  hint: remove the '!…' tag (a spec needs none), or quote the value if '!' is meant literally",
     ),
     case(
         "non_scalar_key",
         "? [a, b]\n: 1\n",
-        "spec.yaml:1:3: a key must be a plain name, not a list or mapping",
+        "spec.yaml:1:3: a key must be a plain name, not a list or mapping\n"
+        "  1 | ? [a, b]\n"
+        "    |   ^\n"
+        "  hint: write the key as a name followed by ': '",
     ),
     case(
         "merge_not_mapping",
         P + "  alviss.upload.a: {<<: 3, dataset_name: A, file: a.csv}\n",
-        "spec.yaml:4:25: a merge key '<<' takes a mapping or a list of mappings",
+        "spec.yaml:4:25: a merge key '<<' takes a mapping or a list of mappings\n"
+        "  4 |   alviss.upload.a: {<<: 3, dataset_name: A, file: a.csv}\n"
+        "    |                         ^\n"
+        "  hint: write <<: *name, where &name marks a mapping defined above",
     ),
 ]
 

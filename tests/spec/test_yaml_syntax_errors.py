@@ -253,3 +253,20 @@ def test_a_syntax_error_in_one_file_leaves_the_others_checked(
     assert any(
         line.startswith("specs/b.yaml:2:42: alviss.upload.x: unknown key 'fil'") for line in printed
     ), printed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'providers:\n  alviss:\n    token: "tok-4f9a-literal\n',  # a quote never closed
+        "providers:\n  alviss:\n    token: !vault tok-4f9a-literal\n",  # a tag the loader refuses
+        "providers:\n  alviss: {team: 1, api_key: tok-4f9a-literal: x}\n",  # a second ': '
+    ],
+)
+def test_a_credential_on_the_offending_line_is_not_shown(text: str) -> None:
+    errors: list[SpecError] = []
+    parse_yaml(text, file="spec.yaml", errors=errors)
+    assert errors
+    printed = "\n".join(str(error) for error in errors)
+    assert "tok-4f9a" not in printed, printed
+    assert "***" in printed
