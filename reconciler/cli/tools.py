@@ -191,8 +191,16 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(cannot_write(output, error)) from None
         click.echo(f"Wrote {output}. Put this line at the top of a spec:\n  {SCHEMA_LINE}")
+
+
+def cannot_write(path: Path, error: OSError) -> str:
+    """The message for a file a command was told to write and could not (an argument, not a bug)."""
+    return f"cannot write {path}: {error.strerror or error}; choose a path you can write to"
 
 
 _POSTGRES_STATE = """\
@@ -249,8 +257,11 @@ def init(directory: Path, platform: str, state: str) -> None:
         files[WORKFLOW_PATH] = workflow("spec.yaml", state=state)
     for name, content in files.items():
         path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        except OSError as error:
+            raise click.ClickException(cannot_write(path, error)) from None
     click.echo(f"Created {', '.join(sorted(files))} in {directory}.")
     if state == "postgres":
         click.echo("The state lives in PostgreSQL: set RECONCILER_PG_DSN (in CI: a repository secret).")

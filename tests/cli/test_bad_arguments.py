@@ -185,3 +185,12 @@ def test_emulator_serve_refuses_what_it_cannot_serve_on() -> None:
     assert code == 1, output  # not uvicorn's 3
     assert f"could not serve the alviss emulator on 127.0.0.1:{port}" in output
     assert "choose another --port" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("args", [["init", "a-file/infra"], ["schema", "-o", "a-file/schema.json"]])
+def test_a_path_that_cannot_be_written_is_a_clean_error(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory\n")
+    code, output = invoke(args)
+    assert code == 1, output
+    assert "Error: cannot write a-file/" in output and "choose a path you can write to" in output
+    assert "Traceback" not in output and "unexpected internal error" not in output
