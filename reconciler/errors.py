@@ -11,7 +11,8 @@ chained with ``raise ... from exc`` and never escape a layer on their own.
     ├── StateError                the state document cannot be read or written
     │   ├── StateCorrupt
     │   ├── StateWriteFailed      (an emergency copy was written; see .emergency_path)
-    │   └── StateLocked           another process holds the lock (see .holder)
+    │   ├── StateLocked           another process holds the lock (see .holder)
+    │   └── EmulatorWorldError    an in-process emulator's world cannot be kept (permissions, a full disk)
     ├── ProviderError             a platform call failed
     │   ├── TransportError        the network failed (after retries)
     │   │   └── OutcomeUnknown    a creating request may have been applied: look it up first
@@ -155,6 +156,14 @@ class StateLocked(StateError):
         self.holder = holder or {}
 
 
+class EmulatorWorldError(StateError):
+    """An in-process emulator's world (its SQLite file) cannot be opened or written.
+
+    A state error: like the state, the world is local storage, and without it
+    nothing more may start.
+    """
+
+
 class ProviderError(ReconcilerError):
     """A platform call failed."""
 
@@ -231,3 +240,16 @@ class Interrupted(ReconcilerError):
     """The user interrupted the run."""
 
     exit_code = 130
+
+
+def os_hint(exc: OSError) -> str | None:
+    """What to do about an operating-system failure to write (a full disk, permissions), if known."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full: free some space there, then run again"
+    if exc.errno == errno.EROFS:
+        return "that file system is mounted read-only: use a directory on a writable one"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "make it writable for this user (chmod, chown), or use a directory that is"
+    return None

@@ -9,7 +9,8 @@ without lock or writes and classifies what differs.  The state commands
 (list, show, rm, mv, import, force-unlock, migrate) take the lock whenever
 they write, waiting ``Settings.lock_timeout`` seconds for it.
 Endpoints written ``emulator://NAME`` are served in-process by the emulator of
-that platform, its world kept under ``.reconciler/emulators/``.
+that platform, its world kept beside the state (:meth:`Workspace.emulator_dir`),
+so every command gives the same answer whatever directory it runs from.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import dataclasses
 import os
 import signal
+import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +51,9 @@ from reconciler.spec import load_spec
 from reconciler.spec.model import Spec
 from reconciler.state import StateBackend, open_backend
 from reconciler.state.model import ResourceState, StateDocument
+
+#: Where an ``emulator://`` world is kept, in the state file's directory (see ``Workspace.emulator_dir``).
+WORLD_DIR = Path(".reconciler") / "emulators"
 
 
 @dataclass(frozen=True)
@@ -135,24 +140,53 @@ class Workspace:
             self._spec = load_spec(self.source, registry=spec_registry(), environ=self.settings.env())
         return self._spec
 
+    def state_path(self) -> Path | None:
+        """Where a local state is kept (None for PostgreSQL), whatever the working directory.
+
+        ``state.path`` is relative to the spec file; without it the state is
+        ``state/<spec name>.json`` beside the spec.
+        """
+        spec = self.validate()
+        if spec.state.backend != "local":
+            return None
+        if spec.state.path:
+            path = Path(spec.state.path).expanduser()
+            return (spec.base_dir / path).resolve()
+        path = (spec.base_dir / "state" / f"{spec.files[0].stem}.json").resolve()
+        _refuse_stray_state(path, Path("state") / path.name)
+        return path
+
     def backend(self) -> StateBackend:
         """The spec's state backend: a local file (default ``state/<spec name>.json``) or PostgreSQL."""
         spec = self.validate()
         config = spec.state
-        path = None
-        if config.backend == "local":
-            if config.path:
-                path = Path(config.path).expanduser()
-                if not path.is_absolute():
-                    path = spec.base_dir / path
-            else:
-                path = Path("state") / f"{spec.files[0].stem}.json"
         return open_backend(
             backend=config.backend,
-            path=path,
+            path=self.state_path(),
             dsn=config.dsn.get_secret_value() if config.dsn else None,
             workspace=config.workspace or spec.files[0].stem,
         )
+
+    def emulator_dir(self, provider: str) -> Path:
+        """The directory of the world of an ``emulator://`` provider instance.
+
+        In order: ``Settings.emulator_dir``, ``$RECONCILER_EMULATOR_DIR``, the
+        provider block's ``emulator_dir`` (relative to the spec file), else
+        ``.reconciler/emulators/`` in the local state file's directory (for
+        a PostgreSQL state, in the spec's directory).  Never the working
+        directory: any directory a command runs from sees the same world.
+        """
+        if self.settings.emulator_dir is not None:
+            return self.settings.emulator_dir
+        env = self.settings.env().get("RECONCILER_EMULATOR_DIR")
+        if env:
+            return Path(env).expanduser()
+        spec = self.validate()
+        named = getattr(spec.providers[provider].config, "emulator_dir", None)
+        if named:
+            return (spec.base_dir / Path(named).expanduser()).resolve()
+        state = self.state_path()
+        return (state.parent if state is not None else spec.base_dir) / WORLD_DIR
 
     def state(self) -> StateDocument:
         return self.backend().read()
@@ -167,7 +201,7 @@ class Workspace:
         """
         spec = self.validate()
         state = self.backend().read()
-        async with self._clients(spec) as clients:
+        async with self._clients(spec, state=state) as clients:
             plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
         if out is not None:
             saved.write(out, plan, spec=spec, sources=self._sources())
@@ -184,8 +218,34 @@ class Workspace:
         document = saved.read(path)
         if not document.sources:
             raise errors.PlanError(f"{path} does not name its spec", hint="apply it with --spec SPEC")
-        sources: list[str | Path] = list(document.sources)
+        sources: list[str | Path] = list(saved.spec_sources(document, plan_file=path))
         return cls(sources if len(sources) > 1 else sources[0], settings=settings), path
+
+    @classmethod
+    def here(cls, directory: Path | None = None, *, settings: Settings | None = None) -> Workspace:
+        """The workspace of the one spec in ``directory`` (default: the current one) or its ``specs/``.
+
+        What counts as a spec file, and where it is looked for, is
+        :mod:`reconciler.spec.discover`'s rule; none or several is an error
+        listing what was found.
+        """
+        from reconciler.spec.discover import find_specs
+
+        where = directory if directory is not None else Path()
+        found = find_specs(where)
+        shown = "the current directory" if directory is None else str(directory)
+        if not found:
+            raise errors.ReconcilerError(
+                f"no spec in {shown} or its specs/ (a .yaml file with version: and resources: at its top)",
+                hint="name one: reconciler show SPEC (or a saved plan: reconciler show PLANFILE)",
+            )
+        if len(found) > 1:
+            names = ", ".join(str(path) for path in found)
+            raise errors.ReconcilerError(
+                f"{len(found)} specs in {shown} and its specs/: {names}; which one?",
+                hint=f"name one: reconciler show {found[0]}",
+            )
+        return cls(found[0], settings=settings)
 
     def _sources(self) -> list[str]:
         source = self.source if isinstance(self.source, list) else [self.source]
@@ -220,7 +280,7 @@ class Workspace:
         stored = saved.read(plan_file) if plan_file is not None else None
         with backend.lock(operation="apply", timeout=self.settings.lock_timeout):
             state = backend.read()
-            async with self._clients(spec, options) as clients:
+            async with self._clients(spec, options, state=state) as clients:
                 if stored is not None:  # planned again with the saved plan's own selection
                     targets, replace = stored.plan.targets, stored.plan.replace
                 plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
@@ -323,7 +383,7 @@ class Workspace:
         options = dataclasses.replace(self.settings.client, detach=True)
         with backend.lock(operation="import", timeout=self.settings.lock_timeout):
             state = backend.read()
-            async with self._clients(spec, options) as clients:
+            async with self._clients(spec, options, state=state) as clients:
                 record = await adopt(spec, state, address, object_id, types=resource_type, clients=clients)
             resources = {**state.resources, address: record}
             backend.write(state.model_copy(update={"resources": resources}))
@@ -356,10 +416,12 @@ class Workspace:
     # connections ---------------------------------------------------------------
     @asynccontextmanager
     async def _clients(
-        self, spec: Spec, options: ClientOptions | None = None
+        self, spec: Spec, options: ClientOptions | None = None, *, state: StateDocument | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         used = {resource.provider for resource in spec.resources.values()}
         options = answer_bound(options or self.settings.client, self.settings.env())
+        if state is not None:
+            self._refuse_moved_worlds(spec, state, used)
         async with AsyncExitStack() as stack:
             clients: dict[str, Any] = {}
             for name in sorted(used):
@@ -371,6 +433,36 @@ class Workspace:
                 )
             yield clients
 
+    def _refuse_moved_worlds(self, spec: Spec, state: StateDocument, used: Collection[str]) -> None:
+        """Stop when the state records objects of an emulator whose world is still where it used to be.
+
+        Earlier versions kept every world in ``.reconciler/emulators/`` under
+        the working directory.  Planning against a fresh world beside the state
+        would report every recorded object gone; moving the old world is the fix.
+        """
+        if self.settings.emulator_dir is not None or self.settings.env().get("RECONCILER_EMULATOR_DIR"):
+            return
+        recorded = {record.provider for record in state.resources.values()}
+        for instance in sorted(set(used) & recorded):
+            provider = spec.providers[instance]
+            endpoint = PLATFORMS[provider.platform].endpoint(provider.config)
+            if not endpoint.startswith(EMULATOR_SCHEME):
+                continue
+            name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
+            world = self.emulator_dir(instance)
+            old, new = WORLD_DIR / f"{name}.sqlite3", world / f"{name}.sqlite3"
+            if new.exists() or not old.is_file():
+                continue
+            with contextlib.suppress(OSError):
+                if old.resolve() == new.resolve():
+                    continue
+            raise errors.StateError(
+                f"the state records objects of the {name} emulator, whose world is now kept in {world}; "
+                f"there is none there yet, but {old} (under the current directory, where earlier versions "
+                "kept it) exists",
+                hint=f"if that is this spec's world, move it: mkdir -p {world} && mv {WORLD_DIR}/* {world}/",
+            )
+
     def _connection(self, instance: str, platform: Platform[Any, Any], config: BaseModel) -> Connection:
         endpoint = platform.endpoint(config)
         default = type(config).model_fields["endpoint"].default
@@ -380,16 +472,18 @@ class Workspace:
             raise errors.ReconcilerError(f"provider {instance}: 'endpoint' {problem[0]}", hint=problem[1])
         if endpoint.startswith(EMULATOR_SCHEME):
             name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
-            app = self._emulator(instance, name)
+            world = self.emulator_dir(instance)
+            app = self._emulator(instance, name, world)
             return Connection(
                 base_url=f"http://{name}.emulator{platform.api_path}",
-                transport=EmulatorTransport(app),
+                transport=EmulatorTransport(app, world=world),
                 emulated=True,
             )
         return Connection(base_url=endpoint.rstrip("/"))
 
-    def _emulator(self, instance: str, name: str) -> Any:
-        if name not in self._apps:
+    def _emulator(self, instance: str, name: str, data_dir: Path) -> Any:
+        key = f"{name}@{data_dir}"
+        if key not in self._apps:
             from reconciler import emulators
             from reconciler.emulators import faults
 
@@ -398,10 +492,8 @@ class Workspace:
                     f"provider {instance}: there is no emulator named {name!r}",
                     hint=f"emulators: {', '.join(emulators.EMULATORS)}",
                 )
+            _check_world(data_dir, name)
             env = self.settings.env()
-            data_dir = self.settings.emulator_dir or Path(
-                env.get("RECONCILER_EMULATOR_DIR", ".reconciler/emulators")
-            )
             durations: Mapping[str, float] | None = None
             if self.settings.emulator_durations is not None:
                 durations = self.settings.emulator_durations.get(name)
@@ -418,8 +510,47 @@ class Workspace:
                 extra["variant"] = emulators.parse_variant(self.settings.emulator_variant)
             elif env.get("RECONCILER_EMULATOR_VARIANT"):
                 extra["variant"] = emulators.parse_variant(env["RECONCILER_EMULATOR_VARIANT"])
-            self._apps[name] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
-        return self._apps[name]
+            self._apps[key] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
+        return self._apps[key]
+
+
+def _check_world(data_dir: Path, name: str) -> None:
+    """Refuse, before any request, a world directory that cannot be written (the emulator writes on reads)."""
+    where = f"the {name} emulator's world in {data_dir}"
+    hint_tail = "or name another directory with emulator_dir: in the provider block"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=data_dir):
+            pass
+        world = data_dir / f"{name}.sqlite3"
+        if world.exists():
+            with world.open("r+b"):
+                pass
+    except OSError as exc:
+        advice = errors.os_hint(exc) or "check that the directory can be written"
+        raise errors.EmulatorWorldError(
+            f"cannot keep {where}: {exc.strerror or exc}", hint=f"{advice}; {hint_tail}"
+        ) from exc
+
+
+def _refuse_stray_state(path: Path, stray: Path) -> None:
+    """Refuse to start afresh when the default state is missing but an earlier version's default exists.
+
+    Earlier versions kept the default state in ``state/<spec name>.json``
+    under the working directory; it is now beside the spec.  Starting with an empty
+    state while the old one sits where it was would plan everything again.
+    """
+    if path.exists() or path.with_name(path.name + ".journal").exists() or not stray.is_file():
+        return
+    with contextlib.suppress(OSError):
+        if stray.resolve() == path.resolve():
+            return
+    raise errors.StateError(
+        f"no state at {path}, where a spec without a state block keeps it, but {stray} exists "
+        "(the current directory's state/, where earlier versions kept it)",
+        hint=f"if {stray} is this spec's state, move it: mkdir -p {path.parent} && "
+        f"mv {stray}* {path.parent}/ (or name it in the spec: state: {{path: ...}})",
+    )
 
 
 def answer_bound(options: ClientOptions, env: Mapping[str, str]) -> ClientOptions:

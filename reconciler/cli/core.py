@@ -1,5 +1,8 @@
 """The everyday commands: validate, plan, apply, show.
 
+``show`` renders a saved plan, or a spec's state (without an argument, the
+one spec of the current directory).
+
 ``plan`` can save what it shows (``-out FILE``) and speak JSON or markdown;
 ``apply`` takes a spec or a saved plan, and can stream JSON-lines events.
 ``--target``/``--replace`` select work; ``--lock-timeout`` waits for a held lock.
@@ -145,9 +148,12 @@ def plan(
         )
     )
     if format_ == "json":
+        from reconciler.engine.saved import relative_sources
         from reconciler.render.plan_json import render_plan_json
 
-        click.echo(render_plan_json(result.plan, spec=result.spec, sources=[spec]))
+        # With -out, the very document the file holds (spec files relative to it).
+        sources = relative_sources([spec], plan_file=Path(out)) if out is not None else [spec]
+        click.echo(render_plan_json(result.plan, spec=result.spec, sources=sources))
     elif format_ == "markdown":
         from reconciler.render.plan_markdown import render_plan_markdown
 
@@ -285,11 +291,40 @@ def apply(
 
 
 @main.command()
-@click.argument("spec")
-def show(spec: str) -> None:
-    """Show the recorded state of a spec's workspace."""
-    space = workspace(spec)
+@click.argument("source", required=False, metavar="[SPEC|PLANFILE]")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="A saved plan: text, json (its document) or markdown. A state: text or json (the state document).",
+)
+@no_color_option
+def show(source: str | None, format_: str, no_color: bool) -> None:
+    """Show a saved plan, or the recorded state of a spec's workspace.
+
+    PLANFILE is a plan saved with `plan -out FILE`, shown as `plan` showed it.
+    SPEC shows that spec's state. Without an argument, the state of the one
+    spec in the current directory or its specs/ directory.
+    """
+    from reconciler.engine.saved import is_plan_file
+
+    if source is not None and is_plan_file(Path(source)):
+        show_plan(Path(source), format_=format_, color=False if no_color else None)
+        return
+    if format_ == "markdown":
+        fail_usage("--format markdown shows a saved plan (show PLANFILE); a state is shown as text or json")
+    if source is None:
+        from reconciler.workflow import Workspace
+
+        space = run(Workspace.here)
+    else:
+        space = workspace(source)
     document = run(space.state)
+    if format_ == "json":
+        click.echo(document.model_dump_json(indent=2))
+        return
     if not document.resources:
         click.echo("The state is empty.")
         return
@@ -302,6 +337,26 @@ def show(spec: str) -> None:
         if record.error:
             line += f" error: {record.error}"
         click.echo(line)
+
+
+def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
+    """A saved plan as text (as `plan` printed it), its JSON document, or markdown."""
+    from reconciler.engine import saved
+
+    stored = run(lambda: saved.read(path))
+    if format_ == "json":
+        click.echo(json.dumps(saved.saved_document(stored), indent=2))
+    elif format_ == "markdown":
+        from reconciler.render.plan_markdown import render_plan_markdown
+
+        click.echo(render_plan_markdown(stored.plan))
+    else:
+        from reconciler.render.plan_text import render_plan
+        from reconciler.render.progress import wants_color
+
+        click.echo(render_plan(stored.plan, color=wants_color(sys.stdout, color)))
+        if stored.plan.has_changes:
+            click.echo(f"\nApply exactly this plan with: reconciler apply {path}")
 
 
 def fail_usage(message: str) -> None:

@@ -69,10 +69,11 @@ class SqliteFile(Generic[TxT]):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._tx(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # SQLite already rolled back after some errors (a full disk)
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

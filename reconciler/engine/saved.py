@@ -17,8 +17,10 @@ tokens), and changes hold only what resource types put in before/after.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +49,7 @@ class SavedPlan:
 
     plan: Plan
     digests: Mapping[str, str | None] = field(default_factory=dict)
-    #: The spec sources as given to ``plan`` (relative to the directory it ran in).
+    #: The spec sources, relative to the plan file's directory (earlier versions: to where ``plan`` ran).
     sources: tuple[str, ...] = ()
 
 
@@ -109,6 +111,14 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "targets": list(plan.targets),
         "replace": list(plan.replace),
     }
+
+
+def saved_document(saved_plan: SavedPlan) -> dict[str, Any]:
+    """A saved plan's document again, as it was read (``show PLANFILE --format json``)."""
+    document = to_document(saved_plan.plan, sources=saved_plan.sources)
+    for change in document["changes"]:
+        change["spec"] = saved_plan.digests.get(change["address"])
+    return document
 
 
 def _change(change: Change, spec_digest: str | None) -> dict[str, Any]:
@@ -244,13 +254,55 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
 
 
 def write(path: Path, plan: Plan, *, spec: Spec, sources: Sequence[str] = ()) -> None:
-    """Save a plan for a later ``apply FILE``."""
-    text = json.dumps(to_document(plan, spec=spec, sources=sources), indent=2) + "\n"
+    """Save a plan for a later ``apply FILE``, all or nothing (a full disk leaves no half plan).
+
+    The spec files are recorded relative to the plan file's directory, so the
+    plan can be applied from any directory (and moved with its repository).
+    """
+    document = to_document(plan, spec=spec, sources=relative_sources(sources, plan_file=path))
+    data = (json.dumps(document, indent=2) + "\n").encode()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            with open(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+            raise
     except OSError as exc:
-        raise errors.PlanError(f"cannot write the plan to {path}: {exc.strerror}") from exc
+        raise errors.PlanError(
+            f"cannot write the plan to {path}: {exc.strerror or exc}; no plan file was written",
+            hint=errors.os_hint(exc) or "choose another place with -out FILE",
+        ) from exc
+
+
+def relative_sources(sources: Sequence[str], *, plan_file: Path) -> list[str]:
+    """Spec sources (relative to the working directory, or absolute) made relative to the plan's directory."""
+    base = plan_file.absolute().parent
+    return [Path(os.path.relpath(Path(source).absolute(), base)).as_posix() for source in sources]
+
+
+def spec_sources(saved_plan: SavedPlan, *, plan_file: Path) -> list[Path]:
+    """Where the spec files a saved plan names are now, read relative to the plan file's directory.
+
+    Plans saved by earlier versions named them relative to the directory
+    ``plan`` ran in: such a name is taken from the working directory when
+    nothing is found beside the plan.
+    """
+    base = plan_file.absolute().parent
+    found = []
+    for source in saved_plan.sources:
+        beside = Path(source) if Path(source).is_absolute() else base / source
+        if not beside.exists() and Path(source).exists():
+            beside = Path(source).absolute()
+        found.append(Path(os.path.normpath(beside)))
+    return found
 
 
 def is_plan_file(path: Path) -> bool:

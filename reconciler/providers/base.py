@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import AfterValidator, BaseModel, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
 
 from reconciler import errors
 from reconciler.http import HttpClient
@@ -445,6 +445,21 @@ class ProviderConfig(BaseModel):
     secret_hint: ClassVar[str] = ""
 
     endpoint: str
+    emulator_dir: str | None = Field(
+        default=None,
+        description=(
+            "emulator:// only: the directory that keeps the emulator's world, relative to the spec file "
+            "(default: .reconciler/emulators/ beside the state file)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _emulator_dir_needs_emulator(self) -> ProviderConfig:
+        if self.emulator_dir is not None and not self.emulated:
+            raise ValueError(
+                "emulator_dir is only for an emulator:// endpoint (a real platform keeps its own data)"
+            )
+        return self
 
     @property
     def emulated(self) -> bool:

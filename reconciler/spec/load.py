@@ -154,12 +154,12 @@ class _Loader:
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
             self.errors.extend(check_references(resources, known=known, quote=self.quote))
         if files:
-            self.errors.extend(check_files(resources, base_dir=files[0].absolute().parent))
+            self.errors.extend(check_files(resources, base_dir=spec_dir(files[0])))
         if self.errors:
             raise self.collected(files)
         return Spec(
             files=tuple(files),
-            base_dir=files[0].absolute().parent,
+            base_dir=spec_dir(files[0]),
             version=self.version[0] if self.version else SPEC_VERSION,
             state=self.state[0] if self.state else StateConfig(),
             providers=providers,
@@ -261,3 +261,13 @@ class _Loader:
                 self.error(f"{kind} {key!r} is already defined at {seen[key].location}", entry.location)
             else:
                 seen[key] = entry
+
+
+def spec_dir(path: Path) -> Path:
+    """The directory a spec's relative paths start from: its file's, the same from any working directory.
+
+    The directory (not the file, which may be a link) is resolved, so
+    ``specs/x.yaml`` and ``../repo/specs/x.yaml`` name the same data files,
+    state and world, and a plan made from one directory applies from another.
+    """
+    return path.absolute().parent.resolve()

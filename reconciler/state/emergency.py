@@ -9,6 +9,7 @@ whatever the store: fix the cause, put the copy back.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from pathlib import Path
@@ -21,10 +22,14 @@ def write_emergency(document: StateDocument, data: bytes) -> Path | None:
     lineage = re.sub(r"[^A-Za-z0-9_.-]", "_", document.lineage)
     name = f"reconciler-emergency-{lineage}-{document.serial}.json"
     for directory in (Path.cwd, lambda: Path(tempfile.gettempdir())):
+        target = None
         try:
             target = directory() / name
             target.write_bytes(data)
         except OSError:
+            if target is not None:  # a full disk may have taken part of it: leave no half copy
+                with contextlib.suppress(OSError):
+                    target.unlink(missing_ok=True)
             continue
         return target
     return None

@@ -145,6 +145,7 @@ class LocalBackend:
 
     @contextmanager
     def lock(self, *, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        self._refuse_read_only(operation)
         info = LockInfo.create(operation, path=str(self.path), clock=self._clock)
         fd = self._lock.acquire(
             info, timeout=timeout, clock=self._clock, sleep=self._sleep, poll_interval=self._poll_interval
@@ -156,6 +157,23 @@ class LocalBackend:
 
     def force_unlock(self, lock_id: str) -> None:
         self._lock.force_unlock(lock_id)
+
+    def _refuse_read_only(self, operation: str) -> None:
+        """A state file nobody may write (``chmod a-w``) is read-only on purpose: writers stop here.
+
+        The atomic rename would replace it regardless of its mode, so the
+        mode is honoured here, for every user (root included).
+        """
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError:
+            return  # absent (a first apply) or unreadable (reading it says so)
+        if mode & 0o222 == 0:
+            raise errors.StateError(
+                f"{self.describe()} is read-only (mode {mode & 0o777:04o}), so {operation} cannot record "
+                "anything; nothing was changed",
+                hint=f"to let it be written: chmod u+w {self.path} (plan, drift and show only read it)",
+            )
 
     def _load(self) -> _Stored | None:
         try:

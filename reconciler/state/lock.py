@@ -129,7 +129,10 @@ class FileLock:
                     _write_info(fd, info)
                 except OSError as exc:
                     self.release(fd)
-                    raise errors.StateError(f"cannot write lock file {self.path}: {_reason(exc)}") from exc
+                    raise errors.StateError(
+                        f"cannot write lock file {self.path}: {_reason(exc)}; nothing was changed",
+                        hint=errors.os_hint(exc) or f"check {self.path.parent} and its disk",
+                    ) from exc
                 return fd
             now = clock()
             if now >= deadline:
@@ -215,7 +218,11 @@ class FileLock:
                 # The holder released (unlinked) the file we opened: lock the new one instead.
                 os.close(fd)
         except OSError as exc:
-            raise errors.StateError(f"cannot take lock file {self.path}: {_reason(exc)}") from exc
+            raise errors.StateError(
+                f"cannot take lock file {self.path}: {_reason(exc)}; nothing was changed",
+                hint=(errors.os_hint(exc) or f"check {self.path.parent}")
+                + " (plan, drift and show only read the state; writing it needs that directory writable)",
+            ) from exc
         return None
 
 

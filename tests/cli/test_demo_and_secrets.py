@@ -71,8 +71,10 @@ def test_demo_twice_second_run_changes_nothing(checkout: Path) -> None:
     first_apply = reconciler("apply", "--auto-approve", "specs/demo.yaml", cwd=checkout, env=env)
     assert first_apply.returncode == 0, first_apply.stderr
     assert "Apply complete! Resources: 2 added, 1 changed" in first_apply.stdout
-    world = checkout / ".reconciler" / "emulators"
+    world = checkout / "state" / ".reconciler" / "emulators"  # beside the state, not the working directory
+    assert not (checkout / ".reconciler").exists()
     after_first = stats(world)
+    assert mutating(after_first) > 0
 
     second_plan = reconciler("plan", "specs/demo.yaml", cwd=checkout, env=env)
     second_apply = reconciler("apply", "--auto-approve", "specs/demo.yaml", cwd=checkout, env=env)
