@@ -314,18 +314,19 @@ class LocalBackend:
 
     def _write_failed(self, exc: OSError, document: StateDocument, data: bytes) -> errors.StateWriteFailed:
         reason = exc.strerror or str(exc)
+        cause = errors.os_hint(exc) or "fix the cause (disk full? permissions?)"
         emergency = write_emergency(document, data)
         if emergency is None:
             return errors.StateWriteFailed(
                 f"could not write {self.describe()} ({reason}), and no emergency copy could be saved",
                 emergency_path=None,
-                hint="fix the cause (disk full? permissions?) before running anything else on this state",
+                hint=f"{cause}; do that before running anything else on this state",
             )
         return errors.StateWriteFailed(
             f"could not write {self.describe()} ({reason}); the new state (serial {document.serial}) "
             f"was saved to {emergency}",
             emergency_path=str(emergency),
-            hint=f"fix the cause, then copy {emergency} to {self.path} (or run with that file as state)",
+            hint=f"{cause}; then copy {emergency} to {self.path} (or run with that file as state)",
         )
 
     def _remember(self, stored: _Stored | None, signature: _Signature | None) -> None:

@@ -126,7 +126,10 @@ def test_a_failed_replace_keeps_the_old_file_and_saves_an_emergency_copy(
     assert (saved.serial, list(saved.resources)) == (2, ["alviss.upload.a", "alviss.upload.b"])
     assert "No space left on device" in error.message
     assert str(path) in error.message
-    assert error.hint == f"fix the cause, then copy {emergency} to {path} (or run with that file as state)"
+    assert error.hint == (
+        f"the disk is full: free some space there, then run again; then copy {emergency} to {path} "
+        "(or run with that file as state)"
+    )
     assert not list(path.parent.glob("*.tmp"))
 
     monkeypatch.undo()
