@@ -27,7 +27,7 @@ state/
 *.json.backup
 *.json.lock
 *.json.journal
-# the embedded emulators' worlds
+# crash reports (emulator worlds are kept beside the state, in state/.reconciler/)
 .reconciler/
 """
 

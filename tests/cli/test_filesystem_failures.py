@@ -205,22 +205,46 @@ def read_only_runner(tmp_path: Path) -> Iterator[Runner]:
         "RECONCILER_CRASH_DIR": str(tmp_path / "crash"),
     }
 
-    def run(read_only: list[Path], cwd: Path, *commands: tuple[str, ...]) -> list[tuple[int, str]]:
+    def run(
+        read_only: list[Path],
+        cwd: Path,
+        *commands: tuple[str, ...],
+        prelude: str = "",
+        watch: Path | None = None,
+    ) -> list[tuple[int, str]]:
+        """The commands' exit codes and output; ``prelude`` (root: shell, in the namespace) runs first.
+
+        With ``watch``, the files left in that directory are listed in ``listing`` afterwards
+        (each JSON file: whether it parses), as seen inside the namespace.
+        """
         driver = tmp_path / "driver.py"
         results = tmp_path / "results.json"
         driver.write_text(
-            "import json, subprocess, sys\n"
+            "import json, os, subprocess, sys\n"
             f"commands = {json.dumps([list(command) for command in commands])}\n"
             "out = []\n"
             "for command in commands:\n"
             f"    argv = [{sys.executable!r}, '-m', 'reconciler', *command]\n"
             f"    done = subprocess.run(argv, cwd={str(cwd)!r}, capture_output=True, text=True)\n"
             "    out.append((done.returncode, done.stdout + done.stderr))\n"
-            f"open({str(results)!r}, 'w').write(json.dumps(out))\n"
+            f"watch = {str(watch) if watch else None!r}\n"
+            "listing = {}\n"
+            "for name in sorted(os.listdir(watch)) if watch else []:\n"
+            "    try:\n"
+            "        path = os.path.join(watch, name)\n"
+            "        json.loads(open(path, 'rb').read()) if name.endswith('.json') else None\n"
+            "        listing[name] = 'whole'\n"
+            "    except (ValueError, OSError):\n"
+            "        listing[name] = 'damaged'\n"
+            f"open({str(results)!r}, 'w').write(json.dumps({{'runs': out, 'listing': listing}}))\n"
         )
         if os.geteuid() == 0:
             mounts = " && ".join(
-                f"mount --bind {path} {path} && mount -o remount,ro,bind {path} {path}" for path in read_only
+                [
+                    f"mount --bind {path} {path} && mount -o remount,ro,bind {path} {path}"
+                    for path in read_only
+                ]
+                + ([prelude] if prelude else [])
             )
             argv = ["unshare", "--mount", "sh", "-c", f"{mounts} && {sys.executable} {driver}"]
         else:
@@ -232,8 +256,13 @@ def read_only_runner(tmp_path: Path) -> Iterator[Runner]:
         finally:
             for path in read_only:
                 path.chmod(0o755)
-        return [(code, output) for code, output in json.loads(results.read_text())]
+        found = json.loads(results.read_text())
+        listing.clear()
+        listing.update(found["listing"])
+        return [(code, output) for code, output in found["runs"]]
 
+    listing: dict[str, str] = {}
+    run.listing = listing  # type: ignore[attr-defined]
     yield run
 
 
@@ -280,3 +309,30 @@ def test_a_state_directory_without_write_permission(project: Path, read_only_run
     assert show[0] == 0 and "alviss.upload.sales_w47 [ready]" in show[1]
     assert _snapshot(state) == before
     _no_leftovers(state)
+
+
+def test_a_really_full_disk_under_the_state(project: Path, read_only_runner: Runner) -> None:
+    """A 64 KiB file system for the state, one page left: the lock takes it, the first checkpoint fails."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root (in a private mount namespace)")
+    spec = project / "specs" / "demo.yaml"  # the world elsewhere: only the state is on the full disk
+    spec.write_text(
+        spec.read_text().replace("    team: 1\n", "    team: 1\n    emulator_dir: ../worlds\n", 1)
+    )
+    state = project / "state"
+    state.mkdir()
+    fill = f"mount -t tmpfs -o size=64k tmpfs {state} && "
+    fill += f"dd if=/dev/zero of={state}/fill bs=4k count=15 status=none"
+    (apply, plan) = read_only_runner(
+        [],
+        project,
+        ("apply", "--auto-approve", "--no-color", SPEC),
+        ("plan", SPEC),
+        prelude=fill,
+        watch=state,
+    )
+    _clean_error(*apply, "No space left on device", "the disk is full: free some space", "emergency")
+    assert plan[0] == 0 and "Plan: 2 to create" in plan[1], plan  # nothing was recorded, nothing was sent
+    listing = read_only_runner.listing  # type: ignore[attr-defined]
+    assert "damaged" not in listing.values(), listing
+    assert not [name for name in listing if name.endswith(".tmp") or name.endswith(".lock")], listing

@@ -256,3 +256,25 @@ def test_demo_from_the_repository_root_then_a_plan_from_outside_it(tmp_path: Pat
         assert planned.stdout.startswith("No changes.")
     assert reconciler("drift", "../repo/specs/demo.yaml", cwd=outside).returncode == 0
     assert list(outside.iterdir()) == []
+
+
+def test_a_postgres_state_keeps_the_world_beside_the_spec(tmp_path: Path) -> None:
+    from reconciler.workflow import Settings, Workspace
+
+    _project(tmp_path / "project")
+    spec = tmp_path / "project" / "specs" / "demo.yaml"
+    spec.write_text(
+        re.sub(
+            r"state:\n  backend: local\n  path: .*\n",
+            "state: {backend: postgres, dsn: '${env:PG_DSN}'}\n",
+            spec.read_text(),
+        )
+    )
+    space = Workspace(spec, settings=Settings(environ={"PG_DSN": "postgresql://reconciler@db/ops"}))
+    assert space.state_path() is None
+    assert (
+        space.emulator_dir("alviss")
+        == (tmp_path / "project" / "specs").resolve() / ".reconciler" / "emulators"
+    )
+    run_wide = Workspace(spec, settings=Settings(environ={"PG_DSN": "x", "RECONCILER_EMULATOR_DIR": "/w"}))
+    assert run_wide.emulator_dir("alviss") == Path("/w")
