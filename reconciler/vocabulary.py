@@ -18,7 +18,9 @@ from typing import Any, Final
 #: otherwise no saved plan of that resource could ever be applied, since the
 #: fresh read that checks the plan always sees a new value.  What the field
 #: leads ``decide`` to conclude is still checked, through the action and
-#: fingerprint of the change.
+#: fingerprint of the change.  A field that says where something is rather
+#: than what it is (the absolute path a data file was read from) is marked too:
+#: a plan saved in one checkout then applies in another, or from a moved one.
 VOLATILE: Final[Mapping[str, bool]] = MappingProxyType({"reconciler.volatile": True})
 
 

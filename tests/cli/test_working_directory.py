@@ -278,3 +278,36 @@ def test_a_postgres_state_keeps_the_world_beside_the_spec(tmp_path: Path) -> Non
     )
     run_wide = Workspace(spec, settings=Settings(environ={"PG_DSN": "x", "RECONCILER_EMULATOR_DIR": "/w"}))
     assert run_wide.emulator_dir("alviss") == Path("/w")
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_a_plan_saved_by_an_earlier_version_names_its_spec_from_where_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Earlier plans recorded the spec relative to the directory ``plan`` ran in: found from there still."""
+    _project(tmp_path / "project")
+    monkeypatch.chdir(tmp_path / "project")
+    assert _invoke("plan", "specs/demo.yaml", "-out", "plans/demo.json")[0] == 0
+    document = json.loads(Path("plans/demo.json").read_text())
+    assert document["spec_files"] == ["../specs/demo.yaml"]  # relative to the plan file
+    document["spec_files"] = ["specs/demo.yaml"]  # as an earlier version wrote it
+    Path("plans/demo.json").write_text(json.dumps(document))
+    code, output = _invoke("apply", "plans/demo.json", "--no-color")
+    assert code == 0, output
+    assert _invoke("plan", "specs/demo.yaml")[1].startswith("No changes.")
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_a_saved_plan_applies_after_the_repository_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan names its spec relative to itself, and no absolute path is in what it was based on."""
+    _project(tmp_path / "checkout-1" / "project")
+    monkeypatch.chdir(tmp_path / "checkout-1" / "project")
+    assert _invoke("plan", "specs/demo.yaml", "-out", "plan.json")[0] == 0
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checkout-1").rename(tmp_path / "checkout-2")
+    code, output = _invoke("apply", "checkout-2/project/plan.json", "--no-color")
+    assert code == 0, output
+    monkeypatch.chdir(tmp_path / "checkout-2" / "project")
+    assert _invoke("plan", "specs/demo.yaml")[1].startswith("No changes.")

@@ -22,7 +22,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from reconciler.providers.base import (
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
 
 BATCH = 1_000
 _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
@@ -54,7 +54,7 @@ _DECIMAL = re.compile(r"[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # "0
 class LocalFile:
     """A data file as found on disk."""
 
-    path: str
+    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
     size: int
     sha256: str
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import VOLATILE, Action
 
 _CHUNK = 1 << 20
 
@@ -33,7 +33,7 @@ _CHUNK = 1 << 20
 class LocalFile:
     """A data file as found on disk."""
 
-    path: str
+    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
     size: int
     sha256: str
 

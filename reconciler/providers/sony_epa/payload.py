@@ -14,8 +14,10 @@ import hashlib
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from reconciler.vocabulary import VOLATILE
 
 _CHUNK = 1 << 20
 
@@ -24,7 +26,7 @@ _CHUNK = 1 << 20
 class LocalFile:
     """A data file as found on disk."""
 
-    path: str
+    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
     size: int
     sha256: str
 
