@@ -72,7 +72,11 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
             return await self._inner.handle_async_request(request)
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            raise self._world_failed(exc) from exc
+        except OSError as exc:
+            if not self._in_world(exc):  # e.g. the client's own data file, read while its upload streams
+                raise
             raise self._world_failed(exc) from exc
         except _Broken as broken:
             # The messages httpx gives for the same failures on a real connection.
@@ -81,6 +85,16 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
             else:
                 message = "Server disconnected without sending a response."
             raise httpx.RemoteProtocolError(message, request=request) from None
+
+    def _in_world(self, exc: OSError) -> bool:
+        """Whether ``exc`` is about the world: a file in it, or no file named (a write to an open one)."""
+        if exc.filename is None or self.world is None:
+            return True
+        try:
+            Path(exc.filename).absolute().relative_to(self.world.absolute())
+        except (ValueError, TypeError):
+            return False
+        return True
 
     def _world_failed(self, exc: OSError | sqlite3.Error) -> errors.EmulatorWorldError:
         where = f"the emulator's world in {self.world}" if self.world is not None else "the emulator's world"

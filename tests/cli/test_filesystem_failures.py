@@ -336,3 +336,36 @@ def test_a_really_full_disk_under_the_state(project: Path, read_only_runner: Run
     listing = read_only_runner.listing  # type: ignore[attr-defined]
     assert "damaged" not in listing.values(), listing
     assert not [name for name in listing if name.endswith(".tmp") or name.endswith(".lock")], listing
+
+
+@pytest.mark.parametrize(
+    ("raised", "world_error"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), True),
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (PermissionError(errno.EACCES, "Permission denied", "/worlds/alviss.sqlite3-wal"), True),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory", "/data/sales.csv"), False),
+    ],
+)
+def test_the_in_process_wire_tells_the_world_from_other_files(raised: Exception, world_error: bool) -> None:
+    """A failure of the world is an EmulatorWorldError naming it; another file's error is left as it is."""
+    import asyncio
+
+    import httpx
+
+    from reconciler import errors
+    from reconciler.emulators.transport import EmulatorTransport
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise raised
+
+    async def call() -> None:
+        transport = EmulatorTransport(app, world=Path("/worlds"))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://alviss.emulator") as client:
+            await client.get("/datasets/active")
+
+    with pytest.raises(errors.EmulatorWorldError if world_error else type(raised)) as caught:
+        asyncio.run(call())
+    if world_error:
+        assert "cannot write the emulator's world in /worlds" in str(caught.value)
+        assert "emulator_dir:" in str(caught.value)
