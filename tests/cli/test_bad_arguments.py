@@ -80,6 +80,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_command_is_walked() -> None:
     assert {"plan", "apply", "validate", "drift", "show", "state list", "emulator serve"} <= set(IDS)
+    assert {"plan", "apply", "show", "drift", "state rm", "import"} <= {" ".join(w) for w, _ in TAKES_A_SPEC}
 
 
 @pytest.mark.parametrize(("words", "command"), COMMANDS, ids=IDS)
@@ -136,10 +137,15 @@ BAD_SPECS = {
     "a YAML list": "list.yaml",
     "not YAML": "broken.yaml",
 }
+
+
+def is_spec(param: click.Parameter, command: click.Command) -> bool:
+    """An argument that takes a spec (``SPEC``, ``SPEC|PLANFILE``), required or not."""
+    return isinstance(param, click.Argument) and "SPEC" in param.make_metavar(click.Context(command))
+
+
 TAKES_A_SPEC = [
-    (words, command)
-    for words, command in COMMANDS
-    if any(isinstance(param, click.Argument) and param.name == "spec" for param in command.params)
+    (words, command) for words, command in COMMANDS if any(is_spec(p, command) for p in command.params)
 ]
 
 
@@ -147,8 +153,10 @@ def with_spec(command: click.Command, spec: str) -> list[str]:
     """The command's arguments with ``spec`` as SPEC, placeholders for the rest, and its required options."""
     args: list[str] = []
     for param in command.params:
-        if isinstance(param, click.Argument) and (param.required or param.nargs == -1):
-            args.append(spec if param.name == "spec" else "x")
+        if is_spec(param, command):
+            args.append(spec)
+        elif isinstance(param, click.Argument) and (param.required or param.nargs == -1):
+            args.append("x")
         elif isinstance(param, click.Option) and param.required:
             args += [max(param.opts, key=len), "x"]
     return args

@@ -109,6 +109,8 @@ def test_every_command_with_terraforms_spellings_exits_by_the_table(
     assert json.loads(run("plan", "-json", SPEC, code=0))["summary"]["create"] == 2
     run("plan", "-out=first.plan", f"-target={SALES}", SPEC, code=0)
     assert (project / "first.plan").is_file()
+    if offers_json("show"):  # Terraform's `show -json PLANFILE`
+        assert json.loads(run("show", "-json", "first.plan", code=0))["summary"]["create"] == 1
 
     # apply: a saved plan, then the rest with -auto-approve and JSON events
     run("apply", "-lock-timeout=30s", "-no-color", "first.plan", code=0)
