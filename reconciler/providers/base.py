@@ -407,9 +407,11 @@ def endpoint_problem(endpoint: str, *, platform: str, example: str) -> tuple[str
     scheme, rest = text.split("://", 1)
     if scheme.lower() == "emulator":
         name = rest.strip("/")
+        hint = f"the {platform} emulator is {EMULATOR_SCHEME}{platform}"
+        if scheme != "emulator":  # the in-process emulator is recognised by its scheme exactly as written
+            return f"writes its scheme as '{scheme}://'", f"write it in lower case: {hint}"
         if name == platform:
             return None
-        hint = f"the {platform} emulator is {EMULATOR_SCHEME}{platform}"
         if not name:
             return "names no emulator", hint
         return f"names {EMULATOR_SCHEME}{name}, which is not the {platform} emulator", hint

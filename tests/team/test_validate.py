@@ -121,6 +121,7 @@ def test_a_mistyped_scheme_suggests_the_right_one(project: Path, platform: str) 
         ("emulator://akkio", "names emulator://akkio, which is not the alviss emulator", "emulator://alviss"),
         ("emulator://", "names no emulator", "the alviss emulator is emulator://alviss"),
         ("emulater://alviss", "has an unknown scheme 'emulater://'", "did you mean 'emulator://alviss'?"),
+        ("Emulator://alviss", "writes its scheme as 'Emulator://'", "lower case: the alviss emulator is"),
         ("app.alviss.io/api/v1/api", "has no scheme", "did you mean 'https://app.alviss.io/api/v1/api'?"),
         ("https:/app.alviss.io/api/v1/api", "is missing the '://'", "'https://app.alviss.io/api/v1/api'"),
         ("alviss", "has no scheme", "did you mean 'emulator://alviss'?"),
