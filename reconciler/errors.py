@@ -28,7 +28,7 @@ chained with ``raise ... from exc`` and never escape a layer on their own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -147,13 +147,29 @@ class StateWriteFailed(StateError):
 
 
 class StateLocked(StateError):
-    """Another process holds the state lock."""
+    """Another process holds the state lock.
+
+    ``hint_for`` makes the hint for the spec argument the user gave, so that the
+    ``force-unlock`` command it prints works as printed; the state layer does not
+    know that argument and fills in ``SPEC`` until the workflow names it (:meth:`name_spec`).
+    """
 
     def __init__(
-        self, message: str, *, holder: dict[str, Any] | None = None, hint: str | None = None
+        self,
+        message: str,
+        *,
+        holder: dict[str, Any] | None = None,
+        hint: str | None = None,
+        hint_for: Callable[[str], str] | None = None,
     ) -> None:
-        super().__init__(message, hint=hint)
+        super().__init__(message, hint=hint_for("SPEC") if hint_for is not None and hint is None else hint)
         self.holder = holder or {}
+        self.hint_for = hint_for
+
+    def name_spec(self, spec: str) -> None:
+        """Say ``spec`` (already quoted for a shell) where the hint's command needs the spec."""
+        if self.hint_for is not None:
+            self.hint = self.hint_for(spec)
 
 
 class EmulatorWorldError(StateError):

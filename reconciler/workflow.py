@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import shlex
 import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
@@ -278,7 +279,7 @@ class Workspace:
         stop = asyncio.Event()
         options = dataclasses.replace(self.settings.client, detach=detach, stop=stop)
         stored = saved.read(plan_file) if plan_file is not None else None
-        with backend.lock(operation="apply", timeout=self.settings.lock_timeout):
+        with self._lock(backend, operation="apply"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
                 if stored is not None:  # planned again with the saved plan's own selection
@@ -352,7 +353,7 @@ class Workspace:
     def state_rm(self, addresses: Collection[str]) -> StateDocument:
         """Forget records (the remote objects stay); the next plan creates them anew if still in the spec."""
         backend = self.backend()
-        with backend.lock(operation="state rm", timeout=self.settings.lock_timeout):
+        with self._lock(backend, operation="state rm"):
             document = backend.read()
             missing = [address for address in addresses if address not in document.resources]
             if missing:
@@ -363,7 +364,7 @@ class Workspace:
     def state_mv(self, old: str, new: str) -> StateDocument:
         """Move a record to another address (a resource renamed in the spec), keeping its remote objects."""
         backend = self.backend()
-        with backend.lock(operation="state mv", timeout=self.settings.lock_timeout):
+        with self._lock(backend, operation="state mv"):
             document = backend.read()
             if old not in document.resources:
                 raise errors.StateError(f"{old} is not in the state", hint="see `reconciler state list`")
@@ -381,7 +382,7 @@ class Workspace:
         check_addresses(spec, [address], option="import")
         backend = self.backend()
         options = dataclasses.replace(self.settings.client, detach=True)
-        with backend.lock(operation="import", timeout=self.settings.lock_timeout):
+        with self._lock(backend, operation="import"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
                 record = await adopt(spec, state, address, object_id, types=resource_type, clients=clients)
@@ -391,7 +392,32 @@ class Workspace:
 
     def force_unlock(self, lock_id: str) -> None:
         """Remove a lock whose holder is gone (the caller vouches for that)."""
-        self.backend().force_unlock(lock_id)
+        backend = self.backend()
+        try:
+            backend.force_unlock(lock_id)
+        except errors.StateLocked as error:  # another id: the hint's command names this spec
+            error.name_spec(self.spec_argument())
+            raise
+
+    def spec_argument(self) -> str:
+        """The spec as a command line names it (quoted for a shell): what the user gave, as given.
+
+        A workspace of several spec files has no single argument: ``SPEC`` stands for it.
+        """
+        sources = self._sources()
+        return shlex.quote(sources[0]) if len(sources) == 1 else "SPEC"
+
+    @contextlib.contextmanager
+    def _lock(self, backend: StateBackend, *, operation: str, timeout: float | None = None) -> Iterator[None]:
+        """``backend``'s lock for the block; refused, the error's ``force-unlock`` names this spec."""
+        with contextlib.ExitStack() as stack:
+            wait = self.settings.lock_timeout if timeout is None else timeout
+            try:
+                stack.enter_context(backend.lock(operation=operation, timeout=wait))
+            except errors.StateLocked as error:
+                error.name_spec(self.spec_argument())
+                raise
+            yield
 
     def migrate(self, to: Workspace) -> StateDocument:
         """Copy this workspace's state into ``to``'s backend, keeping its lineage; both locked meanwhile.
@@ -403,8 +429,8 @@ class Workspace:
             raise errors.StateError("the source and the target state are the same store")
         timeout = self.settings.lock_timeout
         with (
-            source.lock(operation="state migrate", timeout=timeout),
-            target.lock(operation="state migrate", timeout=timeout),
+            self._lock(source, operation="state migrate", timeout=timeout),
+            to._lock(target, operation="state migrate", timeout=timeout),
         ):
             document = source.read()
             if not document.resources and document.serial == 0:

@@ -329,7 +329,7 @@ def show(source: str | None, format_: str, no_color: bool) -> None:
         click.echo("The state is empty.")
         return
     click.echo(f"lineage {document.lineage}, serial {document.serial}")
-    for address, record in document.resources.items():
+    for address, record in sorted(document.resources.items()):
         outputs = ", ".join(f"{key}={value}" for key, value in record.outputs.items())
         line = f"  {address} [{record.status}] {outputs}"
         if record.pending is not None:

@@ -24,9 +24,9 @@ def state() -> None:
 @state.command("list")
 @click.argument("spec")
 def state_list(spec: str) -> None:
-    """Every recorded address, with its status."""
+    """Every recorded address, with its status, sorted by address."""
     document = run(workspace(spec).state)
-    for address, record in document.resources.items():
+    for address, record in sorted(document.resources.items()):
         click.echo(f"{address}\t{record.status}")
 
 

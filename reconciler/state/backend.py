@@ -17,7 +17,7 @@ the same behaviour:
   :class:`~reconciler.errors.StateWriteFailed` says where and how to recover.
 * ``lock`` is exclusive across processes and hosts sharing the store; a lock
   held elsewhere is :class:`~reconciler.errors.StateLocked` naming the holder
-  and the ``reconciler force-unlock <id>`` that would remove it.
+  and the ``reconciler force-unlock SPEC LOCK_ID`` that would remove it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ the same expensive jobs twice.  The lock is an OS-level ``flock`` on
 life: when the holder exits, crashes or is killed, the kernel frees the lock,
 so a dead run never blocks the next one.  The file also carries the holder's
 :class:`LockInfo` as JSON so that a refused run can say who holds the lock and
-``reconciler force-unlock <id>`` can name what it removes.
+``reconciler force-unlock SPEC LOCK_ID`` can name what it removes.
 
 A released lock file is unlinked.  A waiter may have opened that same file
 just before, so after winning ``flock`` it checks that the path still names
@@ -24,6 +24,7 @@ import getpass
 import json
 import logging
 import os
+import shlex
 import socket
 import uuid
 from collections.abc import Callable
@@ -94,14 +95,30 @@ def locked_error(holder: LockInfo | None, *, what: str) -> errors.StateLocked:
             f"{what} is locked by another process that has not recorded who it is yet",
             hint="try again in a moment, or pass a lock timeout to wait for it",
         )
+    lock_id = holder.id
     return errors.StateLocked(
-        f"{what} is locked by {holder.describe()}; lock id {holder.id}",
+        f"{what} is locked by {holder.describe()}; lock id {lock_id}",
         holder=holder.to_dict(),
-        hint=(
+        hint_for=lambda spec: (
             "wait for that run to finish (or pass a lock timeout); if it is gone for good, "
-            f"run `reconciler force-unlock {holder.id}`"
+            f"run `{unlock_command(spec, lock_id)}`"
         ),
     )
+
+
+def wrong_lock_id(holder: LockInfo, *, given: str, what: str) -> errors.StateLocked:
+    """The error for ``force-unlock`` given an id that is not the holder's."""
+    lock_id = holder.id
+    return errors.StateLocked(
+        f"{what} is locked under id {lock_id} by {holder.describe()}, not {given}",
+        holder=holder.to_dict(),
+        hint_for=lambda spec: f"check the id; to remove this lock run `{unlock_command(spec, lock_id)}`",
+    )
+
+
+def unlock_command(spec: str, lock_id: str) -> str:
+    """The command that removes lock ``lock_id`` of the workspace of ``spec`` (quoted for a shell)."""
+    return f"reconciler force-unlock {spec} {shlex.quote(lock_id)}"
 
 
 class FileLock:
@@ -177,10 +194,7 @@ class FileLock:
                     hint=f"if no reconciler run is using {self._what}, remove {self.path} by hand",
                 )
             if holder.id != lock_id:
-                raise errors.StateError(
-                    f"{self._what} is locked under id {holder.id} by {holder.describe()}, not {lock_id}",
-                    hint=f"check the id; to remove this lock run `reconciler force-unlock {holder.id}`",
-                )
+                raise wrong_lock_id(holder, given=lock_id, what=self._what)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 alive = False

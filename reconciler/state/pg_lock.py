@@ -32,7 +32,7 @@ from psycopg.types.json import Jsonb
 
 from reconciler import errors
 from reconciler.state import pg_schema
-from reconciler.state.lock import LockInfo, locked_error
+from reconciler.state.lock import LockInfo, locked_error, wrong_lock_id
 
 logger = logging.getLogger(__name__)
 
@@ -111,10 +111,7 @@ class AdvisoryLock:
                 ),
             )
         if holder.id != lock_id:
-            raise errors.StateError(
-                f"{self._what} is locked under id {holder.id} by {holder.describe()}, not {lock_id}",
-                hint=f"check the id; to remove this lock run `reconciler force-unlock {holder.id}`",
-            )
+            raise wrong_lock_id(holder, given=lock_id, what=self._what)
         alive = row[1] in self._holding_sessions(conn)
         if alive:
             # Only the recorded session: a lock held by a session without a record is a newer run's.

@@ -35,7 +35,7 @@ def test_a_lock_held_by_another_process_is_refused_and_names_the_holder(
     assert holder.info["created"] in text
     assert holder.info["id"] in error.message
     assert error.hint is not None
-    assert f"reconciler force-unlock {holder.info['id']}" in error.hint
+    assert f"reconciler force-unlock SPEC {holder.info['id']}" in error.hint
 
 
 def test_a_waiter_gets_the_lock_once_the_holder_releases(case: BackendCase, holders: Spawn) -> None:

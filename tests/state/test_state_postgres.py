@@ -292,7 +292,7 @@ def test_of_three_processes_one_holds_one_fails_fast_naming_it_and_one_waits_the
         assert impatient.returncode == 3, err
         assert float(out.split()[-1]) < 1.0
         assert f"pid {holder.info['pid']}" in err
-        assert f"reconciler force-unlock {holder.info['id']}" in err
+        assert f"reconciler force-unlock SPEC {holder.info['id']}" in err
 
         assert patient.stdout is not None
         assert patient.stdout.readline().strip() == "trying"
