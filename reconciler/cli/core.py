@@ -11,6 +11,7 @@ one spec of the current directory).
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -154,17 +155,21 @@ def plan(
         # With -out, the very document the file holds (spec files relative to it).
         sources = relative_sources([spec], plan_file=Path(out)) if out is not None else [spec]
         click.echo(render_plan_json(result.plan, spec=result.spec, sources=sources))
+        warn_targeting(result.plan, err=True)  # stdout stays one JSON document
     elif format_ == "markdown":
         from reconciler.render.plan_markdown import render_plan_markdown
 
-        click.echo(render_plan_markdown(result.plan))
+        click.echo(render_plan_markdown(result.plan))  # says so itself, for the pull request's readers
     else:
         from reconciler.render.plan_text import render_plan
         from reconciler.render.progress import wants_color
 
-        click.echo(render_plan(result.plan, color=wants_color(sys.stdout, False if no_color else None)))
+        color = wants_color(sys.stdout, False if no_color else None)
+        click.echo(render_plan(result.plan, color=color))
+        warn_targeting(result.plan, color=color)
         if out is not None:
-            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: reconciler apply {out}")
+            saved = shlex.quote(out)
+            click.echo(f"\nSaved the plan to {saved}. Apply exactly this plan with: reconciler apply {saved}")
     if detailed_exitcode and result.plan.has_changes:
         sys.exit(2)
 
@@ -223,8 +228,10 @@ def apply(
 
     def approve(planned: Plan) -> bool:
         if format_ == "json":
+            warn_targeting(planned, err=True)
             return True
         click.echo(render_plan(planned, color=wants_color(sys.stdout, color)))
+        warn_targeting(planned, color=wants_color(sys.stdout, color))
         if auto_approve:
             return True
         click.echo("")
@@ -267,18 +274,21 @@ def apply(
         with progress_view(stream=sys.stdout, color=color) as on_event:
             result = execute(on_event)
     if format_ == "json":
+        warn_incomplete(result, space, err=True)
         finish_json(result)
         return
     if not result.plan.has_changes:
         from reconciler.render.plan_text import NO_CHANGES
 
         click.echo(NO_CHANGES)
+        warn_targeting(result.plan, color=wants_color(sys.stdout, color))
         return
     if not result.approved:
         click.echo("Apply cancelled. Nothing was changed. (Use --auto-approve where nobody can answer.)")
         sys.exit(1)
     from reconciler.render.apply_summary import summarize
 
+    warn_incomplete(result, space, color=wants_color(sys.stdout, color))
     summary = summarize(result.report, interrupted=result.interrupted)
     click.echo("")
     click.echo(summary.line)
@@ -354,9 +364,27 @@ def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
         from reconciler.render.plan_text import render_plan
         from reconciler.render.progress import wants_color
 
-        click.echo(render_plan(stored.plan, color=wants_color(sys.stdout, color)))
+        shown_color = wants_color(sys.stdout, color)
+        click.echo(render_plan(stored.plan, color=shown_color))
+        warn_targeting(stored.plan, color=shown_color)
         if stored.plan.has_changes:
-            click.echo(f"\nApply exactly this plan with: reconciler apply {path}")
+            click.echo(f"\nApply exactly this plan with: reconciler apply {shlex.quote(str(path))}")
+
+
+def warn_targeting(plan: Plan, *, color: bool = False, err: bool = False) -> None:
+    """Terraform's "Resource targeting is in effect", for a plan made with ``--target``."""
+    if plan.targets:
+        from reconciler.render.diagnostics import targeting_in_effect
+
+        click.echo(targeting_in_effect(color=color and not err), err=err)
+
+
+def warn_incomplete(result: ApplyResult, space: Workspace, *, color: bool = False, err: bool = False) -> None:
+    """Terraform's "Applied changes may be incomplete", naming the plan that shows what was left out."""
+    if result.plan.targets and result.plan.has_changes and result.approved:
+        from reconciler.render.diagnostics import applied_changes_incomplete
+
+        click.echo(applied_changes_incomplete(space.spec_argument(), color=color and not err), err=err)
 
 
 def fail_usage(message: str) -> None:

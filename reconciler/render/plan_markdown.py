@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.engine.plan import Change, Plan
+from reconciler.render.diagnostics import TARGETING_TITLE
 from reconciler.vocabulary import Action, KnownAfterApply, is_known
 
 TITLE = "### reconciler plan"
@@ -76,17 +77,36 @@ def _details(change: Change, plan: Plan) -> list[str]:
     return lines
 
 
+def _targeting(plan: Plan) -> str:
+    """Terraform's targeting warning as a quote, for a plan made with ``--target`` (else nothing)."""
+    if not plan.targets:
+        return ""
+    targets = ", ".join(_code(target) for target in plan.targets)
+    return (
+        f"> **Warning: {TARGETING_TITLE}.** This plan covers only {targets} and what it depends on "
+        "(`--target`), so it may not represent all of the changes requested by the current spec. "
+        "The `--target` option is not for routine use.\n\n"
+    )
+
+
 def render_plan_markdown(plan: Plan) -> str:
     """Markdown for a pull-request comment."""
     if not plan.has_changes:
-        return f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n"
+        return f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n" + _targeting(plan)
     counts = plan.counts()
     summary = ", ".join(
         f"{counts.get(action, 0)} to {word}"
         for action, word in _WORDS
         if action is not Action.ADOPT or counts.get(action, 0)
     )
-    lines = [TITLE, "", f"**Plan:** {summary}.", "", "| | resource | action | why |", "|---|---|---|---|"]
+    lines = [
+        TITLE,
+        "",
+        f"**Plan:** {summary}.",
+        "",
+        _targeting(plan) + "| | resource | action | why |",
+        "|---|---|---|---|",
+    ]
     for change in plan.actionable:
         why = change.reasons[0] if change.reasons else ""
         symbol, address = _code(change.action.symbol), _code(change.address)

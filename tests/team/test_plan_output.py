@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from reconciler.cli import main
 from tests.workflow.support import REPO
 
 from .schema_check import errors
@@ -15,9 +18,10 @@ SALES, MEDIA, ACTIVE = "alviss.upload.sales_w47", "alviss.upload.media_w47", "al
 
 
 def plan_json(*args: str) -> dict[str, object]:
-    code, output = run("plan", "specs/demo.yaml", "--format", "json", *args)
-    assert code == 0, output
-    document: dict[str, object] = json.loads(output)
+    """The plan document ``plan --format json`` prints on stdout (warnings go to stderr)."""
+    result = CliRunner().invoke(main, ["plan", "specs/demo.yaml", "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    document: dict[str, object] = json.loads(result.stdout)
     return document
 
 

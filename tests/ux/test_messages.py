@@ -8,6 +8,7 @@ gave it (spaces included).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -40,15 +41,21 @@ def quoted_commands(text: str) -> list[str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the example specs, the demo renamed to a path with a space, and its state applied."""
+def copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the example specs, the demo renamed to a path with a space."""
     shutil.copytree(REPO / "specs", tmp_path / "specs")
     (tmp_path / "specs" / "demo.yaml").rename(tmp_path / SPEC)
     monkeypatch.setenv("RECONCILER_EMULATOR_DIR", str(tmp_path / "emulators"))
     monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", INSTANT)
-    applied = shell(f"reconciler apply '{SPEC}' --auto-approve", tmp_path)
-    assert applied.returncode == 0, applied.stderr
     return tmp_path
+
+
+@pytest.fixture
+def project(copied: Path) -> Path:
+    """The copy, with the demo applied."""
+    applied = shell(f"reconciler apply '{SPEC}' --auto-approve", copied)
+    assert applied.returncode == 0, applied.stderr
+    return copied
 
 
 # --- the lock hint ------------------------------------------------------------------------------
@@ -90,3 +97,62 @@ def test_state_list_and_show_are_sorted_by_address(project: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     addresses = [line.split()[0] for line in shown.stdout.splitlines() if line.startswith("  ")]
     assert addresses == sorted([SALES, MEDIA, ACTIVE])
+
+
+# --- targeting ----------------------------------------------------------------------------------
+
+TARGETING = [
+    "Warning: Resource targeting is in effect",
+    "You are creating a plan with the --target option, which means that the result of",
+    "this plan may not represent all of the changes requested by the current spec.",
+    "The --target option is not for routine use, and is provided only for exceptional",
+]
+
+
+def test_a_targeted_plan_and_apply_print_terraforms_warnings(copied: Path) -> None:
+    untargeted = shell(f"reconciler plan '{SPEC}'", copied)
+    assert untargeted.returncode == 0 and "Warning" not in untargeted.stdout + untargeted.stderr
+
+    planned = shell(f"reconciler plan '{SPEC}' --target {SALES} --no-color", copied)
+    assert planned.returncode == 0, planned.stderr
+    lines = planned.stdout.splitlines()
+    assert lines[lines.index(TARGETING[0]) - 2].startswith("Plan: 1 to create")
+    assert all(line in lines for line in TARGETING)
+
+    as_json = shell(f"reconciler plan '{SPEC}' --target {SALES} --format json", copied)
+    assert json.loads(as_json.stdout)["targets"] == [SALES]  # stdout stays one document
+    assert TARGETING[0] in as_json.stderr
+    as_markdown = shell(f"reconciler plan '{SPEC}' --target {SALES} --format markdown", copied)
+    assert f"> **Warning: Resource targeting is in effect.** This plan covers only `{SALES}`" in (
+        as_markdown.stdout
+    )
+
+    applied = shell(f"reconciler apply '{SPEC}' --target {SALES} --auto-approve --no-color", copied)
+    assert applied.returncode == 0, applied.stderr
+    lines = applied.stdout.splitlines()
+    assert TARGETING[0] in lines
+    warning = lines.index("Warning: Applied changes may be incomplete")
+    assert lines[warning + 2 : warning + 6] == [
+        "The plan was created with the --target option in effect, so some changes",
+        "requested in the spec may have been ignored. Run the following command to verify",
+        "that no other changes are pending:",
+        f"    reconciler plan '{SPEC}'",
+    ]
+    # The command it names, as printed, shows what the targeted apply left out.
+    pending = shell(lines[warning + 5].strip() + " --detailed-exitcode", copied)
+    assert pending.returncode == 2, pending.stderr
+    assert f"+ {MEDIA}" in pending.stdout and f"+ {SALES}" not in pending.stdout
+    assert "Warning" not in pending.stdout
+
+
+def test_a_saved_targeted_plan_warns_when_applied(copied: Path) -> None:
+    saved = shell(f"reconciler plan '{SPEC}' --target {SALES} -out 'my plan.json'", copied)
+    assert saved.returncode == 0, saved.stderr
+    [command] = [
+        line.split(": ", 1)[1] for line in saved.stdout.splitlines() if line.startswith("Saved the plan")
+    ]
+    assert command == "reconciler apply 'my plan.json'"
+    applied = shell(command + " --no-color", copied)
+    assert applied.returncode == 0, applied.stderr
+    assert TARGETING[0] in applied.stdout
+    assert "Warning: Applied changes may be incomplete" in applied.stdout
