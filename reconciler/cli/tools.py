@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -37,7 +38,7 @@ _ALVISS = """\
 # uploads.  It runs against the embedded emulator; for the real platform set
 # endpoint to https://app.alviss.io/api/v1/api and uncomment token.
 #
-#   reconciler plan spec.yaml
+#   reconciler plan spec.yaml          # from this directory
 #   reconciler apply spec.yaml
 version: 1
 state:
@@ -270,7 +271,14 @@ def init(directory: Path, platform: str, state: str) -> None:
             f"Note: the state is a local file (state/, kept out of git), so each CI run of {WORKFLOW_PATH} "
             "starts without it; for CI use `init --state postgres` (see the workflow's first lines)."
         )
-    click.echo(f"Next: reconciler plan {spec_file}")
+    click.echo(next_steps(spec_file))
+
+
+def next_steps(spec_file: Path) -> str:
+    """The commands to try the new spec, as they work from the directory ``init`` ran in."""
+    spec = shlex.quote(str(spec_file))
+    steps = [f"reconciler validate {spec}", f"reconciler plan {spec}", f"reconciler apply {spec}"]
+    return "Next, from this directory:\n" + "".join(f"  {step}\n" for step in steps).rstrip("\n")
 
 
 @main.command()
