@@ -11,6 +11,41 @@ from reconciler import errors
 from reconciler.cli.common import main, run
 from reconciler.emulators import DEFAULT_VARIANT, VARIANTS
 
+#: What a provider block for each emulator needs beside its endpoint: the secret's field and
+#: environment variable, and the fields the seeded world answers to.
+PROVIDER_FIELDS: dict[str, tuple[str, str, dict[str, object]]] = {
+    "alviss": ("token", "ALVISS_TOKEN", {"team": 1, "project": 1}),
+    "akkio": ("api_key", "AKKIO_API_KEY", {}),
+    "sony_epa": ("api_key", "SONY_EPA_API_KEY", {}),
+    "datrics": ("secret", "DATRICS_SECRET", {"user_id": 42, "email": "analyst@example.com"}),
+}
+
+
+def serving(name: str, base: str, *, variant: str, token: bool) -> str:
+    """What ``emulator serve`` prints once it listens: where, and a provider block to paste into a spec."""
+    from reconciler.providers.registry import PLATFORMS
+
+    endpoint = base + PLATFORMS[name].api_path
+    secret, variable, fields = PROVIDER_FIELDS[name]
+    accepts = "the value given to --token" if token else "any non-empty value"
+    block = [
+        "providers:",
+        f"  {name}:",
+        f"    endpoint: {endpoint}",
+        f"    {secret}: ${{env:{variable}}}".ljust(40) + f"# {accepts}",
+        *(f"    {field}: {value}" for field, value in fields.items()),
+    ]
+    return "\n".join(
+        [
+            f"Serving the {name} emulator ({variant}) at {base}; Ctrl-C stops it.",
+            f"A spec reaches it with this provider block (set {variable} to {accepts}):",
+            "",
+            *block,
+            "",
+            f"Objects, requests and injected faults: {base}/_emulator/stats",
+        ]
+    )
+
 
 @main.group()
 def emulator() -> None:
@@ -93,10 +128,11 @@ def serve(
                 token=token,
                 faults=injected,
                 variant=variant,
+                on_ready=lambda base: click.echo(
+                    serving(name, base, variant=variant, token=token is not None)
+                ),
             )
-        except (
-            SystemExit
-        ) as stopped:  # uvicorn logs why it could not listen, then exits 3 (outside our table)
+        except SystemExit as stopped:  # uvicorn logs why it stopped, then exits 3 (outside our table)
             if not stopped.code:
                 raise
             raise errors.ReconcilerError(

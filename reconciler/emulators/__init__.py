@@ -10,6 +10,7 @@ themselves are imported only when an app is created.
 from __future__ import annotations
 
 import math
+import socket
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -171,11 +172,53 @@ def serve(
     token: str | None = None,
     faults: Faults | None = None,
     variant: str = DEFAULT_VARIANT,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve emulator ``name`` over HTTP until interrupted (uvicorn's access log shows no headers)."""
+    """Serve emulator ``name`` over HTTP until interrupted (uvicorn's access log shows no headers).
+
+    ``port`` 0 takes a free port.  ``on_ready`` is given the base URL (``http://HOST:PORT``, a
+    loopback address for a wildcard host) once the port listens, before the first request is served.
+    """
     import uvicorn
 
     app = create_app(
         name, data_dir=data_dir, durations=durations, token=token, faults=faults, variant=variant
     )
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    sock = listen(host, port, what=f"the {name} emulator")
+    try:
+        if on_ready is not None:
+            on_ready(base_url(host, sock.getsockname()[1]))
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    finally:
+        sock.close()
+        app.state.store.close()
+
+
+def listen(host: str, port: int, *, what: str = "") -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: a free port), or an error saying what to change."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except (OSError, UnicodeError) as exc:
+        raise errors.ReconcilerError(
+            f"could not serve {what or 'HTTP'} on {host}:{port}: {getattr(exc, 'strerror', None) or exc}",
+            hint="check --host (an address or a name of this machine, e.g. 127.0.0.1)",
+        ) from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise errors.ReconcilerError(
+            f"could not serve {what or 'HTTP'} on {host}:{port}: {exc.strerror or exc}",
+            hint="a port in use: choose another --port (--port 0 takes a free one) or stop what holds it; "
+            "--host must be an address of this machine",
+        ) from None
+    return sock
+
+
+def base_url(host: str, port: int) -> str:
+    """The URL a client on this machine reaches ``host``:``port`` at (a wildcard host: loopback)."""
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
+import shlex
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,11 +33,18 @@ SPEC = "specs/my demo.yaml"  # a space: the printed commands must quote it
 SALES, MEDIA, ACTIVE = "alviss.upload.sales_w47", "alviss.upload.media_w47", "alviss.active_dataset.main"
 
 
-def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def shell(command: str, cwd: Path, *, input: str | None = None) -> subprocess.CompletedProcess[str]:
     """``command`` pasted into a shell in ``cwd``, with this checkout's reconciler first on PATH."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run(
-        ["sh", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+        ["sh", "-c", command],
+        cwd=cwd,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -156,3 +169,99 @@ def test_a_saved_targeted_plan_warns_when_applied(copied: Path) -> None:
     assert applied.returncode == 0, applied.stderr
     assert TARGETING[0] in applied.stdout
     assert "Warning: Applied changes may be incomplete" in applied.stdout
+
+
+# --- init's next steps --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("platform", "directory"),
+    [("alviss", "."), ("akkio", "infra"), ("sony_epa", "two levels/with a space"), ("datrics", "ABSOLUTE")],
+)
+def test_init_prints_next_steps_that_work_from_where_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str, directory: str
+) -> None:
+    from reconciler.emulators import JOB_KINDS
+
+    monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", ",".join(f"{kind}=0" for kind in JOB_KINDS[platform]))
+    monkeypatch.delenv("RECONCILER_EMULATOR_DIR", raising=False)
+    where = tmp_path / "here"
+    where.mkdir()
+    target = str(tmp_path / "elsewhere" / "repo") if directory == "ABSOLUTE" else directory
+    created = shell(f"reconciler init {shlex.quote(target)} --platform {platform}", where)
+    assert created.returncode == 0, created.stderr
+    lines = created.stdout.splitlines()
+    steps = [line.strip() for line in lines[lines.index("Next, from this directory:") + 1 :]]
+    assert [step.split()[1] for step in steps] == ["validate", "plan", "apply"]
+
+    validated, planned = shell(steps[0], where), shell(steps[1], where)
+    assert validated.returncode == 0, validated.stderr
+    assert planned.returncode == 0, planned.stderr
+    assert "to create" in planned.stdout
+    applied = shell(steps[2], where, input="y\n")  # it asks, as printed
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert shell(steps[1] + " --detailed-exitcode", where).returncode == 0
+
+
+# --- emulator serve -----------------------------------------------------------------------------
+
+
+def served_block(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """The base URL and the provider block ``emulator serve`` prints once it listens."""
+    assert process.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
+    printed: list[str] = []
+    while not printed or not printed[-1].startswith("Objects, requests and injected faults:"):
+        try:
+            printed.append(lines.get(timeout=30).rstrip("\n"))
+        except queue.Empty:
+            pytest.fail(f"emulator serve printed no provider block: {printed}")
+    base = printed[0].split(" at ", 1)[1].split(";", 1)[0]
+    start = printed.index("providers:")
+    return base, "\n".join(printed[start : printed.index("", start)]) + "\n"
+
+
+@pytest.mark.parametrize("platform", ["alviss", "akkio", "sony_epa", "datrics"])
+def test_emulator_serve_prints_a_provider_block_a_spec_converges_with(tmp_path: Path, platform: str) -> None:
+    from reconciler.emulators import JOB_KINDS
+    from reconciler.providers.registry import PLATFORMS
+
+    instant = ",".join(f"{kind}=0" for kind in JOB_KINDS[platform])
+    command = [str(Path(sys.executable).parent / "reconciler"), "emulator", "serve", platform]
+    command += ["--port", "0", "--data", str(tmp_path / "world"), "--durations", instant]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        try:
+            base, block = served_block(process)
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
+            assert f"    endpoint: {base}{PLATFORMS[platform].api_path}\n" in block
+            variable = re.search(r"\$\{env:(\w+)\}", block)
+            assert variable is not None
+
+            # init's spec for the platform, with the printed block pasted over its providers.
+            assert shell(f"reconciler init repo --platform {platform}", tmp_path).returncode == 0
+            spec = tmp_path / "repo" / "spec.yaml"
+            text = spec.read_text()
+            text = text[: text.index("providers:")] + block + "\n" + text[text.index("resources:") :]
+            spec.write_text(text)
+            env = f"{variable.group(1)}=any-value"
+            for step, expected in (("plan", 0), ("apply --auto-approve", 0), ("plan --detailed-exitcode", 0)):
+                done = shell(f"{env} reconciler {step} repo/spec.yaml", tmp_path)
+                assert done.returncode == expected, done.stdout + done.stderr
+            stats = json.loads(urllib.request.urlopen(f"{base}/_emulator/stats", timeout=10).read())
+            assert stats, "the spec reached the served emulator"
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+
+
+def test_emulator_serve_on_a_port_in_use_says_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = shell(f"reconciler emulator serve alviss --port {port} --data world", tmp_path)
+    assert refused.returncode == 1
+    assert f"Error: could not serve the alviss emulator on 127.0.0.1:{port}: " in refused.stderr
+    assert "--port 0 takes a free one" in refused.stderr
+    assert "Traceback" not in refused.stderr
