@@ -13,6 +13,7 @@ import click
 
 from reconciler import __version__, errors
 from reconciler.cli.flags import Group
+from reconciler.cli.shell import examples
 
 if TYPE_CHECKING:
     from reconciler.workflow import Workspace
@@ -119,7 +120,17 @@ class Reconciler(Group):
             sys.exit(1)
 
 
-@click.group(cls=Reconciler, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Reconciler,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        "reconciler init infra && reconciler plan infra/spec.yaml",
+        "reconciler plan specs/demo.yaml -out plan.json && reconciler apply plan.json",
+        "reconciler drift specs/demo.yaml               # exit 0: in sync",
+    )
+    + "\n\n\b\nShell completion (bash; zsh_source and fish_source likewise), e.g. in ~/.bashrc:\n"
+    + '  eval "$(_RECONCILER_COMPLETE=bash_source reconciler)"',
+)
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """Plan and apply the desired state of ML platforms.

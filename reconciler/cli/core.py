@@ -21,6 +21,7 @@ import click
 
 from reconciler.cli.common import exit_interrupted, main, run, workspace
 from reconciler.cli.flags import Duration
+from reconciler.cli.shell import SPEC, complete_addresses, examples
 
 if TYPE_CHECKING:
     from reconciler.engine.executor import Event
@@ -49,10 +50,16 @@ def selection_options(command: F) -> F:
         "targets",
         multiple=True,
         metavar="ADDR",
+        shell_complete=complete_addresses,
         help="Only this resource and what it depends on.",
     )
     replace = click.option(
-        "--replace", "replace", multiple=True, metavar="ADDR", help="Force a new job for this resource."
+        "--replace",
+        "replace",
+        multiple=True,
+        metavar="ADDR",
+        shell_complete=complete_addresses,
+        help="Force a new job for this resource.",
     )
     return target(replace(command))
 
@@ -71,8 +78,13 @@ no_color_option = click.option(
 )
 
 
-@main.command()
-@click.argument("spec")
+@main.command(
+    epilog=examples(
+        "reconciler validate specs/demo.yaml",
+        "reconciler validate specs/ --format json      # every error: file, line, column, message",
+    )
+)
+@click.argument("spec", type=SPEC)
 @click.option(
     "--format",
     "format_",
@@ -114,8 +126,16 @@ def validate_json(spec: str) -> None:
     click.echo(render_validation_json(sources=[spec], spec=loaded))
 
 
-@main.command()
-@click.argument("spec")
+@main.command(
+    epilog=examples(
+        "reconciler plan specs/demo.yaml",
+        "reconciler plan specs/demo.yaml -out plan.json        # then: reconciler apply plan.json",
+        "reconciler plan specs/demo.yaml --detailed-exitcode   # exit 0: no changes, 2: changes",
+        "reconciler plan specs/demo.yaml --format markdown > plan.md",
+        "reconciler plan specs/weekly-refresh.yaml --target alviss.refit.se",
+    )
+)
+@click.argument("spec", type=SPEC)
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing to do, 2 when there are changes."
 )
@@ -174,8 +194,15 @@ def plan(
         sys.exit(2)
 
 
-@main.command()
-@click.argument("spec")
+@main.command(
+    epilog=examples(
+        "reconciler apply specs/demo.yaml",
+        "reconciler apply plan.json                       # a saved plan, exactly, without asking",
+        "reconciler apply specs/weekly-refresh.yaml --auto-approve --detach",
+        "reconciler apply plan.json --format json --lock-timeout 10m",
+    )
+)
+@click.argument("spec", type=SPEC)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--detach",
@@ -300,8 +327,14 @@ def apply(
         sys.exit(1)
 
 
-@main.command()
-@click.argument("source", required=False, metavar="[SPEC|PLANFILE]")
+@main.command(
+    epilog=examples(
+        "reconciler show specs/demo.yaml",
+        "reconciler show plan.json --format markdown      # a saved plan",
+        "reconciler show                                  # the one spec here or in specs/",
+    )
+)
+@click.argument("source", required=False, metavar="[SPEC|PLANFILE]", type=SPEC)
 @click.option(
     "--format",
     "format_",

@@ -13,10 +13,15 @@ import sys
 import click
 
 from reconciler.cli.common import main, run, workspace
+from reconciler.cli.shell import SPEC, examples
 
 
-@main.command()
-@click.argument("spec")
+@main.command(
+    epilog=examples(
+        "reconciler drift specs/demo.yaml      # exit 0 in sync, 2 not applied, 3 drift, 4 jobs running",
+    )
+)
+@click.argument("spec", type=SPEC)
 def drift(spec: str) -> None:
     """Check whether the live platforms match the spec; say which resource differs and why."""
     import asyncio

@@ -9,6 +9,7 @@ import click
 
 from reconciler import errors
 from reconciler.cli.common import main, run
+from reconciler.cli.shell import complete_emulators, examples
 from reconciler.emulators import DEFAULT_VARIANT, VARIANTS
 
 #: What a provider block for each emulator needs beside its endpoint: the secret's field and
@@ -47,13 +48,23 @@ def serving(name: str, base: str, *, variant: str, token: bool) -> str:
     )
 
 
-@main.group()
+@main.group(
+    epilog=examples(
+        "reconciler emulator serve alviss --port 8000",
+    )
+)
 def emulator() -> None:
     """Run the platforms' emulators."""
 
 
-@emulator.command()
-@click.argument("name")
+@emulator.command(
+    epilog=examples(
+        "reconciler emulator serve alviss                    # prints a provider block to paste",
+        "reconciler emulator serve akkio --port 0 --variant strict",
+        "reconciler emulator serve alviss --durations refit=30 --fault-rate 0.1 --fault-seed 7",
+    )
+)
+@click.argument("name", shell_complete=complete_emulators)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path(".reconciler/emulators"))

@@ -14,15 +14,27 @@ import click
 
 from reconciler.cli.common import main, run, workspace
 from reconciler.cli.core import lock_timeout_option, locking_workspace
+from reconciler.cli.shell import SPEC, complete_addresses, complete_recorded, examples
 
 
-@main.group()
+@main.group(
+    epilog=examples(
+        "reconciler state list specs/demo.yaml",
+        "reconciler state show specs/demo.yaml alviss.upload.sales_w47",
+        "reconciler state mv specs/demo.yaml alviss.upload.sales_w47 alviss.upload.sales",
+    )
+)
 def state() -> None:
     """Inspect and edit the recorded state of a spec's workspace."""
 
 
-@state.command("list")
-@click.argument("spec")
+@state.command(
+    "list",
+    epilog=examples(
+        "reconciler state list specs/demo.yaml",
+    ),
+)
+@click.argument("spec", type=SPEC)
 def state_list(spec: str) -> None:
     """Every recorded address, with its status, sorted by address."""
     document = run(workspace(spec).state)
@@ -30,18 +42,28 @@ def state_list(spec: str) -> None:
         click.echo(f"{address}\t{record.status}")
 
 
-@state.command("show")
-@click.argument("spec")
-@click.argument("address")
+@state.command(
+    "show",
+    epilog=examples(
+        "reconciler state show specs/demo.yaml alviss.upload.sales_w47",
+    ),
+)
+@click.argument("spec", type=SPEC)
+@click.argument("address", shell_complete=complete_recorded)
 def state_show(spec: str, address: str) -> None:
     """One record, as JSON."""
     record = run(lambda: workspace(spec).state_record(address))
     click.echo(json.dumps({address: record.model_dump(mode="json")}, indent=2))
 
 
-@state.command("rm")
-@click.argument("spec")
-@click.argument("addresses", nargs=-1, required=True, metavar="ADDR...")
+@state.command(
+    "rm",
+    epilog=examples(
+        "reconciler state rm specs/demo.yaml alviss.upload.sales_w47   # the object stays on the platform",
+    ),
+)
+@click.argument("spec", type=SPEC)
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDR...", shell_complete=complete_recorded)
 @lock_timeout_option
 def state_rm(spec: str, addresses: tuple[str, ...], lock_timeout: float) -> None:
     """Forget records; the remote objects are kept."""
@@ -49,9 +71,14 @@ def state_rm(spec: str, addresses: tuple[str, ...], lock_timeout: float) -> None
     click.echo(f"Removed {len(addresses)} record(s); state serial {document.serial}.")
 
 
-@state.command("mv")
-@click.argument("spec")
-@click.argument("old")
+@state.command(
+    "mv",
+    epilog=examples(
+        "reconciler state mv specs/demo.yaml alviss.upload.sales_w47 alviss.upload.sales",
+    ),
+)
+@click.argument("spec", type=SPEC)
+@click.argument("old", shell_complete=complete_recorded)
 @click.argument("new")
 @lock_timeout_option
 def state_mv(spec: str, old: str, new: str, lock_timeout: float) -> None:
@@ -60,9 +87,16 @@ def state_mv(spec: str, old: str, new: str, lock_timeout: float) -> None:
     click.echo(f"Moved {old} to {new}; state serial {document.serial}.")
 
 
-@state.command("migrate")
-@click.argument("spec")
-@click.option("--to-spec", "to_spec", required=True, metavar="SPEC", help="A spec naming the target backend.")
+@state.command(
+    "migrate",
+    epilog=examples(
+        "reconciler state migrate specs/demo.yaml --to-spec specs/demo-postgres.yaml",
+    ),
+)
+@click.argument("spec", type=SPEC)
+@click.option(
+    "--to-spec", "to_spec", type=SPEC, required=True, metavar="SPEC", help="A spec naming the target backend."
+)
 @lock_timeout_option
 def state_migrate(spec: str, to_spec: str, lock_timeout: float) -> None:
     """Copy the workspace's state into the backend another spec names (lineage and serial kept)."""
@@ -76,9 +110,14 @@ def state_migrate(spec: str, to_spec: str, lock_timeout: float) -> None:
     )
 
 
-@main.command("import")
-@click.argument("spec")
-@click.argument("address")
+@main.command(
+    "import",
+    epilog=examples(
+        "reconciler import specs/demo.yaml alviss.upload.sales_w47 3   # upload 3, made by a script",
+    ),
+)
+@click.argument("spec", type=SPEC)
+@click.argument("address", shell_complete=complete_addresses)
 @click.argument("object_id", metavar="ID")
 @lock_timeout_option
 def import_(spec: str, address: str, object_id: str, lock_timeout: float) -> None:
@@ -93,8 +132,13 @@ def import_(spec: str, address: str, object_id: str, lock_timeout: float) -> Non
         click.echo(f"Imported {address} ({object_id}): its job is still running; apply will wait for it.")
 
 
-@main.command("force-unlock")
-@click.argument("spec")
+@main.command(
+    "force-unlock",
+    epilog=examples(
+        "reconciler force-unlock specs/demo.yaml 0b5c1d2e-3f4a-4b6c-8d7e-9f0a1b2c3d4e   # id: see the error",
+    ),
+)
+@click.argument("spec", type=SPEC)
 @click.argument("lock_id")
 def force_unlock(spec: str, lock_id: str) -> None:
     """Remove the state lock LOCK_ID; only when its holder is surely gone."""

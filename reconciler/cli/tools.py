@@ -19,6 +19,7 @@ import click
 
 from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
 from reconciler.cli.common import main, run, workspace
+from reconciler.cli.shell import SPEC, examples
 
 SCHEMA_LINE = "# yaml-language-server: $schema=reconciler.schema.json"
 
@@ -181,7 +182,12 @@ TEMPLATES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "reconciler schema -o reconciler.schema.json   # then name it in a spec's first line",
+        "reconciler schema",
+    )
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the spec format (for editors and CI)."""
@@ -226,7 +232,13 @@ def _workspace_name(directory: Path) -> str:
     return name or "spec"
 
 
-@main.command()
+@main.command(
+    epilog=examples(
+        "reconciler init infra                         # then: reconciler plan infra/spec.yaml",
+        "reconciler init infra --platform akkio",
+        "reconciler init infra --state postgres        # the state where every CI runner finds it",
+    )
+)
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--platform", type=click.Choice(sorted(TEMPLATES)), default="alviss", show_default=True, help="Platform."
@@ -281,8 +293,13 @@ def next_steps(spec_file: Path) -> str:
     return "Next, from this directory:\n" + "".join(f"  {step}\n" for step in steps).rstrip("\n")
 
 
-@main.command()
-@click.argument("spec")
+@main.command(
+    epilog=examples(
+        "reconciler graph specs/weekly-refresh.yaml --format mermaid   # GitHub renders it",
+        "reconciler graph specs/weekly-refresh.yaml | dot -Tsvg > graph.svg",
+    )
+)
+@click.argument("spec", type=SPEC)
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot", show_default=True)
 def graph(spec: str, fmt: str) -> None:
     """Print the dependency graph of a spec's resources (Graphviz dot or Mermaid)."""
