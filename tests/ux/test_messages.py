@@ -248,8 +248,10 @@ def test_emulator_serve_prints_a_provider_block_a_spec_converges_with(tmp_path: 
             for step, expected in (("plan", 0), ("apply --auto-approve", 0), ("plan --detailed-exitcode", 0)):
                 done = shell(f"{env} reconciler {step} repo/spec.yaml", tmp_path)
                 assert done.returncode == expected, done.stdout + done.stderr
-            stats = json.loads(urllib.request.urlopen(f"{base}/_emulator/stats", timeout=10).read())
-            assert stats, "the spec reached the served emulator"
+            with urllib.request.urlopen(f"{base}/_emulator/stats", timeout=10) as answer:
+                stats = json.loads(answer.read())
+            assert sum(stats["requests"].values()) > 0, "plan and apply went to the served emulator"
+            assert sum(stats["objects"].values()) > 0, "apply made its objects there"
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=30)
