@@ -132,6 +132,7 @@ class Workspace:
         self.source = source
         self.settings = settings or Settings()
         self._spec: Spec | None = None
+        self._layout: Spec | None = None  # the spec loaded without its data files checked
         self._apps: dict[str, Any] = {}
 
     # spec and state ----------------------------------------------------------
@@ -141,13 +142,28 @@ class Workspace:
             self._spec = load_spec(self.source, registry=spec_registry(), environ=self.settings.env())
         return self._spec
 
+    def layout(self) -> Spec:
+        """The spec, checked in everything but its data files: enough to find and edit the state.
+
+        ``state …``, ``show SPEC`` and ``force-unlock`` use it, so a data file
+        missing for a while (a CSV not yet exported) does not lock anyone out
+        of the state; ``validate``, ``plan`` and ``apply`` check the files too.
+        """
+        if self._spec is not None:
+            return self._spec
+        if self._layout is None:
+            self._layout = load_spec(
+                self.source, registry=spec_registry(), environ=self.settings.env(), data_files=False
+            )
+        return self._layout
+
     def state_path(self) -> Path | None:
         """Where a local state is kept (None for PostgreSQL), whatever the working directory.
 
         ``state.path`` is relative to the spec file; without it the state is
         ``state/<spec name>.json`` beside the spec.
         """
-        spec = self.validate()
+        spec = self.layout()
         if spec.state.backend != "local":
             return None
         if spec.state.path:
@@ -159,7 +175,7 @@ class Workspace:
 
     def backend(self) -> StateBackend:
         """The spec's state backend: a local file (default ``state/<spec name>.json``) or PostgreSQL."""
-        spec = self.validate()
+        spec = self.layout()
         config = spec.state
         return open_backend(
             backend=config.backend,
@@ -182,7 +198,7 @@ class Workspace:
         env = self.settings.env().get("RECONCILER_EMULATOR_DIR")
         if env:
             return Path(env).expanduser()
-        spec = self.validate()
+        spec = self.layout()
         named = getattr(spec.providers[provider].config, "emulator_dir", None)
         if named:
             return (spec.base_dir / Path(named).expanduser()).resolve()

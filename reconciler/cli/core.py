@@ -302,7 +302,7 @@ def apply(
             result = execute(on_event)
     if format_ == "json":
         warn_incomplete(result, space, err=True)
-        finish_json(result)
+        finish_json(result, waits=not detach)
         return
     if not result.plan.has_changes:
         from reconciler.render.plan_text import NO_CHANGES
@@ -316,14 +316,14 @@ def apply(
     from reconciler.render.apply_summary import summarize
 
     warn_incomplete(result, space, color=wants_color(sys.stdout, color))
-    summary = summarize(result.report, interrupted=result.interrupted)
+    summary = summarize(result.report, interrupted=result.interrupted, waits=not detach)
     click.echo("")
     click.echo(summary.line)
     for line in summary.errors:
         click.echo(line, err=True)
     if result.interrupted:
         exit_interrupted()
-    if result.report.failed:
+    if summary.errors:  # something failed, was not started, or was still running at its deadline
         sys.exit(1)
 
 
@@ -425,12 +425,14 @@ def fail_usage(message: str) -> None:
     sys.exit(1)
 
 
-def finish_json(result: ApplyResult) -> None:
+def finish_json(result: ApplyResult, *, waits: bool) -> None:
     """The summary line of ``apply --format json``, and the exit code."""
+    from reconciler.render.apply_summary import timed_out
     from reconciler.render.events_json import summary_object
 
-    click.echo(json.dumps(summary_object(result.report, extra={"interrupted": result.interrupted})))
+    report = result.report
+    click.echo(json.dumps(summary_object(report, waits=waits, extra={"interrupted": result.interrupted})))
     if result.interrupted:
         sys.exit(130)
-    if result.report.failed:
+    if report.failed or timed_out(report, waits=waits):
         sys.exit(1)

@@ -38,6 +38,9 @@ RESULT_WORDS: Final = {
 #: Always named in the text, even when 0 (the others only when there are some).
 _ALWAYS: Final = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.ADOPT)
 
+NEXT_AFTER_TIMEOUT = (
+    "The jobs stay recorded: run apply again to go on waiting for them (apply --detach does not wait)."
+)
 NEXT_AFTER_FAILURE = "Fix what the errors say, then run apply again (plan shows what it would do)."
 
 
@@ -78,8 +81,24 @@ class Summary:
     errors: tuple[str, ...] = ()
 
 
-def summarize(report: ApplyReport, *, interrupted: bool = False) -> Summary:
-    """The closing words of a run that was carried out (approved, with changes)."""
+def timed_out(report: ApplyReport, *, waits: bool, interrupted: bool = False) -> list[str]:
+    """The jobs a run that waits gave up on at their deadline (none with ``--detach`` or Ctrl-C).
+
+    They stay recorded and the next apply resumes them, but the run did not
+    do what it was asked (wait), so it is not "complete" and exits 1, as
+    Terraform ends a resource's timeout with an error.
+    """
+    if not waits or interrupted:
+        return []
+    return [address for address, outcome in report.outcomes.items() if outcome == "pending"]
+
+
+def summarize(report: ApplyReport, *, interrupted: bool = False, waits: bool = False) -> Summary:
+    """The closing words of a run that was carried out (approved, with changes).
+
+    ``waits`` (a run without ``--detach``): jobs still running are ones whose
+    wait deadline passed, which is an error, not "Apply complete!".
+    """
     failed = [address for address, outcome in report.outcomes.items() if outcome == "failed"]
     not_started = [address for address, outcome in report.outcomes.items() if outcome == "skipped"]
     tail = " ".join(part for part in (resources_text(report), running_text(report)) if part)
@@ -99,6 +118,14 @@ def summarize(report: ApplyReport, *, interrupted: bool = False) -> Summary:
         return Summary(
             f"Apply failed: {_problems(failed, not_started)}. {tail}", (*errors, NEXT_AFTER_FAILURE)
         )
+    late = timed_out(report, waits=waits)
+    if late:
+        errors = tuple(f"Error: {address}: {report.messages.get(address, '')}" for address in late)
+        jobs = f"{len(late)} job{'s' * (len(late) != 1)}"
+        return Summary(
+            f"Apply stopped waiting: {jobs} still running at the deadline. {tail}",
+            (*errors, NEXT_AFTER_TIMEOUT),
+        )
     return Summary(f"Apply complete! {tail}")
 
 
@@ -111,10 +138,10 @@ def _problems(failed: list[str], not_started: list[str]) -> str:
     return ", ".join(parts)
 
 
-def summary_figures(report: ApplyReport) -> Mapping[str, Any]:
+def summary_figures(report: ApplyReport, *, waits: bool = False) -> Mapping[str, Any]:
     """The figures of the text summary, for ``apply --format json``."""
     return {
-        "ok": not report.failed,
+        "ok": not report.failed and not timed_out(report, waits=waits),
         "complete": report.ok,
         "resources": resources(report),
         "jobs_still_running": report.count("pending"),
@@ -130,4 +157,5 @@ __all__ = [
     "running_text",
     "summarize",
     "summary_figures",
+    "timed_out",
 ]

@@ -51,18 +51,23 @@ class JsonEvents:
 
 
 def summary_object(
-    report: ApplyReport, *, applied: bool = True, extra: Mapping[str, Any] | None = None
+    report: ApplyReport,
+    *,
+    applied: bool = True,
+    waits: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The last line: what this run did (as the text summary counts it) and how every change ended.
 
-    ``ok``: nothing failed (jobs still running and what waits on them are not failures);
+    ``ok``: nothing failed (jobs still running and what waits on them are not failures, unless
+    the run ``waits`` for its jobs and gave up on them at their deadline);
     ``complete``: every change is done.
     """
     outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "waiting", "skipped")
     return {
         "type": "summary",
         "applied": applied,
-        **summary_figures(report),
+        **summary_figures(report, waits=waits),
         "counts": {outcome: report.count(outcome) for outcome in outcomes},
         "outcomes": dict(report.outcomes),
         "messages": {address: message for address, message in report.messages.items() if message},

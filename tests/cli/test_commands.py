@@ -125,3 +125,21 @@ def test_a_bad_emulator_variant_is_a_clean_error_naming_the_valid_ones(
     assert "unknown emulator variant 'partial'" in output
     assert "variants: full, documented, strict" in output
     assert "Traceback" not in output
+
+
+def test_a_missing_data_file_blocks_plan_but_not_the_state_commands(project: Path) -> None:
+    assert run("apply", "specs/demo.yaml", "--auto-approve")[0] == 0
+    (project / "specs" / "data" / "demo" / "media_w47.csv").unlink()  # not exported yet this week
+
+    for command in (("validate",), ("plan",)):
+        code, output = run(*command, "specs/demo.yaml")
+        assert code == 1 and "media_w47.csv does not exist" in output, output
+
+    code, output = run("state", "list", "specs/demo.yaml")
+    assert code == 0 and "alviss.upload.media_w47\tready" in output, output
+    assert run("show", "specs/demo.yaml")[0] == 0
+    assert run("state", "show", "specs/demo.yaml", "alviss.upload.media_w47")[0] == 0
+    code, output = run("force-unlock", "specs/demo.yaml", "no-such-lock")
+    assert code == 1 and "does not exist" not in output, output  # about the lock, not the data file
+    code, output = run("state", "rm", "specs/demo.yaml", "alviss.upload.media_w47")
+    assert code == 0, output

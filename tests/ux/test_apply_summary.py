@@ -84,3 +84,25 @@ def test_an_interrupted_run_says_so_and_lists_only_real_errors() -> None:
         "Jobs still running: 1 (run apply again to wait for them)."
     )
     assert summary.errors == ()
+
+
+def test_a_run_that_waits_and_reaches_the_deadline_is_not_complete() -> None:
+    running = "refit 7 is running after 3600 s; the next apply resumes waiting"
+    late = report(
+        ("a.b.c", Action.CREATE, "pending", running),
+        ("a.b.d", Action.UPDATE, "waiting", "waiting on a.b.c (running)"),
+        ("a.b.e", Action.CREATE, "done", ""),
+    )
+    summary = summarize(late, waits=True)
+    assert summary.line == (
+        "Apply stopped waiting: 1 job still running at the deadline. "
+        "Resources: 1 added, 0 changed, 0 replaced, 0 adopted. "
+        "Jobs still running: 1 (run apply again to wait for them). Waiting on them: 1 change."
+    )
+    assert summary.errors[0] == f"Error: a.b.c: {running}"
+    assert "run apply again" in summary.errors[-1]
+    assert summary_figures(late, waits=True)["ok"] is False
+    # the same outcome under --detach, or after Ctrl-C, is what was asked for
+    assert summarize(late).line.startswith("Apply complete!")
+    assert summarize(late, waits=True, interrupted=True).line.startswith("Apply interrupted")
+    assert summary_figures(late)["ok"] is True
