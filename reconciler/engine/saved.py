@@ -17,7 +17,6 @@ tokens), and changes hold only what resource types put in before/after.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -32,6 +31,7 @@ from reconciler import errors
 from reconciler.engine.plan import Cause, Change, Plan
 from reconciler.engine.planner import canonical
 from reconciler.spec.model import Spec
+from reconciler.state.local import atomic_write
 from reconciler.state.model import ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
 
@@ -261,20 +261,9 @@ def write(path: Path, plan: Plan, *, spec: Spec, sources: Sequence[str] = ()) ->
     """
     document = to_document(plan, spec=spec, sources=relative_sources(sources, plan_file=path))
     data = (json.dumps(document, indent=2) + "\n").encode()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        try:
-            with open(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
-            raise
+        atomic_write(path, data)
     except OSError as exc:
         raise errors.PlanError(
             f"cannot write the plan to {path}: {exc.strerror or exc}; no plan file was written",

@@ -308,7 +308,7 @@ class LocalBackend:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if previous is not None:
             _keep_backup(self.path, self.backup_path, previous)
-        _atomic_write(self.path, data)
+        atomic_write(self.path, data)
         _fsync_directory(self.path.parent)
         return _signature(os.stat(self.path))
 
@@ -339,8 +339,12 @@ def _signature(st: os.stat_result) -> _Signature:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a reader sees the old bytes or the new, never a mix."""
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a reader sees the old bytes or the new, never a mix.
+
+    Temp file beside it, fsync, rename: a full disk or a crash leaves the old
+    file (or none) and no half-written one.  Saved plans are written this way too.
+    """
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     # os.open rather than mkstemp: the file gets the usual 0o666 & ~umask mode, not 0o600.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -372,7 +376,7 @@ def _keep_backup(path: Path, backup: Path, previous: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             link.unlink(missing_ok=True)
-        _atomic_write(backup, previous)
+        atomic_write(backup, previous)
 
 
 def _fsync_directory(directory: Path) -> None:

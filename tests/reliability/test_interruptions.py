@@ -155,7 +155,7 @@ async def test_state_write_failure_leaves_an_emergency_copy_and_releases_the_loc
 ) -> None:
     import reconciler.state.local as local
 
-    real = local._atomic_write
+    real = local.atomic_write
     calls = [0]
 
     def failing(path: Path, data: bytes) -> None:
@@ -164,7 +164,7 @@ async def test_state_write_failure_leaves_an_emergency_copy_and_releases_the_loc
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(local, "_atomic_write", failing)
+    monkeypatch.setattr(local, "atomic_write", failing)
     monkeypatch.chdir(demo.root)
     with pytest.raises(errors.StateWriteFailed) as caught:
         await demo.workspace().apply()
