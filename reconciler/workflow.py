@@ -32,6 +32,7 @@ from pydantic import BaseModel
 
 from reconciler import errors
 from reconciler.emulators.faults import Faults
+from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.transport import EmulatorTransport
 from reconciler.engine import saved
 from reconciler.engine.adopt import adopt
@@ -41,10 +42,10 @@ from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.providers.base import (
-    EMULATOR_SCHEME,
     ClientOptions,
     Connection,
     Platform,
+    emulator_name,
     endpoint_problem,
 )
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
@@ -487,12 +488,11 @@ class Workspace:
         recorded = {record.provider for record in state.resources.values()}
         for instance in sorted(set(used) & recorded):
             provider = spec.providers[instance]
-            endpoint = PLATFORMS[provider.platform].endpoint(provider.config)
-            if not endpoint.startswith(EMULATOR_SCHEME):
+            name = emulator_name(PLATFORMS[provider.platform].endpoint(provider.config))
+            if name is None:
                 continue
-            name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
             world = self.emulator_dir(instance)
-            old, new = WORLD_DIR / f"{name}.sqlite3", world / f"{name}.sqlite3"
+            old, new = world_file(WORLD_DIR, name), world_file(world, name)
             if new.exists() or not old.is_file():
                 continue
             with contextlib.suppress(OSError):
@@ -512,8 +512,8 @@ class Workspace:
         problem = endpoint_problem(endpoint, platform=platform.name, example=str(default))
         if problem is not None:
             raise errors.ReconcilerError(f"provider {instance}: 'endpoint' {problem[0]}", hint=problem[1])
-        if endpoint.startswith(EMULATOR_SCHEME):
-            name = endpoint[len(EMULATOR_SCHEME) :].strip("/")
+        name = emulator_name(endpoint)
+        if name is not None:
             world = self.emulator_dir(instance)
             app = self._emulator(instance, name, world)
             return Connection(
@@ -564,7 +564,7 @@ def _check_world(data_dir: Path, name: str) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=data_dir):
             pass
-        world = data_dir / f"{name}.sqlite3"
+        world = world_file(data_dir, name)
         if world.exists():
             with world.open("r+b"):
                 pass

@@ -22,6 +22,11 @@ REQUEST_COUNTS = "CREATE TABLE IF NOT EXISTS request_counts (route TEXT PRIMARY 
 TxT = TypeVar("TxT")
 
 
+def world_file(data_dir: Path | str, name: str) -> Path:
+    """The SQLite file an emulator named ``name`` keeps its world in, inside ``data_dir``."""
+    return Path(data_dir) / f"{name}.sqlite3"
+
+
 class RequestCounts:
     """Request counts per ``METHOD route``; a transaction class of an emulator mixes this in."""
 

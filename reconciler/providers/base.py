@@ -379,6 +379,15 @@ def make_waiter(options: ClientOptions) -> Waiter:
 
 
 EMULATOR_SCHEME = "emulator://"
+
+
+def emulator_name(endpoint: str) -> str | None:
+    """The emulator an ``emulator://NAME`` endpoint names; None for a real platform's URL."""
+    if not endpoint.startswith(EMULATOR_SCHEME):
+        return None
+    return endpoint[len(EMULATOR_SCHEME) :].strip("/")
+
+
 _SCHEMES = ("https", "http", "emulator")
 # A scheme written with its punctuation mangled: ``https:/host``, ``https//host``, ``https:host``.
 _MANGLED = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)(?::/?(?!/)|//)(?P<rest>.*)$")
@@ -466,7 +475,7 @@ class ProviderConfig(BaseModel):
     @property
     def emulated(self) -> bool:
         """Whether the endpoint is an emulator served in-process (``emulator://NAME``)."""
-        return self.endpoint.startswith(EMULATOR_SCHEME)
+        return emulator_name(self.endpoint) is not None
 
     @field_validator("endpoint")
     @classmethod

@@ -40,6 +40,7 @@ from reconciler.emulators.akkio.store import Store
 from reconciler.emulators.akkio.world import LEGACY_BAD_KEY, Problem, World
 from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import EMULATOR_PREFIX, Authenticate, Gate, Refusal, same_secret
+from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1"
@@ -120,7 +121,7 @@ def create_akkio_app(
     variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Akkio, its world kept in ``data_dir/akkio.sqlite3``."""
-    store = Store(Path(data_dir) / "akkio.sqlite3")
+    store = Store(world_file(data_dir, "akkio"))
     world = World(store, clock=clock, durations=durations, faults=faults)
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Akkio (emulator)")

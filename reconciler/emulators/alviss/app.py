@@ -28,6 +28,7 @@ from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
 from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import Gate, bearer
+from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1/api"
@@ -45,7 +46,7 @@ def create_alviss_app(
     variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
-    store = Store(Path(data_dir) / "alviss.sqlite3")
+    store = Store(world_file(data_dir, "alviss"))
     world = World(store, clock=clock, durations=durations, faults=faults, strict=variant == variants.STRICT)
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Alviss AI (emulator)")

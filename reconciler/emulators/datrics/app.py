@@ -25,6 +25,7 @@ from reconciler.emulators.datrics.store import Store
 from reconciler.emulators.datrics.world import World
 from reconciler.emulators.faults import FaultInjector, Faults
 from reconciler.emulators.gate import Gate
+from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1"
@@ -42,7 +43,7 @@ def create_datrics_app(
     variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Datrics; ``token`` is the JWT secret (None: accept any HS256 JWT)."""
-    store = Store(Path(data_dir) / "datrics.sqlite3")
+    store = Store(world_file(data_dir, "datrics"))
     world = World(store, clock=clock, durations=durations, faults=faults, variant=variant)
     injector = None if faults is None else FaultInjector(faults, clock=clock)
     app = FastAPI(title="Datrics (emulator)")

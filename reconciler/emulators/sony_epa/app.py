@@ -30,6 +30,7 @@ from reconciler.emulators.gate import Authenticate, Gate, Refusal, same_secret
 from reconciler.emulators.sony_epa import problems as p
 from reconciler.emulators.sony_epa.store import Store
 from reconciler.emulators.sony_epa.world import UploadRefused, World
+from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.stats import add_stats_routes
 
 API = "/v1/external"
@@ -47,7 +48,7 @@ def create_sony_epa_app(
     variant: str = "full",
 ) -> FastAPI:
     """A FastAPI app emulating Sony EPA's retrain API, its world kept in ``data_dir/sony_epa.sqlite3``."""
-    store = Store(Path(data_dir) / "sony_epa.sqlite3")
+    store = Store(world_file(data_dir, "sony_epa"))
     uploads = Path(data_dir) / "sony_epa_uploads"
     world = World(
         store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults, variant=variant
