@@ -44,6 +44,18 @@ def lock_timeout_option(command: F) -> F:
     return decorate(command)
 
 
+def format_option(*choices: str, help: str) -> Callable[[F], F]:
+    """``--format``, text by default (``-json`` is Terraform's spelling of ``--format json``)."""
+    return click.option(
+        "--format",
+        "format_",
+        type=click.Choice(["text", *choices]),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 def selection_options(command: F) -> F:
     target = click.option(
         "--target",
@@ -85,12 +97,8 @@ no_color_option = click.option(
     )
 )
 @click.argument("spec", type=SPEC)
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "json",
     help="json: one document listing every error with file, line, column and message "
     "(docs/plan-format.md), for editors and CI annotations.",
 )
@@ -140,12 +148,9 @@ def validate_json(spec: str) -> None:
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing to do, 2 when there are changes."
 )
 @click.option("-out", "--out", "out", metavar="FILE", help="Save the plan, for `apply FILE`.")
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "json",
+    "markdown",
     help="json: the versioned document of docs/plan-format.md; markdown: for a pull-request comment.",
 )
 @selection_options
@@ -209,12 +214,8 @@ def plan(
     is_flag=True,
     help="Submit and record jobs, then exit 0 (what depends on them waits); the next apply resumes.",
 )
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "json",
     help="json: one JSON object per event, then a summary line (needs --auto-approve or a saved plan).",
 )
 @click.option("--spec", "spec_override", metavar="SPEC", help="With a saved plan: the spec it was made from.")
@@ -335,12 +336,9 @@ def apply(
     )
 )
 @click.argument("source", required=False, metavar="[SPEC|PLANFILE]", type=SPEC)
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "json",
+    "markdown",
     help="A saved plan: text, json (its document) or markdown. A state: text or json (the state document).",
 )
 @no_color_option
