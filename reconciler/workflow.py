@@ -41,13 +41,8 @@ from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
-from reconciler.providers.base import (
-    ClientOptions,
-    Connection,
-    Platform,
-    emulator_name,
-    endpoint_problem,
-)
+from reconciler.providers.base import ClientOptions, Connection, emulator_name, endpoint_problem
+from reconciler.providers.platform import Platform
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.model import Spec

@@ -20,16 +20,14 @@ import asyncio
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
-from pydantic import AfterValidator, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from reconciler import errors
-from reconciler.http import HttpClient
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
 from reconciler.spec.files import regular_file_problem, resolve
@@ -290,6 +288,12 @@ class ClientOptions:
     #: The largest platform answer read (``$RECONCILER_MAX_ANSWER_MIB``); None: the HTTP layer's default.
     max_answer_bytes: int | None = None
 
+    def waiter(self) -> Waiter:
+        """How a client of this run waits for jobs: its time, pace, ``--detach`` and stop signal."""
+        return Waiter(
+            sleep=self.sleep, clock=self.clock, scale=self.poll_scale, detach=self.detach, stop=self.stop
+        )
+
 
 def _header_safe(value: SecretStr) -> SecretStr:
     """A credential that can be sent in an HTTP header: ASCII, no control characters.
@@ -315,67 +319,45 @@ def _header_safe(value: SecretStr) -> SecretStr:
 HeaderSecret = Annotated[SecretStr, AfterValidator(_header_safe)]
 
 
-def credential(
-    value: SecretStr | None,
-    *,
-    connection: Connection,
-    emulator_value: str,
-    instance: str,
-    field: str,
-    hint: str,
-) -> str:
-    """The secret a provider block names; emulators accept a stand-in, real endpoints need the real one."""
-    if value is not None:
-        secret = value.get_secret_value()
-        remember(secret)
-        return secret
-    if connection.emulated:
-        return emulator_value
-    raise errors.ProviderError(f"provider {instance}: no {field}", hint=hint)
-
-
-def http_client(
-    connection: Connection,
-    options: ClientOptions,
-    *,
-    service: str,
-    headers: Mapping[str, str],
-    secrets: list[str],
-    **extra: Any,
-) -> HttpClient:
-    """The shared retrying HTTP client for one provider instance, on the run's time and randomness."""
-    timing: dict[str, Any] = {}
-    if options.sleep is not None:
-        timing["sleep"] = options.sleep
-    if options.clock is not None:
-        timing["clock"] = options.clock
-    if options.random is not None:
-        timing["random"] = options.random
-    if options.max_answer_bytes is not None:
-        timing["max_answer_bytes"] = options.max_answer_bytes
-    client = HttpClient(
-        base_url=connection.base_url,
-        service=service,
-        headers=headers,
-        secrets=secrets,
-        transport=connection.transport,
-        **timing,
-        **extra,
+def secret_field(what: str) -> Any:
+    """The field of a provider block holding its credential (``what`` says which one)."""
+    return Field(
+        default=None, description=f"{what}; write ${{env:NAME}}. Optional only for emulator:// endpoints."
     )
-    if not connection.emulated:  # an emulator's stand-in credentials are ordinary words, not secrets
-        remember(*client.redact.secrets)  # for the command line's last words (errors, crash reports)
-    return client
 
 
-def make_waiter(options: ClientOptions) -> Waiter:
-    """The waiter a platform's client uses, from the run's options."""
-    return Waiter(
-        sleep=options.sleep,
-        clock=options.clock,
-        scale=options.poll_scale,
-        detach=options.detach,
-        stop=options.stop,
-    )
+@dataclass(frozen=True, kw_only=True)
+class Auth:
+    """How a platform's requests carry its credential; declared with its configuration model.
+
+    ``field`` names the provider block's field holding the secret: a real
+    endpoint needs it (checked when the spec is loaded; ``hint`` says how to
+    give it), an emulator is sent ``stand_in`` without one.  Every request
+    carries ``header: format.format(value)``, the value being the secret or,
+    with ``sign``, what is signed from it and the configuration (Datrics' JWT).
+    ``refused`` is the hint of an answer refusing it (401/403), when the HTTP
+    layer's own would not do.  ``{instance}`` in ``stand_in`` and ``refused`` is
+    the provider instance's name.
+    """
+
+    field: str
+    hint: str
+    header: str
+    format: str = "{}"
+    stand_in: str = "emulator"
+    refused: str | None = None
+    sign: Callable[[str, Any], str] | None = None
+
+    def secret(self, config: BaseModel, *, instance: str, emulated: bool) -> str:
+        """The secret the provider block names; an emulator accepts the stand-in, a real endpoint needs it."""
+        value = getattr(config, self.field, None)
+        if isinstance(value, SecretStr):
+            secret = value.get_secret_value()
+            remember(secret)
+            return secret
+        if emulated:
+            return self.stand_in.format(instance=instance)
+        raise errors.ProviderError(f"provider {instance}: no {self.field}", hint=self.hint)
 
 
 EMULATOR_SCHEME = "emulator://"
@@ -447,13 +429,14 @@ class ProviderConfig(BaseModel):
     """What every provider block has: where the platform is (``https://…`` or ``emulator://name``).
 
     A platform's configuration names its emulator (``emulator``, also its
-    platform name) and the field holding its credential (``secret_field``),
-    which a real endpoint needs; both are checked when the spec is loaded.
+    platform name) and how its credential is given and sent (``auth``): a
+    real endpoint needs the credential; both are checked when the spec is loaded.
     """
 
+    model_config = ConfigDict(extra="forbid")
+
     emulator: ClassVar[str] = ""
-    secret_field: ClassVar[str] = ""
-    secret_hint: ClassVar[str] = ""
+    auth: ClassVar[Auth | None] = None
 
     endpoint: str
     emulator_dir: str | None = Field(
@@ -491,45 +474,15 @@ class ProviderConfig(BaseModel):
 
     @model_validator(mode="after")
     def _credential(self) -> ProviderConfig:
-        if self.secret_field and not self.emulated and getattr(self, self.secret_field, None) is None:
+        auth = self.auth
+        if auth is not None and not self.emulated and getattr(self, auth.field, None) is None:
             raise hinted(
                 f"is required with a real endpoint ({self.endpoint}); only {EMULATOR_SCHEME} endpoints"
                 " work without one",
-                self.secret_hint,
-                field=self.secret_field,
+                auth.hint,
+                field=auth.field,
             )
         return self
-
-
-ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)
-
-
-class Platform(ABC, Generic[ProviderConfigT, ClientT]):
-    """A platform: its provider configuration, resource types and client."""
-
-    name: ClassVar[str]
-    config_model: ClassVar[type[ProviderConfig]]
-    api_path: ClassVar[str]
-    resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
-
-    def endpoint(self, config: ProviderConfigT) -> str:
-        """The endpoint the configuration names (``https://…`` or ``emulator://name``)."""
-        return config.endpoint
-
-    @abstractmethod
-    def connect(
-        self,
-        instance: str,
-        config: ProviderConfigT,
-        *,
-        connection: Connection,
-        options: ClientOptions,
-    ) -> AbstractAsyncContextManager[ClientT]:
-        """An open client for one provider instance."""
-
-    def describe(self, config: ProviderConfigT) -> str:
-        """A short human description of an instance (no secrets)."""
-        return self.endpoint(config)
 
 
 def fingerprint(identity: Identity | Mapping[str, Any]) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 
 from reconciler.providers.akkio import Akkio
 from reconciler.providers.alviss import Alviss
-from reconciler.providers.base import Platform, ResourceType
+from reconciler.providers.base import ResourceType
 from reconciler.providers.datrics import Datrics
+from reconciler.providers.platform import Platform
 from reconciler.providers.sony_epa import SonyEpa
 from reconciler.spec.model import SpecRegistry
 

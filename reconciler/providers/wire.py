@@ -11,10 +11,15 @@ path the provider builds from its endpoint and the spec, not from an id the
 state recorded) into an error that stops the plan, naming the URL tried and
 what to check: a 404 there means a wrong endpoint or id, never "the object is
 gone, create it again".
+
+:class:`PlatformClient` is what every platform's client holds (its HTTP
+client, its waiter, its base URL), how it waits for a job, and how it
+reports such a 404.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -23,8 +28,12 @@ from pydantic import BaseModel
 from reconciler import errors
 from reconciler.answers import parse
 from reconciler.http import HttpClient
+from reconciler.providers.base import Journal
+from reconciler.providers.waiting import JobKind
+from reconciler.wait import Waiter
 
 M = TypeVar("M", bound=BaseModel)
+AnswerT = TypeVar("AnswerT")
 
 
 def call_name(method: str, path: str) -> str:
@@ -63,3 +72,22 @@ def joined(base_url: str, path: str) -> str:
     if urlsplit(path).scheme:
         return path
     return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class PlatformClient:
+    """What every platform's client holds: one HTTP client, the run's waiter and the base URL."""
+
+    def __init__(self, http: HttpClient, *, waiter: Waiter | None = None, base_url: str = "") -> None:
+        self.http = http
+        self.waiter = waiter or Waiter()
+        self.base_url = base_url
+
+    async def wait(
+        self, kind: JobKind[AnswerT], fetch: Callable[[], Awaitable[AnswerT]], *, what: str, journal: Journal
+    ) -> AnswerT:
+        """Wait for a job of ``kind`` on this client's waiter (see :meth:`JobKind.wait`); the last answer."""
+        return await kind.wait(fetch, what=what, journal=journal, waiter=self.waiter)
+
+    def wrong_endpoint(self, exc: errors.NotFound, path: str, *, check: str) -> errors.ProviderError:
+        """A 404 of a configuration-level call to ``path``: stop, saying what to ``check``."""
+        return misconfigured(exc, service=self.http.service, url=joined(self.base_url, path), check=check)

@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from reconciler import errors
 from reconciler.answers import same_id
-from reconciler.providers.datrics.client import TaskInfo, TaskReport
-from reconciler.providers.datrics.waiting import prediction_result
+from reconciler.providers.datrics.client import TaskInfo, TaskReport, prediction_result
 from tests.providers.platform_fakes import CALLS, answering, client_of
 
 

@@ -33,8 +33,9 @@ from pydantic import Field
 from reconciler import errors
 from reconciler.answers import Answer, ObjectId
 from reconciler.http import HttpClient
-from reconciler.providers.wire import call, joined, misconfigured
-from reconciler.wait import Waiter
+from reconciler.providers.waiting import Classifier, JobKind
+from reconciler.providers.wire import PlatformClient, call, misconfigured
+from reconciler.wait import PollSchedule, Waiter
 
 BAD_KEY = "missing or invalid API key"
 
@@ -97,6 +98,43 @@ class TrainResult(Answer):
     field_importance: dict[str, float] = Field(default_factory=dict)
 
 
+# The training status is ``PENDING`` (the docs page says ``SUBMITTED``: both
+# mean queued), ``IN_PROGRESS`` (maybe with ``estimate_seconds``, which paces
+# the next poll), then ``SUCCEEDED`` or ``FAILED`` with an ``error``, both with
+# HTTP 200.  ``UNKNOWN_TIMEOUT`` is terminal too: the platform gives up on
+# tasks older than a day and assumes they failed.  Any other word counts as
+# still running.  A ``duration`` of 1800 means half an hour of training, so
+# polls are capped at a minute and the deadline is generous; a training still
+# running at the deadline stays recorded and the next run resumes it.
+_TIMEOUT_MESSAGE = (
+    "the platform reports UNKNOWN_TIMEOUT: the task is older than a day without finishing and is "
+    "assumed to have failed"
+)
+
+
+def _message(answer: TrainStatus, word: str) -> str | None:
+    if word == "UNKNOWN_TIMEOUT":
+        return _TIMEOUT_MESSAGE
+    return answer.metadata.error if word == "FAILED" else None
+
+
+def _estimate(answer: TrainStatus) -> float | None:
+    estimate = answer.metadata.estimate_seconds
+    return estimate if estimate is not None and 0 <= estimate < 1e9 else None
+
+
+#: A ``/status`` answer read as a job status.
+job_status: Classifier[TrainStatus] = Classifier(
+    succeeded=("SUCCEEDED",),
+    failed=("FAILED", "UNKNOWN_TIMEOUT"),
+    running=("PENDING", "SUBMITTED", "IN_PROGRESS"),
+    word=lambda answer: answer.status or "unknown",
+    message=_message,
+    estimate=_estimate,
+)
+TRAIN = JobKind("train", PollSchedule(first=1.0, factor=1.5, cap=60.0, deadline=6 * 3600.0), job_status)
+
+
 def legacy_root(base_url: str) -> str:
     """``https://api.akkio.com/api/v1`` → ``https://api.akkio.com/v1``: the legacy API on the same host."""
     parts = urlsplit(base_url)
@@ -109,15 +147,13 @@ def result_path(location: str) -> str:
     return path[len("/api/v1") :] if path.startswith("/api/v1/") else path
 
 
-class AkkioClient:
+class AkkioClient(PlatformClient):
     """One Akkio team reached through one HTTP client."""
 
     def __init__(
         self, http: HttpClient, *, base_url: str, api_key: str, waiter: Waiter | None = None
     ) -> None:
-        self.http = http
-        self.waiter = waiter or Waiter()
-        self.base_url = base_url
+        super().__init__(http, waiter=waiter, base_url=base_url)
         self.legacy = legacy_root(base_url)
         self._key = api_key
         self._root_checked = False
@@ -223,12 +259,7 @@ class AkkioClient:
     # plumbing ------------------------------------------------------------------------
     def _misconfigured(self, exc: errors.NotFound, path: str) -> errors.ProviderError:
         """A 404 under the API root: the endpoint is not the API root."""
-        return misconfigured(
-            exc,
-            service=self.http.service,
-            url=joined(self.base_url, path),
-            check="the endpoint: it is the API root, ending in /api/v1",
-        )
+        return self.wrong_endpoint(exc, path, check="the endpoint: it is the API root, ending in /api/v1")
 
     async def _legacy(self, method: str, path: str, shape: type[Any], **kwargs: Any) -> Any:
         try:

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.providers.base import HeaderSecret, ProviderConfig
+from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.refs import DataFile, RefTo
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
@@ -16,24 +16,21 @@ Duration = Literal[10, 60, 300, 1800]
 
 
 class AkkioConfig(ProviderConfig):
-    """One Akkio team, reached with its API key."""
-
-    model_config = ConfigDict(extra="forbid")
+    """One Akkio team, reached with its API key (sent as ``X-API-Key``)."""
 
     emulator: ClassVar[str] = "akkio"
-    secret_field: ClassVar[str] = "api_key"
-    secret_hint: ClassVar[str] = (
-        "set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY"
+    auth: ClassVar[Auth] = Auth(
+        field="api_key",
+        hint="set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY",
+        header="X-API-Key",
+        refused="check the api_key the provider block reads from the environment",
     )
 
     endpoint: str = Field(
-        default=DEFAULT_ENDPOINT,
+        DEFAULT_ENDPOINT,
         description="API root (the legacy /v1 API is derived from its host), or emulator://akkio.",
     )
-    api_key: HeaderSecret | None = Field(
-        default=None,
-        description="The team's API key; write ${env:NAME}. Optional only for emulator:// endpoints.",
-    )
+    api_key: HeaderSecret | None = secret_field("The team's API key")
 
 
 class DatasetConfig(BaseModel):

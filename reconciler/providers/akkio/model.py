@@ -24,9 +24,8 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.answers import same_id
-from reconciler.providers.akkio.client import AkkioClient, TrainResult, TrainStatus
+from reconciler.providers.akkio.client import TRAIN, AkkioClient, TrainResult, TrainStatus, job_status
 from reconciler.providers.akkio.config import ModelConfig
-from reconciler.providers.akkio.waiting import job_status, wait_training
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
@@ -276,15 +275,9 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
                 force=force,
             )
             await journal.submitted(task_id)
-        final = await wait_training(
-            lambda: client.train_status(task_id),
-            what=f"training {task_id} of {desired.address}",
-            journal=journal,
-            waiter=client.waiter,
-        )
-        metadata = final.raw.get("metadata")
-        location = metadata.get("location") if isinstance(metadata, dict) else None
-        result = await client.train_result(task_id, location=location if isinstance(location, str) else None)
+        what = f"training {task_id} of {desired.address}"
+        final = await client.wait(TRAIN, lambda: client.train_status(task_id), what=what, journal=journal)
+        result = await client.train_result(task_id, location=final.metadata.location)
         return Applied(
             outputs={
                 "model_id": str(result.model_id),

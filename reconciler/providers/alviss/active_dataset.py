@@ -18,10 +18,9 @@ from pydantic import field_validator
 from reconciler import errors
 from reconciler.answers import ObjectId
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient, dataset_upload_ids
+from reconciler.providers.alviss.client import DATASET, AlvissClient, dataset_upload_ids, job_status
 from reconciler.providers.alviss.common import find_created, normalize
 from reconciler.providers.alviss.config import ActiveDatasetConfig
-from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
@@ -253,13 +252,8 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             )
             dataset_id = await client.create_dataset(upload_ids=missing, dataset_ids=base)
             await journal.submitted(dataset_id)
-        final = await wait_job(
-            lambda: client.get_dataset(dataset_id),
-            kind="dataset",
-            what=f"dataset {dataset_id}",
-            journal=journal,
-            waiter=client.waiter,
-        )
+        what = f"dataset {dataset_id}"
+        final = await client.wait(DATASET, lambda: client.get_dataset(dataset_id), what=what, journal=journal)
         await journal.intent("activate", dataset_id=dataset_id)
         await client.activate_dataset(dataset_id)
         shown = dataset_upload_ids(final)

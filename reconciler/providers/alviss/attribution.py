@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.answers import ObjectId, same_id
-from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.client import ATTRIBUTION, AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
     find_created,
@@ -23,7 +23,6 @@ from reconciler.providers.alviss.common import (
     unknown_refs,
 )
 from reconciler.providers.alviss.config import AttributionConfig
-from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
@@ -186,12 +185,9 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             )
             attribution_id = await client.create_attribution(body)
             await journal.submitted(attribution_id)
-        final = await wait_job(
-            lambda: client.get_attribution(attribution_id),
-            kind="attribution",
-            what=f"attribution {attribution_id} of model {model}",
-            journal=journal,
-            waiter=client.waiter,
+        what = f"attribution {attribution_id} of model {model}"
+        final = await client.wait(
+            ATTRIBUTION, lambda: client.get_attribution(attribution_id), what=what, journal=journal
         )
         return Applied(
             outputs={

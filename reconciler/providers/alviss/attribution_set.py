@@ -15,10 +15,9 @@ from pydantic import field_validator
 
 from reconciler.answers import ObjectId
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient, set_attribution_ids
+from reconciler.providers.alviss.client import ATTRIBUTION_SET, AlvissClient, job_status, set_attribution_ids
 from reconciler.providers.alviss.common import find_created, normalize, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
-from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
@@ -216,12 +215,9 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             )
             set_id = await client.align_dates(chosen)
             await journal.submitted(set_id)
-        final = await wait_job(
-            lambda: client.get_attribution_set(set_id),
-            kind="attribution_set",
-            what=f"attribution set {set_id}",
-            journal=journal,
-            waiter=client.waiter,
+        what = f"attribution set {set_id}"
+        final = await client.wait(
+            ATTRIBUTION_SET, lambda: client.get_attribution_set(set_id), what=what, journal=journal
         )
         await journal.intent("activate", attribution_set_id=set_id)
         await client.activate_attribution_set(set_id)

@@ -17,11 +17,48 @@ from urllib.parse import urlsplit
 from reconciler import answers, errors
 from reconciler.http import HttpClient
 from reconciler.providers.alviss import shapes
-from reconciler.wait import Waiter
+from reconciler.providers.waiting import Classifier, JobKind
+from reconciler.providers.wire import PlatformClient
+from reconciler.wait import PollSchedule, Waiter
 
 T = TypeVar("T")
 #: Where the vendor's API lives under its host.
 API_PATH = "/api/v1/api"
+
+
+# Jobs ---------------------------------------------------------------------------
+# Uploads and datasets finish in seconds to minutes, refits and builds can take
+# hours.  The user waits for the chain of jobs, so a job should be noticed soon
+# after it ends: within half a second, or a tenth of its duration for longer
+# ones.  Every schedule therefore starts at a quarter of a second and grows by
+# 10 % per poll, so the interval stays below half a second for the first few
+# seconds and below a tenth of the time already waited afterwards; a 3 s refit
+# costs nine polls, an hour-long one about a hundred.  The cap (per kind) is
+# what keeps a multi-hour refit from costing thousands of requests.  Alviss
+# gives no estimate of a job's remaining time, so none is used.
+
+#: Any Alviss object read as a job status; no ``Status`` at all reads as still running.
+job_status: Classifier[shapes.Job] = Classifier(
+    succeeded=("complete", "completed"),
+    failed=("failed", "error", "Failed", "Error", "FAILED", "ERROR"),
+    word=lambda job: job.Status if job.Status is not None else "unknown",
+    message=lambda job, word: job.message,
+)
+
+
+def _every(cap: float, hours: float) -> PollSchedule:
+    return PollSchedule(first=0.25, factor=1.1, cap=cap, deadline=hours * 3600.0)
+
+
+UPLOAD: JobKind[shapes.Upload] = JobKind("upload", _every(5.0, hours=2), job_status)
+DATASET: JobKind[shapes.Dataset] = JobKind("dataset", _every(10.0, hours=4), job_status)
+REFIT: JobKind[shapes.Model] = JobKind("refit", _every(60.0, hours=24), job_status)
+BUILD: JobKind[shapes.Model] = JobKind("build", _every(60.0, hours=24), job_status)
+ATTRIBUTION: JobKind[shapes.Attribution] = JobKind("attribution", _every(30.0, hours=12), job_status)
+ATTRIBUTION_SET: JobKind[shapes.AttributionSet] = JobKind(
+    "attribution_set", _every(10.0, hours=4), job_status
+)
+JOBS = (UPLOAD, DATASET, REFIT, BUILD, ATTRIBUTION, ATTRIBUTION_SET)
 
 
 def object_id(body: Any, *keys: str) -> int | str:
@@ -37,7 +74,7 @@ def object_id(body: Any, *keys: str) -> int | str:
     )
 
 
-class AlvissClient:
+class AlvissClient(PlatformClient):
     """One Alviss project (team/project) reached through one HTTP client.
 
     Every answer is read through a model of its documented fields
@@ -47,20 +84,12 @@ class AlvissClient:
     """
 
     def __init__(
-        self,
-        http: HttpClient,
-        *,
-        team: int,
-        project: int,
-        waiter: Waiter | None = None,
-        endpoint: str = "",
+        self, http: HttpClient, *, team: int, project: int, waiter: Waiter | None = None, base_url: str = ""
     ) -> None:
-        self.http = http
-        self.waiter = waiter or Waiter()
+        super().__init__(http, waiter=waiter, base_url=base_url)
         self.team = team
         self.project = project
         self.prefix = f"/projects/{team}/{project}"
-        self.endpoint = endpoint
 
     def _parse(self, shape: Any, body: Any, *, call: str, creates: bool = False) -> Any:
         return answers.parse(shape, body, service=self.http.service, call=call, creates=creates)
@@ -266,7 +295,7 @@ class AlvissClient:
 
     def misconfigured(self, exc: errors.NotFound, path: str, *, what: str) -> errors.ReconcilerError:
         """The error for a project-level 404: the URL path tried, and what to check."""
-        base = urlsplit(self.endpoint).path.rstrip("/") if self.endpoint else ""
+        base = urlsplit(self.base_url).path.rstrip("/") if self.base_url else ""
         return ConfigurationError(
             f"{self.http.service}: GET {base}{path} answered 404 (not found): {what} cannot be read, "
             "so nothing was planned",

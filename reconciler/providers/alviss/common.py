@@ -11,9 +11,8 @@ from typing import Any
 from reconciler import errors
 from reconciler.answers import normalize_id
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable
+from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable, job_status
 from reconciler.providers.alviss.config import Combination, Split
-from reconciler.providers.alviss.waiting import job_status
 from reconciler.providers.base import Candidate, Desired, Found
 from reconciler.providers.jobs import JobFacts, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
@@ -213,7 +212,10 @@ async def find_unrecorded(
     """
     try:
         objects = await listed(
-            client, kind, lambda obj: match(obj) and job_status(obj).state != "failed", once=True
+            client,
+            kind,
+            lambda obj: match(obj) and job_status(shapes.Job.model_validate(obj)).state != "failed",
+            once=True,
         )
     except errors.NotFound:
         return Found(searched=False, how=f"the platform does not list {kind}")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.providers.base import HeaderSecret, ProviderConfig
+from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.refs import DataFile, RefTo
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
@@ -30,24 +30,20 @@ DatasetType = Literal[
 
 
 class AlvissConfig(ProviderConfig):
-    """One Alviss project, reached with one access token."""
-
-    model_config = ConfigDict(extra="forbid")
+    """One Alviss project, reached with one access token (sent as ``Authorization: Bearer TOKEN``)."""
 
     emulator: ClassVar[str] = "alviss"
-    secret_field: ClassVar[str] = "token"
-    secret_hint: ClassVar[str] = (
-        "set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN"
+    auth: ClassVar[Auth] = Auth(
+        field="token",
+        hint="set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN",
+        header="Authorization",
+        format="Bearer {}",
     )
 
     endpoint: str = Field(
-        default=DEFAULT_ENDPOINT,
-        description="API base URL, or emulator://alviss for the embedded emulator.",
+        DEFAULT_ENDPOINT, description="API base URL, or emulator://alviss for the embedded emulator."
     )
-    token: HeaderSecret | None = Field(
-        default=None,
-        description="Access token; write ${env:NAME}. Optional only for emulator:// endpoints.",
-    )
+    token: HeaderSecret | None = secret_field("Access token")
     team: int = Field(description="Team id.")
     project: int = Field(description="Project id.")
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from reconciler import errors
 from reconciler.answers import ObjectId
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.client import BUILD, AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     combination_of,
     find_created,
@@ -25,7 +25,6 @@ from reconciler.providers.alviss.common import (
     unknown_refs,
 )
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
-from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
@@ -193,13 +192,8 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
             )
             model_id = await client.build_model(body)
             await journal.submitted(model_id)
-        final = await wait_job(
-            lambda: client.get_model(model_id),
-            kind="build",
-            what=f"model build {model_id} from model {source_id}",
-            journal=journal,
-            waiter=client.waiter,
-        )
+        what = f"model build {model_id} from model {source_id}"
+        final = await client.wait(BUILD, lambda: client.get_model(model_id), what=what, journal=journal)
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset_id},
             essence={"Status": final.Status, "DataSet": nested_id(final, "DataSet")},

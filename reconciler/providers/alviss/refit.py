@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.answers import ObjectId, same_id
-from reconciler.providers.alviss.client import AlvissClient, nested_id
+from reconciler.providers.alviss.client import REFIT, AlvissClient, nested_id
 from reconciler.providers.alviss.common import (
     find_created,
     find_unrecorded,
@@ -24,7 +24,6 @@ from reconciler.providers.alviss.common import (
     unknown_refs,
 )
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
-from reconciler.providers.alviss.waiting import wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
@@ -185,13 +184,8 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
             )
             model_id = await client.refit(model, model_detail=detail, model_param=config.params.model_dump())
             await journal.submitted(model_id)
-        final = await wait_job(
-            lambda: client.get_model(model_id),
-            kind="refit",
-            what=f"refit {model_id} of model {model}",
-            journal=journal,
-            waiter=client.waiter,
-        )
+        what = f"refit {model_id} of model {model}"
+        final = await client.wait(REFIT, lambda: client.get_model(model_id), what=what, journal=journal)
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset},
             essence={

@@ -16,10 +16,9 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.client import UPLOAD, AlvissClient, job_status
 from reconciler.providers.alviss.common import find_created, find_unrecorded
 from reconciler.providers.alviss.config import UploadConfig
-from reconciler.providers.alviss.waiting import job_status, wait_job
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
@@ -206,13 +205,8 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             )
             upload_id = await client.upload(path, dataset_name=config.dataset_name)
             await journal.submitted(upload_id)
-        final = await wait_job(
-            lambda: client.get_upload(upload_id),
-            kind="upload",
-            what=f"upload {upload_id} of {config.file}",
-            journal=journal,
-            waiter=client.waiter,
-        )
+        what = f"upload {upload_id} of {config.file}"
+        final = await client.wait(UPLOAD, lambda: client.get_upload(upload_id), what=what, journal=journal)
         return Applied(
             outputs={"upload_id": upload_id},
             essence={

@@ -16,8 +16,9 @@ from typing import Any
 from reconciler import errors
 from reconciler.answers import Answer, ObjectId, parse
 from reconciler.http import HttpClient
-from reconciler.providers.wire import call, joined, misconfigured
-from reconciler.wait import Waiter
+from reconciler.providers.waiting import Classifier, JobKind
+from reconciler.providers.wire import PlatformClient, call
+from reconciler.wait import PollSchedule, Waiter
 
 PREDICT = "/proxy/pipeline/model/predict"
 #: The task id the endpoint check asks about: no platform issues it.
@@ -54,11 +55,67 @@ class TaskReport:
         return self.info.state
 
 
+# Datrics runs each prediction as a Celery task and reports Celery's state
+# words.  ``PENDING``, ``RECEIVED``, ``STARTED`` and ``RETRY`` mean still
+# waiting; ``SUCCESS`` is done; ``FAILURE`` and ``REVOKED`` are terminal
+# failures.  Any other word counts as still waiting.
+#
+# Celery answers ``PENDING`` for a task id it does not know, so a task the
+# platform lost (or whose result expired) looks exactly like a queued one.
+# Waiting cannot tell them apart: the deadline ends the wait (the task stays
+# recorded and the next run resumes it), and the plan treats a task still
+# ``PENDING`` long after it was submitted as lost (see ``predictions.py``).
+
+
+def failure_message(raw: Mapping[str, Any]) -> str | None:
+    """The worker's error, from whichever field the proxy put it in."""
+    for key in ("error", "message", "detail", "traceback"):
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            return value
+    result = raw.get("result")
+    if isinstance(result, str) and result:
+        return result
+    if isinstance(result, dict):
+        for key in ("exc_message", "error", "message"):
+            value = result.get(key)
+            if value:
+                return str(value)
+    return None
+
+
+_FAILED = ("FAILURE", "REVOKED")
+
+#: A task info answer read as a job status.
+task_status: Classifier[TaskReport] = Classifier(
+    succeeded=("SUCCESS",),
+    failed=_FAILED,
+    running=("PENDING", "RECEIVED", "STARTED", "RETRY"),
+    word=lambda report: report.state or "unknown",
+    message=lambda report, word: failure_message(report.raw) if word in _FAILED else None,
+)
+#: Predictions take seconds to minutes; an hour without an end means the task is lost.
+PREDICTION = JobKind("predict", PollSchedule(first=0.5, factor=1.5, cap=10.0, deadline=3600.0), task_status)
+
+
+def prediction_result(raw: Mapping[str, Any]) -> Any:
+    """What a ``SUCCESS`` answer holds: its ``result`` (INFERRED), else the whole answer but its state.
+
+    The vendor's example hands the whole answer over as the result; the
+    ``result`` key is the emulator's guess at the shape.  Without it the
+    answer itself is kept, so a finished prediction is never sent again for
+    lack of a key the vendor never promised.
+    """
+    if "result" in raw and raw["result"] is not None:
+        return raw["result"]
+    return {key: value for key, value in raw.items() if key != "state"}
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DatricsClient:
+class DatricsClient(PlatformClient):
     """One Datrics user reached through one HTTP client."""
 
     def __init__(
@@ -69,10 +126,8 @@ class DatricsClient:
         now: Callable[[], datetime] = _utc_now,
         base_url: str = "",
     ) -> None:
-        self.http = http
-        self.base_url = base_url
+        super().__init__(http, waiter=waiter, base_url=base_url)
         self._checked = False
-        self.waiter = waiter or Waiter()
         self.now = now
 
     async def create_prediction_task(
@@ -133,9 +188,7 @@ class DatricsClient:
         self._checked = True
 
     def _misconfigured(self, exc: errors.NotFound, path: str, more: str = "") -> errors.ProviderError:
-        return misconfigured(
-            exc,
-            service=self.http.service,
-            url=joined(self.base_url, path),
-            check=f"the endpoint: it is the API base URL, ending in /api/v1{(' ' + more) if more else ''}",
+        more = f" {more}" if more else ""
+        return self.wrong_endpoint(
+            exc, path, check=f"the endpoint: it is the API base URL, ending in /api/v1{more}"
         )

@@ -6,32 +6,41 @@ from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from reconciler.providers.base import ProviderConfig
+from reconciler.providers.base import Auth, ProviderConfig, secret_field
+from reconciler.providers.datrics.access import access_token
 from reconciler.spec.refs import DataFile, LocalFile
 
 DEFAULT_ENDPOINT = "https://api.app.datrics.ai/api/v1"
 
 
-class DatricsConfig(ProviderConfig):
-    """One Datrics user, identified by a JWT signed with the platform's API secret."""
+def _signed(secret: str, config: DatricsConfig) -> str:
+    return access_token(secret, user_id=config.user_id, email=config.email)
 
-    model_config = ConfigDict(extra="forbid")
+
+class DatricsConfig(ProviderConfig):
+    """One Datrics user, identified by a JWT signed with the platform's API secret.
+
+    Every request carries ``authorization: Bearer <JWT>``, the JWT signed here
+    from the configured secret (see ``access.py``); both are masked.
+    """
 
     emulator: ClassVar[str] = "datrics"
-    secret_field: ClassVar[str] = "secret"
-    secret_hint: ClassVar[str] = (
-        "set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET"
+    auth: ClassVar[Auth] = Auth(
+        field="secret",
+        hint="set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET",
+        header="authorization",
+        format="Bearer {}",
+        sign=_signed,
+        # The embedded emulator accepts any HS256 JWT.
+        stand_in="emulator-secret-accepted-only-by-the-emulator",
+        refused="check the JWT secret (secret: ${{env:DATRICS_SECRET}}), user_id and email of the provider "
+        "block",
     )
 
     endpoint: str = Field(
-        default=DEFAULT_ENDPOINT,
-        description="API base URL, or emulator://datrics for the embedded emulator.",
+        DEFAULT_ENDPOINT, description="API base URL, or emulator://datrics for the embedded emulator."
     )
-    secret: SecretStr | None = Field(
-        default=None,
-        description="The JWT signing secret from the Datrics administrator; write ${env:NAME}. "
-        "Optional only for emulator:// endpoints.",
-    )
+    secret: SecretStr | None = secret_field("The JWT signing secret from the Datrics administrator")
     user_id: int | str = Field(description="The Datrics user id (the token's userId claim).")
     email: str = Field(min_length=1, description="The user's email (the token's email claim).")
 

@@ -28,7 +28,13 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.datrics.client import DatricsClient, TaskReport
+from reconciler.providers.datrics.client import (
+    PREDICTION,
+    DatricsClient,
+    TaskReport,
+    prediction_result,
+    task_status,
+)
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.files import (
     InputError,
@@ -38,14 +44,13 @@ from reconciler.providers.datrics.files import (
     sha256_of,
     write_atomically,
 )
-from reconciler.providers.datrics.waiting import SCHEDULE, prediction_result, task_status, wait_task
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
 
 #: A task still PENDING this long after it was submitted is taken as lost (Celery's answer for unknown ids).
-LOST_AFTER = timedelta(seconds=SCHEDULE.deadline)
+LOST_AFTER = timedelta(seconds=PREDICTION.deadline)
 SUMMARY = "new prediction task"
 
 
@@ -273,13 +278,9 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
                 return_only_prediction=config.return_only_prediction,
             )
             await journal.submitted(task_id)
-        final = await wait_task(
-            lambda: client.task_info(task_id),
-            what=f"prediction task {task_id} ({config.input} → {config.bucket}/{config.model_path})",
-            journal=journal,
-            waiter=client.waiter,
-        )
-        result = prediction_result(final)
+        what = f"prediction task {task_id} ({config.input} → {config.bucket}/{config.model_path})"
+        final = await client.wait(PREDICTION, lambda: client.task_info(task_id), what=what, journal=journal)
+        result = prediction_result(final.raw)
         output = desired.target.path(config.output)
         try:
             written = await asyncio.to_thread(write_atomically, output, output_bytes(result))
@@ -294,7 +295,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         return Applied(
             outputs={"task_id": task_id, "output": config.output, "output_sha256": written},
             essence={
-                "state": final.get("state"),
+                "state": final.raw.get("state"),
                 "predictions": len(result) if isinstance(result, list) else None,
                 "input": config.input,
                 "input_label": decision.after.get("input", config.input),

@@ -27,8 +27,9 @@ from reconciler import errors
 from reconciler.answers import Answer, ObjectId
 from reconciler.http import HttpClient
 from reconciler.providers.sony_epa.payload import FileBody, Payload
-from reconciler.providers.wire import call, joined, misconfigured
-from reconciler.wait import Waiter
+from reconciler.providers.waiting import Classifier, JobKind
+from reconciler.providers.wire import PlatformClient, call
+from reconciler.wait import PollSchedule, Waiter
 
 #: The job id the endpoint check asks about: no platform issues it.
 PROBE_JOB = "reconciler-endpoint-check"
@@ -66,6 +67,28 @@ class Switched(Answer):
     """``PUT /retrain_jobs/{id}/update_model``: ``{"metadata": {"retrain_job_id"}}``."""
 
     metadata: JobMetadata | None = None
+
+
+# The retrain status words are not documented.  ``finished`` is SEEN in the
+# sibling train-status API; ``running`` and ``failed`` (with ``message``) are
+# INFERRED, and ``waiting`` is the emulator's word for a job whose data has not
+# arrived.  Any word that is neither success nor failure counts as "still
+# running", so a different intermediate word on the real platform never breaks
+# an apply.  Retraining takes minutes to hours: polls start soon and settle at
+# one a minute.
+
+#: The word for a job whose upload URL was issued but whose data never arrived (INFERRED).
+WAITING_WORD = "waiting"
+
+#: A status-check answer read as a job status.
+job_status: Classifier[RetrainJob] = Classifier(
+    succeeded=("finished", "Finished", "FINISHED", "completed", "succeeded"),
+    failed=("failed", "Failed", "FAILED", "error", "Error", "ERROR"),
+    running=("running", WAITING_WORD),
+    word=lambda answer: answer.status or "unknown",
+    message=lambda answer, word: answer.message,
+)
+RETRAIN = JobKind("retrain", PollSchedule(first=1.0, factor=1.6, cap=60.0, deadline=24 * 3600.0), job_status)
 
 
 @dataclass(frozen=True)
@@ -108,7 +131,7 @@ def vendor_message(body: str) -> str | None:
     return None
 
 
-class SonyEpaClient:
+class SonyEpaClient(PlatformClient):
     """One model (one API key) of Sony EPA, reached through one HTTP client."""
 
     def __init__(
@@ -120,12 +143,10 @@ class SonyEpaClient:
         waiter: Waiter | None = None,
         base_url: str = "",
     ) -> None:
-        self.http = http
-        self.base_url = base_url
+        super().__init__(http, waiter=waiter, base_url=base_url)
         self._checked = False
         self.uploader = uploader
         self.key_hint = key_hint
-        self.waiter = waiter or Waiter()
 
     async def upload_url(self, filename: str) -> tuple[str, str]:
         """Ask for a new retrain job: its id and the URL its data goes to.
@@ -193,11 +214,8 @@ class SonyEpaClient:
         self._checked = True
 
     def _misconfigured(self, exc: errors.NotFound, path: str) -> errors.ProviderError:
-        return misconfigured(
-            exc,
-            service=self.http.service,
-            url=joined(self.base_url, path),
-            check="the endpoint: it is the API base URL, ending in /v1/external",
+        return self.wrong_endpoint(
+            exc, path, check="the endpoint: it is the API base URL, ending in /v1/external"
         )
 
     @asynccontextmanager

@@ -12,32 +12,30 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.providers.base import HeaderSecret, ProviderConfig
+from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.refs import DataFile
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
 
 class SonyEpaConfig(ProviderConfig):
-    """One Prediction One model, reached with its API key."""
-
-    model_config = ConfigDict(extra="forbid")
+    """One Prediction One model, reached with its API key (sent as ``x-api-key``)."""
 
     emulator: ClassVar[str] = "sony_epa"
-    secret_field: ClassVar[str] = "api_key"
-    secret_hint: ClassVar[str] = (
-        "set api_key: ${env:SONY_EPA_API_KEY} in the provider block and export SONY_EPA_API_KEY "
-        "(each model has its own key)"
+    auth: ClassVar[Auth] = Auth(
+        field="api_key",
+        hint="set api_key: ${env:SONY_EPA_API_KEY} in the provider block and export SONY_EPA_API_KEY "
+        "(each model has its own key)",
+        header="x-api-key",
+        stand_in="emulator-{instance}",  # one key per instance, as one model per key
+        refused="check the api_key of provider {instance} (for example ${{env:SONY_EPA_API_KEY}}): "
+        "each model has its own API key",
     )
 
     endpoint: str = Field(
-        default=DEFAULT_ENDPOINT,
-        description="API base URL, or emulator://sony_epa for the embedded emulator.",
+        DEFAULT_ENDPOINT, description="API base URL, or emulator://sony_epa for the embedded emulator."
     )
-    api_key: HeaderSecret | None = Field(
-        default=None,
-        description="The model's API key; write ${env:NAME}. Optional only for emulator:// endpoints.",
-    )
+    api_key: HeaderSecret | None = secret_field("The model's API key")
 
 
 class RetrainConfig(BaseModel):

@@ -28,10 +28,9 @@ from reconciler import errors
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import pending_for, read_or_gone
-from reconciler.providers.sony_epa.client import RetrainJob, SonyEpaClient
+from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
-from reconciler.providers.sony_epa.waiting import WAITING_WORD, job_status, wait_retrain
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
@@ -234,9 +233,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         else:
             job_id = await self._submit(client, target, wanted, journal)
         what = f"retrain job {job_id} of {config.train_file}"
-        final = await wait_retrain(
-            lambda: client.retrain_job(job_id), what=what, journal=journal, waiter=client.waiter
-        )
+        final = await client.wait(RETRAIN, lambda: client.retrain_job(job_id), what=what, journal=journal)
         if config.switch:
             await journal.intent("switch", retrain_job_id=job_id)
             current = journal.pending
@@ -247,8 +244,8 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             record and record.outputs.get(ID) == job_id and record.outputs.get("switched")
         )
         return Applied(
-            outputs={ID: job_id, "model_id": final.get("model_id"), "switched": switched},
-            essence={"status": final.get("status"), **labels},
+            outputs={ID: job_id, "model_id": final.model_id, "switched": switched},
+            essence={"status": final.status, **labels},
             identity=wanted,
         )
 

@@ -9,13 +9,19 @@ from typing import Any
 import pytest
 
 from reconciler.engine.planner import make_plan
-from reconciler.providers.akkio.client import Listed, TrainResult, TrainStatus, legacy_root, result_path
+from reconciler.providers.akkio.client import (
+    Listed,
+    TrainResult,
+    TrainStatus,
+    job_status,
+    legacy_root,
+    result_path,
+)
 from reconciler.providers.akkio.config import DatasetConfig, ModelConfig
 from reconciler.providers.akkio.dataset import DatasetFacts, LocalFile, read_table, typed
 from reconciler.providers.akkio.dataset import identity as dataset_identity
 from reconciler.providers.akkio.model import ModelFacts, summarize
 from reconciler.providers.akkio.model import identity as model_identity
-from reconciler.providers.akkio.waiting import job_status
 from reconciler.providers.base import fingerprint
 from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.spec import load_spec

@@ -20,9 +20,8 @@ from hypothesis import strategies as st
 from reconciler import errors
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.active_dataset import live_active, members
-from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.client import AlvissClient, job_status
 from reconciler.providers.alviss.common import combination_of
-from reconciler.providers.alviss.waiting import job_status
 from tests.providers.alviss.alviss_answer_support import client_answering
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.providers.datrics.client import TaskInfo, TaskReport
+from reconciler.providers.datrics.client import TaskInfo, TaskReport, task_status
 from reconciler.providers.datrics.files import InputError, load_input, parse_records, write_atomically
-from reconciler.providers.datrics.waiting import task_status
 
 
 @pytest.mark.parametrize(
