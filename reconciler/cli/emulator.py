@@ -10,16 +10,7 @@ import click
 from reconciler import errors
 from reconciler.cli.common import main, run
 from reconciler.cli.shell import complete_emulators, examples
-from reconciler.emulators import DEFAULT_VARIANT, VARIANTS
-
-#: What a provider block for each emulator needs beside its endpoint: the secret's field and
-#: environment variable, and the fields the seeded world answers to.
-PROVIDER_FIELDS: dict[str, tuple[str, str, dict[str, object]]] = {
-    "alviss": ("token", "ALVISS_TOKEN", {"team": 1, "project": 1}),
-    "akkio": ("api_key", "AKKIO_API_KEY", {}),
-    "sony_epa": ("api_key", "SONY_EPA_API_KEY", {}),
-    "datrics": ("secret", "DATRICS_SECRET", {"user_id": 42, "email": "analyst@example.com"}),
-}
+from reconciler.emulators import DEFAULT_VARIANT, VARIANTS, plugin
 
 
 def serving(name: str, base: str, *, variant: str, token: bool) -> str:
@@ -27,7 +18,8 @@ def serving(name: str, base: str, *, variant: str, token: bool) -> str:
     from reconciler.providers.registry import PLATFORMS
 
     endpoint = base + PLATFORMS[name].api_path
-    secret, variable, fields = PROVIDER_FIELDS[name]
+    declared = plugin(name)
+    (secret, variable), fields = declared.secret, declared.seeded
     accepts = "the value given to --token" if token else "any non-empty value"
     block = [
         "providers:",

@@ -20,6 +20,7 @@ import click
 from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
 from reconciler.cli.common import main, run, workspace
 from reconciler.cli.shell import SPEC, examples
+from reconciler.platforms import NAMES, find
 
 SCHEMA_LINE = "# yaml-language-server: $schema=reconciler.schema.json"
 
@@ -32,154 +33,6 @@ state/
 # crash reports (emulator worlds are kept beside the state, in state/.reconciler/)
 .reconciler/
 """
-
-_ALVISS = """\
-{schema}
-# The active dataset of Alviss project 1/1 contains this week's Sales and Media
-# uploads.  It runs against the embedded emulator; for the real platform set
-# endpoint to https://app.alviss.io/api/v1/api and uncomment token.
-#
-#   reconciler plan spec.yaml          # from this directory
-#   reconciler apply spec.yaml
-version: 1
-state:
-  path: state/spec.json                # relative to this file; or backend: postgres
-
-providers:
-  alviss:
-    endpoint: emulator://alviss
-    # token: ${{env:ALVISS_TOKEN}}      # secrets only from the environment
-    team: 1
-    project: 1
-
-resources:
-  alviss.upload.sales:
-    dataset_name: Sales                # one of the Alviss dataset types
-    file: data/sales.csv
-  alviss.upload.media:
-    dataset_name: Media
-    file: data/media.csv
-  alviss.active_dataset.main:          # "the active dataset contains these uploads"
-    contains: [alviss.upload.sales, alviss.upload.media]
-  # alviss.refit.main:                 # refit model 3 on the latest data
-  #   model: 3
-  #   dataset: alviss.active_dataset.main
-  #   params: {{epochs: 500, learning_rate: 0.001, samples: 3}}
-"""
-
-_AKKIO = """\
-{schema}
-# A dataset filled from a CSV file and a model trained on it, against the
-# embedded Akkio emulator; for the real platform set endpoint to
-# https://api.akkio.com/api/v1 and uncomment api_key.
-version: 1
-state:
-  path: state/spec.json
-
-providers:
-  akkio:
-    endpoint: emulator://akkio
-    # api_key: ${{env:AKKIO_API_KEY}}
-
-resources:
-  akkio.dataset.leads:
-    name: Leads
-    file: data/leads.csv
-  akkio.model.converted:
-    dataset: akkio.dataset.leads
-    predict_fields: [Converted]
-    duration: 10                       # 10 (fastest), 60, 300 or 1800 (production)
-"""
-
-_SONY_EPA = """\
-{schema}
-# A prediction model retrained on a CSV file, against the embedded Sony EPA
-# emulator; for the real platform set endpoint and uncomment api_key.
-version: 1
-state:
-  path: state/spec.json
-
-providers:
-  sony_epa:
-    endpoint: emulator://sony_epa
-    # api_key: ${{env:SONY_EPA_API_KEY}}
-
-resources:
-  sony_epa.retrain.churn:
-    train_file: data/churn.csv
-"""
-
-_DATRICS = """\
-{schema}
-# Predictions of a deployed Datrics model for a local file, against the
-# embedded emulator; for the real platform set endpoint and uncomment secret.
-version: 1
-state:
-  path: state/spec.json
-
-providers:
-  datrics:
-    endpoint: emulator://datrics
-    # secret: ${{env:DATRICS_SECRET}}
-    user_id: 42
-    email: analyst@example.com
-
-resources:
-  datrics.predictions.credit:
-    model_path: 1/4/model-groups/1/1.json
-    bucket: storage.datrics.ai
-    input: data/credit.csv
-    output: predictions/credit.json
-"""
-
-
-def _rows(header: str, make: str, count: int) -> str:
-    return header + "\n" + "".join(make.format(i=i, j=i % 7, k=(i * 37) % 100) + "\n" for i in range(count))
-
-
-TEMPLATES: dict[str, tuple[str, dict[str, str]]] = {
-    "alviss": (
-        _ALVISS,
-        {
-            "data/sales.csv": _rows(
-                "Country,Region,Grouping,Date,Product,UnitsSold,Price",
-                "SWE,all,all,2026-11-30,Product{j},{k}{i},12.9",
-                3,
-            ),
-            "data/media.csv": _rows(
-                "Country,Region,Grouping,Date,Product,Media,Campaign,Metric,Value",
-                "SWE,all,all,2026-11-30,Product{j},TV,winter,Investment,{k}{i}",
-                3,
-            ),
-        },
-    ),
-    "akkio": (
-        _AKKIO,
-        {
-            "data/leads.csv": "Visits,Downloads,Converted\n"
-            + "".join(f"{(i * 37) % 100},{i % 7},{'yes' if i % 3 == 0 else 'no'}\n" for i in range(30))
-        },
-    ),
-    "sony_epa": (
-        _SONY_EPA,
-        {
-            "data/churn.csv": _rows(
-                "customer_id,tenure_months,support_calls,churned", "C{i:04d},{k},{j},no", 30
-            )
-        },
-    ),
-    "datrics": (
-        _DATRICS,
-        {
-            "data/credit.csv": _rows(
-                "application_id,order_amount,average_monthly_income,employment_status_Employed,"
-                "employment_status_Self-Employed,employment_status_Contract",
-                "A-{i:04d},{k}0,{j}100,1,0,0",
-                5,
-            )
-        },
-    ),
-}
 
 
 @main.command(
@@ -227,6 +80,10 @@ def _state_block(text: str, state: str, workspace: str) -> str:
     return text[: block.start()] + _POSTGRES_STATE.format(workspace=workspace) + text[block.end() :]
 
 
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 def _workspace_name(directory: Path) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", directory.resolve().name).lstrip("_.-")[:128]
     return name or "spec"
@@ -241,7 +98,7 @@ def _workspace_name(directory: Path) -> str:
 )
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
-    "--platform", type=click.Choice(sorted(TEMPLATES)), default="alviss", show_default=True, help="Platform."
+    "--platform", type=click.Choice(sorted(NAMES)), default="alviss", show_default=True, help="Platform."
 )
 @click.option(
     "--state",
@@ -255,14 +112,14 @@ def init(directory: Path, platform: str, state: str) -> None:
     from reconciler.providers.registry import spec_registry
     from reconciler.spec.schema import spec_schema
 
-    template, data = TEMPLATES[platform]
+    starter = find(platform).starter
     spec_file = directory / "spec.yaml"
     if spec_file.exists():
         raise click.ClickException(f"{spec_file} exists already; choose an empty directory")
     files = {
-        "spec.yaml": _state_block(template.format(schema=SCHEMA_LINE), state, _workspace_name(directory)),
+        "spec.yaml": _state_block(_read(starter / "spec.yaml"), state, _workspace_name(directory)),
         "reconciler.schema.json": json.dumps(spec_schema(spec_registry()), indent=2) + "\n",
-        **data,
+        **{f"data/{path.name}": _read(path) for path in sorted((starter / "data").iterdir())},
     }
     if not (directory / ".gitignore").exists():
         files[".gitignore"] = GITIGNORE

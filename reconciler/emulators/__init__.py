@@ -14,17 +14,17 @@ import socket
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from reconciler import errors
+from reconciler import errors, platforms
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from reconciler.emulators.faults import Faults
+    from reconciler.emulators.plugins import Plugin
 
 __all__ = [
-    "DEFAULT_DURATIONS",
     "DEFAULT_VARIANT",
     "EMULATORS",
     "JOB_KINDS",
@@ -32,41 +32,12 @@ __all__ = [
     "create_app",
     "parse_durations",
     "parse_variant",
+    "plugin",
     "serve",
 ]
 
-#: Where each emulator's app factory lives, imported only when an app is created. A factory takes
-#: ``(*, data_dir, durations, token, clock, faults=None, variant="full")`` and returns a FastAPI app whose
-#: ``state.store`` has ``close()``.
-FACTORIES: dict[str, str] = {
-    "alviss": "reconciler.emulators.alviss.app:create_alviss_app",
-    "sony_epa": "reconciler.emulators.sony_epa.app:create_sony_epa_app",
-    "datrics": "reconciler.emulators.datrics.app:create_datrics_app",
-    "akkio": "reconciler.emulators.akkio.app:create_akkio_app",
-}
-JOB_KINDS: dict[str, tuple[str, ...]] = {
-    "alviss": ("upload", "dataset", "refit", "build", "attribution", "attribution_set"),
-    "sony_epa": ("retrain",),
-    "datrics": ("predict",),
-    "akkio": ("train",),
-}
-# Seconds each kind of job takes; short enough for demos, long enough to see a job run.
-DEFAULT_DURATIONS: dict[str, dict[str, float]] = {
-    "alviss": {
-        "upload": 1.0,
-        "dataset": 1.0,
-        "refit": 3.0,
-        "build": 3.0,
-        "attribution": 2.0,
-        "attribution_set": 1.0,
-    },
-    "sony_epa": {"retrain": 3.0},
-    "datrics": {"predict": 1.0},
-    "akkio": {"train": 3.0},
-}
-
-
-EMULATORS: tuple[str, ...] = tuple(FACTORIES)
+#: Every platform's emulator, by name (``reconciler.platforms``: one line each).
+EMULATORS: tuple[str, ...] = platforms.NAMES
 
 #: How much of a platform an emulator serves: ``full`` (everything, including what the vendor's
 #: pages never show but the platform was seen to do: the INFERRED fields, words and endpoints),
@@ -74,6 +45,19 @@ EMULATORS: tuple[str, ...] = tuple(FACTORIES)
 #: refusing what the pages say is required but missing).
 VARIANTS: tuple[str, ...] = ("full", "documented", "strict")
 DEFAULT_VARIANT = "full"
+
+
+def plugin(name: str) -> Plugin:
+    """The emulator named ``name`` as its package declares it (job kinds, durations; no FastAPI)."""
+    found: Plugin = platforms.find(name, what="emulator").load_emulator()
+    return found
+
+
+def __getattr__(name: str) -> Any:
+    """``JOB_KINDS``: every emulator's job kinds by name, read from the plugins when first asked for."""
+    if name == "JOB_KINDS":
+        return {emulator: plugin(emulator).job_kinds for emulator in EMULATORS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_variant(text: str) -> str:
@@ -86,17 +70,9 @@ def parse_variant(text: str) -> str:
     return word
 
 
-def _known(name: str) -> str:
-    if name not in EMULATORS:
-        raise errors.ReconcilerError(
-            f"unknown emulator '{name}'", hint=f"known emulators: {', '.join(EMULATORS)}"
-        )
-    return name
-
-
 def parse_durations(text: str, *, name: str) -> dict[str, float]:
     """Parse ``"upload=1,dataset=0.5"`` into job durations (seconds) for emulator ``name``."""
-    kinds = JOB_KINDS[_known(name)]
+    kinds = plugin(name).job_kinds
     durations: dict[str, float] = {}
     for part in text.split(","):
         if not part.strip():
@@ -121,7 +97,7 @@ def parse_durations(text: str, *, name: str) -> dict[str, float]:
 
 
 def _durations(name: str, given: Mapping[str, float] | None) -> dict[str, float]:
-    merged = dict(DEFAULT_DURATIONS[name])
+    merged = dict(plugin(name).durations)
     for kind, seconds in (given or {}).items():
         if kind not in merged:
             raise errors.ReconcilerError(
@@ -145,21 +121,18 @@ def create_app(
 
     ``variant`` (one of :data:`VARIANTS`) says how much of the platform it serves.
     """
-    import importlib
+    from reconciler.emulators.base import build_app
 
     variant = parse_variant(variant)
-    module_name, _, attribute = FACTORIES[_known(name)].partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
-    extra = {} if faults is None else {"faults": faults}  # only factories that know faults are given them
-    app: FastAPI = factory(
+    return build_app(
+        plugin(name),
         data_dir=data_dir,
         durations=_durations(name, durations),
         token=token,
         clock=clock,
+        faults=faults,
         variant=variant,
-        **extra,
     )
-    return app
 
 
 def serve(

@@ -5,7 +5,9 @@ header, a signed JWT), so the check is a callable the emulator supplies; the
 counting is the same everywhere: requests are counted per ``METHOD route
 template`` into the emulator's store, so ``/_emulator/stats`` can prove across
 processes that a client did not repeat an expensive call.  Paths under
-``/_emulator`` are neither authenticated, counted nor faulted.
+``/_emulator`` are neither authenticated, counted nor faulted; an emulator may
+name a prefix whose requests are counted and faulted but not authenticated
+(Akkio's legacy API, whose key is in the body).
 
 With :class:`~reconciler.emulators.faults.Faults`, the gate also misbehaves
 on purpose, after counting (so a test sees the retries): it delays every
@@ -101,8 +103,10 @@ class Gate:
         routes: Sequence[BaseRoute],
         faults: Faults | FaultInjector | None = None,
         fault_log: FaultLog | None = None,
+        unauthenticated: str | None = None,
     ) -> None:
         self.app = app
+        self.unauthenticated = unauthenticated  # a path prefix whose requests carry their key in the body
         self.log = log
         self.authenticate = authenticate
         self.routes = routes
@@ -130,7 +134,9 @@ class Gate:
         if decision.kind == "drop":
             await _cut(send, status=200)
             return
-        refusal = self.authenticate(_headers(scope), _query(scope))
+        refusal = None
+        if self.unauthenticated is None or not str(scope["path"]).startswith(self.unauthenticated):
+            refusal = self.authenticate(_headers(scope), _query(scope))
         if refusal is not None:
             response = JSONResponse(refusal.body, status_code=refusal.status, headers=dict(refusal.headers))
             await response(scope, receive, send)

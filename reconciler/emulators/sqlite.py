@@ -1,5 +1,9 @@
 """The SQLite file every emulator keeps its world in, and the request counts every one of them keeps.
 
+An emulator's world must outlive a process: the embedded emulator starts
+afresh with every command, and a later run (or a served emulator beside it)
+must see what an earlier one created; hence a file, not memory.
+
 One connection per app, shared by its handlers under a lock (handlers are
 ``async`` and run on one loop in-process, or in uvicorn's threads when
 served); each handler's work is one ``BEGIN IMMEDIATE`` transaction, so two
@@ -9,17 +13,20 @@ world) never see half a change.
 
 from __future__ import annotations
 
+import json as _json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-#: Every emulator's schema includes this table (``/_emulator/stats`` reads it).
+#: Every emulator's store has this table beside its own (``/_emulator/stats`` reads it).
 REQUEST_COUNTS = "CREATE TABLE IF NOT EXISTS request_counts (route TEXT PRIMARY KEY, count INTEGER NOT NULL);"
 
 TxT = TypeVar("TxT")
+RecordT = TypeVar("RecordT")
 
 
 def world_file(data_dir: Path | str, name: str) -> Path:
@@ -27,10 +34,34 @@ def world_file(data_dir: Path | str, name: str) -> Path:
     return Path(data_dir) / f"{name}.sqlite3"
 
 
-class RequestCounts:
-    """Request counts per ``METHOD route``; a transaction class of an emulator mixes this in."""
+def record(
+    kind: type[RecordT], row: sqlite3.Row, *, flags: tuple[str, ...] = (), json: tuple[str, ...] = ()
+) -> RecordT:
+    """The dataclass ``kind`` from a row with a column per field; ``flags`` are 0/1, ``json`` text or NULL."""
+    values: dict[str, Any] = {}
+    for one in fields(kind):  # type: ignore[arg-type]
+        value = row[one.name]
+        if one.name in flags:
+            value = bool(value)
+        elif one.name in json and value is not None:
+            value = _json.loads(value)
+        values[one.name] = value
+    return kind(**values)
 
-    _conn: sqlite3.Connection
+
+class Tables:
+    """The operations of one transaction: an emulator's own subclass adds its tables' to request counts."""
+
+    #: The subclass's tables: SQL ``CREATE TABLE IF NOT EXISTS`` statements.
+    TABLES: ClassVar[str] = ""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def count(self, table: str, where: str = "") -> int:
+        """The number of rows of ``table`` (one of the store's own names), under ``where`` if given."""
+        query = f"SELECT COUNT(*) FROM {table}" + (f" WHERE {where}" if where else "")
+        return int(self._conn.execute(query).fetchone()[0])
 
     def count_request(self, route: str) -> None:
         self._conn.execute(
@@ -51,7 +82,7 @@ class SqliteFile(Generic[TxT]):
 
     def __init__(self, path: Path, *, schema: str, tx: Callable[[sqlite3.Connection], TxT]) -> None:
         self.path = path
-        self._schema = schema
+        self._schema = schema + REQUEST_COUNTS
         self._tx = tx
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()

@@ -1,20 +1,24 @@
-"""Every platform the reconciler knows, and the spec registry built from them."""
+"""The providers of every platform in :mod:`reconciler.platforms`, and the spec registry built from them."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.providers.akkio import Akkio
-from reconciler.providers.alviss import Alviss
+from reconciler import platforms
 from reconciler.providers.base import ResourceType
-from reconciler.providers.datrics import Datrics
 from reconciler.providers.platform import Platform
-from reconciler.providers.sony_epa import SonyEpa
 from reconciler.spec.model import SpecRegistry
 
+
+def _platform(registered: platforms.Registered) -> Platform[Any, Any]:
+    found = registered.load_provider()
+    platform: Platform[Any, Any] = found() if isinstance(found, type) else found
+    return platform
+
+
 PLATFORMS: Mapping[str, Platform[Any, Any]] = {
-    platform.name: platform for platform in (Alviss(), Akkio(), Datrics(), SonyEpa())
+    registered.name: _platform(registered) for registered in platforms.PLATFORMS
 }
 
 

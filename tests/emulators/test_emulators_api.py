@@ -8,14 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import emulators
+from reconciler import emulators, platforms
 from reconciler.errors import ReconcilerError
 
 
 def test_the_public_surface() -> None:
-    assert emulators.EMULATORS == ("alviss", "sony_epa", "datrics", "akkio")
-    assert set(emulators.EMULATORS) == set(emulators.JOB_KINDS) == set(emulators.DEFAULT_DURATIONS)
-    assert emulators.JOB_KINDS["alviss"] == (
+    assert emulators.EMULATORS == platforms.NAMES == ("alviss", "akkio", "sony_epa", "datrics")
+    for name in emulators.EMULATORS:
+        plugin = emulators.plugin(name)
+        assert plugin.name == name
+        assert plugin.job_kinds == tuple(plugin.durations) == emulators.JOB_KINDS[name]
+    assert emulators.plugin("alviss").job_kinds == (
         "upload",
         "dataset",
         "refit",
@@ -23,10 +26,9 @@ def test_the_public_surface() -> None:
         "attribution",
         "attribution_set",
     )
-    assert set(emulators.DEFAULT_DURATIONS["alviss"]) == set(emulators.JOB_KINDS["alviss"])
     assert sorted(emulators.__all__) == [
-        "DEFAULT_DURATIONS", "DEFAULT_VARIANT", "EMULATORS", "JOB_KINDS", "VARIANTS", "create_app",
-        "parse_durations", "parse_variant", "serve",
+        "DEFAULT_VARIANT", "EMULATORS", "JOB_KINDS", "VARIANTS", "create_app", "parse_durations",
+        "parse_variant", "plugin", "serve",
     ]  # fmt: skip
     assert emulators.VARIANTS == ("full", "documented", "strict")
     assert emulators.DEFAULT_VARIANT == "full"

@@ -15,19 +15,18 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler import emulators
+from reconciler import emulators, platforms
 from reconciler.providers.base import ClientOptions
 from reconciler.workflow import Settings, Workspace
 from tests.workflow.support import REPO, no_wait
 
 SPEC = "multi-platform.yaml"
-PLATFORMS = ("alviss", "akkio", "sony_epa", "datrics")
 
 
 async def all_stats(world: Path) -> dict[str, dict[str, Any]]:
     """``/_emulator/stats`` of each platform whose world lives in ``world``."""
     found = {}
-    for name in PLATFORMS:
+    for name in platforms.NAMES:
         app = emulators.create_app(name, data_dir=world)
         try:
             transport = httpx.ASGITransport(app=app)
@@ -56,7 +55,9 @@ def settings(world: Path) -> Settings:
     return Settings(
         environ={},
         emulator_dir=world,
-        emulator_durations={name: dict.fromkeys(emulators.JOB_KINDS[name], 0.0) for name in PLATFORMS},
+        emulator_durations={
+            name: dict.fromkeys(emulators.plugin(name).job_kinds, 0.0) for name in platforms.NAMES
+        },
         client=ClientOptions(sleep=no_wait),
     )
 
@@ -65,7 +66,7 @@ async def test_four_platforms_converge_and_then_nothing_is_sent(spec: Path, tmp_
     world = tmp_path / "emulators"
     first = await Workspace(spec, settings=settings(world)).apply()
     assert first.report.ok, first.report.messages
-    assert {change.address.split(".")[0] for change in first.plan.actionable} == set(PLATFORMS)
+    assert {change.address.split(".")[0] for change in first.plan.actionable} == set(platforms.NAMES)
     assert len(first.report.outcomes) == 7
 
     applied = await all_stats(world)

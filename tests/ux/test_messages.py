@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler import platforms
 from reconciler.state.local import LocalBackend
 from tests.workflow.support import REPO
 
@@ -222,7 +223,7 @@ def served_block(process: subprocess.Popen[str]) -> tuple[str, str]:
     return base, "\n".join(printed[start : printed.index("", start)]) + "\n"
 
 
-@pytest.mark.parametrize("platform", ["alviss", "akkio", "sony_epa", "datrics"])
+@pytest.mark.parametrize("platform", platforms.NAMES)
 def test_emulator_serve_prints_a_provider_block_a_spec_converges_with(tmp_path: Path, platform: str) -> None:
     from reconciler.emulators import JOB_KINDS
     from reconciler.providers.registry import PLATFORMS

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from reconciler import platforms
 from reconciler.engine.graph import Graph
 from reconciler.providers.registry import spec_registry
 from reconciler.spec.schema import spec_schema
@@ -77,7 +78,7 @@ def test_the_schema_command_prints_the_generated_schema(schema: dict[str, Any]) 
     assert json.loads(output) == json.loads(json.dumps(schema))
 
 
-@pytest.mark.parametrize("platform", ["alviss", "akkio", "sony_epa", "datrics"])
+@pytest.mark.parametrize("platform", platforms.NAMES)
 async def test_init_makes_a_repo_that_validates_and_plans(
     platform: str, tmp_path: Path, schema: dict[str, Any]
 ) -> None:

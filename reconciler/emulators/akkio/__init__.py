@@ -6,3 +6,12 @@ holds the platform's rules, ``training.py`` makes a training's result (stats,
 field importance, data story) from the dataset's rows, and ``store.py`` keeps
 the world in SQLite.  Training status is computed from the clock when read.
 """
+
+from reconciler.emulators.plugins import Plugin
+
+PLUGIN = Plugin(
+    "akkio",
+    durations={"train": 3.0},
+    emulator="reconciler.emulators.akkio.app",
+    secret=("api_key", "AKKIO_API_KEY"),
+)

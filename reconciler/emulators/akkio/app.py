@@ -27,21 +27,15 @@ time and never echoed or logged.  Organisations
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.emulators.akkio.store import Store
-from reconciler.emulators.akkio.world import LEGACY_BAD_KEY, Problem, World
-from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import EMULATOR_PREFIX, Authenticate, Gate, Refusal, same_secret
-from reconciler.emulators.sqlite import world_file
-from reconciler.emulators.stats import add_stats_routes
+from reconciler.emulators.akkio.world import LEGACY_BAD_KEY, World, legacy_error
+from reconciler.emulators.base import Emulator, Problem
+from reconciler.emulators.gate import Authenticate, Refusal, same_secret
 
 API = "/api/v1"
 LEGACY = "/v1"
@@ -72,7 +66,7 @@ class TrainRequestPayload(BaseModel):
     force: bool = False
 
 
-def api_key_header(token: str | None) -> Authenticate:
+def api_key_header(token: str | None, *, clock: Callable[[], float]) -> Authenticate:
     """The ``X-API-Key`` check of ``/api/v1``: any non-empty key, or only ``token``."""
 
     def check(headers: Mapping[str, str], query: Mapping[str, str]) -> Refusal | None:
@@ -86,69 +80,15 @@ def api_key_header(token: str | None) -> Authenticate:
     return check
 
 
-def _anyone(headers: Mapping[str, str], query: Mapping[str, str]) -> Refusal | None:
-    return None
-
-
-class Doors:
-    """ASGI middleware: legacy ``/v1`` paths through a counting-only gate, the rest through the key check."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        log: World,
-        authenticate: Authenticate,
-        routes: list[BaseRoute],
-        faults: FaultInjector | None = None,
-    ) -> None:
-        self.api = Gate(app, log=log, authenticate=authenticate, routes=routes, faults=faults, fault_log=log)
-        self.legacy = Gate(app, log=log, authenticate=_anyone, routes=routes, faults=faults, fault_log=log)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = str(scope.get("path", ""))
-        legacy = path.startswith(LEGACY + "/") and not path.startswith(EMULATOR_PREFIX)
-        await (self.legacy if legacy else self.api)(scope, receive, send)
-
-
-def create_akkio_app(
-    *,
-    data_dir: Path,
-    durations: Mapping[str, float],
-    token: str | None = None,
-    clock: Callable[[], float],
-    faults: Faults | None = None,
-    variant: str = "full",
-) -> FastAPI:
-    """A FastAPI app emulating Akkio, its world kept in ``data_dir/akkio.sqlite3``."""
-    store = Store(world_file(data_dir, "akkio"))
-    world = World(store, clock=clock, durations=durations, faults=faults)
-    injector = None if faults is None else FaultInjector(faults, clock=clock)
-    app = FastAPI(title="Akkio (emulator)")
-    app.state.store = store
-    app.state.akkio_world = world
-    app.state.faults = injector
-    app.state.variant = variant
-
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status)
-
-    _training_routes(app, world, strict=variant == "strict")
-    _legacy_routes(app, world, token, listing=variant == "full")
-
-    add_stats_routes(app, world)
-
-    app.add_middleware(
-        Doors, log=world, authenticate=api_key_header(token), routes=app.router.routes, faults=injector
-    )
-    return app
-
-
 class StrictTrainRequestPayload(TrainRequestPayload):
     """The training request as the OpenAPI document requires it: ``duration`` too (strict variant)."""
 
     duration: TrainDuration = Field(description="10, 60, 300 or 1800")
+
+
+def _routes(app: FastAPI, world: World) -> None:
+    _training_routes(app, world, strict=world.strict)
+    _legacy_routes(app, world, listing=not world.documented)
 
 
 def _training_routes(app: FastAPI, world: World, *, strict: bool) -> None:
@@ -194,19 +134,26 @@ async def _body(request: Request) -> Json:
     try:
         body = await request.json()
     except ValueError:
-        raise Problem(400, {"status": "error", "message": "the body must be a JSON object"}) from None
+        raise legacy_error(400, "the body must be a JSON object") from None
     if not isinstance(body, dict):
-        raise Problem(400, {"status": "error", "message": "the body must be a JSON object"})
+        raise legacy_error(400, "the body must be a JSON object")
     return body
 
 
-def _legacy_routes(app: FastAPI, world: World, token: str | None, *, listing: bool) -> None:
+def _legacy_routes(app: FastAPI, world: World, *, listing: bool) -> None:
+    token = world.token
 
     def check_key(given: Any) -> None:
         if not isinstance(given, str) or not given.strip():
             raise Problem(404, LEGACY_BAD_KEY)
         if token is not None and not same_secret(given.strip(), token):
             raise Problem(404, LEGACY_BAD_KEY)
+
+    async def keyed_body(request: Request) -> Json:
+        """The JSON object sent, once its key (in it, or in the query) is checked."""
+        body = await _body(request)
+        check_key(body.get("api_key", request.query_params.get("api_key")))
+        return body
 
     @app.get(LEGACY + "/datasets")
     async def list_datasets(request: Request) -> Json:
@@ -215,16 +162,15 @@ def _legacy_routes(app: FastAPI, world: World, token: str | None, *, listing: bo
 
     @app.post(LEGACY + "/datasets")
     async def datasets(request: Request) -> Json:
-        body = await _body(request)
-        check_key(body.get("api_key", request.query_params.get("api_key")))
+        body = await keyed_body(request)
         if "id" in body:
             rows = body.get("rows")
             if not isinstance(rows, list):
-                raise Problem(400, {"status": "error", "message": "rows must be a list of objects"})
+                raise legacy_error(400, "rows must be a list of objects")
             return world.add_rows(str(body["id"]), rows)
         name = body.get("name")
         if not isinstance(name, str) or not name.strip():
-            raise Problem(400, {"status": "error", "message": "give a name to create a dataset, or an id"})
+            raise legacy_error(400, "give a name to create a dataset, or an id")
         return world.create_dataset(name)
 
     if listing:  # named by the training page, its answer never shown: only the full variant lists models
@@ -236,11 +182,14 @@ def _legacy_routes(app: FastAPI, world: World, token: str | None, *, listing: bo
 
     @app.post(LEGACY + "/models")
     async def predict(request: Request) -> Json:
-        body = await _body(request)
-        check_key(body.get("api_key", request.query_params.get("api_key")))
+        body = await keyed_body(request)
         data = body.get("data")
         if not isinstance(body.get("id"), str) or not isinstance(data, list):
-            raise Problem(
-                400, {"status": "error", "message": "give the model id and data, a list of objects"}
-            )
+            raise legacy_error(400, "give the model id and data, a list of objects")
         return world.predict(body["id"], data)
+
+
+# The legacy API's key is in the query or the body, checked by its routes.
+EMULATOR = Emulator(
+    "Akkio (emulator)", world=World, routes=_routes, authenticate=api_key_header, unauthenticated=LEGACY + "/"
+)

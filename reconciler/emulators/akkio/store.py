@@ -1,9 +1,6 @@
-"""The emulated Akkio world, kept in one SQLite file.
+"""The emulated Akkio world: the emulator's tables in its SQLite store (``../sqlite.py``).
 
-SQLite so the world outlives a process (every ``reconciler`` command starts
-the embedded emulator afresh) and can be shared by an embedded and a served
-emulator.  Every request runs in one ``BEGIN IMMEDIATE`` transaction; ids are
-derived from a per-kind sequence counted from the rows themselves, so they
+Ids are derived from a per-kind sequence counted from the rows themselves, so they
 are stable and never collide.
 
 Trainings are rows with a creation time and a duration: their status is
@@ -15,15 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from reconciler.emulators.sqlite import REQUEST_COUNTS, RequestCounts, SqliteFile
+from reconciler.emulators.sqlite import Tables, record
 
-OBJECT_KINDS: tuple[str, ...] = ("dataset", "task", "model")
+#: Objects per kind, as ``/_emulator/stats`` counts them: kind and table.
+KINDS = (("dataset", "datasets"), ("task", "tasks"), ("model", "models"))
 
-_SCHEMA = (
-    """
+TABLES = """
 CREATE TABLE IF NOT EXISTS datasets (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL, created_at REAL NOT NULL,
     columns TEXT);
@@ -36,8 +32,6 @@ CREATE TABLE IF NOT EXISTS models (
     id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT NOT NULL, task_id TEXT NOT NULL,
     ready_at REAL NOT NULL, data TEXT NOT NULL);
 """
-    + REQUEST_COUNTS
-)
 
 
 @dataclass(frozen=True)
@@ -75,11 +69,10 @@ class Model:
     data: dict[str, Any]
 
 
-class Tx(RequestCounts):
+class Tx(Tables):
     """The operations available inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    TABLES = TABLES
 
     def next_seq(self, table: str) -> int:
         assert table in ("datasets", "tasks", "models")
@@ -166,42 +159,16 @@ class Tx(RequestCounts):
 
     # -- statistics -----------------------------------------------------------------
     def object_counts(self) -> dict[str, int]:
-        counts = {}
-        for kind, table in (("dataset", "datasets"), ("task", "tasks"), ("model", "models")):
-            counts[kind] = int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-        return counts
+        return {kind: self.count(table) for kind, table in KINDS}
 
 
 def _dataset(row: sqlite3.Row) -> Dataset:
-    columns = None if row["columns"] is None else list(json.loads(row["columns"]))
-    return Dataset(id=row["id"], name=row["name"], created_at=row["created_at"], columns=columns)
+    return record(Dataset, row, json=("columns",))
 
 
 def _task(row: sqlite3.Row) -> Task:
-    return Task(
-        id=row["id"],
-        created_at=row["created_at"],
-        duration=row["duration"],
-        dataset_id=row["dataset_id"],
-        params=json.loads(row["params"]),
-        error=row["error"],
-        model_id=row["model_id"],
-        result=None if row["result"] is None else json.loads(row["result"]),
-    )
+    return record(Task, row, json=("params", "result"))
 
 
 def _model(row: sqlite3.Row) -> Model:
-    return Model(
-        id=row["id"],
-        name=row["name"],
-        task_id=row["task_id"],
-        ready_at=row["ready_at"],
-        data=json.loads(row["data"]),
-    )
-
-
-class Store(SqliteFile[Tx]):
-    """A lazily opened SQLite file; one connection shared by the app's handlers under a lock."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, schema=_SCHEMA, tx=Tx)
+    return record(Model, row, json=("data",))

@@ -29,31 +29,19 @@ from __future__ import annotations
 import hashlib
 import string
 import uuid
-from collections.abc import Callable, Mapping
 from typing import Any
 
+from reconciler.emulators import base
 from reconciler.emulators.akkio import training
-from reconciler.emulators.akkio.store import OBJECT_KINDS, Dataset, Model, Store, Task, Tx
-from reconciler.emulators.faults import Faults
+from reconciler.emulators.akkio.store import Dataset, Model, Task, Tx
+from reconciler.emulators.base import Problem
 
 DAY = 86_400.0
-PENDING_SHARE = 0.2
 _ALPHABET = string.ascii_letters + string.digits
 LEGACY_BAD_KEY = {"status": "missing or invalid API key"}
-# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
-_FAULT = "fault "
 
 
-class Problem(Exception):
-    """An answer other than success: an HTTP status and the JSON body to send."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(str(body))
-        self.status = status
-        self.body = body
-
-
-def _legacy_error(status: int, message: str) -> Problem:
+def legacy_error(status: int, message: str) -> Problem:
     return Problem(status, {"status": "error", "message": message})
 
 
@@ -72,21 +60,10 @@ def task_id(seq: int) -> str:
     return str(uuid.UUID(bytes=hashlib.sha256(f"akkio:task:{seq}".encode()).digest()[:16], version=4))
 
 
-class World:
-    """The emulated platform, on top of a store, a clock and job durations."""
+class World(base.World[Tx]):
+    """The emulated platform: datasets filled with rows, trainings and the models they make."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        clock: Callable[[], float],
-        durations: Mapping[str, float],
-        faults: Faults | None = None,
-    ) -> None:
-        self.store = store
-        self.clock = clock
-        self.durations = dict(durations)
-        self.faults = faults or Faults()
+    transaction = Tx
 
     # -- legacy datasets ----------------------------------------------------------
     def create_dataset(self, name: str) -> dict[str, Any]:
@@ -103,11 +80,11 @@ class World:
 
     def add_rows(self, dataset_id: str, rows: list[Any]) -> dict[str, Any]:
         if not all(isinstance(row, dict) for row in rows):
-            raise _legacy_error(400, "rows must be a list of objects, one per row")
+            raise legacy_error(400, "rows must be a list of objects, one per row")
         with self.store.transaction() as db:
             dataset = db.dataset(dataset_id)
             if dataset is None:
-                raise _legacy_error(404, f"dataset {dataset_id} not found")
+                raise legacy_error(404, f"dataset {dataset_id} not found")
             columns = dataset.columns
             if columns is None and rows:
                 columns = list(dict.fromkeys(key for row in rows for key in row))
@@ -115,7 +92,7 @@ class World:
             known = set(columns or ())
             unknown = sorted({key for row in rows for key in row if key not in known})
             if unknown:
-                raise _legacy_error(
+                raise legacy_error(
                     400,
                     f"field(s) {', '.join(unknown)} are not in the dataset; its first insert defined the "
                     f"fields {', '.join(columns or [])}",
@@ -131,11 +108,11 @@ class World:
 
     def predict(self, model_id: str, data: list[Any]) -> dict[str, Any]:
         if not all(isinstance(record, dict) for record in data):
-            raise _legacy_error(400, "data must be a list of objects, one per record")
+            raise legacy_error(400, "data must be a list of objects, one per record")
         with self.store.transaction() as db:
             model = db.model(model_id, now=self.clock())
         if model is None:
-            raise _legacy_error(404, f"model {model_id} not found")
+            raise legacy_error(404, f"model {model_id} not found")
         return {"status": "success", "predictions": training.predictions(model.data, data)}
 
     # -- training ---------------------------------------------------------------------
@@ -156,7 +133,7 @@ class World:
             else:
                 error = training.problem(dataset.columns, len(rows), list(params["predict_fields"]))
             error = error or self.faults.job_error("train", seq)
-            duration = float(self.durations["train"])
+            duration = self.duration("train")
             model_id, result = None, None
             if error is None and dataset is not None and dataset.columns is not None:
                 model_seq = db.next_seq("models")
@@ -175,12 +152,12 @@ class World:
             return new_id
 
     def _word(self, task: Task, *, now: float) -> str:
-        elapsed = now - task.created_at
-        if elapsed < task.duration:
-            if elapsed >= DAY:
-                return "UNKNOWN_TIMEOUT"
-            return "PENDING" if elapsed < PENDING_SHARE * task.duration else "IN_PROGRESS"
-        return "FAILED" if task.error is not None else "SUCCEEDED"
+        where = base.phase(task.created_at, task.duration, now=now, queued=base.QUEUED_SHARE)
+        if where == base.ENDED:
+            return "FAILED" if task.error is not None else "SUCCEEDED"
+        if now - task.created_at >= DAY:
+            return "UNKNOWN_TIMEOUT"
+        return "PENDING" if where == base.QUEUED else "IN_PROGRESS"
 
     def _task(self, db: Tx, task_id_: str) -> Task:
         task = db.task(task_id_)
@@ -214,26 +191,5 @@ class World:
         return task.result
 
     # -- statistics ---------------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            counts = db.object_counts()
-            logged = db.request_counts()
-        return {
-            "objects": {kind: counts.get(kind, 0) for kind in OBJECT_KINDS},
-            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
-            "faults": {
-                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
-            },
-        }
-
-    def count_request(self, route: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(route)
-
-    def count_fault(self, kind: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(_FAULT + kind)
-
-    def reset_requests(self) -> None:
-        with self.store.transaction() as db:
-            db.reset_requests()
+    def objects(self, db: Tx) -> dict[str, Any]:
+        return {"objects": db.object_counts()}

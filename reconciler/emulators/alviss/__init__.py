@@ -6,3 +6,20 @@ computes job status from the clock, ``store.py`` keeps the world in SQLite,
 ``datafiles.py`` checks uploaded files as streams and ``graphs.py`` makes the
 model graphs.
 """
+
+from reconciler.emulators.plugins import Plugin
+
+PLUGIN = Plugin(
+    "alviss",
+    durations={
+        "upload": 1.0,
+        "dataset": 1.0,
+        "refit": 3.0,
+        "build": 3.0,
+        "attribution": 2.0,
+        "attribution_set": 1.0,
+    },
+    emulator="reconciler.emulators.alviss.app",
+    secret=("token", "ALVISS_TOKEN"),
+    seeded={"team": 1, "project": 1},
+)

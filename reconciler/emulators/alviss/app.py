@@ -14,64 +14,35 @@ token is compared, never echoed or logged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
-from fastapi import FastAPI, File, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, File, Query, UploadFile
 from pydantic import BaseModel
 
 from reconciler.emulators.alviss import variants, wire
 from reconciler.emulators.alviss.datafiles import DATASET_TYPES
-from reconciler.emulators.alviss.store import Store
 from reconciler.emulators.alviss.world import Problem, World, dataset_type
-from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import Gate, bearer
-from reconciler.emulators.sqlite import world_file
-from reconciler.emulators.stats import add_stats_routes
+from reconciler.emulators.base import Emulator
+from reconciler.emulators.gate import Authenticate, bearer
 
 API = "/api/v1/api"
 PROJECT = API + "/projects/{team_id}/{project_id}"
 Json = dict[str, Any]
 
 
-def create_alviss_app(
-    *,
-    data_dir: Path,
-    durations: Mapping[str, float],
-    token: str | None = None,
-    clock: Callable[[], float],
-    faults: Faults | None = None,
-    variant: str = "full",
-) -> FastAPI:
-    """A FastAPI app emulating Alviss AI, its world kept in ``data_dir/alviss.sqlite3``."""
-    store = Store(world_file(data_dir, "alviss"))
-    world = World(store, clock=clock, durations=durations, faults=faults, strict=variant == variants.STRICT)
-    injector = None if faults is None else FaultInjector(faults, clock=clock)
-    app = FastAPI(title="Alviss AI (emulator)")
-    app.state.store = store
-    app.state.alviss_world = world
-    app.state.faults = injector
-    app.state.variant = variant
-
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
-
-    _project_routes(app, world, variant)
-    if not variants.documented_only(variant):
+def _routes(app: FastAPI, world: World) -> None:
+    _project_routes(app, world, world.variant)
+    if not world.documented:
         _list_routes(app, world)  # not in the vendor's pages
     _other_routes(app, world)
-    app.add_middleware(
-        Gate,
-        log=world,
-        authenticate=bearer(token),
-        routes=app.router.routes,
-        faults=injector,
-        fault_log=world,
-    )
-    return app
+
+
+def _bearer(token: str | None, *, clock: Callable[[], float]) -> Authenticate:
+    return bearer(token)
+
+
+EMULATOR = Emulator("Alviss AI (emulator)", world=World, routes=_routes, authenticate=_bearer)
 
 
 def _project_routes(app: FastAPI, world: World, variant: str) -> None:
@@ -96,11 +67,11 @@ def _project_routes(app: FastAPI, world: World, variant: str) -> None:
 
     @app.get(PROJECT + "/datauploads/{upload_id}")
     async def get_upload(team_id: int, project_id: int, upload_id: int) -> Json:
-        return see("upload", world.upload(team_id, project_id, upload_id))
+        return see("upload", world.shown(team_id, project_id, "upload", upload_id))
 
     @app.get(PROJECT + "/datasets/active")
     async def active_dataset(team_id: int, project_id: int) -> Json:
-        return see("dataset", world.active_dataset(team_id, project_id))
+        return see("dataset", world.active(team_id, project_id, "dataset"))
 
     @app.post(PROJECT + "/datasets")
     async def create_dataset(team_id: int, project_id: int, body: wire.DatasetCreate) -> Json:
@@ -108,11 +79,11 @@ def _project_routes(app: FastAPI, world: World, variant: str) -> None:
 
     @app.get(PROJECT + "/datasets/{dataset_id}")
     async def get_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
-        return see("dataset", world.dataset(team_id, project_id, dataset_id))
+        return see("dataset", world.shown(team_id, project_id, "dataset", dataset_id))
 
     @app.post(PROJECT + "/datasets/{dataset_id}/activate")
     async def activate_dataset(team_id: int, project_id: int, dataset_id: int) -> Json:
-        return see("dataset", world.activate_dataset(team_id, project_id, dataset_id))
+        return see("dataset", world.activate(team_id, project_id, "dataset", dataset_id))
 
     @app.post(PROJECT + "/datasets/{dataset_id}/dates")
     async def dataset_dates(
@@ -135,7 +106,7 @@ def _project_routes(app: FastAPI, world: World, variant: str) -> None:
 
     @app.get(PROJECT + "/models/{model_id}")
     async def get_model(team_id: int, project_id: int, model_id: int) -> Json:
-        return see("model", world.model(team_id, project_id, model_id))
+        return see("model", world.shown(team_id, project_id, "model", model_id))
 
     @app.post(PROJECT + "/build/model")
     async def build_model(team_id: int, project_id: int, body: wire.BuildModel) -> Json:
@@ -154,7 +125,7 @@ def _project_routes(app: FastAPI, world: World, variant: str) -> None:
 
     @app.get(PROJECT + "/attributions/{attribution_id}")
     async def get_attribution(team_id: int, project_id: int, attribution_id: int) -> Json:
-        return see("attribution", world.attribution(team_id, project_id, attribution_id))
+        return see("attribution", world.shown(team_id, project_id, "attribution", attribution_id))
 
     @app.post(PROJECT + "/attributionset_align_dates")
     async def align_dates(team_id: int, project_id: int, body: wire.AlignDates) -> Json:
@@ -164,15 +135,15 @@ def _project_routes(app: FastAPI, world: World, variant: str) -> None:
 
     @app.get(PROJECT + "/attributionset/active")
     async def active_attribution_set(team_id: int, project_id: int) -> Json:
-        return see("attribution_set", world.active_attribution_set(team_id, project_id))
+        return see("attribution_set", world.active(team_id, project_id, "attribution_set"))
 
     @app.get(PROJECT + "/attributionset/{set_id}")
     async def get_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
-        return see("attribution_set", world.attribution_set(team_id, project_id, set_id))
+        return see("attribution_set", world.shown(team_id, project_id, "attribution_set", set_id))
 
     @app.patch(PROJECT + "/attributionset/{set_id}/activate")
     async def activate_attribution_set(team_id: int, project_id: int, set_id: int) -> Json:
-        return see("attribution_set", world.activate_attribution_set(team_id, project_id, set_id))
+        return see("attribution_set", world.activate(team_id, project_id, "attribution_set", set_id))
 
 
 def require_sent(bodies: Sequence[BaseModel], field: str) -> None:
@@ -182,27 +153,26 @@ def require_sent(bodies: Sequence[BaseModel], field: str) -> None:
             raise Problem(422, f"{field} is required")
 
 
+#: The list endpoints (not in the vendor's pages): path below the project, route name, kind listed.
+LISTS = (
+    ("/datauploads", "list_uploads", "upload"),
+    ("/datasets", "list_datasets", "dataset"),
+    ("/models", "list_models", "model"),
+    ("/attributions", "list_attributions", "attribution"),
+    ("/attributionset", "list_attribution_sets", "attribution_set"),
+)
+
+
 def _list_routes(app: FastAPI, world: World) -> None:
+    for path, name, kind in LISTS:
+        app.add_api_route(PROJECT + path, _lister(world, kind), methods=["GET"], name=name)
 
-    @app.get(PROJECT + "/datauploads")
-    async def list_uploads(team_id: int, project_id: int) -> list[Json]:
-        return world.uploads(team_id, project_id)
 
-    @app.get(PROJECT + "/datasets")
-    async def list_datasets(team_id: int, project_id: int) -> list[Json]:
-        return world.datasets(team_id, project_id)
+def _lister(world: World, kind: str) -> Callable[[int, int], Awaitable[list[Json]]]:
+    async def listing(team_id: int, project_id: int) -> list[Json]:
+        return world.listed(team_id, project_id, kind)
 
-    @app.get(PROJECT + "/models")
-    async def list_models(team_id: int, project_id: int) -> list[Json]:
-        return world.models(team_id, project_id)
-
-    @app.get(PROJECT + "/attributions")
-    async def list_attributions(team_id: int, project_id: int) -> list[Json]:
-        return world.attributions(team_id, project_id)
-
-    @app.get(PROJECT + "/attributionset")
-    async def list_attribution_sets(team_id: int, project_id: int) -> list[Json]:
-        return world.attribution_sets(team_id, project_id)
+    return listing
 
 
 def _other_routes(app: FastAPI, world: World) -> None:
@@ -214,5 +184,3 @@ def _other_routes(app: FastAPI, world: World) -> None:
     @app.get("/v1/team/teams")
     async def teams() -> list[Json]:
         return world.teams()
-
-    add_stats_routes(app, world)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from reconciler.emulators import base
 from reconciler.emulators.alviss.store import Obj
 
 DONE_WORD: dict[str, str] = {
@@ -24,15 +25,14 @@ DONE_WORD: dict[str, str] = {
     "attribution": "completed",
 }
 FAILED = "failed"
-PENDING_SHARE = 0.2  # the first fifth of a job reports "pending", the rest "running"
 
 
 def status(obj: Obj, *, now: float) -> str:
-    """The status word of ``obj`` at time ``now``."""
-    elapsed = now - obj.created_at
-    if elapsed < obj.duration:
-        return "pending" if elapsed < PENDING_SHARE * obj.duration else "running"
-    return FAILED if obj.error is not None else DONE_WORD[obj.kind]
+    """The status word of ``obj`` at time ``now`` (the first fifth of a job reads ``pending``)."""
+    where = base.phase(obj.created_at, obj.duration, now=now, queued=base.QUEUED_SHARE)
+    if where == base.ENDED:
+        return FAILED if obj.error is not None else DONE_WORD[obj.kind]
+    return "pending" if where == base.QUEUED else "running"
 
 
 def is_done(obj: Obj, *, now: float) -> bool:
@@ -127,3 +127,17 @@ def attribution_set_view(obj: Obj, *, now: float, active_id: int | None) -> dict
         CreatedAt=_timestamp(obj.created_at),
     )
     return view
+
+
+#: The kinds of which one object per project is active at a time.
+ACTIVATED = ("dataset", "attribution_set")
+
+
+def view(obj: Obj, *, now: float, active_id: int | None = None) -> dict[str, Any]:
+    """The wire shape of ``obj`` at ``now``; ``active_id``: the active object of its kind, if it has one."""
+    if obj.kind == "dataset":
+        return dataset_view(obj, now=now, active_id=active_id)
+    if obj.kind == "attribution_set":
+        return attribution_set_view(obj, now=now, active_id=active_id)
+    views = {"upload": upload_view, "model": model_view, "attribution": attribution_view}
+    return views[obj.kind](obj, now=now)

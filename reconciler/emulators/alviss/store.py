@@ -1,11 +1,8 @@
-"""The emulated Alviss world, kept in one SQLite file.
+"""The emulated Alviss world: the emulator's tables in its SQLite store (``../sqlite.py``).
 
-SQLite rather than memory because the world must outlive a process: the
-reconciler's embedded emulator is started afresh by every command, and a
-second ``apply`` must see what the first one created.  Several processes may
-share a data directory (an embedded run next to a served one), so every
-request runs in one ``BEGIN IMMEDIATE`` transaction and ids are allocated
-inside it from the rows themselves; no counter can drift from the data.
+Several processes may share a data directory (an embedded run next to a
+served one), so ids are allocated inside each request's transaction from the
+rows themselves; no counter can drift from the data.
 
 Jobs are rows with a creation time and a duration; their status is computed
 when read (see ``jobs.py``), so nothing here runs in the background.
@@ -17,15 +14,13 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from reconciler.emulators.sqlite import REQUEST_COUNTS, RequestCounts, SqliteFile
+from reconciler.emulators.sqlite import Tables, record
 
 OBJECT_KINDS: tuple[str, ...] = ("upload", "dataset", "model", "attribution", "attribution_set")
 
-_SCHEMA = (
-    """
+TABLES = """
 CREATE TABLE IF NOT EXISTS projects (
     team INTEGER NOT NULL, project INTEGER NOT NULL, created_at REAL NOT NULL,
     PRIMARY KEY (team, project));
@@ -41,8 +36,6 @@ CREATE TABLE IF NOT EXISTS graphs (
     team INTEGER NOT NULL, kind TEXT NOT NULL, id INTEGER NOT NULL, graph_id INTEGER, data TEXT NOT NULL,
     PRIMARY KEY (team, kind, id));
 """
-    + REQUEST_COUNTS
-)
 
 
 @dataclass(frozen=True)
@@ -60,11 +53,10 @@ class Obj:
     data: dict[str, Any]
 
 
-class Tx(RequestCounts):
+class Tx(Tables):
     """The operations available inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    TABLES = TABLES
 
     # -- projects ---------------------------------------------------------
     def has_project(self, team: int, project: int) -> bool:
@@ -181,21 +173,4 @@ class Tx(RequestCounts):
 
 
 def _obj(row: sqlite3.Row) -> Obj:
-    return Obj(
-        team=row["team"],
-        project=row["project"],
-        kind=row["kind"],
-        id=row["id"],
-        created_at=row["created_at"],
-        duration=row["duration"],
-        error=row["error"],
-        activated_at=row["activated_at"],
-        data=json.loads(row["data"]),
-    )
-
-
-class Store(SqliteFile[Tx]):
-    """A lazily opened SQLite file; one connection shared by the app's handlers under a lock."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, schema=_SCHEMA, tx=Tx)
+    return record(Obj, row, json=("data",))

@@ -19,17 +19,13 @@ created and stored as its error, so a job's fate never changes between reads.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
 from typing import IO, Any
 
+from reconciler.emulators import base
 from reconciler.emulators.alviss import graphs, jobs, wire
 from reconciler.emulators.alviss.datafiles import canonical_type, check_file
 from reconciler.emulators.alviss.seed import add_graph, add_upload, seed_project
-from reconciler.emulators.alviss.store import OBJECT_KINDS, Obj, Store, Tx
-from reconciler.emulators.faults import Faults
-
-# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
-_FAULT = "fault "
+from reconciler.emulators.alviss.store import OBJECT_KINDS, Obj, Tx
 
 _NOUN = {
     "upload": "Upload",
@@ -40,12 +36,11 @@ _NOUN = {
 }
 
 
-class Problem(Exception):
+class Problem(base.Problem):
     """An answer other than success: HTTP status and the ``detail`` text."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
+        super().__init__(status, {"detail": detail})
         self.detail = detail
 
 
@@ -57,23 +52,10 @@ def dataset_type(name: str) -> str:
     return known
 
 
-class World:
-    """The emulated platform, on top of a store, a clock and job durations."""
+class World(base.World[Tx]):
+    """The emulated platform: teams' projects, each with its jobs and its active objects."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        clock: Callable[[], float],
-        durations: Mapping[str, float],
-        faults: Faults | None = None,
-        strict: bool = False,
-    ) -> None:
-        self.strict = strict  # refuse what the vendor's pages require but do not check (variants.py)
-        self.store = store
-        self.clock = clock
-        self.durations = dict(durations)
-        self.faults = faults or Faults()
+    transaction = Tx
 
     # -- helpers --------------------------------------------------------------
     def _open(self, db: Tx, team: int, project: int) -> float:
@@ -98,7 +80,7 @@ class World:
         return obj
 
     def _new(self, db: Tx, team: int, project: int, kind: str, *, now: float, job: str, **fields: Any) -> Obj:
-        duration = float(self.durations[job])
+        duration = self.duration(job)
         obj_id = db.next_id(team, project, kind)
         error = fields.pop("error", None) or self.faults.job_error(job, team, project, obj_id)
         activate = fields.pop("activate", False)
@@ -117,8 +99,42 @@ class World:
         return obj
 
     def _active_id(self, db: Tx, team: int, project: int, kind: str, *, now: float) -> int | None:
+        if kind not in jobs.ACTIVATED:
+            return None
         active = db.latest_activated(team, project, kind, now=now)
         return None if active is None else active.id
+
+    # -- reading and activating (every kind alike) ------------------------------
+    def shown(self, team: int, project: int, kind: str, obj_id: int) -> dict[str, Any]:
+        """One object of ``kind`` as the wire shows it."""
+        with self.store.transaction() as db:
+            now = self._open(db, team, project)
+            obj = self._get(db, team, project, kind, obj_id)
+            return jobs.view(obj, now=now, active_id=self._active_id(db, team, project, kind, now=now))
+
+    def listed(self, team: int, project: int, kind: str) -> list[dict[str, Any]]:
+        """Every object of ``kind`` in the project, oldest first."""
+        with self.store.transaction() as db:
+            now = self._open(db, team, project)
+            active = self._active_id(db, team, project, kind, now=now)
+            return [jobs.view(obj, now=now, active_id=active) for obj in db.all(team, project, kind)]
+
+    def active(self, team: int, project: int, kind: str) -> dict[str, Any]:
+        """The active object of ``kind`` (one of :data:`jobs.ACTIVATED`)."""
+        with self.store.transaction() as db:
+            now = self._open(db, team, project)
+            active = db.latest_activated(team, project, kind, now=now)
+            if active is None:
+                raise Problem(404, f"No active {_NOUN[kind].lower()}")
+            return jobs.view(active, now=now, active_id=active.id)
+
+    def activate(self, team: int, project: int, kind: str, obj_id: int) -> dict[str, Any]:
+        """Make a finished object of ``kind`` the active one, now."""
+        with self.store.transaction() as db:
+            now = self._open(db, team, project)
+            obj = self._finished(db, team, project, kind, obj_id, now=now)
+            db.set_activated(team, project, kind, obj_id, at=now)
+            return jobs.view(obj, now=now, active_id=obj_id)
 
     # -- uploads ----------------------------------------------------------------
     def create_upload(self, team: int, project: int, *, kind: str, filename: str, stream: IO[bytes]) -> int:
@@ -136,18 +152,8 @@ class World:
                 filename=filename,
                 checked=checked,
                 now=now,
-                duration=self.durations["upload"],
+                duration=self.duration("upload"),
             )
-
-    def upload(self, team: int, project: int, upload_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return jobs.upload_view(self._get(db, team, project, "upload", upload_id), now=now)
-
-    def uploads(self, team: int, project: int) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return [jobs.upload_view(obj, now=now) for obj in db.all(team, project, "upload")]
 
     # -- datasets ---------------------------------------------------------------
     def create_dataset(self, team: int, project: int, body: wire.DatasetCreate) -> int:
@@ -175,37 +181,6 @@ class World:
                 upload_ids=sorted(uploads), extended_from=list(dict.fromkeys(body.dataset_ids)),
             )  # fmt: skip
             return dataset.id
-
-    def dataset(self, team: int, project: int, dataset_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            obj = self._get(db, team, project, "dataset", dataset_id)
-            return jobs.dataset_view(
-                obj, now=now, active_id=self._active_id(db, team, project, "dataset", now=now)
-            )
-
-    def datasets(self, team: int, project: int) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            active = self._active_id(db, team, project, "dataset", now=now)
-            return [
-                jobs.dataset_view(obj, now=now, active_id=active) for obj in db.all(team, project, "dataset")
-            ]
-
-    def active_dataset(self, team: int, project: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            active = db.latest_activated(team, project, "dataset", now=now)
-            if active is None:
-                raise Problem(404, "No active dataset")
-            return jobs.dataset_view(active, now=now, active_id=active.id)
-
-    def activate_dataset(self, team: int, project: int, dataset_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            obj = self._finished(db, team, project, "dataset", dataset_id, now=now)
-            db.set_activated(team, project, "dataset", dataset_id, at=now)
-            return jobs.dataset_view(obj, now=now, active_id=dataset_id)
 
     def dates(
         self, team: int, project: int, dataset_id: int, *, kind: str, combos: list[wire.Combination]
@@ -257,16 +232,6 @@ class World:
             )  # fmt: skip
             return model.id
 
-    def model(self, team: int, project: int, model_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return jobs.model_view(self._get(db, team, project, "model", model_id), now=now)
-
-    def models(self, team: int, project: int) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return [jobs.model_view(obj, now=now) for obj in db.all(team, project, "model")]
-
     def graph(self, team: int, project: int, graph_id: int) -> dict[str, Any]:
         with self.store.transaction() as db:
             self._open(db, team, project)
@@ -293,16 +258,6 @@ class World:
             obj = self._new(db, team, project, "attribution", now=now, job="attribution", **body.model_dump())
             return obj.id
 
-    def attribution(self, team: int, project: int, attribution_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return jobs.attribution_view(self._get(db, team, project, "attribution", attribution_id), now=now)
-
-    def attributions(self, team: int, project: int) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            return [jobs.attribution_view(obj, now=now) for obj in db.all(team, project, "attribution")]
-
     def align_dates(self, team: int, project: int, body: wire.AlignDates) -> int:
         with self.store.transaction() as db:
             now = self._open(db, team, project)
@@ -318,35 +273,6 @@ class World:
             )  # fmt: skip
             return obj.id
 
-    def attribution_set(self, team: int, project: int, set_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            obj = self._get(db, team, project, "attribution_set", set_id)
-            active = self._active_id(db, team, project, "attribution_set", now=now)
-            return jobs.attribution_set_view(obj, now=now, active_id=active)
-
-    def attribution_sets(self, team: int, project: int) -> list[dict[str, Any]]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            active = self._active_id(db, team, project, "attribution_set", now=now)
-            objs = db.all(team, project, "attribution_set")
-            return [jobs.attribution_set_view(obj, now=now, active_id=active) for obj in objs]
-
-    def active_attribution_set(self, team: int, project: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            active = db.latest_activated(team, project, "attribution_set", now=now)
-            if active is None:
-                raise Problem(404, "No active attribution set")
-            return jobs.attribution_set_view(active, now=now, active_id=active.id)
-
-    def activate_attribution_set(self, team: int, project: int, set_id: int) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            now = self._open(db, team, project)
-            obj = self._finished(db, team, project, "attribution_set", set_id, now=now)
-            db.set_activated(team, project, "attribution_set", set_id, at=now)
-            return jobs.attribution_set_view(obj, now=now, active_id=set_id)
-
     # -- account and statistics -------------------------------------------------
     def teams(self) -> list[dict[str, Any]]:
         with self.store.transaction() as db:
@@ -356,30 +282,14 @@ class World:
             teams.setdefault(team, []).append({"Id": project, "Name": f"Project {project}"})
         return [{"Id": team, "Name": f"Team {team}", "Projects": found} for team, found in teams.items()]
 
-    def stats(self) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            counts = db.object_counts()
-            logged = db.request_counts()
-        requests = {route: n for route, n in logged.items() if not route.startswith(_FAULT)}
-        faults = {route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)}
+    def objects(self, db: Tx) -> dict[str, Any]:
+        """Objects per kind, in all and per ``team/project``."""
         objects = dict.fromkeys(OBJECT_KINDS, 0)
         projects: dict[str, dict[str, int]] = {}
-        for team, project, kind, count in counts:
+        for team, project, kind, count in db.object_counts():
             objects[kind] += count
             projects.setdefault(f"{team}/{project}", dict.fromkeys(OBJECT_KINDS, 0))[kind] = count
-        return {"objects": objects, "projects": projects, "requests": requests, "faults": faults}
-
-    def count_request(self, route: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(route)
-
-    def count_fault(self, kind: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(_FAULT + kind)
-
-    def reset_requests(self) -> None:
-        with self.store.transaction() as db:
-            db.reset_requests()
+        return {"objects": objects, "projects": projects}
 
 
 def _fit_error(detail: wire.RefitDetail) -> str | None:

@@ -6,3 +6,13 @@ JWT every request carries, ``world.py`` holds the platform's rules,
 computes a task's Celery state from the clock and ``store.py`` keeps the
 tasks in SQLite.
 """
+
+from reconciler.emulators.plugins import Plugin
+
+PLUGIN = Plugin(
+    "datrics",
+    durations={"predict": 1.0},
+    emulator="reconciler.emulators.datrics.app",
+    secret=("secret", "DATRICS_SECRET"),
+    seeded={"user_id": 42, "email": "analyst@example.com"},
+)

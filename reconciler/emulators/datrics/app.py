@@ -14,43 +14,20 @@ injects faults.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Query
 
+from reconciler.emulators.base import Emulator
 from reconciler.emulators.datrics.auth import jwt_bearer
-from reconciler.emulators.datrics.store import Store
 from reconciler.emulators.datrics.world import World
-from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import Gate
-from reconciler.emulators.sqlite import world_file
-from reconciler.emulators.stats import add_stats_routes
 
 API = "/api/v1"
 PREDICT = API + "/proxy/pipeline/model/predict"
 Json = dict[str, Any]
 
 
-def create_datrics_app(
-    *,
-    data_dir: Path,
-    durations: Mapping[str, float],
-    token: str | None = None,
-    clock: Callable[[], float],
-    faults: Faults | None = None,
-    variant: str = "full",
-) -> FastAPI:
-    """A FastAPI app emulating Datrics; ``token`` is the JWT secret (None: accept any HS256 JWT)."""
-    store = Store(world_file(data_dir, "datrics"))
-    world = World(store, clock=clock, durations=durations, faults=faults, variant=variant)
-    injector = None if faults is None else FaultInjector(faults, clock=clock)
-    app = FastAPI(title="Datrics (emulator)")
-    app.state.store = store
-    app.state.datrics_world = world
-    app.state.faults = injector
-    app.state.variant = variant
+def _routes(app: FastAPI, world: World) -> None:
 
     @app.post(PREDICT)
     async def create_prediction_task(
@@ -66,14 +43,6 @@ def create_datrics_app(
     async def prediction_task_info(task_id: str) -> Json:
         return world.info(task_id)
 
-    add_stats_routes(app, world)
 
-    app.add_middleware(
-        Gate,
-        log=world,
-        authenticate=jwt_bearer(token, clock=clock),
-        routes=app.router.routes,
-        faults=injector,
-        fault_log=world,
-    )
-    return app
+#: ``token`` is the JWT secret (None: accept any HS256 JWT).
+EMULATOR = Emulator("Datrics (emulator)", world=World, routes=_routes, authenticate=jwt_bearer)

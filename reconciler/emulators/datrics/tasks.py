@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.emulators import base
 from reconciler.emulators.datrics.store import Task
 
 PENDING = "PENDING"
@@ -33,21 +34,17 @@ STARTED = "STARTED"
 SUCCESS = "SUCCESS"
 FAILURE = "FAILURE"
 
-
-#: Share of a task's duration it reads ``PENDING`` (queued) before ``STARTED``, in the strict variant.
-PENDING_SHARE = 0.2
 #: Where the documented variant puts the predictions: not ``result``, whose name is INFERRED.
 DOCUMENTED_RESULT_KEY = "predictions"
 
 
 def state(task: Task, *, now: float, variant: str = "full") -> str:
     """The Celery state of ``task`` at time ``now``."""
-    elapsed = now - task.created_at
-    if elapsed < task.duration:
-        if variant == "strict" and elapsed < PENDING_SHARE * task.duration:
-            return PENDING
-        return STARTED
-    return FAILURE if task.error is not None else SUCCESS
+    queued = base.QUEUED_SHARE if variant == "strict" else 0.0
+    where = base.phase(task.created_at, task.duration, now=now, queued=queued)
+    if where == base.ENDED:
+        return FAILURE if task.error is not None else SUCCESS
+    return PENDING if where == base.QUEUED else STARTED
 
 
 def info_view(task_id: str, task: Task | None, *, now: float, variant: str = "full") -> dict[str, Any]:

@@ -17,36 +17,21 @@ the task's sequence number, and reported as the task's ``FAILURE`` error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reconciler.emulators import base
 from reconciler.emulators.datrics import tasks
 from reconciler.emulators.datrics.models import PredictionError, find_model
-from reconciler.emulators.datrics.store import Store, Task
-from reconciler.emulators.faults import Faults
+from reconciler.emulators.datrics.store import Task, Tx
 
 OBJECT_KIND = "prediction_task"
-# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
-_FAULT = "fault "
 
 
-class World:
-    """The emulated platform, on top of a store, a clock and the ``predict`` duration."""
+class World(base.World[Tx]):
+    """The emulated platform: prediction tasks that take the ``predict`` duration."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        clock: Callable[[], float],
-        durations: Mapping[str, float],
-        faults: Faults | None = None,
-        variant: str = "full",
-    ) -> None:
-        self.store = store
-        self.variant = variant
-        self.clock = clock
-        self.durations = dict(durations)
-        self.faults = faults or Faults()
+    transaction = Tx
 
     def submit(
         self, records: Sequence[Mapping[str, Any]], *, path: str, bucket: str, only_prediction: bool
@@ -65,7 +50,7 @@ class World:
             task = Task(
                 id=str(uuid.uuid4()),
                 created_at=self.clock(),
-                duration=float(self.durations["predict"]),
+                duration=self.duration("predict"),
                 bucket=bucket,
                 path=path,
                 only_prediction=only_prediction,
@@ -81,25 +66,5 @@ class World:
             task = db.get(task_id)
         return tasks.info_view(task_id, task, now=self.clock(), variant=self.variant)
 
-    def stats(self) -> dict[str, Any]:
-        with self.store.transaction() as db:
-            count, logged = db.task_count(), db.request_counts()
-        return {
-            "objects": {OBJECT_KIND: count},
-            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
-            "faults": {
-                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
-            },
-        }
-
-    def count_request(self, route: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(route)
-
-    def count_fault(self, kind: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(_FAULT + kind)
-
-    def reset_requests(self) -> None:
-        with self.store.transaction() as db:
-            db.reset_requests()
+    def objects(self, db: Tx) -> dict[str, Any]:
+        return {"objects": {OBJECT_KIND: db.task_count()}}

@@ -4,3 +4,12 @@
 the vendor's error table, ``files.py`` receives and checks uploaded training
 data as streams, and ``store.py`` keeps the world in SQLite.
 """
+
+from reconciler.emulators.plugins import Plugin
+
+PLUGIN = Plugin(
+    "sony_epa",
+    durations={"retrain": 3.0},
+    emulator="reconciler.emulators.sony_epa.app",
+    secret=("api_key", "SONY_EPA_API_KEY"),
+)

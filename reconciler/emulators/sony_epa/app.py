@@ -18,71 +18,22 @@ do to the world: delete a job, a model, a model's configuration file).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 
-from reconciler.emulators.faults import FaultInjector, Faults
-from reconciler.emulators.gate import EMULATOR_PREFIX as EMULATOR
-from reconciler.emulators.gate import Authenticate, Gate, Refusal, same_secret
+from reconciler.emulators.base import Emulator
+from reconciler.emulators.gate import EMULATOR_PREFIX, Authenticate, Refusal, same_secret
 from reconciler.emulators.sony_epa import problems as p
-from reconciler.emulators.sony_epa.store import Store
-from reconciler.emulators.sony_epa.world import UploadRefused, World
-from reconciler.emulators.sqlite import world_file
-from reconciler.emulators.stats import add_stats_routes
+from reconciler.emulators.sony_epa.world import World
 
 API = "/v1/external"
 Json = dict[str, Any]
 ApiKey = Annotated[str | None, Header(alias="x-api-key")]
 
 
-def create_sony_epa_app(
-    *,
-    data_dir: Path,
-    durations: Mapping[str, float],
-    token: str | None = None,
-    clock: Callable[[], float],
-    faults: Faults | None = None,
-    variant: str = "full",
-) -> FastAPI:
-    """A FastAPI app emulating Sony EPA's retrain API, its world kept in ``data_dir/sony_epa.sqlite3``."""
-    store = Store(world_file(data_dir, "sony_epa"))
-    uploads = Path(data_dir) / "sony_epa_uploads"
-    world = World(
-        store, clock=clock, durations=durations, uploads=uploads, token=token, faults=faults, variant=variant
-    )
-    injector = None if faults is None else FaultInjector(faults, clock=clock)
-    app = FastAPI(title="Sony Easy Predictive Analytics (emulator)")
-    app.state.store = store
-    app.state.sony_epa_world = world
-    app.state.faults = injector
-    app.state.variant = variant
-
-    @app.exception_handler(p.Problem)
-    async def _problem(request: Request, exc: p.Problem) -> JSONResponse:
-        return JSONResponse(exc.body, status_code=exc.status)
-
-    @app.exception_handler(UploadRefused)
-    async def _refused(request: Request, exc: UploadRefused) -> JSONResponse:
-        return JSONResponse({"message": exc.message}, status_code=exc.status)
-
-    _api_routes(app, world)
-    _storage_routes(app, world)
-    _emulator_routes(app, world)
-    app.add_middleware(
-        Gate,
-        log=world,
-        authenticate=api_key(token),
-        routes=app.router.routes,
-        faults=injector,
-        fault_log=world,
-    )
-    return app
-
-
-def api_key(token: str | None) -> Authenticate:
+def api_key(token: str | None, *, clock: Callable[[], float]) -> Authenticate:
     """The ``x-api-key`` check: any non-empty key, or only ``token``; presigned URLs carry a signature."""
     refusal = Refusal(400, p.bad_request(p.INVALID_API_KEY).body)
 
@@ -136,25 +87,33 @@ def _storage_routes(app: FastAPI, world: World) -> None:
 
 
 def _emulator_routes(app: FastAPI, world: World) -> None:
-
-    add_stats_routes(app, world)
-
-    @app.get(EMULATOR + "/model")
+    @app.get(EMULATOR_PREFIX + "/model")
     async def model(key: ApiKey = None) -> Json:
         return {"serving_retrain_job_id": world.serving(key or "")}
 
-    @app.delete(EMULATOR + "/model")
+    @app.delete(EMULATOR_PREFIX + "/model")
     async def delete_model(key: ApiKey = None) -> Json:
         world.damage_model(key or "", deleted=True)
         return {}
 
-    @app.delete(EMULATOR + "/model/configuration_file")
+    @app.delete(EMULATOR_PREFIX + "/model/configuration_file")
     async def delete_configuration(key: ApiKey = None) -> Json:
         world.damage_model(key or "", configuration_lost=True)
         return {}
 
-    @app.delete(EMULATOR + "/retrain_jobs/{retrain_job_id}")
+    @app.delete(EMULATOR_PREFIX + "/retrain_jobs/{retrain_job_id}")
     async def delete_job(retrain_job_id: str) -> Json:
         if not world.delete_job(retrain_job_id):
             raise p.bad_request(p.JOB_NOT_FOUND)
         return {}
+
+
+def _routes(app: FastAPI, world: World) -> None:
+    _api_routes(app, world)
+    _storage_routes(app, world)
+    _emulator_routes(app, world)
+
+
+EMULATOR = Emulator(
+    "Sony Easy Predictive Analytics (emulator)", world=World, routes=_routes, authenticate=api_key
+)

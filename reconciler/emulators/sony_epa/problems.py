@@ -9,7 +9,7 @@ client's mapping from message to meaning is checked against the real words.
 
 from __future__ import annotations
 
-from typing import Any
+from reconciler.emulators import base
 
 BAD_REQUEST_CODE = 4001000204
 BAD_REQUEST = "PREDA_EXTERNAL_BAD_REQUEST"
@@ -28,22 +28,15 @@ JOB_NOT_FINISHED = "Retrain job is not finished."
 CONFIGURATION_NOT_FOUND = "Not found configuration_file."
 
 
-class Problem(Exception):
+class Problem(base.Problem):
     """A documented refusal: HTTP status and the vendor's body."""
 
     def __init__(self, message: str, *, code: int = BAD_REQUEST_CODE) -> None:
-        super().__init__(message)
+        status = 500 if str(code).startswith("5") else 400
+        error = SERVER_ERROR if status == 500 else BAD_REQUEST
+        super().__init__(status, {"code": code, "error": error, "message": message})
         self.code = code
         self.message = message
-
-    @property
-    def status(self) -> int:
-        return 500 if str(self.code).startswith("5") else 400
-
-    @property
-    def body(self) -> dict[str, Any]:
-        error = SERVER_ERROR if self.status == 500 else BAD_REQUEST
-        return {"code": self.code, "error": error, "message": self.message}
 
 
 def bad_request(message: str) -> Problem:

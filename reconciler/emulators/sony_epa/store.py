@@ -1,9 +1,4 @@
-"""The emulated Sony EPA world, kept in one SQLite file.
-
-SQLite rather than memory for the same reason as every emulator here: the
-embedded emulator is started afresh by every command, and a second run (or a
-served emulator beside it) must see the jobs the first one created.  Every
-request runs in one ``BEGIN IMMEDIATE`` transaction.
+"""The emulated Sony EPA world: the emulator's tables in its SQLite store (``../sqlite.py``).
 
 Models are keyed by the sha256 of their API key: the key identifies the model
 on this platform, and the emulator keeps no key in clear, not even on disk.
@@ -11,14 +6,11 @@ on this platform, and the emulator keeps no key in clear, not even on disk.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
-from reconciler.emulators.sqlite import REQUEST_COUNTS, RequestCounts, SqliteFile
+from reconciler.emulators.sqlite import Tables, record
 
-_SCHEMA = (
-    """
+TABLES = """
 CREATE TABLE IF NOT EXISTS models (
     key_hash TEXT PRIMARY KEY, model_id TEXT NOT NULL, created_at REAL NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0, configuration INTEGER NOT NULL DEFAULT 1, serving_job TEXT);
@@ -29,8 +21,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE TABLE IF NOT EXISTS switches (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, key_hash TEXT NOT NULL, job_id TEXT NOT NULL, at REAL NOT NULL);
 """
-    + REQUEST_COUNTS
-)
 
 
 @dataclass(frozen=True)
@@ -62,24 +52,15 @@ class Job:
     deleted: bool
 
 
-class Tx(RequestCounts):
+class Tx(Tables):
     """The operations available inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    TABLES = TABLES
 
     # -- models -------------------------------------------------------------
     def model(self, key_hash: str) -> Model | None:
         row = self._conn.execute("SELECT * FROM models WHERE key_hash=?", (key_hash,)).fetchone()
-        if row is None:
-            return None
-        return Model(
-            key_hash=row["key_hash"],
-            model_id=row["model_id"],
-            deleted=bool(row["deleted"]),
-            configuration=bool(row["configuration"]),
-            serving_job=row["serving_job"],
-        )
+        return None if row is None else record(Model, row, flags=("deleted", "configuration"))
 
     def add_model(self, key_hash: str, model_id: str, *, now: float) -> None:
         self._conn.execute(
@@ -108,22 +89,7 @@ class Tx(RequestCounts):
 
     def job(self, job_id: str) -> Job | None:
         row = self._conn.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
-        if row is None:
-            return None
-        return Job(
-            id=row["id"],
-            key_hash=row["key_hash"],
-            filename=row["filename"],
-            created_at=row["created_at"],
-            signature=row["signature"],
-            duration=row["duration"],
-            uploaded_at=row["uploaded_at"],
-            size=row["size"],
-            sha256=row["sha256"],
-            error=row["error"],
-            result_model_id=row["result_model_id"],
-            deleted=bool(row["deleted"]),
-        )
+        return None if row is None else record(Job, row, flags=("deleted",))
 
     def start_job(
         self, job_id: str, *, now: float, size: int, sha256: str, error: str | None, result_model_id: str
@@ -141,17 +107,10 @@ class Tx(RequestCounts):
 
     # -- statistics -----------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        found = {}
-        for kind, table in (("model", "models"), ("retrain_job", "jobs"), ("switch", "switches")):
-            found[kind] = int(self._conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-        found["retrain_started"] = int(
-            self._conn.execute("SELECT COUNT(*) FROM jobs WHERE uploaded_at IS NOT NULL").fetchone()[0]
-        )
+        found = {kind: self.count(table) for kind, table in KINDS}
+        found["retrain_started"] = self.count("jobs", "uploaded_at IS NOT NULL")
         return found
 
 
-class Store(SqliteFile[Tx]):
-    """A lazily opened SQLite file; one connection shared by the app's handlers under a lock."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, schema=_SCHEMA, tx=Tx)
+#: Objects per kind, as ``/_emulator/stats`` counts them: kind and table.
+KINDS = (("model", "models"), ("retrain_job", "jobs"), ("switch", "switches"))

@@ -30,14 +30,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulators.faults import Faults
+from reconciler.emulators import base
 from reconciler.emulators.sony_epa import files
 from reconciler.emulators.sony_epa import problems as p
-from reconciler.emulators.sony_epa.store import Job, Model, Store, Tx
+from reconciler.emulators.sony_epa.store import Job, Model, Tx
 
 WAITING = "waiting"
 RUNNING = "running"
@@ -47,16 +47,13 @@ FAILED = "failed"
 #: pages show only ``finished`` (in the sibling train API), so the others stand for words a client
 #: cannot know (``preparing``: no data has arrived; ``training``; ``aborted``: failed).
 DOCUMENTED_WORDS = {WAITING: "preparing", RUNNING: "training", FINISHED: FINISHED, FAILED: "aborted"}
-# Fault counts share the request-count table under this prefix, which no "METHOD /path" route has.
-_FAULT = "fault "
 
 
-class UploadRefused(Exception):
+class UploadRefused(base.Problem):
     """A PUT to an upload URL that storage refuses: HTTP status and a short message."""
 
     def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(status, {"message": message})
         self.message = message
 
 
@@ -66,34 +63,21 @@ def key_hash(api_key: str) -> str:
 
 def status(job: Job, *, now: float) -> str:
     """The status word of ``job`` at time ``now``."""
-    if job.uploaded_at is None:
-        return WAITING
-    if now - job.uploaded_at < job.duration:
-        return RUNNING
-    return FAILED if job.error is not None else FINISHED
+    where = base.phase(job.uploaded_at, job.duration, now=now)
+    if where == base.ENDED:
+        return FAILED if job.error is not None else FINISHED
+    return WAITING if where == base.WAITING else RUNNING
 
 
-class World:
-    """The emulated platform, on top of a store, a clock and the retrain duration."""
+class World(base.World[Tx]):
+    """The emulated platform: models reached by their API keys, and their retrain jobs."""
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        clock: Callable[[], float],
-        durations: Mapping[str, float],
-        uploads: Path,
-        token: str | None,
-        faults: Faults | None = None,
-        variant: str = "full",
-    ) -> None:
-        self.store = store
-        self.variant = variant
-        self.clock = clock
-        self.durations = dict(durations)
-        self.uploads = uploads
-        self.token = token
-        self.faults = faults or Faults()
+    transaction = Tx
+
+    @property
+    def uploads(self) -> Path:
+        """Where the files PUT to upload URLs are kept."""
+        return self.data_dir / "sony_epa_uploads"
 
     # -- helpers --------------------------------------------------------------
     def _model(self, db: Tx, api_key: str | None, *, now: float) -> Model:
@@ -127,7 +111,7 @@ class World:
                 raise p.server_error(p.CONFIGURATION_NOT_FOUND)
             job = Job(
                 id=str(uuid.uuid4()), key_hash=model.key_hash, filename=filename, created_at=now,
-                signature=secrets.token_urlsafe(24), duration=float(self.durations["retrain"]),
+                signature=secrets.token_urlsafe(24), duration=self.duration("retrain"),
                 uploaded_at=None, size=None, sha256=None, error=None, result_model_id=None, deleted=False,
             )  # fmt: skip
             db.add_job(job)
@@ -141,7 +125,7 @@ class World:
             now = self.clock()
             job = self._job(db, self._model(db, api_key, now=now), job_id)
         word = status(job, now=now)
-        view: dict[str, Any] = {"status": word if self.variant == "full" else DOCUMENTED_WORDS[word]}
+        view: dict[str, Any] = {"status": DOCUMENTED_WORDS[word] if self.documented else word}
         if word == FINISHED:
             view["model_id"] = job.result_model_id
             view["download_url"] = f"{base_url}/_downloads/{job.id}?signature={job.signature}"
@@ -229,33 +213,12 @@ class World:
         return None if model is None else model.serving_job
 
     # -- statistics -------------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
-        """Objects per kind, requests per route, and retrain jobs per status word (the API has no list)."""
-        with self.store.transaction() as db:
-            now = self.clock()
-            jobs = [job for job in (db.job(job_id) for job_id in db.job_ids()) if job is not None]
-            statuses: dict[str, int] = {}
-            for job in jobs:
+    def objects(self, db: Tx) -> dict[str, Any]:
+        """Objects per kind, and retrain jobs per status word (the API has no list)."""
+        now = self.clock()
+        statuses: dict[str, int] = {}
+        for job in (db.job(job_id) for job_id in db.job_ids()):
+            if job is not None:
                 word = "deleted" if job.deleted else status(job, now=now)
                 statuses[word] = statuses.get(word, 0) + 1
-            counts, logged = db.counts(), db.request_counts()
-        return {
-            "objects": counts,
-            "requests": {route: n for route, n in logged.items() if not route.startswith(_FAULT)},
-            "statuses": statuses,
-            "faults": {
-                route.removeprefix(_FAULT): n for route, n in logged.items() if route.startswith(_FAULT)
-            },
-        }
-
-    def count_request(self, route: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(route)
-
-    def count_fault(self, kind: str) -> None:
-        with self.store.transaction() as db:
-            db.count_request(_FAULT + kind)
-
-    def reset_requests(self) -> None:
-        with self.store.transaction() as db:
-            db.reset_requests()
+        return {"objects": db.counts(), "statuses": statuses}

@@ -90,7 +90,7 @@ async def test_vendor_errors_become_sentences(connect: Callable[..., Any], tmp_p
         job, _ = await client.upload_url("train.csv")
         with pytest.raises(errors.ApiError, match=f"retrain job {job} has not finished"):
             await client.update_model(job)
-        transport.inner.app.state.sony_epa_world.damage_model(KEY, configuration_lost=True)  # type: ignore[attr-defined]
+        transport.inner.app.state.world.damage_model(KEY, configuration_lost=True)  # type: ignore[attr-defined]
         with pytest.raises(errors.ApiError, match="configuration file is missing") as caught:
             await client.upload_url("train.csv")
     assert caught.value.hint and "Prediction One" in caught.value.hint
