@@ -331,8 +331,9 @@ class Auth:
     """How a platform's requests carry its credential; declared with its configuration model.
 
     ``field`` names the provider block's field holding the secret: a real
-    endpoint needs it (checked when the spec is loaded; ``hint`` says how to
-    give it), an emulator is sent ``stand_in`` without one.  Every request
+    endpoint needs it (checked when the spec is loaded; :attr:`hint` says to
+    give it from the environment variable ``env``, and ``note`` anything more),
+    an emulator is sent ``stand_in`` without one.  Every request
     carries ``header: format.format(value)``, the value being the secret or,
     with ``sign``, what is signed from it and the configuration (Datrics' JWT).
     ``refused`` is the hint of an answer refusing it (401/403), when the HTTP
@@ -341,12 +342,19 @@ class Auth:
     """
 
     field: str
-    hint: str
+    env: str
     header: str
+    note: str = ""
     format: str = "{}"
     stand_in: str = "emulator"
     refused: str | None = None
     sign: Callable[[str, Any], str] | None = None
+
+    @property
+    def hint(self) -> str:
+        """What to do when the credential is missing."""
+        more = f" {self.note}" if self.note else ""
+        return f"set {self.field}: ${{env:{self.env}}} in the provider block and export {self.env}{more}"
 
     def secret(self, config: BaseModel, *, instance: str, emulated: bool) -> str:
         """The secret the provider block names; an emulator accepts the stand-in, a real endpoint needs it."""

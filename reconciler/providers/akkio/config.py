@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -11,6 +11,9 @@ from reconciler.spec.refs import DataFile, RefTo
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 
+#: The hint of an answer refusing the key.
+REFUSED = "check the api_key the provider block reads from the environment"
+
 #: Training durations the vendor allows: 10 (fastest), 60 (high quality), 300 (higher), 1800 (production).
 Duration = Literal[10, 60, 300, 1800]
 
@@ -18,13 +21,8 @@ Duration = Literal[10, 60, 300, 1800]
 class AkkioConfig(ProviderConfig):
     """One Akkio team, reached with its API key (sent as ``X-API-Key``)."""
 
-    emulator: ClassVar[str] = "akkio"
-    auth: ClassVar[Auth] = Auth(
-        field="api_key",
-        hint="set api_key: ${env:AKKIO_API_KEY} in the provider block and export AKKIO_API_KEY",
-        header="X-API-Key",
-        refused="check the api_key the provider block reads from the environment",
-    )
+    emulator = "akkio"
+    auth = Auth(field="api_key", env="AKKIO_API_KEY", header="X-API-Key", refused=REFUSED)
 
     endpoint: str = Field(
         DEFAULT_ENDPOINT,

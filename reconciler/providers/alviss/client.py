@@ -103,6 +103,25 @@ class AlvissClient(PlatformClient):
         parsed: T = self._parse(shape, body, call=f"{method} {call}", creates=True)
         return parsed
 
+    async def _created(self, call: str, body: Any, **ids: int | str) -> int | str:
+        """POST ``body`` to the project's ``call`` (a path template filled from ``ids``); the new IId."""
+        path = self.prefix + call.format(**ids)
+        created = await self._create(shapes.Created, "POST", path, call=call, json=body)
+        return created.IId
+
+    async def _active(self, shape: type[T], kind: str) -> T | None:
+        """The project's active object of ``kind``, or None.
+
+        A 404 here means "there is none" only if the project itself is
+        reachable; :meth:`check_project` tells the two apart.
+        """
+        path = f"{self.prefix}/{kind}/active"
+        try:
+            return await self._get(shape, path, call=f"/{kind}/active")
+        except errors.NotFound as exc:
+            await self.check_project(exc, path)
+            return None
+
     # uploads ---------------------------------------------------------------
     async def upload(self, path: Path, *, dataset_name: str) -> int | str:
         """Send ``path`` as multipart field ``file``, streamed from disk."""
@@ -124,17 +143,8 @@ class AlvissClient(PlatformClient):
 
     # datasets --------------------------------------------------------------
     async def get_active_dataset(self) -> shapes.ActiveDataset | None:
-        """The project's active dataset; None only when the platform says there is none.
-
-        A 404 here means "no active dataset" only if the project itself is
-        reachable; :meth:`check_project` tells the two apart.
-        """
-        path = f"{self.prefix}/datasets/active"
-        try:
-            return await self._get(shapes.ActiveDataset, path, call="/datasets/active")
-        except errors.NotFound as exc:
-            await self.check_project(exc, path)
-            return None
+        """The project's active dataset; None only when the platform says there is none."""
+        return await self._active(shapes.ActiveDataset, "datasets")
 
     async def get_dataset(self, dataset_id: int | str) -> shapes.Dataset:
         return await self._get(
@@ -144,14 +154,9 @@ class AlvissClient(PlatformClient):
     async def create_dataset(
         self, *, upload_ids: Iterable[int | str], dataset_ids: Iterable[int | str]
     ) -> int | str:
-        created = await self._create(
-            shapes.Created,
-            "POST",
-            f"{self.prefix}/datasets",
-            call="/datasets",
-            json={"upload_ids": list(upload_ids), "dataset_ids": list(dataset_ids)},
+        return await self._created(
+            "/datasets", {"upload_ids": list(upload_ids), "dataset_ids": list(dataset_ids)}
         )
-        return created.IId
 
     async def activate_dataset(self, dataset_id: int | str) -> None:
         # Activation is idempotent: sending it again after a lost answer is harmless. Its answer is
@@ -202,14 +207,8 @@ class AlvissClient(PlatformClient):
     async def refit(
         self, model_id: int | str, *, model_detail: dict[str, Any], model_param: dict[str, Any]
     ) -> int | str:
-        created = await self._create(
-            shapes.Created,
-            "POST",
-            f"{self.prefix}/models/{model_id}/refit",
-            call="/models/{model_id}/refit",
-            json={"model_detail": model_detail, "model_param": model_param},
-        )
-        return created.IId
+        body = {"model_detail": model_detail, "model_param": model_param}
+        return await self._created("/models/{model_id}/refit", body, model_id=model_id)
 
     async def graph(self, graph_id: int | str) -> shapes.Graph:
         return await self._get(
@@ -232,10 +231,7 @@ class AlvissClient(PlatformClient):
 
     # attributions ------------------------------------------------------------------
     async def create_attribution(self, body: dict[str, Any]) -> int | str:
-        created = await self._create(
-            shapes.Created, "POST", f"{self.prefix}/attributions", call="/attributions", json=body
-        )
-        return created.IId
+        return await self._created("/attributions", body)
 
     async def get_attribution(self, attribution_id: int | str) -> shapes.Attribution:
         return await self._get(
@@ -246,12 +242,7 @@ class AlvissClient(PlatformClient):
 
     async def get_active_attribution_set(self) -> shapes.ActiveAttributionSet | None:
         """The project's active attribution set; None only when the platform says there is none."""
-        path = f"{self.prefix}/attributionset/active"
-        try:
-            return await self._get(shapes.ActiveAttributionSet, path, call="/attributionset/active")
-        except errors.NotFound as exc:
-            await self.check_project(exc, path)
-            return None
+        return await self._active(shapes.ActiveAttributionSet, "attributionset")
 
     async def get_attribution_set(self, set_id: int | str) -> shapes.AttributionSet:
         return await self._get(
@@ -259,14 +250,9 @@ class AlvissClient(PlatformClient):
         )
 
     async def align_dates(self, attribution_ids: list[int | str]) -> int | str:
-        created = await self._create(
-            shapes.Created,
-            "POST",
-            f"{self.prefix}/attributionset_align_dates",
-            call="/attributionset_align_dates",
-            json={"attributionjob_ids": attribution_ids, "active": False},
+        return await self._created(
+            "/attributionset_align_dates", {"attributionjob_ids": attribution_ids, "active": False}
         )
-        return created.IId
 
     async def activate_attribution_set(self, set_id: int | str) -> None:
         await self.http.request("PATCH", f"{self.prefix}/attributionset/{set_id}/activate")

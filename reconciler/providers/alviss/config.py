@@ -32,13 +32,8 @@ DatasetType = Literal[
 class AlvissConfig(ProviderConfig):
     """One Alviss project, reached with one access token (sent as ``Authorization: Bearer TOKEN``)."""
 
-    emulator: ClassVar[str] = "alviss"
-    auth: ClassVar[Auth] = Auth(
-        field="token",
-        hint="set token: ${env:ALVISS_TOKEN} in the provider block and export ALVISS_TOKEN",
-        header="Authorization",
-        format="Bearer {}",
-    )
+    emulator = "alviss"
+    auth = Auth(field="token", env="ALVISS_TOKEN", header="Authorization", format="Bearer {}")
 
     endpoint: str = Field(
         DEFAULT_ENDPOINT, description="API base URL, or emulator://alviss for the embedded emulator."

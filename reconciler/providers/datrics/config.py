@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -24,10 +24,10 @@ class DatricsConfig(ProviderConfig):
     from the configured secret (see ``access.py``); both are masked.
     """
 
-    emulator: ClassVar[str] = "datrics"
-    auth: ClassVar[Auth] = Auth(
+    emulator = "datrics"
+    auth = Auth(
         field="secret",
-        hint="set secret: ${env:DATRICS_SECRET} in the provider block and export DATRICS_SECRET",
+        env="DATRICS_SECRET",
         header="authorization",
         format="Bearer {}",
         sign=_signed,

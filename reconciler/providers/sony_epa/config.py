@@ -8,8 +8,6 @@ keeps several models retrained uses one alias per model (``sony_epa.churn``,
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
@@ -21,11 +19,11 @@ DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/
 class SonyEpaConfig(ProviderConfig):
     """One Prediction One model, reached with its API key (sent as ``x-api-key``)."""
 
-    emulator: ClassVar[str] = "sony_epa"
-    auth: ClassVar[Auth] = Auth(
+    emulator = "sony_epa"
+    auth = Auth(
         field="api_key",
-        hint="set api_key: ${env:SONY_EPA_API_KEY} in the provider block and export SONY_EPA_API_KEY "
-        "(each model has its own key)",
+        env="SONY_EPA_API_KEY",
+        note="(each model has its own key)",
         header="x-api-key",
         stand_in="emulator-{instance}",  # one key per instance, as one model per key
         refused="check the api_key of provider {instance} (for example ${{env:SONY_EPA_API_KEY}}): "
