@@ -33,7 +33,7 @@ from benchmarks.results import Result
 DURATIONS: dict[str, float] = {
     "upload": 1, "dataset": 1, "refit": 3, "build": 3, "attribution": 2, "attribution_set": 1,
 }  # fmt: skip
-SEED_SCRIPT = ROOT / "tests" / "vendor_examples" / "seed000_upload_refit_attribute.py"
+SEED_SCRIPT = ROOT / "tests" / "emulators" / "alviss" / "seed000_upload_refit_attribute.py"
 DATA = ROOT / "specs" / "data" / "weekly" / "se"
 
 # Status routes (as the emulator counts them) and the job kind each one polls.

@@ -1,4 +1,4 @@
-"""Fixtures shared by the workflow, command-line and reliability tests."""
+"""Fixtures shared by the tests: the demo and weekly-refresh specs, copied and applied in-process."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.providers.base import ClientOptions
 from reconciler.workflow import Settings
-from tests.workflow.support import INSTANT, REPO, Demo, no_wait
+from tests.support import INSTANT, REPO, Demo, no_wait
 
 
 @pytest.fixture

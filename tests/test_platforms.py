@@ -10,7 +10,7 @@ import pytest
 from reconciler import emulators, platforms
 from reconciler.errors import ReconcilerError
 from reconciler.providers.registry import PLATFORMS
-from tests.workflow.support import REPO
+from tests.support import REPO
 
 
 def test_each_platform_is_one_line_whose_halves_agree() -> None:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from tests.workflow.support import REPO
+from tests.support import REPO
 
 INSTANT = "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"
 

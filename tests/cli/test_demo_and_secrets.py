@@ -20,7 +20,7 @@ import pytest
 
 from reconciler import emulators
 from tests.served import served_emulator
-from tests.workflow.support import REPO, mutating
+from tests.support import REPO, mutating
 
 INSTANT = "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"
 CANARY = "canary-7f3a9c1e-token-do-not-print"

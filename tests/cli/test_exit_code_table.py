@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.workflow import Settings
-from tests.workflow.support import REPO, Demo
+from tests.support import REPO, Demo
 
 SPEC = "specs/demo.yaml"
 INSTANT = "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"

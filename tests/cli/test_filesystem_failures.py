@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.emulators import sqlite as emulator_sqlite
-from tests.workflow.support import REPO
+from tests.support import REPO
 
 INSTANT = "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"
 SPEC = "specs/demo.yaml"

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from alviss_support import TOKEN, ZERO, FakeClock, sales_csv
 
 from reconciler.emulators import create_app
 from reconciler.emulators.faults import KINDS, FaultInjector, Faults, parse, parse_kinds
 from reconciler.emulators.transport import EmulatorTransport
 from reconciler.errors import ReconcilerError
 from reconciler.http import parse_retry_after
+from tests.emulators.alviss.alviss_support import TOKEN, ZERO, FakeClock, sales_csv
 from tests.served import served_emulator
 
 P = "/api/v1/api/projects/1/1"

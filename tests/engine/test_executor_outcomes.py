@@ -18,7 +18,7 @@ from reconciler.engine.plan import Change, Plan
 from reconciler.state.model import StateDocument
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
-from tests.workflow.support import REPO
+from tests.support import REPO
 
 RUNNING = errors.JobTimeout("still running")
 FAILED = errors.JobFailed("the platform says: failed")

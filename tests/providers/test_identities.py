@@ -47,8 +47,8 @@ from reconciler.providers.sony_epa.retrain import identity as retrain_identity
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
-from tests.reliability.test_convergence import mutating_requests
-from tests.workflow.support import REPO, no_wait
+from tests.support import REPO, no_wait
+from tests.system.test_convergence import mutating_requests
 
 FIXTURE = REPO / "tests" / "fixtures" / "state-v1"
 GOLDEN: dict[str, dict[str, str]] = json.loads((FIXTURE / "golden.json").read_text())
