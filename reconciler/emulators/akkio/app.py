@@ -26,7 +26,7 @@ time and never echoed or logged.  Organisations
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -155,10 +155,16 @@ def _legacy_routes(app: FastAPI, world: World, *, listing: bool) -> None:
         check_key(body.get("api_key", request.query_params.get("api_key")))
         return body
 
-    @app.get(LEGACY + "/datasets")
-    async def list_datasets(request: Request) -> Json:
-        check_key(request.query_params.get("api_key"))
-        return world.datasets()
+    def lister(listed: Callable[[], Json]) -> Callable[[Request], Awaitable[Json]]:
+        async def listing(request: Request) -> Json:
+            check_key(request.query_params.get("api_key"))
+            return listed()
+
+        return listing
+
+    app.add_api_route(LEGACY + "/datasets", lister(world.datasets), methods=["GET"], name="list_datasets")
+    if listing:  # named by the training page, its answer never shown: only the full variant lists models
+        app.add_api_route(LEGACY + "/models", lister(world.models), methods=["GET"], name="list_models")
 
     @app.post(LEGACY + "/datasets")
     async def datasets(request: Request) -> Json:
@@ -172,13 +178,6 @@ def _legacy_routes(app: FastAPI, world: World, *, listing: bool) -> None:
         if not isinstance(name, str) or not name.strip():
             raise legacy_error(400, "give a name to create a dataset, or an id")
         return world.create_dataset(name)
-
-    if listing:  # named by the training page, its answer never shown: only the full variant lists models
-
-        @app.get(LEGACY + "/models")
-        async def list_models(request: Request) -> Json:
-            check_key(request.query_params.get("api_key"))
-            return world.models()
 
     @app.post(LEGACY + "/models")
     async def predict(request: Request) -> Json:
