@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from reconciler.http import HttpClient
 from reconciler.providers.base import Auth, ClientOptions, Connection, ProviderConfig, ResourceType
@@ -99,17 +100,24 @@ def by_name(*types: ResourceType[Any, Any, Any]) -> Mapping[str, ResourceType[An
 class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     """A platform: what its provider blocks hold, how it is reached, its jobs and its resource types."""
 
-    #: The platform's name in specs (``alviss``: ``alviss.upload``, ``emulator://alviss``).
-    name: ClassVar[str]
     #: How messages name it (``Sony EPA (sony_epa.churn)``).
     title: ClassVar[str]
     #: What a provider block holds; its ``auth`` says how the credential is given and sent.
     config_model: ClassVar[type[ProviderConfig]]
-    #: Where the API lives under the host (an in-process emulator is served there too).
-    api_path: ClassVar[str]
     #: The kinds of job its resource types wait for (poll schedule, status words, deadline).
     jobs: ClassVar[tuple[JobKind[Any], ...]]
     resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
+
+    @property
+    def name(self) -> str:
+        """The platform's name in specs (``alviss.upload``, ``emulator://alviss``): its configuration's."""
+        return self.config_model.emulator
+
+    @property
+    def api_path(self) -> str:
+        """Where the API lives under the host (an in-process emulator is served there too): the path of
+        the configuration's default endpoint, the vendor's own."""
+        return urlsplit(str(self.config_model.model_fields["endpoint"].default)).path
 
     @property
     def auth(self) -> Auth:

@@ -74,6 +74,15 @@ async def test_a_real_endpoint_without_its_credential_is_refused_with_the_declar
     assert caught.value.hint == platform.auth.hint
 
 
+def test_name_and_api_path_come_from_the_configuration() -> None:
+    assert {name: (platform.name, platform.api_path) for name, platform in PLATFORMS.items()} == {
+        "alviss": ("alviss", "/api/v1/api"),
+        "akkio": ("akkio", "/api/v1"),
+        "sony_epa": ("sony_epa", "/v1/external"),
+        "datrics": ("datrics", "/api/v1"),
+    }
+
+
 def test_every_platform_declares_its_kinds_of_job() -> None:
     for platform in PLATFORMS.values():
         names = [kind.name for kind in platform.jobs]

@@ -12,10 +12,8 @@ from reconciler.providers.platform import Platform, Session, by_name
 class Akkio(Platform[AkkioConfig, AkkioClient]):
     """Akkio: datasets and trained models."""
 
-    name = "akkio"
     title = "Akkio"
     config_model = AkkioConfig
-    api_path = "/api/v1"
     jobs = (TRAIN,)
     resource_types = by_name(Dataset(), Model())
 

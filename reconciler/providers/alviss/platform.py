@@ -5,7 +5,7 @@ from __future__ import annotations
 from reconciler.providers.alviss.active_dataset import ActiveDataset
 from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
-from reconciler.providers.alviss.client import API_PATH, JOBS, AlvissClient
+from reconciler.providers.alviss.client import JOBS, AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
 from reconciler.providers.alviss.model import Model
 from reconciler.providers.alviss.refit import Refit
@@ -16,10 +16,8 @@ from reconciler.providers.platform import Platform, Session, by_name
 class Alviss(Platform[AlvissConfig, AlvissClient]):
     """Alviss AI: uploads, datasets, models, attributions."""
 
-    name = "alviss"
     title = "Alviss"
     config_model = AlvissConfig
-    api_path = API_PATH
     jobs = JOBS
     resource_types = by_name(
         Upload(), ActiveDataset(), Refit(), Model(), Attribution(), ActiveAttributionSet()

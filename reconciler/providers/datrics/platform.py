@@ -11,10 +11,8 @@ from reconciler.providers.platform import Platform, Session, by_name
 class Datrics(Platform[DatricsConfig, DatricsClient]):
     """Datrics: predictions of deployed AutoModel models."""
 
-    name = "datrics"
     title = "Datrics"
     config_model = DatricsConfig
-    api_path = "/api/v1"
     jobs = (PREDICTION,)
     resource_types = by_name(Predictions())
 

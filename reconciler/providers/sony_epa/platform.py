@@ -12,10 +12,8 @@ from reconciler.providers.sony_epa.retrain import Retrain
 class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     """Sony Easy Predictive Analytics (Prediction One): retraining models behind their API keys."""
 
-    name = "sony_epa"
     title = "Sony EPA"
     config_model = SonyEpaConfig
-    api_path = "/v1/external"
     jobs = (RETRAIN,)
     resource_types = by_name(Retrain())
 
