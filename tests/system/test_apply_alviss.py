@@ -8,6 +8,7 @@ import json
 import pytest
 
 from reconciler import errors
+from reconciler.engine.executor import Event
 from reconciler.vocabulary import Action
 from tests.support import Demo, mutating
 
@@ -102,13 +103,16 @@ async def test_interrupted_apply_resumes_the_recorded_jobs_instead_of_resubmitti
     slow = {"upload": 60.0, "dataset": 60.0}
     workspace = demo.workspace(emulator_durations={"alviss": slow}, emulator_clock=lambda: clock[0])
     seen: set[str] = set()
-    task = asyncio.create_task(
-        workspace.apply(on_event=lambda event: seen.add(event.address) if event.kind == "status" else None)
-    )
-    for _ in range(1_000):  # at most ~10 s, however busy the machine
-        await asyncio.sleep(0.01)
+    running = asyncio.Event()  # set by the status events: every job was submitted and is running
+
+    def on_event(event: Event) -> None:
+        if event.kind == "status":
+            seen.add(event.address)
         if {SALES, MEDIA} <= seen:
-            break
+            running.set()
+
+    task = asyncio.create_task(workspace.apply(on_event=on_event))
+    await asyncio.wait_for(running.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

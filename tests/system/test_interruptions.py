@@ -1,4 +1,4 @@
-"""Interruptions: SIGKILL at many points, SIGINT once and twice, detach, a state that cannot be written.
+"""Interruptions: SIGKILL at every stage, SIGINT once and twice, detach, a state that cannot be written.
 
 The kill and interrupt tests run ``reconciler apply`` as a real subprocess
 against an emulator served on loopback (so the emulator outlives the killed
@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
 from tests.served import served_emulator
 from tests.support import REPO, Demo
+from tests.system.reported import Reported, event, kind_of, statuses_of
 from tests.system.weekly_support import CONVERGED, PROJECTS, TOKEN, held, weekly_against
 
 SHORT_JOBS = {
@@ -39,11 +40,11 @@ SHORT_JOBS = {
 }
 
 
-def start_apply(spec: Path, cwd: Path) -> subprocess.Popen[str]:
+def start_apply(spec: Path, cwd: Path, *options: str) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("RECONCILER_")}
     env.update(ALVISS_TOKEN=TOKEN, PYTHONPATH=str(REPO))
     return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", str(spec)],
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", *options, str(spec)],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -59,15 +60,53 @@ def state_of(spec: Path) -> StateDocument | None:
     return StateDocument.model_validate(json.loads(path.read_text()))
 
 
-def test_sigkill_at_many_points_then_rerun_converges_without_duplicates(tmp_path: Path) -> None:
-    moments = random.Random(20261123).sample([0.2 * step for step in range(3, 25)], 12)
+#: The weekly chain in the order its stages run, and the events of one change in the order they come.
+STAGES = ("upload", "active_dataset", "refit", "attribution", "active_attribution_set")
+KINDS = {"start": 0, "status": 1}  # any other kind ends the change
+
+#: Where each kill lands: at the first event of this stage and kind or later in the chain.  Every
+#: stage is hit before its job is sent (start), while it runs (status) and as it ends (done); the
+#: last one leaves the sets to the final run.
+KILL_AT = (
+    ("upload", "start"),
+    ("upload", "status"),
+    ("upload", "done"),
+    ("active_dataset", "start"),
+    ("active_dataset", "status"),
+    ("refit", "start"),
+    ("refit", "status"),
+    ("refit", "done"),
+    ("attribution", "start"),
+    ("attribution", "status"),
+    ("attribution", "done"),
+    ("active_attribution_set", "start"),
+)
+
+
+def reached(stage: str, kind: str) -> Callable[[str], bool]:
+    """An ``apply --format json`` event at ``stage``/``kind`` or later in the chain."""
+    target = (STAGES.index(stage), KINDS.get(kind, 2))
+
+    def wanted(line: str) -> bool:
+        item = event(line)
+        if item is None:
+            return False
+        here = STAGES.index(item["address"].split(".")[1]), KINDS.get(item["kind"], 2)
+        return here >= target
+
+    return wanted
+
+
+def test_sigkill_at_every_stage_then_rerun_converges_without_duplicates(tmp_path: Path) -> None:
     with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN, durations=SHORT_JOBS) as base:
         spec = weekly_against(tmp_path, base)
-        for moment in moments:
-            process = start_apply(spec, tmp_path)
-            time.sleep(moment)
+        for stage, kind in KILL_AT:
+            process = start_apply(spec, tmp_path, "--format", "json")
+            reported = Reported(process)
+            reported.until(reached(stage, kind), f"an event at {stage} {kind} or later")
             process.send_signal(signal.SIGKILL)
-            process.communicate(timeout=30)
+            output, _ = reported.finish(timeout=30)
+            assert process.returncode == -signal.SIGKILL, f"done before the kill at {stage} {kind}:\n{output}"
             state_of(spec)  # always parses (raises otherwise)
         final = start_apply(spec, tmp_path)
         output, problems = final.communicate(timeout=120)
@@ -82,28 +121,23 @@ def test_sigint_stops_waiting_keeps_jobs_and_releases_the_lock(tmp_path: Path) -
     slow = {**SHORT_JOBS, "refit": 600.0}
     with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN, durations=slow) as base:
         spec = weekly_against(tmp_path, base)
-        process = start_apply(spec, tmp_path)
-        deadline = time.monotonic() + 60
-        while True:
-            assert time.monotonic() < deadline, "the refits were never submitted"
-            state = state_of(spec)
-            refits = (
-                [state.resources.get(f"alviss.refit.{market}") for market in ("se", "no")] if state else []
-            )
-            if refits and all(r is not None and r.pending and r.pending.job_id for r in refits):
-                break
-            time.sleep(0.1)
+        process = start_apply(spec, tmp_path, "--format", "json")
+        reported = Reported(process)
+        # A status word for each refit: both were submitted and are running.
+        reported.until(statuses_of({"alviss.refit.se", "alviss.refit.no"}), "both refits running")
         interrupted = time.monotonic()
         process.send_signal(signal.SIGINT)
-        _, problems = process.communicate(timeout=30)
+        output, problems = reported.finish(timeout=30)
         assert time.monotonic() - interrupted < 5
         assert process.returncode == 130
-        assert "Interrupted" in problems
+        summary = json.loads(output.splitlines()[-1])
+        assert summary["interrupted"] is True
+        assert summary["outcomes"]["alviss.refit.se"] == summary["outcomes"]["alviss.refit.no"] == "pending"
         assert "Traceback" not in problems
 
         state = state_of(spec)
         assert state is not None
-        assert state.resources["alviss.refit.se"].pending is not None
+        assert all(state.resources[f"alviss.refit.{market}"].pending is not None for market in ("se", "no"))
         backend = LocalBackend(spec.parent.parent / "state" / "weekly-refresh.json")
         with backend.lock(operation="test"):
             pass  # released
@@ -116,15 +150,14 @@ def test_second_sigint_exits_at_once(tmp_path: Path) -> None:
     slow = {kind: 600.0 for kind in SHORT_JOBS}
     with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN, durations=slow) as base:
         spec = weekly_against(tmp_path, base)
-        process = start_apply(spec, tmp_path)
-        deadline = time.monotonic() + 60
-        while (state := state_of(spec)) is None or not any(r.pending for r in state.resources.values()):
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        process = start_apply(spec, tmp_path, "--format", "json")
+        reported = Reported(process)
+        reported.until(kind_of("status"), "a job running")
         process.send_signal(signal.SIGINT)
-        time.sleep(0.05)
+        # The first interrupt was taken: the waits end, each running job reported as still pending.
+        reported.until(kind_of("pending"), "a wait ended")
         process.send_signal(signal.SIGINT)
-        _, problems = process.communicate(timeout=15)
+        _, problems = reported.finish(timeout=15)
         assert process.returncode == 130
         assert "Traceback" not in problems
         assert state_of(spec) is not None

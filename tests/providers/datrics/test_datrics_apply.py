@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from datrics_provider_support import CREDIT, PASSENGERS, Example, posts
 
+from reconciler.engine.executor import Event
 from reconciler.providers.base import ClientOptions
 from reconciler.vocabulary import Action
 
@@ -126,13 +127,16 @@ async def test_an_interrupted_apply_resumes_the_recorded_task_instead_of_resubmi
     slow = {"datrics": {"predict": 60.0}}
     workspace = example.workspace(emulator_durations=slow, emulator_clock=lambda: clock[0])
     seen: set[str] = set()
-    task = asyncio.create_task(
-        workspace.apply(on_event=lambda event: seen.add(event.address) if event.kind == "status" else None)
-    )
-    for _ in range(1_000):  # at most ~10 s, however busy the machine
-        await asyncio.sleep(0.01)
+    running = asyncio.Event()  # set by the status events: every job was submitted and is running
+
+    def on_event(event: Event) -> None:
+        if event.kind == "status":
+            seen.add(event.address)
         if {CREDIT, PASSENGERS} <= seen:
-            break
+            running.set()
+
+    task = asyncio.create_task(workspace.apply(on_event=on_event))
+    await asyncio.wait_for(running.wait(), timeout=30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
