@@ -15,9 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from reconciler import emulators
 from reconciler.providers.base import ClientOptions
+from reconciler.providers.registry import PLATFORMS
 from reconciler.workflow import Settings, Workspace
 from tests.support import REPO, no_wait
 
@@ -37,6 +39,16 @@ async def mutating_requests(data_dir: Path) -> int:
             app.state.store.close()
         total += sum(count for route, count in stats["requests"].items() if not route.startswith("GET "))
     return total
+
+
+def test_every_resource_type_is_in_an_example_spec() -> None:
+    """The tests below run every example spec: a resource type that none uses would never be converged."""
+    used = set()
+    for name in SPECS:
+        resources = yaml.safe_load((REPO / "specs" / name).read_text())["resources"]
+        used |= {address.rsplit(".", 1)[0] for address in resources}
+    registered = {name for platform in PLATFORMS.values() for name in platform.resource_types}
+    assert registered - used == set(), "add a resource of each of these types to an example spec in specs/"
 
 
 @pytest.mark.parametrize("variant", emulators.VARIANTS)
