@@ -17,9 +17,10 @@ def serving(name: str, base: str, *, variant: str, token: bool) -> str:
     """What ``emulator serve`` prints once it listens: where, and a provider block to paste into a spec."""
     from reconciler.providers.registry import PLATFORMS
 
-    endpoint = base + PLATFORMS[name].api_path
-    declared = plugin(name)
-    (secret, variable), fields = declared.secret, declared.seeded
+    platform = PLATFORMS[name]
+    endpoint = base + platform.api_path
+    secret, variable = platform.auth.field, platform.auth.env
+    fields = plugin(name).seeded
     accepts = "the value given to --token" if token else "any non-empty value"
     block = [
         "providers:",

@@ -1,4 +1,4 @@
-"""What a platform's emulator declares, cheaply: its job kinds, where its app is, how a spec reaches it.
+"""What a platform's emulator declares, cheaply: its job kinds, where its app is, what its world holds.
 
 Every emulator is a plugin on one base (``base.py``: the store, statistics,
 request and fault counts, the fault injector, the job clock and the
@@ -30,9 +30,7 @@ class Plugin:
     durations: Mapping[str, float]
     #: The module holding the emulator's ``EMULATOR``, imported when an app is created.
     emulator: str
-    #: What a provider block reaching the emulator needs beside its endpoint: the credential's
-    #: field and environment variable, and the fields the seeded world answers to.
-    secret: tuple[str, str]
+    #: The provider block's fields the seeded world answers to (``emulator serve`` prints them).
     seeded: Mapping[str, object] = field(default_factory=dict)
 
     @property

@@ -13,5 +13,4 @@ PLUGIN = Plugin(
     "akkio",
     durations={"train": 3.0},
     emulator="reconciler.emulators.akkio.app",
-    secret=("api_key", "AKKIO_API_KEY"),
 )

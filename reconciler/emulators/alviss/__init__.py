@@ -20,6 +20,5 @@ PLUGIN = Plugin(
         "attribution_set": 1.0,
     },
     emulator="reconciler.emulators.alviss.app",
-    secret=("token", "ALVISS_TOKEN"),
     seeded={"team": 1, "project": 1},
 )

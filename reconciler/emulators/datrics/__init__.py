@@ -13,6 +13,5 @@ PLUGIN = Plugin(
     "datrics",
     durations={"predict": 1.0},
     emulator="reconciler.emulators.datrics.app",
-    secret=("secret", "DATRICS_SECRET"),
     seeded={"user_id": 42, "email": "analyst@example.com"},
 )

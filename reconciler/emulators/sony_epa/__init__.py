@@ -11,5 +11,4 @@ PLUGIN = Plugin(
     "sony_epa",
     durations={"retrain": 3.0},
     emulator="reconciler.emulators.sony_epa.app",
-    secret=("api_key", "SONY_EPA_API_KEY"),
 )
