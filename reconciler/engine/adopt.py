@@ -30,7 +30,7 @@ from reconciler.providers.base import Decision, Desired, ResourceType, Upstream,
 from reconciler.providers.identity import Identity, canonical_form
 from reconciler.spec.model import Spec
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, Reason
 
 
 class _Rehearsed(Exception):
@@ -155,7 +155,9 @@ async def adopt_object(
         )
     rehearsal = _RehearsalJournal()
     try:
-        applied = await rtype.apply(client, desired, None, Decision(Action.CREATE), rehearsal)
+        applied = await rtype.apply(
+            client, desired, None, Decision(action=Action.CREATE, reason=Reason.NO_RECORD), rehearsal
+        )
     except _Rehearsed:
         pass
     else:

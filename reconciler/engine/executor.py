@@ -264,7 +264,7 @@ class Executor:
         client = self.clients[change.provider]
         desired = self._desired(change)
         journal = self._journal(change)
-        decision = _decision(change)
+        decision = change.decision  # exactly as planned (and as a saved plan stored it)
         self.on_event(Event("start", change.address, change.action, change.summary))
         try:
             for attempt in range(1, RESENDS + 1):
@@ -359,17 +359,6 @@ def _refused(exc: errors.ReconcilerError) -> bool:
     """The platform answered the call with a refusal (an error status that is not a bad moment of
     its own, as :func:`~reconciler.wait.transient` tells them apart): nothing was made."""
     return isinstance(exc, errors.ApiError) and not transient(exc)
-
-
-def _decision(change: Change) -> Decision:
-    return Decision(
-        action=change.action,
-        summary=change.summary,
-        reasons=change.reasons,
-        before=change.before,
-        after=change.after,
-        fingerprint=change.fingerprint,
-    )
 
 
 def _describe_outputs(outputs: Mapping[str, Any]) -> str:

@@ -4,11 +4,13 @@ A :class:`Plan` is made by a pure function of (spec, state, live facts) and is
 the only thing apply accepts.  It holds no secrets and no clients, so it can be
 rendered, compared and saved (``engine/saved.py``).
 
-Each change also carries what a saved plan and a drift check need: ``basis``,
-a digest of the live facts it was decided from (a saved plan is refused when
-it moved), and ``cause``, why the resource is out of step: the spec asks for
-something not yet applied (``spec``), the live platform changed outside the
-tool (``live``), or a job is still running (``running``).
+Each change embeds the resource type's :class:`Decision` (action,
+:class:`Reason` code, reasons, values, fingerprint) and adds what a saved plan
+and a drift check need: ``basis``, a digest of the live facts it was decided
+from (a saved plan is refused when it moved), and ``cause``, why the resource
+is out of step, derived from the reason code: the spec asks for something not
+yet applied (``spec``), the live platform changed outside the tool
+(``live``), or a job is still running (``running``).
 """
 
 from __future__ import annotations
@@ -16,34 +18,54 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, TypeVar, cast
 
-from reconciler.providers.base import Candidate
+from reconciler.providers.base import Candidate, Decision
 from reconciler.state.model import ResourceState
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, Cause, Reason
 
-Cause = Literal["spec", "live", "running"]
+__all__ = ["Cause", "Change", "Plan"]
+
+T = TypeVar("T")
+
+
+class _FromDecision(Generic[T]):
+    """A change's attribute read through from its decision: the decision is the one source of truth."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, change: Any, owner: type | None = None) -> T:
+        return cast(T, getattr(change.decision, self._name))
 
 
 @dataclass(frozen=True)
 class Change:
-    """One resource's planned action with its reasons and before/after values."""
+    """One resource's planned :class:`Decision`, where it sits in the plan, and why it is out of step.
+
+    The decision is embedded whole: apply carries out exactly what was planned
+    (and a saved plan stores it), so the change reads its action, reason,
+    reasons and values from it rather than keeping copies.
+    """
 
     address: str
     type: str
     provider: str
-    action: Action
-    summary: str = ""
-    reasons: tuple[str, ...] = ()
+    decision: Decision
     caused_by: tuple[str, ...] = ()
-    before: Mapping[str, Any] = field(default_factory=dict)
-    after: Mapping[str, Any] = field(default_factory=dict)
-    fingerprint: str | None = None
-    refreshed: ResourceState | None = None
     basis: str | None = None
     cause: Cause | None = None
     #: Several objects on the platform match this unrecorded resource: the plan stops and names them.
     candidates: tuple[Candidate, ...] = ()
+
+    action = _FromDecision[Action]()
+    reason = _FromDecision[Reason]()
+    summary = _FromDecision[str]()
+    reasons = _FromDecision[tuple[str, ...]]()
+    before = _FromDecision[Mapping[str, Any]]()
+    after = _FromDecision[Mapping[str, Any]]()
+    fingerprint = _FromDecision[str | None]()
+    refreshed = _FromDecision[ResourceState | None]()
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ Two kinds of bookkeeping ride along with every change.  ``basis`` is a digest
 of the canonical JSON of the facts ``refresh`` returned (facts are dataclasses
 of plain values, so one generic encoding serves every resource type): a saved
 plan compares it with a fresh read to tell that a live object moved.
-``cause`` classifies why a resource is out of step, from what the decision
-and the record already say: no record, other inputs than recorded, a failed
-last attempt → ``spec``; the same inputs as recorded but the platform
-disagrees (object gone or failed, an "active" object switched) → ``live``; a
-job being resumed → ``running``; a change forced by an upstream one inherits
-the upstream's cause.  Selecting work (``--target``, ``--replace``) is done
+``cause`` classifies why a resource is out of step; it is read off the
+decision's :class:`~reconciler.vocabulary.Reason` (no record, other inputs
+than recorded, a failed last attempt → ``spec``; the platform disagrees with
+the record: object gone or failed, an "active" object switched → ``live``; a
+job being resumed → ``running``), and a change that follows an upstream one
+(``upstream_changes``) inherits the upstream's cause.  Selecting work (``--target``, ``--replace``) is done
 here too, so every consumer of a plan sees the same selection.
 """
 
@@ -36,11 +36,11 @@ from pydantic import BaseModel
 
 from reconciler import errors
 from reconciler.engine.graph import Graph
-from reconciler.engine.plan import Cause, Change, Plan
+from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
 from reconciler.spec.model import ResourceSpec, Spec
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, KnownAfterApply
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
 
 TypeLookup = Callable[[str], ResourceType[Any, Any, Any]]
 
@@ -118,10 +118,13 @@ def _assemble(
                     address=address,
                     type=record.type,
                     provider=record.provider,
-                    action=Action.FORGET,
-                    summary="forget",
-                    reasons=("no longer in the spec; the remote object is kept, only the record goes",),
-                    before=dict(record.outputs),
+                    decision=Decision(
+                        action=Action.FORGET,
+                        reason=Reason.NOT_IN_SPEC,
+                        summary="forget",
+                        reasons=("no longer in the spec; the remote object is kept, only the record goes",),
+                        before=dict(record.outputs),
+                    ),
                     cause="spec",
                 )
             )
@@ -166,20 +169,14 @@ def _walk(
         caused_by: tuple[str, ...] = ()
         if decision.action is not Action.NOOP:
             caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
-        cause = _cause(decision, record, [changes[dep] for dep in caused_by], forced=forced)
+        cause = _cause(decision, [changes[dep] for dep in caused_by])
         looked = found.get(address)
         changes[address] = Change(
             address=address,
             type=resource.type,
             provider=resource.provider,
-            action=decision.action,
-            summary=decision.summary,
-            reasons=decision.reasons,
+            decision=decision,
             caused_by=caused_by,
-            before=decision.before,
-            after=decision.after,
-            fingerprint=decision.fingerprint,
-            refreshed=decision.record,
             basis=basis(facts[address] if looked is None else (facts[address], looked)),
             cause=cause,
             candidates=candidates,
@@ -213,11 +210,12 @@ def adoption(
       later replaced cannot be told, so the plan stops
       (:func:`ambiguity`) with the ``import`` command for each candidate.
     """
-    if decision.action is Action.NOOP and decision.record is not None:
+    if decision.action is Action.NOOP and decision.refreshed is not None:
         return (
             dataclasses.replace(
                 decision,
                 action=Action.ADOPT,
+                reason=Reason.ADOPT_LIVE,
                 summary=decision.summary or "record the live object",
                 reasons=(*decision.reasons, "not in the state; the live object is what the spec says"),
                 after=dict(decision.outputs or {}),
@@ -284,14 +282,14 @@ def adoption(
         ),
     )
     adopted = Decision(
-        Action.ADOPT,
-        f"adopt {chosen.object_id}",
-        (f"not in the state; found {chosen.object_id} on the platform by {found.how}", *notes),
-        {},
-        {**chosen.matched, **chosen.outputs},
-        dict(chosen.outputs),
-        decision.fingerprint,
-        record,
+        action=Action.ADOPT,
+        reason=Reason.ADOPT_FOUND,
+        summary=f"adopt {chosen.object_id}",
+        reasons=(f"not in the state; found {chosen.object_id} on the platform by {found.how}", *notes),
+        after={**chosen.matched, **chosen.outputs},
+        outputs=dict(chosen.outputs),
+        fingerprint=decision.fingerprint,
+        refreshed=record,
     )
     return adopted, ()
 
@@ -424,39 +422,26 @@ def _forced(decision: Decision, record: ResourceState | None) -> Decision:
     return dataclasses.replace(
         decision,
         action=Action.REPLACE,
+        reason=Reason.REPLACE_REQUESTED,
         summary=decision.summary or "new job requested",
         reasons=(*decision.reasons, "replacement requested (--replace)"),
         before={**outputs, **decision.before},
         after={**decision.after, **{key: KNOWN_AFTER_APPLY for key in outputs}},
         outputs=None,
-        record=None,
+        refreshed=None,
     )
 
 
-def _cause(
-    decision: Decision, record: ResourceState | None, upstream: list[Change], *, forced: bool
-) -> Cause | None:
-    """Why a resource is out of step, read off its decision and its record (see the module docstring)."""
-    action = decision.action
-    if action is Action.NOOP:
+def _cause(decision: Decision, upstream: list[Change]) -> Cause | None:
+    """Why a resource is out of step: its reason's cause, or for ``upstream_changes`` the upstream's
+    (``live`` when any upstream change is live, else the first one's; ``spec`` when none has one)."""
+    if decision.action is Action.NOOP:
         return None
-    if action is Action.RESUME:
-        return "running"
-    if forced:
-        return "spec"
-    inherited = [change.cause for change in upstream if change.cause is not None]
-    waits_on_upstream = decision.fingerprint is None or (
-        record is not None and record.fingerprint == decision.fingerprint
-    )
-    if inherited and waits_on_upstream:
-        return "live" if "live" in inherited else inherited[0]
-    if record is None or record.status == "tainted":
-        return "spec"
-    if record.pending is not None and record.pending.job_id is None:
-        return "spec"
-    if decision.fingerprint is not None and record.fingerprint != decision.fingerprint:
-        return "spec"
-    return "live"
+    cause = decision.reason.cause
+    if cause == "inherited":
+        inherited = [change.cause for change in upstream if change.cause is not None]
+        return ("live" if "live" in inherited else inherited[0]) if inherited else "spec"
+    return cause
 
 
 def canonical(value: Any, *, stable: bool = False) -> Any:

@@ -28,12 +28,13 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import errors
-from reconciler.engine.plan import Cause, Change, Plan
+from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import canonical
+from reconciler.providers.base import Decision
 from reconciler.spec.model import Spec
 from reconciler.state.local import atomic_write
 from reconciler.state.model import ResourceState, StateDocument
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Cause, KnownAfterApply, Reason
 
 FORMAT: Final = "reconciler-plan"
 FORMAT_VERSION: Final = 1
@@ -127,6 +128,7 @@ def _change(change: Change, spec_digest: str | None) -> dict[str, Any]:
         "type": change.type,
         "provider": change.provider,
         "action": change.action.value,
+        "reason": change.reason.value,
         "summary": change.summary,
         "reasons": list(change.reasons),
         "caused_by": list(change.caused_by),
@@ -154,6 +156,7 @@ class _ChangeDocument(_Strict):
     type: str
     provider: str
     action: Annotated[Action, Field(strict=False)]
+    reason: Annotated[Reason, Field(strict=False)]
     summary: str
     reasons: list[str]
     caused_by: list[str]
@@ -226,14 +229,17 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
                 address=item.address,
                 type=item.type,
                 provider=item.provider,
-                action=item.action,
-                summary=item.summary,
-                reasons=tuple(item.reasons),
+                decision=Decision(
+                    action=item.action,
+                    reason=item.reason,
+                    summary=item.summary,
+                    reasons=tuple(item.reasons),
+                    before=decode(item.before),
+                    after=decode(item.after),
+                    fingerprint=item.fingerprint,
+                    refreshed=item.refreshed,
+                ),
                 caused_by=tuple(item.caused_by),
-                before=decode(item.before),
-                after=decode(item.after),
-                fingerprint=item.fingerprint,
-                refreshed=item.refreshed,
                 basis=item.basis,
                 cause=item.cause,
             )
@@ -380,6 +386,7 @@ _COMPARED: Final = (
     "type",
     "provider",
     "fingerprint",
+    "reason",
     "cause",
     "caused_by",
     "refreshed",

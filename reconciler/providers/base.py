@@ -37,7 +37,7 @@ from reconciler.spec.model import Location
 from reconciler.spec.names import suggest
 from reconciler.spec.refs import LocalFile, marked
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply, Reason
 from reconciler.wait import Waiter
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
@@ -123,18 +123,25 @@ class Desired(Generic[ConfigT]):
         return self.upstream[address].action.mutates
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Decision:
-    """What a resource needs, why, and what it will look like."""
+    """What a resource needs, why (a :class:`Reason` code and the particulars), and what it will look like.
+
+    The planner embeds it whole in the plan's change, and apply carries out
+    exactly this decision (a saved plan stores it).  ``refreshed`` is a record
+    to write although nothing is sent (a no-op that learned something, an
+    adoption); ``outputs`` are what downstream resources may use now.
+    """
 
     action: Action
+    reason: Reason
     summary: str = ""
     reasons: tuple[str, ...] = ()
     before: Mapping[str, Any] = field(default_factory=dict)
     after: Mapping[str, Any] = field(default_factory=dict)
     outputs: Mapping[str, Any] | None = None
     fingerprint: str | None = None
-    record: ResourceState | None = None
+    refreshed: ResourceState | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Changes are grouped by provider instance, one symbol per action (``+``
 create, ``~`` change, ``-/+`` replace, ``>`` resume, ``x`` forget, ``<=`` adopt), each
 value as ``before → after``, nested values (training parameters) as a
-structured diff from :mod:`reconciler.diff`, and the reason chain that links a
+structured diff from :mod:`reconciler.diff`, the reason code of the rule that
+decided it (``reason: inputs_changed``), and the reason chain that links a
 change to its root cause.  Every line fits the width: long values are cut
 and long chains keep their root cause and their last steps.
 
@@ -185,6 +186,7 @@ def _why(plan: Plan, change: Change, width: int) -> list[Text]:
         steps = [(step.summary or step.action.value, step.address) for step in chain[:-1]]
         steps.append((change.summary or change.action.value, ""))
         lines.append(Text(_INDENT + "why: ", style="bold") + Text(_chain_text(steps, width)))
+    lines.append(Text(cut(f"{_INDENT}reason: {change.reason.value}", width), style="dim"))
     for reason in change.reasons:
         lines.append(Text(cut(f"{_INDENT}- {reason}", width), style="dim"))
     return lines

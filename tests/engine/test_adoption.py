@@ -11,11 +11,15 @@ from reconciler.providers.alviss.common import find_unrecorded
 from reconciler.providers.base import Candidate, Decision, Found
 from reconciler.spec.model import ResourceSpec
 from reconciler.state.model import ResourceState, StateDocument
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, Reason
 
 UPLOAD = cast(ResourceSpec, SimpleNamespace(type="alviss.upload", provider="alviss"))
 CREATE = Decision(
-    Action.CREATE, "new upload", ("no upload recorded for these inputs yet",), fingerprint="sha256:f"
+    action=Action.CREATE,
+    reason=Reason.NO_RECORD,
+    summary="new upload",
+    reasons=("no upload recorded for these inputs yet",),
+    fingerprint="sha256:f",
 )
 OLDER = Candidate(7, {"upload_id": 7}, {"FileName": "s.csv"}, created_at="2026-11-20T10:00:00Z")
 NEWER = Candidate(9, {"upload_id": 9}, {"FileName": "s.csv"}, created_at="2026-11-27T10:00:00Z")
@@ -32,8 +36,8 @@ def test_a_unique_match_is_adopted_with_what_matched() -> None:
     assert decision.outputs == {"upload_id": 7}
     assert decision.after == {"FileName": "s.csv", "upload_id": 7}
     assert decision.reasons == (f"not in the state; found 7 on the platform by {BY}",)
-    assert decision.record is not None and decision.record.pending is not None
-    assert decision.record.pending.job_id == 7 and decision.record.pending.action == "adopt"
+    assert decision.refreshed is not None and decision.refreshed.pending is not None
+    assert decision.refreshed.pending.job_id == 7 and decision.refreshed.pending.action == "adopt"
 
 
 def test_with_no_state_at_all_the_newest_of_several_is_adopted() -> None:
@@ -74,7 +78,9 @@ def test_failing_to_look_is_said_and_plans_the_create() -> None:
 
 
 def test_only_a_create_is_turned_into_an_adoption() -> None:
-    replace = Decision(Action.REPLACE, "new upload", fingerprint="sha256:f")
+    replace = Decision(
+        action=Action.REPLACE, reason=Reason.INPUTS_CHANGED, summary="new upload", fingerprint="sha256:f"
+    )
     assert adoption(StateDocument(), UPLOAD, replace, Found((OLDER,), how=BY))[0] is replace
 
 

@@ -15,8 +15,9 @@ from reconciler import errors
 from reconciler.engine.executor import Executor
 from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Change, Plan
+from reconciler.providers.base import Decision
 from reconciler.state.model import StateDocument
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, Reason
 from reconciler.workflow import Settings, Workspace
 from tests.support import REPO
 
@@ -51,7 +52,9 @@ def carry_out(endings: dict[str, errors.ReconcilerError], *, noop: tuple[str, ..
             address,
             address.rsplit(".", 1)[0],
             resource.provider,
-            Action.NOOP if address in noop else Action.CREATE,
+            Decision(action=Action.NOOP, reason=Reason.IN_SYNC)
+            if address in noop
+            else Decision(action=Action.CREATE, reason=Reason.NO_RECORD),
         )
         for address, resource in spec.resources.items()
     )

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from reconciler import errors
 from reconciler.engine import saved
 from reconciler.engine.plan import Change, Plan
+from reconciler.providers.base import Decision
 from reconciler.state.model import ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 
 PLAN = Plan(
     changes=(
@@ -21,11 +22,14 @@ PLAN = Plan(
             address="alviss.upload.a",
             type="alviss.upload",
             provider="alviss",
-            action=Action.CREATE,
-            summary="new upload",
-            reasons=("no upload recorded",),
-            after={"upload_id": KNOWN_AFTER_APPLY, "file": "a.csv"},
-            fingerprint="sha256:" + "a" * 64,
+            decision=Decision(
+                action=Action.CREATE,
+                reason=Reason.NO_RECORD,
+                summary="new upload",
+                reasons=("no upload recorded",),
+                after={"upload_id": KNOWN_AFTER_APPLY, "file": "a.csv"},
+                fingerprint="sha256:" + "a" * 64,
+            ),
             basis="sha256:" + "b" * 64,
             cause="spec",
         ),
@@ -33,8 +37,11 @@ PLAN = Plan(
             address="alviss.upload.b",
             type="alviss.upload",
             provider="alviss",
-            action=Action.NOOP,
-            refreshed=ResourceState(type="alviss.upload", provider="alviss", outputs={"upload_id": 3}),
+            decision=Decision(
+                action=Action.NOOP,
+                reason=Reason.IN_SYNC,
+                refreshed=ResourceState(type="alviss.upload", provider="alviss", outputs={"upload_id": 3}),
+            ),
             basis="sha256:" + "c" * 64,
         ),
     ),

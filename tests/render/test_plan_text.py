@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from typing import Any
 
 from reconciler.engine import saved
 from reconciler.engine.plan import Change, Plan
+from reconciler.providers.base import Decision
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import NO_CHANGES, render_plan
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 from tests.render.schema_check import errors as schema_errors
 from tests.support import REPO, Demo
 
@@ -36,6 +38,12 @@ async def test_a_change_to_one_market_fits_a_screen_and_says_what_why_and_how_bi
     assert not ANSI.search(text)
 
 
+def change_of(address: str, action: Action, reason: Reason = Reason.NO_RECORD, **decided: Any) -> Change:
+    """A change of an ``alviss.upload`` (or of the type its address names) with this decision."""
+    kind = address.rsplit(".", 1)[0]
+    return Change(address, kind, "alviss", Decision(action=action, reason=reason, **decided))
+
+
 def plan_of(*changes: Change) -> Plan:
     return Plan(
         changes=changes, lineage="l", serial=1, providers={"alviss": "emulator://alviss, project 1/1"}
@@ -43,11 +51,10 @@ def plan_of(*changes: Change) -> Plan:
 
 
 def test_nested_parameters_show_as_a_structured_diff() -> None:
-    change = Change(
+    change = change_of(
         "alviss.refit.se",
-        "alviss.refit",
-        "alviss",
         Action.REPLACE,
+        Reason.INPUTS_CHANGED,
         summary="refit of model 3",
         before={"params": {"epochs": 500, "learning_rate": 0.001}, "model_id": 12},
         after={
@@ -65,7 +72,7 @@ def test_nested_parameters_show_as_a_structured_diff() -> None:
 
 def test_long_values_are_cut_to_the_width_keeping_size_and_hash() -> None:
     label = "data/" + "very-long-directory/" * 8 + "sales.csv (1.2 MB, sha256 0123456789ab)"
-    change = Change("alviss.upload.s", "alviss.upload", "alviss", Action.CREATE, after={"file": label})
+    change = change_of("alviss.upload.s", Action.CREATE, after={"file": label})
     for width in (72, 100, 140):  # the summary line needs 72
         lines = render_plan(plan_of(change), width=width).splitlines()
         assert max(len(line) for line in lines) <= width
@@ -74,7 +81,7 @@ def test_long_values_are_cut_to_the_width_keeping_size_and_hash() -> None:
 
 def test_every_action_has_its_symbol_and_the_summary_counts_them() -> None:
     changes = [
-        Change(f"alviss.upload.{action.value}", "alviss.upload", "alviss", action)
+        change_of(f"alviss.upload.{action.value}", action)
         for action in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RESUME, Action.FORGET)
     ]
     text = render_plan(plan_of(*changes), width=100)
@@ -90,9 +97,7 @@ def test_every_action_has_its_symbol_and_the_summary_counts_them() -> None:
 
 
 def test_colour_only_when_asked_with_the_same_words() -> None:
-    change = Change(
-        "alviss.upload.s", "alviss.upload", "alviss", Action.CREATE, after={"upload_id": KNOWN_AFTER_APPLY}
-    )
+    change = change_of("alviss.upload.s", Action.CREATE, after={"upload_id": KNOWN_AFTER_APPLY})
     plain = render_plan(plan_of(change), width=100)
     coloured = render_plan(plan_of(change), color=True, width=100)
     assert ANSI.search(coloured) and not ANSI.search(plain)
@@ -100,9 +105,7 @@ def test_colour_only_when_asked_with_the_same_words() -> None:
 
 
 def test_no_changes() -> None:
-    assert (
-        render_plan(plan_of(Change("alviss.upload.s", "alviss.upload", "alviss", Action.NOOP))) == NO_CHANGES
-    )
+    assert render_plan(plan_of(change_of("alviss.upload.s", Action.NOOP, Reason.IN_SYNC))) == NO_CHANGES
 
 
 def _adoption() -> Change:
@@ -122,12 +125,15 @@ def _adoption() -> Change:
         "alviss.upload.s",
         "alviss.upload",
         "alviss",
-        Action.ADOPT,
-        summary="adopt 7",
-        reasons=("not in the state; found 7 on the platform by file name, size and dataset type",),
-        after={"FileName": "s.csv", "FileSize": 559, "upload_id": 7},
-        fingerprint="sha256:f",
-        refreshed=record,
+        Decision(
+            action=Action.ADOPT,
+            reason=Reason.ADOPT_FOUND,
+            summary="adopt 7",
+            reasons=("not in the state; found 7 on the platform by file name, size and dataset type",),
+            after={"FileName": "s.csv", "FileSize": 559, "upload_id": 7},
+            fingerprint="sha256:f",
+            refreshed=record,
+        ),
         cause="spec",
     )
 
@@ -159,7 +165,5 @@ def test_an_adoption_shows_what_matched_in_every_format() -> None:
 
 
 def test_a_plan_without_adoptions_keeps_its_summary_line() -> None:
-    text = render_plan(
-        plan_of(Change("alviss.upload.s", "alviss.upload", "alviss", Action.CREATE)), width=100
-    )
+    text = render_plan(plan_of(change_of("alviss.upload.s", Action.CREATE)), width=100)
     assert "adopt" not in text

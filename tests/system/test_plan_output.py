@@ -31,6 +31,11 @@ def test_the_json_plan_validates_against_the_published_schema(project: Path) -> 
     assert first["summary"] == {"create": 2, "update": 1, "replace": 0, "resume": 0, "forget": 0, "adopt": 0}
     changes = {item["address"]: item for item in first["changes"]}  # type: ignore[attr-defined]
     assert changes[ACTIVE]["after"]["dataset"] == {"known_after_apply": True}
+    assert {address: item["reason"] for address, item in changes.items()} == {
+        SALES: "no_record",
+        MEDIA: "no_record",
+        ACTIVE: "upstream_changes",
+    }
     run("apply", "specs/demo.yaml", "--auto-approve")
     spec = project / "specs" / "demo.yaml"
     spec.write_text(spec.read_text().replace("      - alviss.upload.media_w47\n", ""))
@@ -39,6 +44,8 @@ def test_the_json_plan_validates_against_the_published_schema(project: Path) -> 
     second = plan_json()
     assert errors(second, SCHEMA, SCHEMA) == []
     assert second["summary"]["forget"] == 1  # type: ignore[index]
+    forgotten = [item for item in second["changes"] if item["action"] == "forget"]  # type: ignore[attr-defined]
+    assert [item["reason"] for item in forgotten] == ["not_in_spec"]
 
 
 def test_the_schema_checker_rejects_a_broken_document(project: Path) -> None:

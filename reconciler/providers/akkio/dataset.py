@@ -22,12 +22,14 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reconciler import errors
 from reconciler.answers import same_id
+from reconciler.providers import jobs
 from reconciler.providers.akkio.client import AkkioClient, Listed
 from reconciler.providers.akkio.config import DatasetConfig
 from reconciler.providers.base import (
@@ -41,9 +43,8 @@ from reconciler.providers.base import (
     Target,
 )
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
+from reconciler.vocabulary import VOLATILE, Action, Reason
 
 BATCH = 1_000
 _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
@@ -172,6 +173,67 @@ async def _read(target: Target[DatasetConfig], reader: Any) -> Any:
         raise target.error(("file",), f"{path} is not a usable CSV file: {exc}") from exc
 
 
+def _dataset_rules(file: str) -> tuple[jobs.Rule, ...]:
+    """Akkio's own rules: a dataset is filled in batches, so an interrupted one resumes or starts afresh."""
+
+    def no_record(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is not None:
+            return None
+        return jobs.verdict(Action.CREATE, Reason.NO_RECORD, f"{file} is not on the platform yet")
+
+    def job_running(job: jobs.Job) -> jobs.Verdict | None:
+        found = progress(job.pending)
+        if found.suspect or found.dataset_id is None or job.facts.gone:
+            return None
+        return jobs.verdict(
+            Action.RESUME,
+            Reason.JOB_RUNNING,
+            f"dataset {found.dataset_id} was created by an earlier run; {found.rows_added} rows "
+            "were confirmed, the rest will be sent",
+            summary="dataset being filled",
+            before={},
+            after={"dataset_id": found.dataset_id},
+        )
+
+    def answer_lost(job: jobs.Job) -> jobs.Verdict | None:
+        if job.pending is None:
+            return None
+        found = progress(job.pending)
+        if found.suspect:
+            return jobs.verdict(
+                Action.REPLACE,
+                Reason.ANSWER_LOST,
+                f"an earlier run sent rows to dataset {found.dataset_id} without getting an answer; "
+                "it may hold them or not, so a fresh dataset is filled",
+            )
+        if found.dataset_id is None and job.pending.step == "create":
+            return jobs.verdict(
+                Action.CREATE,
+                Reason.ANSWER_LOST,
+                "an earlier run asked for this dataset but got no answer; it is looked up by name "
+                "before anything is created",
+            )
+        return None
+
+    def gone(job: jobs.Job) -> jobs.Verdict | None:
+        if not job.facts.gone and job.facts.extra.get("listed"):
+            return None
+        return jobs.verdict(
+            Action.CREATE, Reason.GONE, f"dataset {job.recorded_id} no longer exists on the platform"
+        )
+
+    def in_sync(job: jobs.Job) -> jobs.Verdict:
+        assert job.record is not None and job.identity is not None
+        return jobs.verdict(
+            Action.NOOP,
+            Reason.IN_SYNC,
+            outputs={"dataset_id": job.recorded_id, "rows": job.record.outputs.get("rows")},
+            refreshed=jobs.upgraded(job.identity, job.record),
+        )
+
+    return jobs.rules(job_running, answer_lost, no_record, gone, in_sync)
+
+
 class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
     """A dataset filled from a CSV file."""
 
@@ -195,75 +257,30 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         self, desired: Desired[DatasetConfig], record: ResourceState | None, facts: DatasetFacts
     ) -> Decision:
         config = desired.config
-        wanted_identity = identity(config, facts.file)
-        wanted = wanted_identity.fingerprint()
         label = f"{config.file} ({facts.file.size} B, sha256 {facts.file.sha256[:12]})"
-        after = {
-            "file": label,
-            "name": remote_name(config, facts.file.sha256),
-            "dataset_id": KNOWN_AFTER_APPLY,
-        }
+        after = {"file": label, "name": remote_name(config, facts.file.sha256)}
+        before = {}
+        if record is not None and record.outputs:
+            before = {
+                "file": record.essence.get("file_label"),
+                "name": record.essence.get("name"),
+                "dataset_id": record.outputs.get("dataset_id"),
+            }
 
-        def change(action: Action, summary: str, *reasons: str) -> Decision:
-            before = {}
-            if record is not None and record.outputs:
-                before = {
-                    "file": record.essence.get("file_label"),
-                    "name": record.essence.get("name"),
-                    "dataset_id": record.outputs.get("dataset_id"),
-                }
-            return Decision(action, summary, reasons, before, after, None, wanted)
+        def explain(recorded: Mapping[str, Any], _: Mapping[str, Any]) -> list[str]:
+            if recorded.get("name") != config.name:
+                return [f"name changed ({recorded.get('name')} → {config.name})"]
+            old = str(recorded.get("sha256", ""))
+            return [f"{config.file} changed (sha256 {old[:12]} → {facts.file.sha256[:12]})"]
 
-        if record is None:
-            return change(Action.CREATE, "new dataset", f"{config.file} is not on the platform yet")
-        pending = record.pending
-        if pending is not None and pending_for(wanted_identity, pending):
-            found = progress(pending)
-            if found.suspect:
-                return change(
-                    Action.REPLACE,
-                    "new dataset",
-                    f"an earlier run sent rows to dataset {found.dataset_id} without getting an answer; "
-                    "it may hold them or not, so a fresh dataset is filled",
-                )
-            if found.dataset_id is not None and not facts.gone:
-                return Decision(
-                    Action.RESUME,
-                    "dataset being filled",
-                    (f"dataset {found.dataset_id} was created by an earlier run; {found.rows_added} rows "
-                     "were confirmed, the rest will be sent",),
-                    {},
-                    {**after, "dataset_id": found.dataset_id},
-                    None,
-                    wanted,
-                )  # fmt: skip
-            if found.dataset_id is None and pending.step == "create":
-                return change(
-                    Action.CREATE,
-                    "new dataset",
-                    "an earlier run asked for this dataset but got no answer; it is looked up by name "
-                    "before anything is created",
-                )
-        if record.status == "tainted":
-            return change(Action.REPLACE, "new dataset", f"the last attempt failed: {record.error}")
-        if not recorded_for(wanted_identity, record):
-            if record.inputs.get("name") != config.name:
-                why = f"name changed ({record.inputs.get('name')} → {config.name})"
-            else:
-                old = str(record.inputs.get("sha256", ""))
-                why = f"{config.file} changed (sha256 {old[:12]} → {facts.file.sha256[:12]})"
-            return change(Action.REPLACE, "new dataset", why)
-        dataset_id = record.outputs.get("dataset_id")
-        if facts.gone or facts.live is None:
-            return change(
-                Action.CREATE, "new dataset", f"dataset {dataset_id} no longer exists on the platform"
-            )
-        return Decision(
-            Action.NOOP,
-            outputs={"dataset_id": dataset_id, "rows": record.outputs.get("rows")},
-            fingerprint=wanted,
-            record=upgraded(wanted_identity, record),
+        job = jobs.Job(
+            record,
+            identity(config, facts.file),
+            jobs.JobFacts(gone=facts.gone, extra={"listed": facts.live is not None}),
+            jobs.JobWords(noun="dataset", summary="new dataset", id_key="dataset_id"),
+            explain=explain,
         )
+        return jobs.decide(job, after=after, before=before, ruleset=_dataset_rules(config.file))
 
     async def apply(
         self,
@@ -281,7 +298,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
                 f"{desired.address}: {config.file} changed after the plan was made", hint="run plan again"
             )
         name = remote_name(config, table.file.sha256)
-        pending = journal.pending if pending_for(wanted, journal.pending) else None
+        pending = journal.pending if jobs.pending_for(wanted, journal.pending) else None
         found = progress(pending)
         dataset_id, start = found.dataset_id, found.rows_added
         if found.suspect:

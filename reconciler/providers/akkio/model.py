@@ -24,13 +24,13 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.answers import same_id
+from reconciler.providers import jobs
 from reconciler.providers.akkio.client import TRAIN, AkkioClient, TrainResult, TrainStatus, job_status
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
+from reconciler.vocabulary import Action, Reason, is_known
 
 IDENTITY_KEYS = ("dataset_id", "predict_fields", "duration", "ignore_fields", "extra_attention")
 
@@ -141,6 +141,99 @@ def _why(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     ]
 
 
+def _same_as_recorded(job: jobs.Job, wanted: dict[str, Any]) -> bool:
+    """The record is of this training: by fingerprint, or by the recorded inputs as shown."""
+    record, wanted_identity = job.record, job.identity
+    if record is None or wanted_identity is None:
+        return False
+    return jobs.recorded_for(wanted_identity, record) or recorded_identity(record) == wanted
+
+
+def _anew(job: jobs.Job) -> Action:
+    """A new training replaces a recorded model; with none recorded it creates one."""
+    return Action.REPLACE if job.record is not None and job.record.outputs else Action.CREATE
+
+
+def _training_rules(address: str, dataset: str | None, wanted: dict[str, Any]) -> tuple[jobs.Rule, ...]:
+    """Akkio's own rules: a training is looked at through its task, and a model through the list."""
+
+    def no_record(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is not None:
+            return None
+        reason = Reason.NO_RECORD if job.identity is not None else Reason.UPSTREAM_CHANGES
+        return jobs.verdict(
+            Action.CREATE, reason, f"no model has been trained for {address} yet", summary="train"
+        )
+
+    def job_running(job: jobs.Job) -> jobs.Verdict | None:
+        pending = job.pending
+        if pending is None or pending.job_id is None or job.facts.gone or job.failed:
+            return None
+        word = job.facts.status.word if job.facts.status else "unknown"
+        return jobs.verdict(
+            Action.RESUME,
+            Reason.JOB_RUNNING,
+            f"task {pending.job_id} was submitted by an earlier run ({word}); waiting for it",
+            summary="training in progress",
+            after={"force": pending.detail.get("force", False)},
+        )
+
+    def answer_lost(job: jobs.Job) -> jobs.Verdict | None:
+        if job.pending is None or job.pending.job_id is not None:
+            return None
+        return jobs.verdict(
+            Action.CREATE,
+            Reason.ANSWER_LOST,
+            "an earlier run sent this training but got no answer; it is sent again with force: "
+            "false, so a training that finished meanwhile is returned instead of repeated",
+            summary="train",
+        )
+
+    def task_failed(job: jobs.Job) -> jobs.Verdict | None:
+        pending = job.record.pending if job.record is not None else None
+        if pending is None or pending.job_id is None or not job.failed:
+            return None
+        text = f"task {pending.job_id} failed on the platform: {job.failure}"
+        return jobs.verdict(_anew(job), Reason.FAILED_ON_PLATFORM, text)
+
+    def upstream_changes(job: jobs.Job) -> jobs.Verdict | None:
+        if job.identity is not None:
+            return None
+        text = f"{dataset} changes, so the model is trained on the new dataset"
+        return jobs.verdict(_anew(job), Reason.UPSTREAM_CHANGES, text)
+
+    def tainted(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is None or job.record.status != "tainted":
+            return None
+        return jobs.verdict(_anew(job), Reason.TAINTED, f"the last attempt failed: {job.record.error}")
+
+    def inputs_changed(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is None or _same_as_recorded(job, wanted):
+            return None
+        return jobs.verdict(_anew(job), Reason.INPUTS_CHANGED, *_why(recorded_identity(job.record), wanted))
+
+    def gone(job: jobs.Job) -> jobs.Verdict | None:
+        if job.facts.extra.get("listed") is not False:
+            return None
+        model_id = job.recorded_id
+        return jobs.verdict(
+            Action.CREATE, Reason.GONE, f"model {model_id} is no longer listed by the platform"
+        )
+
+    return jobs.rules(
+        no_record,
+        job_running,
+        answer_lost,
+        task_failed,
+        upstream_changes,
+        tainted,
+        inputs_changed,
+        gone,
+        drop=("failed_on_platform",),
+        before={"task_failed": "upstream_changes"},
+    )
+
+
 class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     """A model trained by Akkio's training API."""
 
@@ -168,7 +261,7 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         status, gone = None, False
         if record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
-            status = await read_or_gone(lambda: client.train_status(str(job_id)))
+            status = await jobs.read_or_gone(lambda: client.train_status(str(job_id)))
             gone = status is None
         listed = None
         model_id = record.outputs.get("model_id")
@@ -185,65 +278,27 @@ class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         dataset_id = dataset_of(desired)
         wanted = shown(config, dataset_id)
         known = is_known(dataset_id) and dataset_id is not None
-        wanted_identity = identity(config, dataset_id) if known else None
-        print_ = wanted_identity.fingerprint() if wanted_identity is not None else None
-        same_as_recorded = (
-            record is not None
-            and wanted_identity is not None
-            and (recorded_for(wanted_identity, record) or recorded_identity(record) == wanted)
+        job = jobs.Job(
+            record,
+            identity(config, dataset_id) if known else None,
+            jobs.JobFacts(
+                status=job_status(facts.status) if facts.status is not None else None,
+                gone=facts.status_gone,
+                extra={"listed": facts.listed},
+            ),
+            jobs.JobWords(noun="task", summary="retrain", id_key="model_id"),
         )
+        same_as_recorded = _same_as_recorded(job, wanted)
         force = bool(same_as_recorded and record is not None and record.outputs.get("model_id"))
-        after = {**wanted, "force": force, "model_id": KNOWN_AFTER_APPLY}
         before = {}
         if record is not None and record.outputs:
             before = {**recorded_identity(record), "model_id": record.outputs.get("model_id")}
-
-        def change(action: Action, summary: str, *reasons: str) -> Decision:
-            return Decision(action, summary, reasons, before, after, None, print_)
-
-        if record is None:
-            return change(Action.CREATE, "train", f"no model has been trained for {desired.address} yet")
-        pending = record.pending
-        if pending is not None and pending_for(wanted_identity, pending):
-            if pending.job_id is not None and not facts.status_gone:
-                status = job_status(facts.status) if facts.status is not None else None
-                if status is None or status.state != "failed":
-                    word = status.word if status else "unknown"
-                    return Decision(
-                        Action.RESUME,
-                        "training in progress",
-                        (f"task {pending.job_id} was submitted by an earlier run ({word}); waiting for it",),
-                        before,
-                        {**after, "force": pending.detail.get("force", False)},
-                        None,
-                        print_,
-                    )
-            elif pending.job_id is None:  # the answer to the training request was lost
-                return change(
-                    Action.CREATE,
-                    "train",
-                    "an earlier run sent this training but got no answer; it is sent again with force: "
-                    "false, so a training that finished meanwhile is returned instead of repeated",
-                )
-        action = Action.REPLACE if record.outputs else Action.CREATE
-        if pending is not None and pending.job_id is not None and facts.status is not None:
-            status = job_status(facts.status)
-            if status.state == "failed":
-                message = status.message or status.word
-                return change(action, "retrain", f"task {pending.job_id} failed on the platform: {message}")
-        if not known:
-            return change(
-                action, "retrain", f"{config.dataset} changes, so the model is trained on the new dataset"
-            )
-        if record.status == "tainted":
-            return change(action, "retrain", f"the last attempt failed: {record.error}")
-        if not same_as_recorded:
-            return change(action, "retrain", *_why(recorded_identity(record), wanted))
-        if facts.listed is False:
-            model_id = record.outputs.get("model_id")
-            return change(Action.CREATE, "retrain", f"model {model_id} is no longer listed by the platform")
-        refreshed = upgraded(wanted_identity, record) if wanted_identity is not None else None
-        return Decision(Action.NOOP, outputs=dict(record.outputs), fingerprint=print_, record=refreshed)
+        return jobs.decide(
+            job,
+            after={**wanted, "force": force},
+            before=before,
+            ruleset=_training_rules(desired.address, config.dataset, wanted),
+        )
 
     async def apply(
         self,

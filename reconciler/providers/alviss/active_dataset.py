@@ -17,13 +17,13 @@ from pydantic import field_validator
 
 from reconciler import errors
 from reconciler.answers import ObjectId
+from reconciler.providers import jobs
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import DATASET, AlvissClient, dataset_upload_ids, job_status
 from reconciler.providers.alviss.common import find_created, normalize
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -112,7 +112,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
-            building = await read_or_gone(lambda: client.get_dataset(job_id))
+            building = await jobs.read_or_gone(lambda: client.get_dataset(job_id))
         return ActiveDatasetFacts(active=active, building=building)
 
     def decide(
@@ -130,28 +130,10 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             if not is_known(desired.output(address, "upload_id"))
         ]
         wanted_identity = self.identity(desired)
-        identity_ = wanted_identity.fingerprint() if wanted_identity is not None else None
         before = {"dataset": live_id, "uploads": live_uploads if held is not None else NOT_SHOWN}
         after_uploads: list[Any] = _ids([*live_uploads, *known])
         after_uploads += [KNOWN_AFTER_APPLY] * len(unknown)
         after = {"dataset": KNOWN_AFTER_APPLY, "uploads": after_uploads}
-
-        pending = record.pending if record else None
-        if pending is not None and pending.job_id is not None and facts.building is not None:
-            status = job_status(facts.building)
-            if status.state != "failed":
-                return Decision(
-                    Action.RESUME,
-                    "dataset in progress",
-                    (
-                        f"dataset {pending.job_id} was created by an earlier run; "
-                        "waiting for it, then activating it",
-                    ),
-                    before,
-                    {"dataset": pending.job_id, "uploads": after_uploads},
-                    None,
-                    identity_,
-                )
 
         reasons: list[str] = []
         recorded_id = normalize(record.outputs.get("dataset_id")) if record else None
@@ -176,32 +158,30 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 )
             else:
                 reasons.append(f"the active dataset {live_id} lacks {', '.join(names)}")
-        if unknown or missing_known:
-            action = Action.UPDATE if live_id is not None else Action.CREATE
-            return Decision(action, "new active dataset", tuple(reasons), before, after, None, identity_)
-
-        outputs = {"dataset_id": live_id, "upload_ids": live_uploads}
-        assert wanted_identity is not None, "every upload id is known here"
-        refreshed = None
-        if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
-            refreshed = ResourceState(
-                type=self.name,
-                provider=desired.target.provider,
-                status="ready",
-                fingerprint=identity_,
-                inputs=wanted_identity.canonical(),
-                outputs=outputs,
-                essence={"Status": facts.active.Status if facts.active else None},
-            )
-        elif recorded_for(wanted_identity, record):
-            refreshed = upgraded(wanted_identity, record)
-        return Decision(Action.NOOP, outputs=outputs, fingerprint=identity_, record=refreshed)
+        job = jobs.Job(
+            record,
+            wanted_identity,
+            jobs.JobFacts(status=job_status(facts.building) if facts.building is not None else None),
+            jobs.JobWords(
+                noun="dataset", summary="new active dataset", id_key="dataset_id", shown_as="dataset"
+            ),
+        )
+        selection = jobs.Selection(
+            type_name=self.name,
+            provider=desired.target.provider,
+            live=live_id is not None,
+            differences=tuple(reasons) if unknown or missing_known else (),
+            outputs={"dataset_id": live_id, "upload_ids": live_uploads},
+            essence={"Status": facts.active.Status if facts.active else None},
+            running_summary="dataset in progress",
+        )
+        return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
 
     async def recover(
         self, client: AlvissClient, desired: Desired[ActiveDatasetConfig], pending: PendingOperation
     ) -> int | str | None:
         wanted = self.identity(desired)
-        if pending.step != "create_dataset" or wanted is None or not pending_for(wanted, pending):
+        if pending.step != "create_dataset" or wanted is None or not jobs.pending_for(wanted, pending):
             return None
         uploads = set(_ids(list(pending.detail.get("upload_ids", []))))
         base = _ids(list(pending.detail.get("dataset_ids", [])))

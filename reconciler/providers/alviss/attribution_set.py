@@ -14,13 +14,13 @@ from typing import Any
 from pydantic import field_validator
 
 from reconciler.answers import ObjectId
+from reconciler.providers import jobs
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import ATTRIBUTION_SET, AlvissClient, job_status, set_attribution_ids
 from reconciler.providers.alviss.common import find_created, normalize, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, read_or_gone, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
@@ -85,7 +85,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
-            building = await read_or_gone(lambda: client.get_attribution_set(job_id))
+            building = await jobs.read_or_gone(lambda: client.get_attribution_set(job_id))
         return SetFacts(active=active, building=building)
 
     def decide(
@@ -106,31 +106,9 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         if live_id is None and facts.active is not None and same_members:
             live_id = recorded  # the active set's id is not documented: the recorded set, same members
         wanted_identity = self.identity(desired)
-        identity = wanted_identity.fingerprint() if wanted_identity is not None else None
         before = {"attribution_set": live_id, "attributions": live}
         planned = members(config, known, live) + [KNOWN_AFTER_APPLY] * len(unknown)
         after = {"attribution_set": KNOWN_AFTER_APPLY, "attributions": planned}
-
-        pending = record.pending if record else None
-        building = facts.building
-        if (
-            pending is not None
-            and pending.job_id is not None
-            and building is not None
-            and job_status(building).state != "failed"
-        ):
-            return Decision(
-                Action.RESUME,
-                "new active attribution set",
-                (
-                    f"attribution set {pending.job_id} was made by an earlier run; "
-                    "waiting for it, then activating it",
-                ),
-                before,
-                {**after, "attribution_set": pending.job_id},
-                None,
-                identity,
-            )
 
         reasons: list[str] = []
         if recorded is not None and live_id != recorded:
@@ -152,33 +130,33 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             reasons.append(
                 f"keep_existing is false and the active set also holds {', '.join(map(str, extra))}"
             )
-        if unknown or missing or extra:
-            action = Action.UPDATE if facts.active is not None else Action.CREATE
-            return Decision(
-                action, "new active attribution set", tuple(reasons), before, after, None, identity
-            )
-
-        outputs = {"attribution_set_id": live_id, "attribution_ids": live}
-        assert wanted_identity is not None, "every attribution id is known here"
-        refreshed = None
-        if record is None or record.outputs != outputs or record.status != "ready" or record.pending:
-            refreshed = ResourceState(
-                type=self.name,
-                provider=desired.target.provider,
-                fingerprint=identity,
-                inputs=wanted_identity.canonical(),
-                outputs=outputs,
-                essence={"Status": facts.active.Status if facts.active else None},
-            )
-        elif recorded_for(wanted_identity, record):
-            refreshed = upgraded(wanted_identity, record)
-        return Decision(Action.NOOP, outputs=outputs, fingerprint=identity, record=refreshed)
+        job = jobs.Job(
+            record,
+            wanted_identity,
+            jobs.JobFacts(status=job_status(facts.building) if facts.building is not None else None),
+            jobs.JobWords(
+                noun="attribution set",
+                summary="new active attribution set",
+                id_key="attribution_set_id",
+                shown_as="attribution_set",
+            ),
+        )
+        selection = jobs.Selection(
+            type_name=self.name,
+            provider=desired.target.provider,
+            live=facts.active is not None,
+            differences=tuple(reasons) if unknown or missing or extra else (),
+            outputs={"attribution_set_id": live_id, "attribution_ids": live},
+            essence={"Status": facts.active.Status if facts.active else None},
+            made="made",
+        )
+        return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
 
     async def recover(
         self, client: AlvissClient, desired: Desired[ActiveAttributionSetConfig], pending: PendingOperation
     ) -> int | str | None:
         wanted = self.identity(desired)
-        if pending.step != "align_dates" or wanted is None or not pending_for(wanted, pending):
+        if pending.step != "align_dates" or wanted is None or not jobs.pending_for(wanted, pending):
             return None
         chosen = _sorted(pending.detail.get("attribution_ids", []))
         return await find_created(

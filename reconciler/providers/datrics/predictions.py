@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler import errors
+from reconciler.providers import jobs
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.datrics.client import (
     PREDICTION,
@@ -45,9 +46,8 @@ from reconciler.providers.datrics.files import (
     write_atomically,
 )
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, recorded_for, upgraded
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action
+from reconciler.vocabulary import VOLATILE, Action, Reason
 
 #: A task still PENDING this long after it was submitted is taken as lost (Celery's answer for unknown ids).
 LOST_AFTER = timedelta(seconds=PREDICTION.deadline)
@@ -115,7 +115,7 @@ def _in_sync(
         record is not None
         and record.pending is None
         and record.status == "ready"
-        and recorded_for(identity(config, found.sha256), record)
+        and jobs.recorded_for(identity(config, found.sha256), record)
         and output is not None
         and output == record.outputs.get("output_sha256")
     )
@@ -123,6 +123,103 @@ def _in_sync(
 
 def _lost(pending: PendingOperation, read_at: datetime | None) -> bool:
     return read_at is not None and read_at - pending.submitted_at > LOST_AFTER
+
+
+def _task_rules(config: PredictionsConfig, model: str, facts: PredictionFacts) -> tuple[jobs.Rule, ...]:
+    """Datrics' own rules: a task is a Celery task (PENDING for ids it does not know), its result a file."""
+
+    def no_record(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is not None:
+            return None
+        return jobs.verdict(
+            Action.CREATE, Reason.NO_RECORD, f"{config.input} has not been predicted by {model}"
+        )
+
+    def answer_lost(job: jobs.Job) -> jobs.Verdict | None:
+        if job.pending is None or job.pending.job_id is not None:
+            return None
+        text = "an earlier run sent this task but got no answer; it will be sent again"
+        return jobs.verdict(Action.CREATE, Reason.ANSWER_LOST, text)
+
+    def task_failed(job: jobs.Job) -> jobs.Verdict | None:
+        if job.pending is None or job.pending.job_id is None or not job.failed:
+            return None
+        text = f"task {job.pending.job_id} failed: {job.failure}"
+        return jobs.verdict(Action.REPLACE, Reason.FAILED_ON_PLATFORM, text)
+
+    def task_lost(job: jobs.Job) -> jobs.Verdict | None:
+        pending, status = job.pending, job.facts.status
+        if pending is None or status is None or status.word != "PENDING" or not _lost(pending, facts.read_at):
+            return None
+        return jobs.verdict(
+            Action.CREATE,
+            Reason.GONE,
+            f"task {pending.job_id} still reads PENDING long after it was submitted; Celery reports a "
+            "task it does not know as PENDING, so it is taken as lost and sent again",
+        )
+
+    def job_running(job: jobs.Job) -> jobs.Verdict | None:
+        if job.pending is None or job.pending.job_id is None:
+            return None
+        task_id, status = job.pending.job_id, job.facts.status
+        word = f" (now {status.word})" if status is not None else ""
+        return jobs.verdict(
+            Action.RESUME,
+            Reason.JOB_RUNNING,
+            f"task {task_id} was submitted by an earlier run; waiting for it{word}",
+            summary="prediction task in progress",
+            before={},
+            after={"task_id": task_id},
+        )
+
+    def inputs_changed(job: jobs.Job) -> jobs.Verdict | None:
+        record = job.record
+        assert record is not None and job.identity is not None
+        if jobs.recorded_for(job.identity, record):
+            return None
+        recorded = record.inputs or (record.pending.detail if record.pending is not None else {})
+        reasons = _changed(config, recorded, facts.input.sha256) or ["the inputs changed"]
+        return jobs.verdict(Action.REPLACE, Reason.INPUTS_CHANGED, *reasons)
+
+    def gone(job: jobs.Job) -> jobs.Verdict | None:
+        if facts.output_sha256 is not None:
+            return None
+        return jobs.verdict(Action.CREATE, Reason.GONE, f"{config.output} does not exist")
+
+    def output_edited(job: jobs.Job) -> jobs.Verdict | None:
+        assert job.record is not None and facts.output_sha256 is not None
+        recorded = str(job.record.outputs.get("output_sha256", ""))
+        if facts.output_sha256 == recorded:
+            return None
+        text = f"{config.output} was edited (sha256 {recorded[:12]} → {facts.output_sha256[:12]})"
+        return jobs.verdict(Action.REPLACE, Reason.LIVE_CHANGED, text)
+
+    def in_sync(job: jobs.Job) -> jobs.Verdict:
+        record, wanted = job.record, job.identity
+        assert record is not None and wanted is not None
+        outputs = {
+            "task_id": record.outputs.get("task_id"),
+            "output": config.output,
+            "output_sha256": str(record.outputs.get("output_sha256", "")),
+        }
+        refreshed = jobs.upgraded(wanted, record)
+        if record.outputs != outputs:  # the output was moved by hand, same content: record where it is
+            refreshed = (refreshed or record).model_copy(update={"outputs": outputs})
+        return jobs.verdict(Action.NOOP, Reason.IN_SYNC, outputs=outputs, refreshed=refreshed)
+
+    return jobs.rules(
+        task_failed,
+        task_lost,
+        job_running,
+        answer_lost,
+        no_record,
+        inputs_changed,
+        gone,
+        output_edited,
+        in_sync,
+        drop=("failed_on_platform",),
+        before={"task_failed": "job_running", "task_lost": "job_running"},
+    )
 
 
 class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts]):
@@ -164,8 +261,6 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         self, desired: Desired[PredictionsConfig], record: ResourceState | None, facts: PredictionFacts
     ) -> Decision:
         config = desired.config
-        wanted_identity = identity(config, facts.input.sha256)
-        wanted = wanted_identity.fingerprint()
         model = f"{config.bucket}/{config.model_path}"
         after = {
             "input": f"{config.input} ({facts.input.records} records, {human_size(facts.input.size)}, "
@@ -173,72 +268,23 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
             "model": model,
             "return_only_prediction": config.return_only_prediction,
             "output": config.output,
-            "task_id": KNOWN_AFTER_APPLY,
         }
-
-        def change(action: Action, *reasons: str) -> Decision:
-            before: dict[str, Any] = {}
-            if record is not None and record.outputs:
-                before = {
-                    "input": record.essence.get("input_label", record.essence.get("input")),
-                    "model": f"{record.inputs.get('bucket')}/{record.inputs.get('model_path')}",
-                    "return_only_prediction": record.inputs.get("return_only_prediction"),
-                    "output": record.outputs.get("output"),
-                    "task_id": record.outputs.get("task_id"),
-                }
-            return Decision(action, SUMMARY, reasons, before, after, None, wanted)
-
-        if record is None:
-            return change(Action.CREATE, f"{config.input} has not been predicted by {model}")
-        pending = record.pending
-        if pending is not None and pending_for(wanted_identity, pending):
-            task_id = pending.job_id
-            if task_id is None:
-                return change(
-                    Action.CREATE, "an earlier run sent this task but got no answer; it will be sent again"
-                )
-            status = task_status(facts.task) if facts.task is not None else None
-            if status is not None and status.state == "failed":
-                return change(Action.REPLACE, f"task {task_id} failed: {status.message or status.word}")
-            if status is not None and status.word == "PENDING" and _lost(pending, facts.read_at):
-                return change(
-                    Action.CREATE,
-                    f"task {task_id} still reads PENDING long after it was submitted; Celery reports a "
-                    "task it does not know as PENDING, so it is taken as lost and sent again",
-                )
-            word = f" (now {status.word})" if status is not None else ""
-            return Decision(
-                Action.RESUME,
-                "prediction task in progress",
-                (f"task {task_id} was submitted by an earlier run; waiting for it{word}",),
-                {},
-                {**after, "task_id": task_id},
-                None,
-                wanted,
-            )
-        if record.status == "tainted":
-            return change(Action.REPLACE, f"the last attempt failed: {record.error}")
-        if not recorded_for(wanted_identity, record):
-            recorded = record.inputs or (pending.detail if pending is not None else {})
-            reasons = _changed(config, recorded, facts.input.sha256) or ["the inputs changed"]
-            return change(Action.REPLACE, *reasons)
-        recorded_sha = str(record.outputs.get("output_sha256", ""))
-        if facts.output_sha256 is None:
-            return change(Action.CREATE, f"{config.output} does not exist")
-        if facts.output_sha256 != recorded_sha:
-            return change(
-                Action.REPLACE,
-                f"{config.output} was edited (sha256 {recorded_sha[:12]} → {facts.output_sha256[:12]})",
-            )
-        outputs = {
-            "task_id": record.outputs.get("task_id"),
-            "output": config.output,
-            "output_sha256": recorded_sha,
-        }
-        refreshed = upgraded(wanted_identity, record)
-        if record.outputs != outputs:  # the output was moved by hand, same content: record where it is
-            refreshed = (refreshed or record).model_copy(update={"outputs": outputs})
-        return Decision(Action.NOOP, outputs=outputs, fingerprint=wanted, record=refreshed)
+        before: dict[str, Any] = {}
+        if record is not None and record.outputs:
+            before = {
+                "input": record.essence.get("input_label", record.essence.get("input")),
+                "model": f"{record.inputs.get('bucket')}/{record.inputs.get('model_path')}",
+                "return_only_prediction": record.inputs.get("return_only_prediction"),
+                "output": record.outputs.get("output"),
+                "task_id": record.outputs.get("task_id"),
+            }
+        job = jobs.Job(
+            record,
+            identity(config, facts.input.sha256),
+            jobs.JobFacts(status=task_status(facts.task) if facts.task is not None else None),
+            jobs.JobWords(noun="task", summary=SUMMARY, id_key="task_id"),
+        )
+        return jobs.decide(job, after=after, before=before, ruleset=_task_rules(config, model, facts))
 
     async def apply(
         self,

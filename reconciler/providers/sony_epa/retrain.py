@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
+from reconciler.providers import jobs
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import pending_for, read_or_gone
 from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+from reconciler.vocabulary import Action, Reason
 
 ID = "retrain_job_id"
 #: The step announced before the data is PUT: from then on the retrain may have started.
@@ -119,7 +119,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         if job_id is None:
             await client.check_endpoint()  # before a retrain is planned: a wrong endpoint stops the plan
             return RetrainFacts(train=train, evaluation=evaluation)
-        live = await read_or_gone(lambda: client.retrain_job(str(job_id)))
+        live = await jobs.read_or_gone(lambda: client.retrain_job(str(job_id)))
         if live is None:
             return RetrainFacts(train=train, evaluation=evaluation, gone=True)
         return RetrainFacts(train=train, evaluation=evaluation, live=live)
@@ -128,8 +128,6 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         self, desired: Desired[RetrainConfig], record: ResourceState | None, facts: RetrainFacts
     ) -> Decision:
         config = desired.config
-        wanted = identity(config, facts.train, facts.evaluation)
-        digest = wanted.fingerprint()
         after: dict[str, Any] = {
             "train_file": _label(config.train_file, facts.train),
             "eval_file": _label(config.eval_file, facts.evaluation)
@@ -137,61 +135,17 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             else None,
             "switch": config.switch,
         }
-        recorded_id = record.outputs.get(ID) if record else None
+        job = jobs.Job(
+            record,
+            identity(config, facts.train, facts.evaluation),
+            jobs.JobFacts(status=job_status(facts.live) if facts.live is not None else None, gone=facts.gone),
+            jobs.JobWords(noun="retrain job", summary="retrain", id_key=ID),
+        )
         before: dict[str, Any] = {}
         if record is not None and record.outputs:
             before = {key: record.essence.get(f"{key}_label", record.inputs.get(key)) for key in after}
-            before[ID] = recorded_id
-        status = job_status(facts.live) if facts.live is not None else None
-        failed = status is not None and status.state == "failed"
-        anew = Action.CREATE if recorded_id is None else Action.REPLACE
-
-        def change(action: Action, *reasons: str, job: Any = KNOWN_AFTER_APPLY, **more: Any) -> Decision:
-            return Decision(
-                action, "retrain" if job is KNOWN_AFTER_APPLY else "switch the model's API",
-                reasons, before, {**after, **more, ID: job}, None, digest,
-            )  # fmt: skip
-
-        pending = record.pending if record else None
-        if pending is not None and pending_for(wanted, pending):
-            resumed = _resume(pending, config, facts, status)
-            if resumed is not None:
-                action, reason = resumed
-                if action is Action.RESUME:
-                    return Decision(action, "retrain in progress", (reason,), before,
-                                    {**after, ID: pending.job_id}, None, digest)  # fmt: skip
-                return change(anew, reason)
-        if record is None or (recorded_id is None and record.status != "tainted"):
-            return change(Action.CREATE, "no retrain recorded for these files yet")
-        if record.status == "tainted":
-            return change(Action.REPLACE, f"the last attempt failed: {record.error}")
-        differences = _data_changes(record, wanted, config)
-        if differences:
-            return change(Action.REPLACE, *differences)
-        if facts.gone:
-            return change(
-                Action.REPLACE,
-                f"retrain job {recorded_id} is no longer on the platform (Not found retrain job.); "
-                "retraining",
-            )
-        if failed and status is not None:
-            return change(
-                Action.REPLACE, f"retrain job {recorded_id} failed: {status.message or status.word}"
-            )
-        if config.switch and not record.outputs.get("switched"):
-            return change(
-                Action.UPDATE,
-                f"retrain job {recorded_id} finished, but the model's API was not switched to it",
-                job=recorded_id,
-            )
-        outputs = dict(record.outputs)
-        refreshed = None
-        if record.fingerprint != digest or record.status != "ready" or record.pending is not None:
-            form = wanted.canonical()
-            refreshed = record.model_copy(
-                update={"fingerprint": digest, "status": "ready", "pending": None, "inputs": form}
-            )
-        return Decision(Action.NOOP, outputs=outputs, fingerprint=digest, record=refreshed)
+            before[ID] = job.recorded_id
+        return jobs.decide(job, after=after, before=before, ruleset=_retrain_rules(config))
 
     async def apply(
         self,
@@ -226,7 +180,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         elif (
             pending is not None
             and pending.step in DATA_STEPS
-            and pending_for(wanted, pending)
+            and jobs.pending_for(wanted, pending)
             and (adopted := await self.recover(client, desired, pending))
         ):
             job_id = str(adopted)  # an earlier attempt's upload arrived although its answer was lost
@@ -302,30 +256,110 @@ def never_sent(pending: PendingOperation) -> bool:
     return pending.step == "upload" and bool(pending.detail.get("data_step"))
 
 
-def _resume(
-    pending: PendingOperation, config: RetrainConfig, facts: RetrainFacts, status: Any
-) -> tuple[Action, str] | None:
-    """What an earlier run's unfinished retrain needs, or None to decide as if there were none."""
-    job = pending.job_id
-    if job is None:
-        return (Action.CREATE, "an earlier run asked for an upload URL but got no answer; "
-                "asking again is safe (a job without data never trains)")  # fmt: skip
-    if facts.gone:
-        return Action.CREATE, f"retrain job {job} of an earlier run is no longer on the platform; retraining"
-    if status is not None and status.state == "failed":
-        return Action.CREATE, f"retrain job {job} of an earlier run failed: {status.message or status.word}"
-    if never_sent(pending):
-        return (Action.CREATE, f"an earlier run stopped before sending the data of retrain job {job}, "
-                "which therefore never trains; uploading it to a new job")  # fmt: skip
-    if pending.step in DATA_STEPS and status is not None and status.word == WAITING_WORD:
-        return Action.CREATE, f"the data for retrain job {job} never arrived; uploading it again to a new job"
-    if pending.step == "switch":
-        return (
-            Action.RESUME,
-            f"retrain job {job} finished; an earlier run stopped before switching the API to it",
+def _retrain_rules(config: RetrainConfig) -> tuple[jobs.Rule, ...]:
+    """Sony EPA's own rules: a retrain is an upload URL, the data PUT there, then (maybe) a switch."""
+
+    def earlier_job_unusable(job: jobs.Job) -> jobs.Verdict | None:
+        found = _earlier(job, config)
+        return found if found is not None and found.action is not Action.RESUME else None
+
+    def job_running(job: jobs.Job) -> jobs.Verdict | None:
+        found = _earlier(job, config)
+        return found if found is not None and found.action is Action.RESUME else None
+
+    def no_record(job: jobs.Job) -> jobs.Verdict | None:
+        if job.record is not None and (job.recorded_id is not None or job.record.status == "tainted"):
+            return None
+        return jobs.verdict(Action.CREATE, Reason.NO_RECORD, "no retrain recorded for these files yet")
+
+    def inputs_changed(job: jobs.Job) -> jobs.Verdict | None:
+        assert job.record is not None and isinstance(job.identity, RetrainIdentity)
+        differences = _data_changes(job.record, job.identity, config)
+        return jobs.verdict(Action.REPLACE, Reason.INPUTS_CHANGED, *differences) if differences else None
+
+    def gone(job: jobs.Job) -> jobs.Verdict | None:
+        if not job.facts.gone:
+            return None
+        text = (
+            f"retrain job {job.recorded_id} is no longer on the platform (Not found retrain job.); retraining"
         )
-    then = ", then switching the model's API to it" if config.switch else ""
-    return Action.RESUME, f"retrain job {job} was submitted by an earlier run; waiting for it{then}"
+        return jobs.verdict(Action.REPLACE, Reason.GONE, text)
+
+    def failed_on_platform(job: jobs.Job) -> jobs.Verdict | None:
+        if not job.failed:
+            return None
+        return jobs.verdict(
+            Action.REPLACE, Reason.FAILED_ON_PLATFORM, f"retrain job {job.recorded_id} failed: {job.failure}"
+        )
+
+    def switch_not_done(job: jobs.Job) -> jobs.Verdict | None:
+        assert job.record is not None
+        if not config.switch or job.record.outputs.get("switched"):
+            return None
+        return jobs.verdict(
+            Action.UPDATE,
+            Reason.STEP_NOT_DONE,
+            f"retrain job {job.recorded_id} finished, but the model's API was not switched to it",
+            summary="switch the model's API",
+            after={ID: job.recorded_id},
+        )
+
+    def in_sync(job: jobs.Job) -> jobs.Verdict:
+        record, wanted = job.record, job.identity
+        assert record is not None and wanted is not None
+        digest = wanted.fingerprint()
+        refreshed = None
+        if record.fingerprint != digest or record.status != "ready" or record.pending is not None:
+            update = {"fingerprint": digest, "status": "ready", "pending": None, "inputs": wanted.canonical()}
+            refreshed = record.model_copy(update=update)
+        return jobs.verdict(Action.NOOP, Reason.IN_SYNC, outputs=dict(record.outputs), refreshed=refreshed)
+
+    return jobs.rules(
+        earlier_job_unusable,
+        job_running,
+        no_record,
+        inputs_changed,
+        gone,
+        failed_on_platform,
+        switch_not_done,
+        in_sync,
+        drop=("answer_lost",),
+        before={"earlier_job_unusable": "job_running"},
+    )
+
+
+def _earlier(job: jobs.Job, config: RetrainConfig) -> jobs.Verdict | None:
+    """What an earlier run's unfinished retrain needs, or None to decide as if there were none."""
+    pending = job.pending
+    if pending is None:
+        return None
+    number = pending.job_id
+    if number is None:
+        text = ("an earlier run asked for an upload URL but got no answer; "
+                "asking again is safe (a job without data never trains)")  # fmt: skip
+        return jobs.verdict(job.anew, Reason.ANSWER_LOST, text)
+    status = job.facts.status
+    if job.facts.gone:
+        text = f"retrain job {number} of an earlier run is no longer on the platform; retraining"
+        return jobs.verdict(job.anew, Reason.GONE, text)
+    if job.failed:
+        text = f"retrain job {number} of an earlier run failed: {job.failure}"
+        return jobs.verdict(job.anew, Reason.FAILED_ON_PLATFORM, text)
+    if never_sent(pending):
+        text = (f"an earlier run stopped before sending the data of retrain job {number}, "
+                "which therefore never trains; uploading it to a new job")  # fmt: skip
+        return jobs.verdict(job.anew, Reason.DATA_NEVER_SENT, text)
+    if pending.step in DATA_STEPS and status is not None and status.word == WAITING_WORD:
+        text = f"the data for retrain job {number} never arrived; uploading it again to a new job"
+        return jobs.verdict(job.anew, Reason.DATA_NEVER_SENT, text)
+    if pending.step == "switch":
+        text = f"retrain job {number} finished; an earlier run stopped before switching the API to it"
+    else:
+        then = ", then switching the model's API to it" if config.switch else ""
+        text = f"retrain job {number} was submitted by an earlier run; waiting for it{then}"
+    return jobs.verdict(
+        Action.RESUME, Reason.JOB_RUNNING, text, summary="retrain in progress", after={ID: number}
+    )
 
 
 async def _hash(target: Target[RetrainConfig], field: str, relative: str) -> LocalFile:

@@ -240,5 +240,5 @@ def test_an_output_moved_by_hand_is_recorded_where_it_now_is(tmp_path: Any) -> N
 def test_in_sync_outputs_flow_downstream(spec: Spec) -> None:
     resource = spec.resources[ADDRESS]
     decision = resource_type(resource.type).decide(Desired(target_of(resource, spec)), ready(), facts())
-    assert decision.action is Action.NOOP and decision.record is None
+    assert decision.action is Action.NOOP and decision.refreshed is None
     assert decision.outputs == {"task_id": "t-0", "output": "out.json", "output_sha256": OUTPUT_SHA}

@@ -244,7 +244,12 @@ def test_a_noop_refreshes_the_record_when_only_switch_was_turned_off() -> None:
         address="sony_epa.retrain.churn", provider="sony_epa", config=NO_SWITCH, base_dir=Path(".")
     )
     decision = Retrain().decide(Desired(target), recorded(), RetrainFacts(train=TRAIN, live=finished()))
-    assert decision.action is Action.NOOP and decision.record is not None
-    assert decision.record.fingerprint == decision.fingerprint and decision.record.inputs["switch"] is False
-    in_sync = Retrain().decide(Desired(target), decision.record, RetrainFacts(train=TRAIN, live=finished()))
-    assert in_sync.action is Action.NOOP and in_sync.record is None
+    assert decision.action is Action.NOOP and decision.refreshed is not None
+    assert (
+        decision.refreshed.fingerprint == decision.fingerprint
+        and decision.refreshed.inputs["switch"] is False
+    )
+    in_sync = Retrain().decide(
+        Desired(target), decision.refreshed, RetrainFacts(train=TRAIN, live=finished())
+    )
+    assert in_sync.action is Action.NOOP and in_sync.refreshed is None
