@@ -150,12 +150,8 @@ async def wait_for(
             interval = schedule.after(interval, None)
             continue
         failing_since = None
-        if on_status is not None:
-            on_status(status)
-        if status.state == "succeeded":
+        if _settled(status, what=what, on_status=on_status):
             return status
-        if status.state == "failed":
-            raise _failed(what, status)
         last = status
         interval = schedule.after(interval, status)
 
@@ -168,6 +164,15 @@ def transient(exc: errors.ReconcilerError) -> bool:
     if isinstance(exc, errors.ApiError) and not isinstance(exc, errors.AuthError | errors.NotFound):
         return exc.status >= 500 or exc.status in (408, 429)
     return False
+
+
+def _settled(status: JobStatus, *, what: str, on_status: Callable[[JobStatus], None] | None) -> bool:
+    """Report ``status``; whether the job succeeded (JobFailed if it failed, False while it runs)."""
+    if on_status is not None:
+        on_status(status)
+    if status.state == "failed":
+        raise _failed(what, status)
+    return status.state == "succeeded"
 
 
 def _failed(what: str, status: JobStatus) -> errors.JobFailed:
@@ -257,12 +262,8 @@ class Waiter:
                 raise errors.JobTimeout(
                     f"{what}: status unknown ({exc.message}); detached: the next apply resumes waiting"
                 ) from exc
-            if on_status is not None:
-                on_status(status)
-            if status.state == "succeeded":
+            if _settled(status, what=what, on_status=on_status):
                 return status
-            if status.state == "failed":
-                raise _failed(what, status)
             raise errors.JobTimeout(f"{what} is {status.word}; detached: the next apply resumes waiting")
         return await wait_for(
             poll,

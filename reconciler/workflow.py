@@ -488,11 +488,8 @@ class Workspace:
                 continue
             world = self.emulator_dir(instance)
             old, new = world_file(WORLD_DIR, name), world_file(world, name)
-            if new.exists() or not old.is_file():
+            if not _left_behind(old, new):
                 continue
-            with contextlib.suppress(OSError):
-                if old.resolve() == new.resolve():
-                    continue
             raise errors.StateError(
                 f"the state records objects of the {name} emulator, whose world is now kept in {world}; "
                 f"there is none there yet, but {old} (under the current directory, where earlier versions "
@@ -570,6 +567,17 @@ def _check_world(data_dir: Path, name: str) -> None:
         ) from exc
 
 
+def _left_behind(old: Path, new: Path) -> bool:
+    """Whether ``old``, where earlier versions kept a file, holds one while ``new``, where it is kept
+    now, does not (and is not the same file by another name)."""
+    if new.exists() or not old.is_file():
+        return False
+    with contextlib.suppress(OSError):
+        if old.resolve() == new.resolve():
+            return False
+    return True
+
+
 def _refuse_stray_state(path: Path, stray: Path) -> None:
     """Refuse to start afresh when the default state is missing but an earlier version's default exists.
 
@@ -577,11 +585,8 @@ def _refuse_stray_state(path: Path, stray: Path) -> None:
     under the working directory; it is now beside the spec.  Starting with an empty
     state while the old one sits where it was would plan everything again.
     """
-    if path.exists() or path.with_name(path.name + ".journal").exists() or not stray.is_file():
+    if path.with_name(path.name + ".journal").exists() or not _left_behind(stray, path):
         return
-    with contextlib.suppress(OSError):
-        if stray.resolve() == path.resolve():
-            return
     raise errors.StateError(
         f"no state at {path}, where a spec without a state block keeps it, but {stray} exists "
         "(the current directory's state/, where earlier versions kept it)",

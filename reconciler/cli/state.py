@@ -9,12 +9,26 @@ spec names (a local file or PostgreSQL).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
 from reconciler.cli.common import main, run, workspace
 from reconciler.cli.core import lock_timeout_option, locking_workspace
 from reconciler.cli.shell import SPEC, complete_addresses, complete_recorded, examples
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def spec_command(group: click.Group, name: str, *example_lines: str) -> Callable[[F], click.Command]:
+    """A command of ``group`` whose first argument is the spec, with these ``--help`` examples."""
+
+    def decorate(function: F) -> click.Command:
+        with_spec = click.argument("spec", type=SPEC)(function)
+        return group.command(name, epilog=examples(*example_lines))(with_spec)
+
+    return decorate
 
 
 @main.group(
@@ -28,13 +42,11 @@ def state() -> None:
     """Inspect and edit the recorded state of a spec's workspace."""
 
 
-@state.command(
+@spec_command(
+    state,
     "list",
-    epilog=examples(
-        "reconciler state list specs/demo.yaml",
-    ),
+    "reconciler state list specs/demo.yaml",
 )
-@click.argument("spec", type=SPEC)
 def state_list(spec: str) -> None:
     """Every recorded address, with its status, sorted by address."""
     document = run(workspace(spec).state)
@@ -42,13 +54,11 @@ def state_list(spec: str) -> None:
         click.echo(f"{address}\t{record.status}")
 
 
-@state.command(
+@spec_command(
+    state,
     "show",
-    epilog=examples(
-        "reconciler state show specs/demo.yaml alviss.upload.sales_w47",
-    ),
+    "reconciler state show specs/demo.yaml alviss.upload.sales_w47",
 )
-@click.argument("spec", type=SPEC)
 @click.argument("address", shell_complete=complete_recorded)
 def state_show(spec: str, address: str) -> None:
     """One record, as JSON."""
@@ -56,13 +66,11 @@ def state_show(spec: str, address: str) -> None:
     click.echo(json.dumps({address: record.model_dump(mode="json")}, indent=2))
 
 
-@state.command(
+@spec_command(
+    state,
     "rm",
-    epilog=examples(
-        "reconciler state rm specs/demo.yaml alviss.upload.sales_w47   # the object stays on the platform",
-    ),
+    "reconciler state rm specs/demo.yaml alviss.upload.sales_w47   # the object stays on the platform",
 )
-@click.argument("spec", type=SPEC)
 @click.argument("addresses", nargs=-1, required=True, metavar="ADDR...", shell_complete=complete_recorded)
 @lock_timeout_option
 def state_rm(spec: str, addresses: tuple[str, ...], lock_timeout: float) -> None:
@@ -71,13 +79,11 @@ def state_rm(spec: str, addresses: tuple[str, ...], lock_timeout: float) -> None
     click.echo(f"Removed {len(addresses)} record(s); state serial {document.serial}.")
 
 
-@state.command(
+@spec_command(
+    state,
     "mv",
-    epilog=examples(
-        "reconciler state mv specs/demo.yaml alviss.upload.sales_w47 alviss.upload.sales",
-    ),
+    "reconciler state mv specs/demo.yaml alviss.upload.sales_w47 alviss.upload.sales",
 )
-@click.argument("spec", type=SPEC)
 @click.argument("old", shell_complete=complete_recorded)
 @click.argument("new")
 @lock_timeout_option
@@ -87,13 +93,11 @@ def state_mv(spec: str, old: str, new: str, lock_timeout: float) -> None:
     click.echo(f"Moved {old} to {new}; state serial {document.serial}.")
 
 
-@state.command(
+@spec_command(
+    state,
     "migrate",
-    epilog=examples(
-        "reconciler state migrate specs/demo.yaml --to-spec specs/demo-postgres.yaml",
-    ),
+    "reconciler state migrate specs/demo.yaml --to-spec specs/demo-postgres.yaml",
 )
-@click.argument("spec", type=SPEC)
 @click.option(
     "--to-spec", "to_spec", type=SPEC, required=True, metavar="SPEC", help="A spec naming the target backend."
 )
@@ -110,13 +114,11 @@ def state_migrate(spec: str, to_spec: str, lock_timeout: float) -> None:
     )
 
 
-@main.command(
+@spec_command(
+    main,
     "import",
-    epilog=examples(
-        "reconciler import specs/demo.yaml alviss.upload.sales_w47 3   # upload 3, made by a script",
-    ),
+    "reconciler import specs/demo.yaml alviss.upload.sales_w47 3   # upload 3, made by a script",
 )
-@click.argument("spec", type=SPEC)
 @click.argument("address", shell_complete=complete_addresses)
 @click.argument("object_id", metavar="ID")
 @lock_timeout_option
@@ -132,13 +134,11 @@ def import_(spec: str, address: str, object_id: str, lock_timeout: float) -> Non
         click.echo(f"Imported {address} ({object_id}): its job is still running; apply will wait for it.")
 
 
-@main.command(
+@spec_command(
+    main,
     "force-unlock",
-    epilog=examples(
-        "reconciler force-unlock specs/demo.yaml 0b5c1d2e-3f4a-4b6c-8d7e-9f0a1b2c3d4e   # id: see the error",
-    ),
+    "reconciler force-unlock specs/demo.yaml 0b5c1d2e-3f4a-4b6c-8d7e-9f0a1b2c3d4e   # id: see the error",
 )
-@click.argument("spec", type=SPEC)
 @click.argument("lock_id")
 def force_unlock(spec: str, lock_id: str) -> None:
     """Remove the state lock LOCK_ID; only when its holder is surely gone."""

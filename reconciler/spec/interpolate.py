@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import SpecError
@@ -62,75 +63,67 @@ def _control_hint(name: str, value: str) -> str:
 
 def interpolate(document: Document, *, environ: Mapping[str, str], errors: list[SpecError]) -> set[str]:
     """Resolve every string of ``document`` in place; returns the values read from ``environ``."""
-    used: set[str] = set()
-    document.value = _walk(document, document.value, (), environ, errors, used)
-    return used
+    reading = _Reading(document, environ, errors)
+    document.value = reading.walk(document.value, ())
+    return reading.used
 
 
-def _walk(
-    document: Document,
-    value: Any,
-    path: YamlPath,
-    environ: Mapping[str, str],
-    errors: list[SpecError],
-    used: set[str],
-) -> Any:
-    if isinstance(value, str):
-        return _string(document, value, path, environ, errors, used)
-    if isinstance(value, list):
-        return [
-            _walk(document, item, (*path, index), environ, errors, used) for index, item in enumerate(value)
-        ]
-    if isinstance(value, dict):
-        return {
-            key: _walk(document, item, (*path, key), environ, errors, used) for key, item in value.items()
-        }
-    return value
+@dataclass
+class _Reading:
+    """One document's interpolation: where errors go and which values of ``environ`` were used."""
 
+    document: Document
+    environ: Mapping[str, str]
+    errors: list[SpecError]
+    used: set[str] = field(default_factory=set)
 
-def _string(
-    document: Document,
-    text: str,
-    path: YamlPath,
-    environ: Mapping[str, str],
-    errors: list[SpecError],
-    used: set[str],
-) -> str:
-    if "${" not in text:
-        return text
-    read_env = False
-
-    def fail(message: str, hint: str) -> str:
-        where = document.at(path)
-        errors.append(SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint))
-        document.broken.add(path)
-        return ""
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal read_env
-        token = match.group(0)
-        if token == "$${":
-            return "${"
-        body = match.group(1)
-        if body is None:
-            return fail("unterminated '${' in a string", _HINT)
-        env = _ENV.fullmatch(body)
-        if env is None:
-            return fail(f"unsupported interpolation '${{{body}}}'", _HINT)
-        name = env.group(1)
-        if name not in environ:
-            return fail(f"environment variable {name!r} is not set", f"export {name}=...")
-        value = environ[name]
-        problem = control_problem(value)
-        if problem is not None:
-            return fail(f"environment variable {name!r} {problem}", _control_hint(name, value))
-        read_env = True
-        used.add(value)
-        if is_secret_path(path):
-            remember(value)  # masked in every last word of the process (see reconciler.redact)
+    def walk(self, value: Any, path: YamlPath) -> Any:
+        if isinstance(value, str):
+            return self.string(value, path)
+        if isinstance(value, list):
+            return [self.walk(item, (*path, index)) for index, item in enumerate(value)]
+        if isinstance(value, dict):
+            return {key: self.walk(item, (*path, key)) for key, item in value.items()}
         return value
 
-    result = _TOKEN.sub(replace, text)
-    if read_env:
-        document.sources[path] = text
-    return result
+    def string(self, text: str, path: YamlPath) -> str:
+        if "${" not in text:
+            return text
+        read_env = False
+
+        def fail(message: str, hint: str) -> str:
+            where = self.document.at(path)
+            self.errors.append(
+                SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint)
+            )
+            self.document.broken.add(path)
+            return ""
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal read_env
+            token = match.group(0)
+            if token == "$${":
+                return "${"
+            body = match.group(1)
+            if body is None:
+                return fail("unterminated '${' in a string", _HINT)
+            env = _ENV.fullmatch(body)
+            if env is None:
+                return fail(f"unsupported interpolation '${{{body}}}'", _HINT)
+            name = env.group(1)
+            if name not in self.environ:
+                return fail(f"environment variable {name!r} is not set", f"export {name}=...")
+            value = self.environ[name]
+            problem = control_problem(value)
+            if problem is not None:
+                return fail(f"environment variable {name!r} {problem}", _control_hint(name, value))
+            read_env = True
+            self.used.add(value)
+            if is_secret_path(path):
+                remember(value)  # masked in every last word of the process (see reconciler.redact)
+            return value
+
+        result = _TOKEN.sub(replace, text)
+        if read_env:
+            self.document.sources[path] = text
+        return result

@@ -45,7 +45,6 @@ from reconciler import errors
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import FileLock, LockInfo
 from reconciler.state.model import (
-    DocumentProblem,
     ResourceState,
     StateDocument,
     parse_document,
@@ -188,7 +187,7 @@ class LocalBackend:
                 f"cannot read {self.describe()}: {exc.strerror or exc}",
                 hint="check that the file and its directory are readable",
             ) from exc
-        stored = _Stored(self._parse(data), data)
+        stored = _Stored(parse_document(data, corrupt=self._corrupt), data)
         self._remember(stored, signature)
         return stored
 
@@ -284,12 +283,6 @@ class LocalBackend:
                 hint="read the state again, under the lock, and redo the change on top of it",
             )
         return stored
-
-    def _parse(self, data: bytes) -> StateDocument:
-        try:
-            return parse_document(data)
-        except DocumentProblem as exc:
-            raise self._corrupt(str(exc)) from exc
 
     def _corrupt(self, detail: str) -> errors.StateCorrupt:
         if self.backup_path.exists():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -77,7 +78,15 @@ class DocumentProblem(ValueError):
     """A stored state document that cannot be read; the message says what is wrong with it."""
 
 
-def parse_document(data: str | bytes) -> StateDocument:
+def parse_document(data: str | bytes, *, corrupt: Callable[[str], Exception]) -> StateDocument:
+    """The state document stored as JSON ``data``; if it is not one, ``corrupt(what is wrong)`` is raised."""
+    try:
+        return _read_document(data)
+    except DocumentProblem as exc:
+        raise corrupt(str(exc)) from exc
+
+
+def _read_document(data: str | bytes) -> StateDocument:
     """The state document stored as JSON ``data``, or DocumentProblem saying why it is not one."""
     try:
         raw = json.loads(data)

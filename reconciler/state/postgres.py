@@ -38,7 +38,7 @@ from reconciler.redact import Redactor, cut, remember
 from reconciler.state import pg_schema
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import LockInfo
-from reconciler.state.model import DocumentProblem, StateDocument, parse_document
+from reconciler.state.model import StateDocument, parse_document
 from reconciler.state.pg_lock import AdvisoryLock
 
 T = TypeVar("T")
@@ -153,7 +153,7 @@ class PostgresBackend:
         row = conn.execute(
             "SELECT document::text FROM reconciler_state WHERE workspace = %s", (self.workspace,)
         ).fetchone()
-        return None if row is None else self._parse(row[0])
+        return None if row is None else parse_document(row[0], corrupt=self._corrupt)
 
     def _write(self, conn: Connection, document: StateDocument) -> StateDocument:
         with conn.transaction():
@@ -215,12 +215,6 @@ class PostgresBackend:
             f"expected {'no state yet' if expected is None else expected}); plan again",
             hint="two runs wrote without sharing the lock; read the state again and redo the change",
         )
-
-    def _parse(self, text: str) -> StateDocument:
-        try:
-            return parse_document(text)
-        except DocumentProblem as exc:
-            raise self._corrupt(str(exc)) from exc
 
     def _corrupt(self, detail: str) -> errors.StateCorrupt:
         return errors.StateCorrupt(
