@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from reconciler.engine.planner import adoption
+from reconciler.providers.alviss import lookup
 from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable
-from reconciler.providers.alviss.common import find_unrecorded
 from reconciler.providers.base import Candidate, Decision, Found
 from reconciler.spec.model import ResourceSpec
 from reconciler.state.model import ResourceState, StateDocument
@@ -106,7 +106,7 @@ class _NoLists:
 
 
 async def test_a_platform_without_list_endpoints_is_not_looked_up_and_says_so() -> None:
-    found = await find_unrecorded(
+    found = await lookup.find_unrecorded(
         cast(AlvissClient, _NoLists()), "datauploads", lambda obj: True, how=BY, outputs=dict, shown=()
     )
     assert found == Found(searched=False, how="the platform does not list datauploads")

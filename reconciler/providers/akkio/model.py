@@ -234,7 +234,7 @@ def _training_rules(address: str, dataset: str | None, wanted: dict[str, Any]) -
     )
 
 
-class Model(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
+class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     """A model trained by Akkio's training API."""
 
     name = "akkio.model"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reconciler.providers.akkio.client import TRAIN, AkkioClient
 from reconciler.providers.akkio.config import AkkioConfig
 from reconciler.providers.akkio.dataset import Dataset
-from reconciler.providers.akkio.model import Model
+from reconciler.providers.akkio.model import Training
 from reconciler.providers.platform import Platform, Session, by_name
 
 
@@ -15,7 +15,7 @@ class Akkio(Platform[AkkioConfig, AkkioClient]):
     title = "Akkio"
     config_model = AkkioConfig
     jobs = (TRAIN,)
-    resource_types = by_name(Dataset(), Model())
+    resource_types = by_name(Dataset(), Training())
 
     def client(self, config: AkkioConfig, session: Session) -> AkkioClient:
         return AkkioClient(

@@ -18,9 +18,8 @@ from pydantic import field_validator
 from reconciler import errors
 from reconciler.answers import ObjectId
 from reconciler.providers import jobs
-from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import DATASET, AlvissClient, dataset_upload_ids, job_status
-from reconciler.providers.alviss.common import find_created, normalize
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
@@ -40,7 +39,7 @@ class ActiveDatasetFacts:
 
 
 def _ids(values: list[Any]) -> list[Any]:
-    unique = dict.fromkeys(normalize(value) for value in values)
+    unique = dict.fromkeys(inputs.normalize(value) for value in values)
     return sorted(unique, key=lambda value: (not isinstance(value, int), str(value)))
 
 
@@ -88,7 +87,7 @@ def members(active: shapes.Dataset | None, record: ResourceState | None) -> list
     if record is None or active.IId is None:
         return None
     recorded = record.outputs.get("upload_ids")
-    if normalize(record.outputs.get("dataset_id")) == active.IId and isinstance(recorded, list):
+    if inputs.normalize(record.outputs.get("dataset_id")) == active.IId and isinstance(recorded, list):
         return _ids(recorded)
     return None
 
@@ -136,7 +135,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         after = {"dataset": KNOWN_AFTER_APPLY, "uploads": after_uploads}
 
         reasons: list[str] = []
-        recorded_id = normalize(record.outputs.get("dataset_id")) if record else None
+        recorded_id = inputs.normalize(record.outputs.get("dataset_id")) if record else None
         if recorded_id is not None and live_id != recorded_id:
             reasons.append(
                 f"the active dataset was changed outside reconciler: now {live_id}, recorded {recorded_id}"
@@ -147,7 +146,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             names = [
                 address
                 for address in desired.config.contains
-                if normalize(desired.output(address, "upload_id")) in missing_known
+                if inputs.normalize(desired.output(address, "upload_id")) in missing_known
             ]
             if live_id is None:
                 reasons.append("the project has no active dataset")
@@ -192,7 +191,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 return False  # without both (INFERRED) fields a dataset cannot be told apart
             return _ids(list(extended)) == base and uploads <= set(_ids(list(held)))
 
-        return await find_created(client, "datasets", pending, match)
+        return await lookup.find_created(client, "datasets", pending, match)
 
     async def apply(
         self,
@@ -240,7 +239,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         # Without the platform's list, what the new dataset holds is what it was made of.
         uploads = _ids(shown if shown is not None else [*(base_members or []), *wanted])
         return Applied(
-            outputs={"dataset_id": normalize(dataset_id), "upload_ids": uploads},
+            outputs={"dataset_id": inputs.normalize(dataset_id), "upload_ids": uploads},
             essence={"Status": final.Status},
             identity=identity,
         )

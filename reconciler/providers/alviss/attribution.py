@@ -12,16 +12,8 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.answers import ObjectId, same_id
+from reconciler.providers.alviss import inputs, lookup
 from reconciler.providers.alviss.client import ATTRIBUTION, AlvissClient, nested_id
-from reconciler.providers.alviss.common import (
-    combination_of,
-    find_created,
-    find_unrecorded,
-    read_job,
-    resolve,
-    shown,
-    unknown_refs,
-)
 from reconciler.providers.alviss.config import AttributionConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
@@ -76,8 +68,8 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
     def identity(self, desired: Desired[AttributionConfig]) -> AttributionIdentity | None:
         """The identity of the attribution the spec asks for; None while an upstream id is not known."""
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
+        model = inputs.resolve(desired, config.model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
         if not (is_known(model) and is_known(dataset)):
             return None
         return attribution_identity(config, model=model, dataset=dataset)
@@ -85,23 +77,23 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
     async def read(
         self, client: AlvissClient, target: Target[AttributionConfig], record: ResourceState | None
     ) -> JobFacts:
-        return await read_job(client.get_attribution, record, "attribution_id")
+        return await lookup.read_job(client.get_attribution, record, "attribution_id")
 
     def decide(
         self, desired: Desired[AttributionConfig], record: ResourceState | None, facts: JobFacts
     ) -> Decision:
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
+        model = inputs.resolve(desired, config.model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
+        waiting = inputs.unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
         return decide_job(
             record=record,
             identity=self.identity(desired),
             facts=facts,
             words=JobWords(noun="attribution", summary="new attribution", id_key="attribution_id"),
             after={
-                "model": shown(model),
-                "dataset": shown(dataset),
+                "model": inputs.shown(model),
+                "dataset": inputs.shown(dataset),
                 "start_date": config.start_date.isoformat() if config.start_date else "first date",
                 "end_date": config.end_date.isoformat() if config.end_date else "last date",
                 "samples": config.samples,
@@ -125,7 +117,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             start=detail.get("start_date"),
             end=detail.get("end_date"),
         )
-        return await find_created(client, "attributions", pending, match)
+        return await lookup.find_created(client, "attributions", pending, match)
 
     async def find(self, client: AlvissClient, desired: Desired[AttributionConfig]) -> Found | None:
         wanted = self.identity(desired)
@@ -138,7 +130,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
             start=wanted.start_date,
             end=wanted.end_date,
         )
-        return await find_unrecorded(
+        return await lookup.find_unrecorded(
             client,
             "attributions",
             match,
@@ -205,7 +197,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
     ) -> tuple[str, str]:
         if config.start_date is not None and config.end_date is not None:
             return config.start_date.isoformat(), config.end_date.isoformat()
-        dates = await client.dates(dataset, combination_of(await client.get_model(model)))
+        dates = await client.dates(dataset, inputs.combination_of(await client.get_model(model)))
         if not dates:
             raise errors.ProviderError(f"dataset {dataset} has no dates for model {model}'s combination")
         start = config.start_date.isoformat() if config.start_date else dates[0]

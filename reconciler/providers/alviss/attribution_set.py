@@ -15,9 +15,8 @@ from pydantic import field_validator
 
 from reconciler.answers import ObjectId
 from reconciler.providers import jobs
-from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import ATTRIBUTION_SET, AlvissClient, job_status, set_attribution_ids
-from reconciler.providers.alviss.common import find_created, normalize, resolve
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
@@ -34,7 +33,7 @@ class SetFacts:
 
 
 def _sorted(values: Any) -> list[Any]:
-    unique = dict.fromkeys(normalize(value) for value in values)
+    unique = dict.fromkeys(inputs.normalize(value) for value in values)
     return sorted(unique, key=lambda value: (not isinstance(value, int), str(value)))
 
 
@@ -73,7 +72,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
     def identity(self, desired: Desired[ActiveAttributionSetConfig]) -> AttributionSetIdentity | None:
         """The attributions the spec asks for, by id; None while one of them is not made yet."""
         config = desired.config
-        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        wanted = [inputs.resolve(desired, item, "attribution_id") for item in config.includes]
         if not is_known(wanted):
             return None
         return AttributionSetIdentity(attributions=wanted, keep_existing=config.keep_existing)
@@ -92,15 +91,15 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         self, desired: Desired[ActiveAttributionSetConfig], record: ResourceState | None, facts: SetFacts
     ) -> Decision:
         config = desired.config
-        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        wanted = [inputs.resolve(desired, item, "attribution_id") for item in config.includes]
         known = [value for value in wanted if is_known(value)]
         unknown = [
             item
             for item in config.includes
-            if isinstance(item, str) and not is_known(resolve(desired, item, "attribution_id"))
+            if isinstance(item, str) and not is_known(inputs.resolve(desired, item, "attribution_id"))
         ]
         live = _sorted(set_attribution_ids(facts.active) or []) if facts.active else []
-        recorded = normalize(record.outputs.get("attribution_set_id")) if record else None
+        recorded = inputs.normalize(record.outputs.get("attribution_set_id")) if record else None
         live_id = facts.active.IId if facts.active else None
         same_members = record is not None and _sorted(record.outputs.get("attribution_ids") or []) == live
         if live_id is None and facts.active is not None and same_members:
@@ -159,7 +158,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         if pending.step != "align_dates" or wanted is None or not jobs.pending_for(wanted, pending):
             return None
         chosen = _sorted(pending.detail.get("attribution_ids", []))
-        return await find_created(
+        return await lookup.find_created(
             client,
             "attributionset",
             pending,
@@ -177,7 +176,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         config = desired.config
         identity = self.identity(desired)
         assert identity is not None, "upstream outputs are known at apply time"
-        wanted = [resolve(desired, item, "attribution_id") for item in config.includes]
+        wanted = [inputs.resolve(desired, item, "attribution_id") for item in config.includes]
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             set_id = pending.job_id
@@ -201,7 +200,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         await client.activate_attribution_set(set_id)
         return Applied(
             outputs={
-                "attribution_set_id": normalize(set_id),
+                "attribution_set_id": inputs.normalize(set_id),
                 "attribution_ids": _sorted(set_attribution_ids(final) or chosen),
             },
             essence={"Status": final.Status},

@@ -12,18 +12,8 @@ from typing import Any, Literal
 
 from reconciler import errors
 from reconciler.answers import ObjectId
-from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import BUILD, AlvissClient, nested_id
-from reconciler.providers.alviss.common import (
-    combination_of,
-    find_created,
-    normalize,
-    read_job,
-    resolve,
-    shown,
-    train_eval_dates,
-    unknown_refs,
-)
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity, same_config
@@ -76,7 +66,7 @@ async def source_graph(client: AlvissClient, source: shapes.Model, level: str) -
     return await client.graph(instance.Graph.Id)
 
 
-class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
+class Remodel(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
     """A new model built from an existing model's graph."""
 
     name = "alviss.model"
@@ -86,8 +76,8 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
     def identity(self, desired: Desired[RemodelConfig]) -> RemodelIdentity | None:
         """The identity of the remodel the spec asks for; None while an upstream id is not known."""
         config = desired.config
-        source = resolve(desired, config.from_model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
+        source = inputs.resolve(desired, config.from_model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
         if not (is_known(source) and is_known(dataset)):
             return None
         return remodel_identity(config, source=source, dataset=dataset)
@@ -99,26 +89,28 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         if isinstance(source, int) and (record is None or record.outputs.get("model_id") is None):
             # The spec names a model of the project: a 404 means a wrong endpoint or project.
             await client.source_model(source, named_by=f"the `from_model` of {target.address}")
-        return await read_job(client.get_model, record, "model_id")
+        return await lookup.read_job(client.get_model, record, "model_id")
 
     def decide(
         self, desired: Desired[RemodelConfig], record: ResourceState | None, facts: JobFacts
     ) -> Decision:
         config = desired.config
-        source = resolve(desired, config.from_model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        waiting = unknown_refs(desired, (config.from_model, "model_id"), (config.dataset, "dataset_id"))
+        source = inputs.resolve(desired, config.from_model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
+        waiting = inputs.unknown_refs(
+            desired, (config.from_model, "model_id"), (config.dataset, "dataset_id")
+        )
         return decide_job(
             record=record,
             identity=self.identity(desired),
             facts=facts,
             words=JobWords(
-                noun="model build", summary=f"remodel from model {shown(source)}", id_key="model_id"
+                noun="model build", summary=f"remodel from model {inputs.shown(source)}", id_key="model_id"
             ),
             after={
-                "from_model": shown(source),
+                "from_model": inputs.shown(source),
                 "graph": config.graph,
-                "dataset": "the source model's" if dataset is None else shown(dataset),
+                "dataset": "the source model's" if dataset is None else inputs.shown(dataset),
                 "params": config.params.model_dump(),
             },
             waiting_on=waiting,
@@ -138,15 +130,15 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         if wanted is None or not pending_for(wanted, pending):
             return None
         combination = pending.detail.get("combination") or {}
-        return await find_created(
+        return await lookup.find_created(
             client,
             "models",
             pending,
             lambda obj: (
                 obj.get("RefitOf") is None
-                and nested_id(obj, "DataSet") == normalize(pending.detail.get("dataset_id"))
+                and nested_id(obj, "DataSet") == inputs.normalize(pending.detail.get("dataset_id"))
                 and same_config(obj.get("ModelParam"), desired.config.params)
-                and combination_of(obj) == combination
+                and inputs.combination_of(obj) == combination
             ),
         )
 
@@ -170,10 +162,10 @@ class Model(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
             source = await client.get_model(source_id)
             dataset_id = dataset if dataset is not None else nested_id(source, "DataSet")
             graph = await source_graph(client, source, config.graph)
-            train, evaluate = await train_eval_dates(
+            train, evaluate = await inputs.train_eval_dates(
                 client, dataset_id=dataset_id, combination=config.combination, source=source, split=config
             )
-            combination = config.combination.wire() if config.combination else combination_of(source)
+            combination = config.combination.wire() if config.combination else inputs.combination_of(source)
             body = {
                 "model_param": config.params.model_dump(),
                 "model_detail": {

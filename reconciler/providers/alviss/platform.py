@@ -7,7 +7,7 @@ from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
 from reconciler.providers.alviss.client import JOBS, AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
-from reconciler.providers.alviss.model import Model
+from reconciler.providers.alviss.model import Remodel
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
 from reconciler.providers.platform import Platform, Session, by_name
@@ -20,7 +20,7 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
     config_model = AlvissConfig
     jobs = JOBS
     resource_types = by_name(
-        Upload(), ActiveDataset(), Refit(), Model(), Attribution(), ActiveAttributionSet()
+        Upload(), ActiveDataset(), Refit(), Remodel(), Attribution(), ActiveAttributionSet()
     )
 
     def describe(self, config: AlvissConfig) -> str:

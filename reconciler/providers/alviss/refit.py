@@ -13,16 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.answers import ObjectId, same_id
+from reconciler.providers.alviss import inputs, lookup
 from reconciler.providers.alviss.client import REFIT, AlvissClient, nested_id
-from reconciler.providers.alviss.common import (
-    find_created,
-    find_unrecorded,
-    read_job,
-    resolve,
-    shown,
-    train_eval_dates,
-    unknown_refs,
-)
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity, same_config
@@ -100,8 +92,8 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
     def identity(self, desired: Desired[RefitConfig]) -> RefitIdentity | None:
         """The identity of the refit the spec asks for; None while an upstream id is not known."""
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
+        model = inputs.resolve(desired, config.model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
         if not (is_known(model) and is_known(dataset)):
             return None
         return refit_identity(config, model=model, dataset=dataset)
@@ -113,21 +105,25 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         if isinstance(source, int) and (record is None or record.outputs.get("model_id") is None):
             # The spec names a model of the project: a 404 means a wrong endpoint or project.
             await client.source_model(source, named_by=f"the `model` of {target.address}")
-        return await read_job(client.get_model, record, "model_id")
+        return await lookup.read_job(client.get_model, record, "model_id")
 
     def decide(
         self, desired: Desired[RefitConfig], record: ResourceState | None, facts: JobFacts
     ) -> Decision:
         config = desired.config
-        model = resolve(desired, config.model, "model_id")
-        dataset = resolve(desired, config.dataset, "dataset_id")
-        waiting = unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
+        model = inputs.resolve(desired, config.model, "model_id")
+        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
+        waiting = inputs.unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
         return decide_job(
             record=record,
             identity=self.identity(desired),
             facts=facts,
-            words=JobWords(noun="refit", summary=f"refit of model {shown(model)}", id_key="model_id"),
-            after={"model": shown(model), "dataset": shown(dataset), "params": config.params.model_dump()},
+            words=JobWords(noun="refit", summary=f"refit of model {inputs.shown(model)}", id_key="model_id"),
+            after={
+                "model": inputs.shown(model),
+                "dataset": inputs.shown(dataset),
+                "params": config.params.model_dump(),
+            },
             waiting_on=waiting,
         )
 
@@ -137,7 +133,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         wanted = self.identity(desired)
         if wanted is None or not pending_for(wanted, pending):
             return None
-        return await find_created(
+        return await lookup.find_created(
             client, "models", pending, _matches(desired.config, model=wanted.model, dataset=wanted.dataset)
         )
 
@@ -146,7 +142,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         if wanted is None:
             return None
         dataset = wanted.dataset
-        return await find_unrecorded(
+        return await lookup.find_unrecorded(
             client,
             "models",
             _matches(desired.config, model=wanted.model, dataset=dataset),
@@ -172,7 +168,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
             model_id = pending.job_id
         else:
             source = None if config.combination else await client.get_model(model)
-            train, evaluate = await train_eval_dates(
+            train, evaluate = await inputs.train_eval_dates(
                 client, dataset_id=dataset, combination=config.combination, source=source, split=config
             )
             detail = {"dataset_id": dataset, "train_dates": train, "eval_dates": evaluate}

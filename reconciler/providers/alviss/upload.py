@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss import lookup, shapes
 from reconciler.providers.alviss.client import UPLOAD, AlvissClient, job_status
-from reconciler.providers.alviss.common import find_created, find_unrecorded
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
@@ -156,12 +155,12 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
         if not pending_for(identity(config, local), pending):
             return None
-        return await find_created(client, "datauploads", pending, _matches(config, local))
+        return await lookup.find_created(client, "datauploads", pending, _matches(config, local))
 
     async def find(self, client: AlvissClient, desired: Desired[UploadConfig]) -> Found:
         config = desired.config
         local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
-        return await find_unrecorded(
+        return await lookup.find_unrecorded(
             client,
             "datauploads",
             _matches(config, local),

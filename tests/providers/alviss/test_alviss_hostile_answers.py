@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import errors
-from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss import inputs, shapes
 from reconciler.providers.alviss.active_dataset import live_active, members
 from reconciler.providers.alviss.client import AlvissClient, job_status
-from reconciler.providers.alviss.common import combination_of
 from tests.providers.alviss.alviss_answer_support import client_answering
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
@@ -76,7 +75,7 @@ def derive(result: Any) -> None:
     if isinstance(result, shapes.Dataset):
         members(result, None)
     if isinstance(result, shapes.Model):
-        combination_of(result)
+        inputs.combination_of(result)
 
 
 async def read_all(status: int, body: bytes) -> None:

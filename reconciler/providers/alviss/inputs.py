@@ -1,0 +1,94 @@
+"""What an Alviss job resource asks for: references resolved to upstream ids, its combination and dates.
+
+A reference (``dataset: alviss.active_dataset.se``) is the upstream's output,
+or "known after apply" while that upstream changes; a literal id is itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler import errors
+from reconciler.answers import normalize_id
+from reconciler.providers.alviss import shapes
+from reconciler.providers.alviss.client import AlvissClient
+from reconciler.providers.alviss.config import Combination, Split
+from reconciler.providers.base import Desired
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
+
+
+def resolve(desired: Desired[Any], value: int | str | None, key: str) -> Any:
+    """A literal id as is; a reference as its upstream's output ``key`` (maybe KNOWN_AFTER_APPLY)."""
+    if value is None or isinstance(value, int):
+        return value
+    return desired.output(value, key)
+
+
+def refs(*values: int | str | None) -> tuple[str, ...]:
+    return tuple(value for value in values if isinstance(value, str))
+
+
+def unknown_refs(desired: Desired[Any], *pairs: tuple[int | str | None, str]) -> tuple[str, ...]:
+    """The references among ``pairs`` whose output is not known before apply."""
+    return tuple(
+        value for value, key in pairs if isinstance(value, str) and not is_known(desired.output(value, key))
+    )
+
+
+def split_dates(dates: list[str], fraction: float) -> tuple[list[str], list[str]]:
+    """The vendor's split: the first ``int(len * fraction)`` dates train, the rest evaluate."""
+    separator = int(len(dates) * fraction)
+    return dates[:separator], dates[separator:]
+
+
+def combination_of(model: shapes.Model | Mapping[str, Any]) -> dict[str, str]:
+    """The model's modelling combination (SEEN: ``Country``, ``Region``, ``Grouping``)."""
+    read = model if isinstance(model, shapes.Model) else shapes.Model.model_validate(model)
+    if not read.Country:
+        what = f"model {read.IId}" if read.IId is not None else "the source model"
+        raise errors.MalformedAnswer(
+            f"{what} has no Country: its modelling combination is unknown",
+            call="GET /models/{model_id}",
+            field="Country",
+            hint="give the combination in the spec (combination: {country: …, region: …, grouping: …})",
+        )
+    return {
+        "country_code": read.Country,
+        "region_code": read.Region or "all",
+        "grouping": read.Grouping or "all",
+    }
+
+
+async def train_eval_dates(
+    client: AlvissClient,
+    *,
+    dataset_id: Any,
+    combination: Combination | None,
+    source: shapes.Model | None,
+    split: Split,
+) -> tuple[list[str], list[str]]:
+    """Explicit dates as given; otherwise the dataset's dates for the combination, split."""
+    if split.train_dates is not None and split.eval_dates is not None:
+        return [day.isoformat() for day in split.train_dates], [day.isoformat() for day in split.eval_dates]
+    combo = combination.wire() if combination else combination_of(source or shapes.Model())
+    dates = await client.dates(dataset_id, combo)
+    if not dates:
+        raise errors.ProviderError(
+            f"dataset {dataset_id} has no Sales dates for {combo['country_code']}/"
+            f"{combo['region_code']}/{combo['grouping']}",
+            hint="check the combination, or upload Sales data for it",
+        )
+    return split_dates(dates, split.train_fraction)
+
+
+def shown(value: Any) -> Any:
+    return value if is_known(value) else KNOWN_AFTER_APPLY
+
+
+def normalize(value: Any) -> Any:
+    """An id in its one normal form (``"12"`` → ``12``); anything that is not an id as is."""
+    try:
+        return normalize_id(value)
+    except ValueError:
+        return value
