@@ -164,7 +164,7 @@ async def adopt_object(
         # Nothing to send at all: the live object already is what the spec asks for.
         if str(object_id) not in {str(value) for value in applied.outputs.values()}:
             raise errors.PlanError(f"{address}: the platform's current object is not {raw_id}")
-        return _ready(type_name, provider, applied.inputs, applied.outputs, applied.essence)
+        return _ready(type_name, provider, applied.inputs, applied.outputs, applied.display)
     if rehearsal.identity is None:
         raise errors.PlanError(f"{address}: this resource type cannot be imported")
 
@@ -201,7 +201,7 @@ async def _verify_and_resume(
         return record
     except errors.JobFailed as exc:
         raise errors.PlanError(f"{address}: {raw_id} failed on the platform: {exc.message}") from exc
-    return _ready(type_name, provider, applied.inputs, applied.outputs, applied.essence)
+    return _ready(type_name, provider, applied.inputs, applied.outputs, applied.display)
 
 
 def _ready(
@@ -209,7 +209,7 @@ def _ready(
     provider: str,
     inputs: Mapping[str, Any],
     outputs: Mapping[str, Any],
-    essence: Mapping[str, Any],
+    display: Mapping[str, Any],
 ) -> ResourceState:
     return ResourceState(
         type=type_name,
@@ -218,5 +218,5 @@ def _ready(
         fingerprint=fingerprint(inputs),
         inputs=dict(inputs),
         outputs=dict(outputs),
-        essence=dict(essence),
+        display=dict(display),
     )

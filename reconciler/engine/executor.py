@@ -296,7 +296,7 @@ class Executor:
             fingerprint=fingerprint(applied.inputs),
             inputs=dict(applied.inputs),
             outputs=dict(applied.outputs),
-            essence=dict(applied.essence),
+            display=dict(applied.display),
         )
         if self.checkpointer.get(change.address) != final:
             await self.checkpointer.put(change.address, final)

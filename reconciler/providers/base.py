@@ -150,11 +150,12 @@ class Applied:
 
     ``identity`` is what the object was made from; ``inputs`` is its
     canonical form (filled from ``identity`` when given), recorded with its
-    fingerprint.
+    fingerprint.  ``display`` is what is shown about the object (labels for
+    the plan's before-values, its status, scores): never compared.
     """
 
     outputs: Mapping[str, Any]
-    essence: Mapping[str, Any] = field(default_factory=dict)
+    display: Mapping[str, Any] = field(default_factory=dict)
     inputs: Mapping[str, Any] = field(default_factory=dict)
     identity: Identity | None = None
 

@@ -372,7 +372,7 @@ class Selection:
     differences: tuple[str, ...]
     #: What the live selection gives downstream, and is recorded.
     outputs: Mapping[str, Any]
-    essence: Mapping[str, Any] = field(default_factory=dict)
+    display: Mapping[str, Any] = field(default_factory=dict)
     #: Words for a selection still being built by an earlier run.
     made: str = "created"
     running_summary: str | None = None
@@ -413,7 +413,7 @@ def selection_rules(selection: Selection) -> tuple[Rule, ...]:
                 fingerprint=wanted.fingerprint(),
                 inputs=wanted.canonical(),
                 outputs=outputs,
-                essence=dict(selection.essence),
+                display=dict(selection.display),
             )
         elif recorded_for(wanted, record):
             refreshed = upgraded(wanted, record)

@@ -3,9 +3,10 @@
 One JSON document per workspace.  ``lineage`` is fixed when the document is
 created; ``serial`` is bumped by the backend only when the content changes.
 Per resource it records the remote ids (``outputs``), the fingerprint of the
-inputs that produced them, the essence of the remote object as last read, a
-status, and while a job runs the pending operation (the write-ahead record:
-what was submitted, when, and the job id once known).  No secret is ever
+inputs that produced them, what is shown about the remote object as last read
+(``display``: labels and status for people, never compared), a status, and
+while a job runs the pending operation (the write-ahead record: what was
+submitted, when, and the job id once known).  No secret is ever
 stored here.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT_VERSION = 1
 
@@ -54,7 +55,10 @@ class ResourceState(BaseModel):
     fingerprint: str | None = None
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
-    essence: dict[str, Any] = Field(default_factory=dict)
+    #: What is shown about the object as last read (labels for the plan's before-values, the
+    #: platform's status, scores): for people only, never compared. Earlier versions wrote it as
+    #: ``essence``; such state files still load.
+    display: dict[str, Any] = Field(default_factory=dict, validation_alias=AliasChoices("display", "essence"))
     pending: PendingOperation | None = None
     error: str | None = None
 

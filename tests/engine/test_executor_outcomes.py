@@ -34,7 +34,7 @@ class Jobs:
     async def apply(self, client: Any, desired: Any, record: Any, decision: Any, journal: Any) -> Any:
         if desired.address in self.endings:
             raise self.endings[desired.address]
-        return SimpleNamespace(inputs={}, outputs={"id": 1}, essence={})
+        return SimpleNamespace(inputs={}, outputs={"id": 1}, display={})
 
     async def recover(self, *args: Any) -> None:
         return None

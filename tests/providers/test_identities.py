@@ -76,7 +76,7 @@ def state_file(root: Path, spec: str) -> Path:
 def install_v1_state(root: Path, spec: str, fixture: str, fresh: dict[str, Any]) -> None:
     """Put the first-format document in place of the state this run wrote.
 
-    Fingerprints, recorded inputs, essence and status are the fixture's; the
+    Fingerprints, recorded inputs, display and status are the fixture's; the
     remote ids are this run's world's (emulators draw some at random, and
     concurrent uploads take their ids in the order they arrive).
     """

@@ -28,7 +28,7 @@ def _resource(n: int = 0) -> ResourceState:
         fingerprint=f"sha256:{n:04d}",
         inputs={"dataset_name": "Sales", "file": f"data/w{n}.csv"},
         outputs={"id": 1000 + n},
-        essence={"status": "complete"},
+        display={"status": "complete"},
     )
 
 

@@ -262,8 +262,8 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         before = {}
         if record is not None and record.outputs:
             before = {
-                "file": record.essence.get("file_label"),
-                "name": record.essence.get("name"),
+                "file": record.display.get("file_label"),
+                "name": record.display.get("name"),
                 "dataset_id": record.outputs.get("dataset_id"),
             }
 
@@ -333,7 +333,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             await journal.submitted(dataset_id, rows_added=offset + len(batch))
         return Applied(
             outputs={"dataset_id": dataset_id, "rows": len(table.rows)},
-            essence={
+            display={
                 "name": name,
                 "columns": table.columns,
                 "rows": len(table.rows),

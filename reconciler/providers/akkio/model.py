@@ -5,7 +5,7 @@ extra_attention): what the training API is given.  Apply submits
 ``/models/train/new``, records the task id at once, polls ``/status`` and
 reads the ``/result``; the state keeps the model and task ids, and the
 summary scores and most important field as outputs (``reconciler show``
-prints them), with the full stats and field importance in the essence.
+prints them), with the full stats and field importance in what the record displays.
 
 ``force``: the platform answers a training it has already done with the same
 inputs by returning that earlier task (``force: false``).  The reconciler
@@ -340,6 +340,6 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
                 "dataset_id": str(dataset_id),
                 **summarize(result),
             },
-            essence={"stats": result.stats, "field_importance": result.field_importance},
+            display={"stats": result.stats, "field_importance": result.field_importance},
             identity=wanted,
         )

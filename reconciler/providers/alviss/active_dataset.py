@@ -171,7 +171,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             live=live_id is not None,
             differences=tuple(reasons) if unknown or missing_known else (),
             outputs={"dataset_id": live_id, "upload_ids": live_uploads},
-            essence={"Status": facts.active.Status if facts.active else None},
+            display={"Status": facts.active.Status if facts.active else None},
             running_summary="dataset in progress",
         )
         return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
@@ -219,7 +219,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
                 # Someone made the live active dataset whole since the plan: nothing to build.
                 return Applied(
                     outputs={"dataset_id": active.IId, "upload_ids": held},
-                    essence={"Status": active.Status},
+                    display={"Status": active.Status},
                     identity=identity,
                 )
             await journal.intent(
@@ -240,6 +240,6 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         uploads = _ids(shown if shown is not None else [*(base_members or []), *wanted])
         return Applied(
             outputs={"dataset_id": inputs.normalize(dataset_id), "upload_ids": uploads},
-            essence={"Status": final.Status},
+            display={"Status": final.Status},
             identity=identity,
         )

@@ -187,7 +187,7 @@ class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
                 "start_date": final.StartDate if final.StartDate is not None else body_dates[0],
                 "end_date": final.EndDate if final.EndDate is not None else body_dates[1],
             },
-            essence={"Status": final.Status, "Model": nested_id(final, "Model")},
+            display={"Status": final.Status, "Model": nested_id(final, "Model")},
             identity=wanted,
         )
 

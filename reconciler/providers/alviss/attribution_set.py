@@ -146,7 +146,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             live=facts.active is not None,
             differences=tuple(reasons) if unknown or missing or extra else (),
             outputs={"attribution_set_id": live_id, "attribution_ids": live},
-            essence={"Status": facts.active.Status if facts.active else None},
+            display={"Status": facts.active.Status if facts.active else None},
             made="made",
         )
         return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
@@ -203,6 +203,6 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
                 "attribution_set_id": inputs.normalize(set_id),
                 "attribution_ids": _sorted(set_attribution_ids(final) or chosen),
             },
-            essence={"Status": final.Status},
+            display={"Status": final.Status},
             identity=identity,
         )

@@ -188,6 +188,6 @@ class Remodel(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
         final = await client.wait(BUILD, lambda: client.get_model(model_id), what=what, journal=journal)
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset_id},
-            essence={"Status": final.Status, "DataSet": nested_id(final, "DataSet")},
+            display={"Status": final.Status, "DataSet": nested_id(final, "DataSet")},
             identity=wanted,
         )

@@ -184,7 +184,7 @@ class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
         final = await client.wait(REFIT, lambda: client.get_model(model_id), what=what, journal=journal)
         return Applied(
             outputs={"model_id": model_id, "dataset_id": dataset},
-            essence={
+            display={
                 "Status": final.Status,
                 "DataSet": nested_id(final, "DataSet"),
                 "RefitOf": final.RefitOf,

@@ -208,7 +208,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         final = await client.wait(UPLOAD, lambda: client.get_upload(upload_id), what=what, journal=journal)
         return Applied(
             outputs={"upload_id": upload_id},
-            essence={
+            display={
                 "Status": final.Status,
                 "file": config.file,
                 "size": local.size,

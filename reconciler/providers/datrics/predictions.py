@@ -272,7 +272,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         before: dict[str, Any] = {}
         if record is not None and record.outputs:
             before = {
-                "input": record.essence.get("input_label", record.essence.get("input")),
+                "input": record.display.get("input_label", record.display.get("input")),
                 "model": f"{record.inputs.get('bucket')}/{record.inputs.get('model_path')}",
                 "return_only_prediction": record.inputs.get("return_only_prediction"),
                 "output": record.outputs.get("output"),
@@ -340,7 +340,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
             input_sha256 = (await asyncio.to_thread(load_input, desired.target.path(config.input)))[0].sha256
         return Applied(
             outputs={"task_id": task_id, "output": config.output, "output_sha256": written},
-            essence={
+            display={
                 "state": final.raw.get("state"),
                 "predictions": len(result) if isinstance(result, list) else None,
                 "input": config.input,

@@ -143,7 +143,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         )
         before: dict[str, Any] = {}
         if record is not None and record.outputs:
-            before = {key: record.essence.get(f"{key}_label", record.inputs.get(key)) for key in after}
+            before = {key: record.display.get(f"{key}_label", record.inputs.get(key)) for key in after}
             before[ID] = job.recorded_id
         return jobs.decide(job, after=after, before=before, ruleset=_retrain_rules(config))
 
@@ -199,7 +199,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         )
         return Applied(
             outputs={ID: job_id, "model_id": final.model_id, "switched": switched},
-            essence={"status": final.status, **labels},
+            display={"status": final.status, **labels},
             identity=wanted,
         )
 

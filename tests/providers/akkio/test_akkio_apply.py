@@ -110,8 +110,8 @@ async def test_the_example_spec_applies_and_then_plans_no_changes(akkio: Akkio) 
     assert dataset["outputs"]["rows"] == len(akkio.csv.read_text().splitlines()) - 1
     assert model["outputs"]["dataset_id"] == dataset["outputs"]["dataset_id"]
     assert set(model["outputs"]) == {"model_id", "task_id", "dataset_id", "f1", "top_field"}
-    assert model["essence"]["stats"][0][0]["field_name"] == "Positive Lead"
-    assert "Days Since Last Visit" not in model["essence"]["field_importance"]  # ignore_fields was sent
+    assert model["display"]["stats"][0][0]["field_name"] == "Positive Lead"
+    assert "Days Since Last Visit" not in model["display"]["field_importance"]  # ignore_fields was sent
     first = await akkio.stats()
     assert first["objects"] == {"dataset": 1, "task": 1, "model": 1}
 
@@ -205,7 +205,7 @@ async def test_a_lost_dataset_creation_is_found_by_name_not_made_twice(akkio: Ak
     # As if the creation had been sent and its answer lost before any row went out.
     dataset.update(status="pending", outputs={}, pending={
         "action": "create", "step": "create", "fingerprint": dataset["fingerprint"], "job_id": None,
-        "detail": {"name": dataset["essence"]["name"], "existing": []},
+        "detail": {"name": dataset["display"]["name"], "existing": []},
     })  # fmt: skip
     del document["resources"][MODEL]
     state_file.write_text(json.dumps(document))

@@ -57,7 +57,7 @@ def dataset_record(**changes: Any) -> ResourceState:
     inputs = dataset_identity(DATASET_CONFIG, FILE).canonical()
     record = ResourceState(
         type="akkio.dataset", provider="akkio", fingerprint=fingerprint(inputs), inputs=inputs,
-        outputs={"dataset_id": "DS1", "rows": 20}, essence={"name": "Leads-aaaaaaaaaaaa"},
+        outputs={"dataset_id": "DS1", "rows": 20}, display={"name": "Leads-aaaaaaaaaaaa"},
     )  # fmt: skip
     return record.model_copy(update=changes)
 

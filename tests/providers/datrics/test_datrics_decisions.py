@@ -55,7 +55,7 @@ def ready(**inputs: Any) -> ResourceState:
         fingerprint=fingerprint(recorded),
         inputs=recorded,
         outputs={"task_id": "t-0", "output": "out.json", "output_sha256": OUTPUT_SHA},
-        essence={"state": "SUCCESS", "input": "in.csv", "input_label": "in.csv (3 records)"},
+        display={"state": "SUCCESS", "input": "in.csv", "input_label": "in.csv (3 records)"},
     )
 
 

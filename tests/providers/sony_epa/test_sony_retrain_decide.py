@@ -42,7 +42,7 @@ def recorded(config: RetrainConfig = CONFIG, train: LocalFile = TRAIN, **changes
         provider="sony_epa",
         fingerprint=fingerprint(identity(config, train, None)),
         inputs=identity(config, train, None).canonical(),
-        essence={"status": "finished", "train_file_label": "train.csv (100 B, sha256 aaaaaaaaaaaa)"},
+        display={"status": "finished", "train_file_label": "train.csv (100 B, sha256 aaaaaaaaaaaa)"},
         outputs={"retrain_job_id": JOB, "model_id": "m-2", "switched": config.switch},
     )
     return record.model_copy(update=changes)
