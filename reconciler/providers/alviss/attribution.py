@@ -7,19 +7,20 @@ apply time; identity is (model, dataset, range as written, samples).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler import errors
 from reconciler.answers import ObjectId, same_id
-from reconciler.providers.alviss import inputs, lookup
+from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import ATTRIBUTION, AlvissClient, nested_id
 from reconciler.providers.alviss.config import AttributionConfig
-from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
+from reconciler.providers.alviss.model_job import ModelJob
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
+from reconciler.providers.jobs import JobWords, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import Action, is_known
+from reconciler.vocabulary import Action
 
 
 class AttributionIdentity(Identity):
@@ -58,48 +59,32 @@ def _matches(
     )
 
 
-class Attribution(ResourceType[AttributionConfig, AlvissClient, JobFacts]):
+class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     """An attribution job."""
 
     name = "alviss.attribution"
     config_model = AttributionConfig
     identity_model = AttributionIdentity
+    id_key = "attribution_id"
+    checks_model = False
 
-    def identity(self, desired: Desired[AttributionConfig]) -> AttributionIdentity | None:
-        """The identity of the attribution the spec asks for; None while an upstream id is not known."""
-        config = desired.config
-        model = inputs.resolve(desired, config.model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        if not (is_known(model) and is_known(dataset)):
-            return None
+    def identify(self, config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
         return attribution_identity(config, model=model, dataset=dataset)
 
-    async def read(
-        self, client: AlvissClient, target: Target[AttributionConfig], record: ResourceState | None
-    ) -> JobFacts:
-        return await lookup.read_job(client.get_attribution, record, "attribution_id")
+    def words(self, model: Any) -> JobWords:
+        return JobWords(noun="attribution", summary="new attribution", id_key="attribution_id")
 
-    def decide(
-        self, desired: Desired[AttributionConfig], record: ResourceState | None, facts: JobFacts
-    ) -> Decision:
-        config = desired.config
-        model = inputs.resolve(desired, config.model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        waiting = inputs.unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
-        return decide_job(
-            record=record,
-            identity=self.identity(desired),
-            facts=facts,
-            words=JobWords(noun="attribution", summary="new attribution", id_key="attribution_id"),
-            after={
-                "model": inputs.shown(model),
-                "dataset": inputs.shown(dataset),
-                "start_date": config.start_date.isoformat() if config.start_date else "first date",
-                "end_date": config.end_date.isoformat() if config.end_date else "last date",
-                "samples": config.samples,
-            },
-            waiting_on=waiting,
-        )
+    def shows(self, config: AttributionConfig, *, model: Any, dataset: Any) -> Mapping[str, Any]:
+        return {
+            "model": inputs.shown(model),
+            "dataset": inputs.shown(dataset),
+            "start_date": config.start_date.isoformat() if config.start_date else "first date",
+            "end_date": config.end_date.isoformat() if config.end_date else "last date",
+            "samples": config.samples,
+        }
+
+    async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
+        return await client.get_attribution(object_id)
 
     async def recover(
         self, client: AlvissClient, desired: Desired[AttributionConfig], pending: PendingOperation

@@ -8,6 +8,7 @@ model, graph level, dataset, combination, split, params, activate).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from reconciler import errors
@@ -15,11 +16,12 @@ from reconciler.answers import ObjectId
 from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import BUILD, AlvissClient, nested_id
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
-from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
+from reconciler.providers.alviss.model_job import ModelJob
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity, same_config
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
+from reconciler.providers.jobs import JobWords, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import Action, is_known
+from reconciler.vocabulary import Action
 
 
 class RemodelIdentity(Identity):
@@ -66,55 +68,33 @@ async def source_graph(client: AlvissClient, source: shapes.Model, level: str) -
     return await client.graph(instance.Graph.Id)
 
 
-class Remodel(ResourceType[RemodelConfig, AlvissClient, JobFacts]):
+class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
     """A new model built from an existing model's graph."""
 
     name = "alviss.model"
     config_model = RemodelConfig
     identity_model = RemodelIdentity
+    id_key = "model_id"
+    model_field = "from_model"
 
-    def identity(self, desired: Desired[RemodelConfig]) -> RemodelIdentity | None:
-        """The identity of the remodel the spec asks for; None while an upstream id is not known."""
-        config = desired.config
-        source = inputs.resolve(desired, config.from_model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        if not (is_known(source) and is_known(dataset)):
-            return None
-        return remodel_identity(config, source=source, dataset=dataset)
+    def identify(self, config: RemodelConfig, *, model: Any, dataset: Any) -> RemodelIdentity:
+        return remodel_identity(config, source=model, dataset=dataset)
 
-    async def read(
-        self, client: AlvissClient, target: Target[RemodelConfig], record: ResourceState | None
-    ) -> JobFacts:
-        source = target.config.from_model
-        if isinstance(source, int) and (record is None or record.outputs.get("model_id") is None):
-            # The spec names a model of the project: a 404 means a wrong endpoint or project.
-            await client.source_model(source, named_by=f"the `from_model` of {target.address}")
-        return await lookup.read_job(client.get_model, record, "model_id")
-
-    def decide(
-        self, desired: Desired[RemodelConfig], record: ResourceState | None, facts: JobFacts
-    ) -> Decision:
-        config = desired.config
-        source = inputs.resolve(desired, config.from_model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        waiting = inputs.unknown_refs(
-            desired, (config.from_model, "model_id"), (config.dataset, "dataset_id")
+    def words(self, model: Any) -> JobWords:
+        return JobWords(
+            noun="model build", summary=f"remodel from model {inputs.shown(model)}", id_key="model_id"
         )
-        return decide_job(
-            record=record,
-            identity=self.identity(desired),
-            facts=facts,
-            words=JobWords(
-                noun="model build", summary=f"remodel from model {inputs.shown(source)}", id_key="model_id"
-            ),
-            after={
-                "from_model": inputs.shown(source),
-                "graph": config.graph,
-                "dataset": "the source model's" if dataset is None else inputs.shown(dataset),
-                "params": config.params.model_dump(),
-            },
-            waiting_on=waiting,
-        )
+
+    def shows(self, config: RemodelConfig, *, model: Any, dataset: Any) -> Mapping[str, Any]:
+        return {
+            "from_model": inputs.shown(model),
+            "graph": config.graph,
+            "dataset": "the source model's" if dataset is None else inputs.shown(dataset),
+            "params": config.params.model_dump(),
+        }
+
+    async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
+        return await client.get_model(object_id)
 
     async def find(self, client: AlvissClient, desired: Desired[RemodelConfig]) -> Found:
         """Not looked up: the combination and dates a remodel was built with are chosen at apply time."""

@@ -9,18 +9,19 @@ first ``train_fraction`` of them for training.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.answers import ObjectId, same_id
-from reconciler.providers.alviss import inputs, lookup
+from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import REFIT, AlvissClient, nested_id
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
-from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
+from reconciler.providers.alviss.model_job import ModelJob
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity, same_config
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
+from reconciler.providers.jobs import JobWords, pending_for
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import Action, is_known
+from reconciler.vocabulary import Action
 
 
 class RefitIdentity(Identity):
@@ -82,50 +83,29 @@ def _matches(config: RefitConfig, *, model: Any, dataset: Any) -> Callable[[dict
     return matches
 
 
-class Refit(ResourceType[RefitConfig, AlvissClient, JobFacts]):
+class Refit(ModelJob[RefitConfig, RefitIdentity]):
     """A refit of an existing model on new data."""
 
     name = "alviss.refit"
     config_model = RefitConfig
     identity_model = RefitIdentity
+    id_key = "model_id"
 
-    def identity(self, desired: Desired[RefitConfig]) -> RefitIdentity | None:
-        """The identity of the refit the spec asks for; None while an upstream id is not known."""
-        config = desired.config
-        model = inputs.resolve(desired, config.model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        if not (is_known(model) and is_known(dataset)):
-            return None
+    def identify(self, config: RefitConfig, *, model: Any, dataset: Any) -> RefitIdentity:
         return refit_identity(config, model=model, dataset=dataset)
 
-    async def read(
-        self, client: AlvissClient, target: Target[RefitConfig], record: ResourceState | None
-    ) -> JobFacts:
-        source = target.config.model
-        if isinstance(source, int) and (record is None or record.outputs.get("model_id") is None):
-            # The spec names a model of the project: a 404 means a wrong endpoint or project.
-            await client.source_model(source, named_by=f"the `model` of {target.address}")
-        return await lookup.read_job(client.get_model, record, "model_id")
+    def words(self, model: Any) -> JobWords:
+        return JobWords(noun="refit", summary=f"refit of model {inputs.shown(model)}", id_key="model_id")
 
-    def decide(
-        self, desired: Desired[RefitConfig], record: ResourceState | None, facts: JobFacts
-    ) -> Decision:
-        config = desired.config
-        model = inputs.resolve(desired, config.model, "model_id")
-        dataset = inputs.resolve(desired, config.dataset, "dataset_id")
-        waiting = inputs.unknown_refs(desired, (config.model, "model_id"), (config.dataset, "dataset_id"))
-        return decide_job(
-            record=record,
-            identity=self.identity(desired),
-            facts=facts,
-            words=JobWords(noun="refit", summary=f"refit of model {inputs.shown(model)}", id_key="model_id"),
-            after={
-                "model": inputs.shown(model),
-                "dataset": inputs.shown(dataset),
-                "params": config.params.model_dump(),
-            },
-            waiting_on=waiting,
-        )
+    def shows(self, config: RefitConfig, *, model: Any, dataset: Any) -> Mapping[str, Any]:
+        return {
+            "model": inputs.shown(model),
+            "dataset": inputs.shown(dataset),
+            "params": config.params.model_dump(),
+        }
+
+    async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
+        return await client.get_model(object_id)
 
     async def recover(
         self, client: AlvissClient, desired: Desired[RefitConfig], pending: PendingOperation
