@@ -39,10 +39,10 @@ from reconciler.providers.alviss.refit import Refit, RefitIdentity, refit_identi
 from reconciler.providers.base import ClientOptions
 from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.predictions import identity as prediction_identity
+from reconciler.providers.files import LocalFile as SonyFile
 from reconciler.providers.identity import VERSION_KEY, Identity, IdentityError, digest, same, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.providers.sony_epa.config import RetrainConfig
-from reconciler.providers.sony_epa.payload import LocalFile as SonyFile
 from reconciler.providers.sony_epa.retrain import identity as retrain_identity
 from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action

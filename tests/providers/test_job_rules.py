@@ -35,10 +35,10 @@ from reconciler.providers.base import Decision, Desired, Upstream
 from reconciler.providers.datrics.client import TaskInfo, TaskReport
 from reconciler.providers.datrics.files import InputFile
 from reconciler.providers.datrics.predictions import PredictionFacts
+from reconciler.providers.files import LocalFile as SonyFile
 from reconciler.providers.jobs import JobFacts
 from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.providers.sony_epa.client import RetrainJob
-from reconciler.providers.sony_epa.payload import LocalFile as SonyFile
 from reconciler.providers.sony_epa.retrain import RetrainFacts
 from reconciler.spec import load_spec
 from reconciler.spec.model import Spec

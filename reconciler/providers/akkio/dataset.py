@@ -23,7 +23,7 @@ import hashlib
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,22 +42,14 @@ from reconciler.providers.base import (
     ResourceType,
     Target,
 )
+from reconciler.providers.files import LocalFile, hash_file
 from reconciler.providers.identity import Identity
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import VOLATILE, Action, Reason
+from reconciler.vocabulary import Action, Reason
 
 BATCH = 1_000
 _INT = re.compile(r"[+-]?(0|[1-9]\d*)")
 _DECIMAL = re.compile(r"[+-]?((0|[1-9]\d*)(\.\d*)?|\.\d+)([eE][+-]?\d+)?")  # "007" stays text
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A data file as found on disk."""
-
-    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)
@@ -118,16 +110,6 @@ def read_table(path: Path) -> Table:
             raise ValueError(f"line {number} has {len(cells)} fields, the header {len(columns)}")
         rows.append({column: typed(cell) for column, cell in zip(columns, cells, strict=True)})
     return Table(file=file, columns=columns, rows=rows)
-
-
-def hash_file(path: Path) -> LocalFile:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return LocalFile(path=str(path), size=size, sha256=digest.hexdigest())
 
 
 def remote_name(config: DatasetConfig, sha256: str) -> str:

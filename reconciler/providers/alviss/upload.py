@@ -8,9 +8,8 @@ for as long as the platform still has it.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,11 @@ from reconciler.providers.alviss import lookup, shapes
 from reconciler.providers.alviss.client import UPLOAD, AlvissClient, job_status
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
+from reconciler.providers.files import LocalFile, hash_file, human_size
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
 from reconciler.state.model import PendingOperation, ResourceState
-from reconciler.vocabulary import VOLATILE, Action
-
-_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A data file as found on disk."""
-
-    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
-    size: int
-    sha256: str
+from reconciler.vocabulary import Action
 
 
 @dataclass(frozen=True)
@@ -43,26 +32,6 @@ class UploadFacts:
     file: LocalFile
     live: shapes.Upload | None
     gone: bool = False
-
-
-def hash_file(path: Path) -> LocalFile:
-    """Size and sha256 of a file, read in chunks so memory stays flat."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return LocalFile(path=str(path), size=size, sha256=digest.hexdigest())
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 class UploadIdentity(Identity):

@@ -45,6 +45,7 @@ from reconciler.providers.datrics.files import (
     sha256_of,
     write_atomically,
 )
+from reconciler.providers.files import human_size
 from reconciler.providers.identity import Identity
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import VOLATILE, Action, Reason
@@ -84,15 +85,6 @@ def identity(config: PredictionsConfig, input_sha256: str) -> PredictionIdentity
         bucket=config.bucket,
         return_only_prediction=config.return_only_prediction,
     )
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
 
 
 def _changed(config: PredictionsConfig, recorded: dict[str, Any], input_sha256: str) -> list[str]:

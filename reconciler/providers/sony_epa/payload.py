@@ -10,45 +10,15 @@ failed attempt left unread.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.vocabulary import VOLATILE
+from reconciler.providers.files import CHUNK
 
-_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    """A data file as found on disk."""
-
-    path: str = field(metadata=VOLATILE)  # where, not what: out of a saved plan's basis
-    size: int
-    sha256: str
-
-
-def hash_file(path: Path) -> LocalFile:
-    """Size and sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return LocalFile(path=str(path), size=size, sha256=digest.hexdigest())
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
+_CHUNK = CHUNK
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ from typing import Any
 from reconciler import errors
 from reconciler.providers import jobs
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
+from reconciler.providers.files import LocalFile, hash_file, human_size
 from reconciler.providers.identity import Identity
 from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
 from reconciler.providers.sony_epa.config import RetrainConfig
-from reconciler.providers.sony_epa.payload import LocalFile, Prepared, hash_file, human_size
+from reconciler.providers.sony_epa.payload import Prepared
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, Reason
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from reconciler.providers.base import Desired, Target, fingerprint
+from reconciler.providers.files import LocalFile
 from reconciler.providers.sony_epa.client import RetrainJob
 from reconciler.providers.sony_epa.config import RetrainConfig
-from reconciler.providers.sony_epa.payload import LocalFile
 from reconciler.providers.sony_epa.retrain import Retrain, RetrainFacts, identity
 from reconciler.state.model import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
