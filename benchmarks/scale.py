@@ -66,7 +66,7 @@ def run(
         )
     log = json.loads(probe_out.read_text())["writes"]
     writes = [(float(seconds), int(count)) for seconds, count, *_ in log]
-    # A checkpoint is a journal append (of the records of every branch that checkpointed in the same
+    # A checkpoint is a checkpoint-log append (of the records of every branch that checkpointed in the same
     # turn of the event loop): its cost per record is compared; whole writes are the compactions.
     checkpoints = [
         (float(seconds) / max(1, int(records)), int(count))

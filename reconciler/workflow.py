@@ -36,18 +36,18 @@ from reconciler.emulators.sqlite import world_file
 from reconciler.emulators.transport import EmulatorTransport
 from reconciler.engine import saved
 from reconciler.engine.adopt import adopt
+from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
-from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.providers.base import ClientOptions, Connection, emulator_name, endpoint_problem
 from reconciler.providers.platform import Platform
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
-from reconciler.spec.model import Spec
+from reconciler.spec.document import Spec
 from reconciler.state import StateBackend, open_backend
-from reconciler.state.model import ResourceState, StateDocument
+from reconciler.state.document import ResourceState, StateDocument
 
 #: Where an ``emulator://`` world is kept, in the state file's directory (see ``Workspace.emulator_dir``).
 WORLD_DIR = Path(".reconciler") / "emulators"
@@ -324,7 +324,7 @@ class Workspace:
                     with interrupts(stop) if handle_interrupts else contextlib.nullcontext():
                         report = await executor.run()
                 except BaseException:
-                    # Everything recorded is durable in the journal already; fold it in if possible.
+                    # Everything recorded is durable in the checkpoint log already; fold it in if possible.
                     with contextlib.suppress(errors.StateError):
                         checkpointer.close()
                     raise
@@ -585,7 +585,8 @@ def _refuse_stray_state(path: Path, stray: Path) -> None:
     under the working directory; it is now beside the spec.  Starting with an empty
     state while the old one sits where it was would plan everything again.
     """
-    if path.with_name(path.name + ".journal").exists() or not _left_behind(stray, path):
+    logs = (path.with_name(path.name + suffix) for suffix in (".checkpoints", ".journal"))
+    if any(log.exists() for log in logs) or not _left_behind(stray, path):
         return
     raise errors.StateError(
         f"no state at {path}, where a spec without a state block keeps it, but {stray} exists "

@@ -19,7 +19,7 @@ def test_each_platform_is_one_line_whose_halves_agree() -> None:
     for registered in platforms.PLATFORMS:
         provider = PLATFORMS[registered.name]
         assert provider.name == registered.name
-        assert provider.config_model.emulator == registered.name
+        assert provider.config_class.emulator == registered.name
         plugin = registered.load_emulator()
         assert plugin.name == registered.name
 

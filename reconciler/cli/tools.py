@@ -29,7 +29,7 @@ GITIGNORE = """\
 state/
 *.json.backup
 *.json.lock
-*.json.journal
+*.json.checkpoints
 # crash reports (emulator worlds are kept beside the state, in state/.reconciler/)
 .reconciler/
 """

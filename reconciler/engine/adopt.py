@@ -28,8 +28,8 @@ from reconciler.engine.graph import Graph
 from reconciler.engine.planner import TypeLookup, check_addresses, target_of
 from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.providers.identity import Identity, canonical_form
-from reconciler.spec.model import Spec
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.spec.document import Spec
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action, Reason
 
 

@@ -39,14 +39,14 @@ from typing import Any, Literal
 
 from reconciler import errors
 from reconciler.engine.adopt import adopt_object
+from reconciler.engine.checkpoint import Checkpointer, ResourceJournal
 from reconciler.engine.graph import Graph
-from reconciler.engine.journal import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import TypeLookup, target_of
 from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.redact import known
-from reconciler.spec.model import Spec
-from reconciler.state.model import ResourceState
+from reconciler.spec.document import Spec
+from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action
 from reconciler.wait import transient
 

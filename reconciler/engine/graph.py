@@ -11,7 +11,7 @@ import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from reconciler.spec.model import Spec
+from reconciler.spec.document import Spec
 from reconciler.spec.refs import references
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from reconciler.providers.base import Candidate, Decision
-from reconciler.state.model import ResourceState
+from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Cause, Reason
 
 __all__ = ["Cause", "Change", "Plan"]

@@ -38,8 +38,8 @@ from reconciler import errors
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
-from reconciler.spec.model import ResourceSpec, Spec
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.spec.document import ResourceSpec, Spec
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
 
 TypeLookup = Callable[[str], ResourceType[Any, Any, Any]]

@@ -31,9 +31,9 @@ from reconciler import errors
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import canonical
 from reconciler.providers.base import Decision
-from reconciler.spec.model import Spec
+from reconciler.spec.document import Spec
+from reconciler.state.document import ResourceState, StateDocument
 from reconciler.state.local import atomic_write
-from reconciler.state.model import ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Cause, KnownAfterApply, Reason
 
 FORMAT: Final = "reconciler-plan"

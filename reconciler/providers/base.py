@@ -30,13 +30,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 from reconciler import errors
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
+from reconciler.spec.document import Location
 from reconciler.spec.files import regular_file_problem, resolve
 from reconciler.spec.interpolate import control_problem
 from reconciler.spec.messages import display_path, hinted
-from reconciler.spec.model import Location
 from reconciler.spec.names import suggest
 from reconciler.spec.refs import LocalFile, marked
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply, Reason
 from reconciler.wait import Waiter
 
@@ -225,9 +225,9 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
     """One kind of resource on one platform (``alviss.upload``)."""
 
     name: ClassVar[str]
-    config_model: ClassVar[type[BaseModel]]
+    config_class: ClassVar[type[BaseModel]]
     #: What makes this type's object "the same" (``providers/identity.py``); its ``kind`` is ``name``.
-    identity_model: ClassVar[type[Identity]]
+    identity_class: ClassVar[type[Identity]]
 
     @abstractmethod
     async def read(self, client: ClientT, target: Target[ConfigT], record: ResourceState | None) -> FactsT:

@@ -41,7 +41,7 @@ from reconciler import errors
 from reconciler.diff import changes
 from reconciler.providers.base import Decision
 from reconciler.providers.identity import Identity, same
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 from reconciler.wait import JobStatus
 

@@ -103,7 +103,7 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     #: How messages name it (``Sony EPA (sony_epa.churn)``).
     title: ClassVar[str]
     #: What a provider block holds; its ``auth`` says how the credential is given and sent.
-    config_model: ClassVar[type[ProviderConfig]]
+    config_class: ClassVar[type[ProviderConfig]]
     #: The kinds of job its resource types wait for (poll schedule, status words, deadline).
     jobs: ClassVar[tuple[JobKind[Any], ...]]
     resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
@@ -111,19 +111,19 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     @property
     def name(self) -> str:
         """The platform's name in specs (``alviss.upload``, ``emulator://alviss``): its configuration's."""
-        return self.config_model.emulator
+        return self.config_class.emulator
 
     @property
     def api_path(self) -> str:
         """Where the API lives under the host (an in-process emulator is served there too): the path of
         the configuration's default endpoint, the vendor's own."""
-        return urlsplit(str(self.config_model.model_fields["endpoint"].default)).path
+        return urlsplit(str(self.config_class.model_fields["endpoint"].default)).path
 
     @property
     def auth(self) -> Auth:
-        auth = self.config_model.auth
+        auth = self.config_class.auth
         if auth is None:
-            raise TypeError(f"{self.config_model.__name__} declares no auth")
+            raise TypeError(f"{self.config_class.__name__} declares no auth")
         return auth
 
     def endpoint(self, config: ProviderConfigT) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from reconciler import platforms
 from reconciler.providers.base import ResourceType
 from reconciler.providers.platform import Platform
-from reconciler.spec.model import SpecRegistry
+from reconciler.spec.document import SpecRegistry
 
 
 def _platform(registered: platforms.Registered) -> Platform[Any, Any]:
@@ -29,9 +29,9 @@ def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
 
 def spec_registry() -> SpecRegistry:
     return SpecRegistry(
-        providers={name: platform.config_model for name, platform in PLATFORMS.items()},
+        providers={name: platform.config_class for name, platform in PLATFORMS.items()},
         resources={
-            type_name: rtype.config_model
+            type_name: rtype.config_class
             for platform in PLATFORMS.values()
             for type_name, rtype in platform.resource_types.items()
         },

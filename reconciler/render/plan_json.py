@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from reconciler.engine.plan import Plan
 from reconciler.engine.saved import to_document
-from reconciler.spec.model import Spec
+from reconciler.spec.document import Spec
 
 
 def render_plan_json(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] = ()) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.errors import ReconcilerError, SpecError, SpecErrors
-from reconciler.spec.model import Spec
+from reconciler.spec.document import Spec
 
 FORMAT = "reconciler-validate"
 FORMAT_VERSION = 1

@@ -1,7 +1,6 @@
 """The spec: YAML files loaded into validated, located models that the rest of the reconciler works from."""
 
-from reconciler.spec.load import load_spec
-from reconciler.spec.model import (
+from reconciler.spec.document import (
     Location,
     ProviderSpec,
     ResourceSpec,
@@ -9,6 +8,7 @@ from reconciler.spec.model import (
     SpecRegistry,
     StateConfig,
 )
+from reconciler.spec.load import load_spec
 from reconciler.spec.names import parse_address
 from reconciler.spec.refs import Reference, RefTo, references
 

@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import SpecError
+from reconciler.spec.document import Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.model import Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.names import parse_address, parse_provider_name, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 

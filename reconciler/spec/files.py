@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.errors import SpecError
+from reconciler.spec.document import ResourceSpec
 from reconciler.spec.messages import display_path, spec_error
-from reconciler.spec.model import ResourceSpec
 from reconciler.spec.names import suggest
 from reconciler.spec.refs import LocalFile, marked
 

@@ -24,11 +24,11 @@ from pydantic import ValidationError
 
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.redact import Redactor
+from reconciler.spec.document import Location, ProviderSpec, ResourceSpec, Spec, SpecRegistry, StateConfig
 from reconciler.spec.entries import Entry, EntryBuilder, require_mapping
 from reconciler.spec.files import check_files
 from reconciler.spec.interpolate import interpolate
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.model import Location, ProviderSpec, ResourceSpec, Spec, SpecRegistry, StateConfig
 from reconciler.spec.names import parse_address, parse_provider_name, suggest
 from reconciler.spec.refcheck import check_references
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml

@@ -77,7 +77,7 @@ def is_secret_path(path: YamlPath) -> bool:
 
 
 def spec_error(message: str, where: Any, *, hint: str | None = None) -> SpecError:
-    """A SpecError at a :class:`~reconciler.spec.model.Location`."""
+    """A SpecError at a :class:`~reconciler.spec.document.Location`."""
     return SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint)
 
 

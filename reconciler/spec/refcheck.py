@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from reconciler.errors import SpecError
 from reconciler.spec import refs
+from reconciler.spec.document import Location, ResourceSpec
 from reconciler.spec.messages import display_path, spec_error
-from reconciler.spec.model import Location, ResourceSpec
 from reconciler.spec.names import suggest
 
 __all__ = ["Quote", "check_references", "resource_references"]

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from reconciler.spec.model import SpecRegistry, StateConfig
+from reconciler.spec.document import SpecRegistry, StateConfig
 
 __all__ = ["SCHEMA_ID", "spec_schema"]
 

@@ -23,7 +23,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.errors import SpecError
-from reconciler.spec.model import Location
+from reconciler.spec.document import Location
 from reconciler.spec.yamlerrors import source_line, syntax_error
 
 __all__ = ["Document", "YamlPath", "parse_yaml"]

@@ -5,10 +5,10 @@ workspace is chosen from the spec's ``state:`` block.
 """
 
 from reconciler.state.backend import StateBackend
+from reconciler.state.document import FORMAT_VERSION, PendingOperation, ResourceState, StateDocument
 from reconciler.state.factory import open_backend
 from reconciler.state.local import LocalBackend
 from reconciler.state.lock import LockInfo
-from reconciler.state.model import FORMAT_VERSION, PendingOperation, ResourceState, StateDocument
 
 __all__ = [
     "FORMAT_VERSION",

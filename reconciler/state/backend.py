@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
+from reconciler.state.document import StateDocument
 from reconciler.state.lock import LockInfo
-from reconciler.state.model import StateDocument
 
 
 @runtime_checkable
@@ -56,7 +56,7 @@ class StateBackend(Protocol):
 
 
 @runtime_checkable
-class JournalingBackend(Protocol):
+class AppendingBackend(Protocol):
     """A backend that can record a checkpoint without rewriting the whole document."""
 
     def append(self, document: StateDocument, addresses: Sequence[str]) -> None:
@@ -65,6 +65,6 @@ class JournalingBackend(Protocol):
         ``document`` is the last document read or written, changed only in its
         resources; its serial is the stored one.  When this returns, a crash
         loses nothing: ``read`` gives ``document``.  The next ``write`` of a
-        document folds the journal in.
+        document folds the checkpoint log in.
         """
         ...

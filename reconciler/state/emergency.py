@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from reconciler.state.model import StateDocument
+from reconciler.state.document import StateDocument
 
 
 def write_emergency(document: StateDocument, data: bytes) -> Path | None:

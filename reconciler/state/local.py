@@ -17,11 +17,14 @@ rewrote the file since; only then is it read again, and a document older
 than what is now stored is refused instead of silently overwriting newer work.
 
 Rewriting the whole file at every checkpoint would make an apply of n
-resources cost O(n²), so checkpoints go to ``<path>.journal`` instead
-(:meth:`LocalBackend.append`): one small line per changed resource, appended
-and fdatasynced.  Each line names the lineage and serial of the document it
-applies to; ``read`` replays the lines that match the file and the next
-``write`` folds them in and removes the journal.  A line cut short by a crash
+resources cost O(n²), so checkpoints go to the checkpoint log
+``<path>.checkpoints`` instead (:meth:`LocalBackend.append`): one small line
+per changed resource, appended and fdatasynced.  Each line names the lineage
+and serial of the document it applies to; ``read`` replays the lines that
+match the file and the next ``write`` folds them in and removes the log.
+Earlier versions called the log ``<path>.journal``; one left by a run they
+did not finish is replayed (before the current log) and removed the same way,
+so upgrading in the middle of an interrupted apply loses no job id.  A line cut short by a crash
 belongs to a checkpoint that never returned, so it is skipped; lines of an
 older serial were already folded in (the crash came between the rename and
 the removal), so they are skipped too.
@@ -42,13 +45,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler import errors
-from reconciler.state.emergency import write_emergency
-from reconciler.state.lock import FileLock, LockInfo
-from reconciler.state.model import (
+from reconciler.state.document import (
     ResourceState,
     StateDocument,
     parse_document,
 )
+from reconciler.state.emergency import write_emergency
+from reconciler.state.lock import FileLock, LockInfo
 
 # What identifies one version of the file without reading it.
 _Signature = tuple[int, int, int, int, int]
@@ -76,8 +79,10 @@ class LocalBackend:
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.journal_path = self.path.with_name(self.path.name + ".journal")
-        self._journal_fd: int | None = None
+        self.log_path = self.path.with_name(self.path.name + ".checkpoints")
+        #: Where earlier versions kept the checkpoint log: still replayed and removed, never written.
+        self.legacy_log_path = self.path.with_name(self.path.name + ".journal")
+        self._log_fd: int | None = None
         self._clock = clock
         self._sleep = sleep
         self._poll_interval = poll_interval
@@ -108,12 +113,12 @@ class LocalBackend:
             lines.append(f'{head}{json.dumps(address)},"record":{body}}}\n')
         data = "".join(lines).encode()
         try:
-            fd = self._journal_fd if self._journal_fd is not None else self._open_journal()
+            fd = self._log_fd if self._log_fd is not None else self._open_log()
             while data:
                 data = data[os.write(fd, data) :]
             os.fdatasync(fd)
         except OSError as exc:
-            self._close_journal()
+            self._close_log()
             dump = (document.model_dump_json(indent=2) + "\n").encode()
             raise self._write_failed(exc, document, dump) from exc
 
@@ -121,7 +126,7 @@ class LocalBackend:
         stored = self._current_for_write(document)
         if stored is not None:
             if document.content_equal(stored.document):
-                self._drop_journal()
+                self._drop_log()
                 return document
             if document.lineage != stored.document.lineage:
                 raise errors.StateError(
@@ -139,7 +144,7 @@ class LocalBackend:
             self._known = False
             raise self._write_failed(exc, new, data) from exc
         self._remember(_Stored(new, data), signature)
-        self._drop_journal()
+        self._drop_log()
         return new.model_copy(deep=True)
 
     @contextmanager
@@ -192,13 +197,11 @@ class LocalBackend:
         return stored
 
     def _replay(self, base: StateDocument | None) -> StateDocument | None:
-        """``base`` with the journal's lines for it applied, or ``None`` if there is no journal."""
-        try:
-            data = self.journal_path.read_bytes()
-        except FileNotFoundError:
+        """``base`` with the checkpoint log's lines for it applied, or ``None`` if there is no log."""
+        logs = [_read_if_there(path) for path in (self.legacy_log_path, self.log_path)]
+        if logs == [None, None]:
             return None
-        except OSError as exc:
-            raise errors.StateError(f"cannot read {self.journal_path}: {exc.strerror or exc}") from exc
+        data = b"\n".join(log for log in logs if log is not None)
         lineage = base.lineage if base is not None else None
         serial = base.serial if base is not None else 0
         resources = dict(base.resources) if base is not None else {}
@@ -221,21 +224,23 @@ class LocalBackend:
             try:
                 resources[address] = ResourceState.model_validate(record)
             except ValidationError as exc:
-                raise self._corrupt(f"has a journal line for {address} that does not parse ({exc})") from exc
+                raise self._corrupt(
+                    f"has a checkpoint log line for {address} that does not parse ({exc})"
+                ) from exc
         if lineage is None:
             return None
         if base is None:
             return StateDocument(lineage=lineage, serial=serial, resources=resources)
         return base.model_copy(update={"resources": resources}, deep=True)
 
-    def _open_journal(self) -> int:
+    def _open_log(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        existed = self.journal_path.exists()
-        fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        existed = self.log_path.exists()
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:
             size = os.fstat(fd).st_size
             if size:
-                with open(self.journal_path, "rb") as fh:
+                with open(self.log_path, "rb") as fh:
                     fh.seek(size - 1)
                     if fh.read(1) != b"\n":
                         os.write(fd, b"\n")  # end a line a crash cut short, so the next one parses
@@ -244,25 +249,29 @@ class LocalBackend:
         except BaseException:
             os.close(fd)
             raise
-        self._journal_fd = fd
+        self._log_fd = fd
         return fd
 
-    def _close_journal(self) -> None:
-        if self._journal_fd is not None:
+    def _close_log(self) -> None:
+        if self._log_fd is not None:
             with contextlib.suppress(OSError):
-                os.close(self._journal_fd)
-            self._journal_fd = None
+                os.close(self._log_fd)
+            self._log_fd = None
 
-    def _drop_journal(self) -> None:
-        """Remove the journal once the document holding its lines is stored."""
-        self._close_journal()
-        try:
-            self.journal_path.unlink()
-        except FileNotFoundError:
-            return
-        except OSError as exc:
-            raise errors.StateError(f"cannot remove {self.journal_path}: {exc.strerror or exc}") from exc
-        _fsync_directory(self.path.parent)
+    def _drop_log(self) -> None:
+        """Remove the checkpoint log (and an earlier version's) once the document holding it is stored."""
+        self._close_log()
+        removed = False
+        for path in (self.legacy_log_path, self.log_path):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise errors.StateError(f"cannot remove {path}: {exc.strerror or exc}") from exc
+            removed = True
+        if removed:
+            _fsync_directory(self.path.parent)
 
     def _current_for_write(self, document: StateDocument) -> _Stored | None:
         """What the file holds now, read again only if someone else may have changed it."""
@@ -370,6 +379,16 @@ def _keep_backup(path: Path, backup: Path, previous: bytes) -> None:
         with contextlib.suppress(OSError):
             link.unlink(missing_ok=True)
         atomic_write(backup, previous)
+
+
+def _read_if_there(path: Path) -> bytes | None:
+    """The bytes of ``path``, or None when there is no such file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise errors.StateError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -36,9 +36,9 @@ from psycopg.conninfo import conninfo_to_dict
 from reconciler import errors
 from reconciler.redact import Redactor, cut, remember
 from reconciler.state import pg_schema
+from reconciler.state.document import StateDocument, parse_document
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import LockInfo
-from reconciler.state.model import StateDocument, parse_document
 from reconciler.state.pg_lock import AdvisoryLock
 
 T = TypeVar("T")

@@ -161,6 +161,14 @@ def test_a_platform_echoing_the_request_never_makes_the_token_appear(checkout: P
         assert leaked(output, CANARY) == [], output
         assert leaked(output, KEY) == [], output
     for path in checkout.rglob("*"):
-        if path.is_file() and path.suffix in {".json", ".backup", ".lock", ".journal", ".txt", ".log"}:
+        if path.is_file() and path.suffix in {
+            ".json",
+            ".backup",
+            ".lock",
+            ".checkpoints",
+            ".journal",
+            ".txt",
+            ".log",
+        }:
             text = path.read_text(errors="replace")
             assert leaked(text, CANARY) == [] and leaked(text, KEY) == [], path

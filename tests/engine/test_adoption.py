@@ -9,8 +9,8 @@ from reconciler.engine.planner import adoption
 from reconciler.providers.alviss import lookup
 from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable
 from reconciler.providers.base import Candidate, Decision, Found
-from reconciler.spec.model import ResourceSpec
-from reconciler.state.model import ResourceState, StateDocument
+from reconciler.spec.document import ResourceSpec
+from reconciler.state.document import ResourceState, StateDocument
 from reconciler.vocabulary import Action, Reason
 
 UPLOAD = cast(ResourceSpec, SimpleNamespace(type="alviss.upload", provider="alviss"))

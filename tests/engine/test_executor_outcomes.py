@@ -12,11 +12,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from reconciler import errors
+from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.executor import Executor
-from reconciler.engine.journal import Checkpointer
 from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Decision
-from reconciler.state.model import StateDocument
+from reconciler.state.document import StateDocument
 from reconciler.vocabulary import Action, Reason
 from reconciler.workflow import Settings, Workspace
 from tests.support import REPO

@@ -20,8 +20,8 @@ from reconciler.providers.alviss.upload import LocalFile, UploadFacts, identity
 from reconciler.providers.base import fingerprint
 from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.spec import load_spec
-from reconciler.spec.model import Spec
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.spec.document import Spec
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
 SALES = "alviss.upload.sales"

@@ -17,8 +17,8 @@ from reconciler.providers.base import fingerprint
 from reconciler.providers.jobs import JobFacts
 from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.spec import load_spec
-from reconciler.spec.model import Spec
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.spec.document import Spec
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
 from reconciler.wait import JobStatus
 

@@ -13,7 +13,7 @@ from reconciler import errors
 from reconciler.engine import saved
 from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Decision
-from reconciler.state.model import ResourceState
+from reconciler.state.document import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 
 PLAN = Plan(

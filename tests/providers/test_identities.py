@@ -22,7 +22,7 @@ import pytest
 from pydantic import Field
 
 from reconciler import emulators, errors
-from reconciler.engine.journal import Checkpointer, ResourceJournal
+from reconciler.engine.checkpoint import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Plan
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.akkio.model import identity as training_identity
@@ -44,7 +44,7 @@ from reconciler.providers.identity import VERSION_KEY, Identity, IdentityError, 
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.retrain import identity as retrain_identity
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
 from tests.support import REPO, no_wait
@@ -266,7 +266,7 @@ async def test_an_optional_field_added_to_model_params_moves_no_fingerprint(
 ) -> None:
     await applied_with_v1_state(root, "weekly-refresh")
     sent = await mutating_requests(root / "emulators")
-    monkeypatch.setattr(Refit, "config_model", TunedRefitConfig)  # the upgrade
+    monkeypatch.setattr(Refit, "config_class", TunedRefitConfig)  # the upgrade
 
     plan = (await workspace(root, "weekly-refresh").plan()).plan
 
@@ -280,7 +280,7 @@ async def test_the_added_field_set_to_another_value_is_a_new_refit(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await applied_with_v1_state(root, "weekly-refresh")
-    monkeypatch.setattr(Refit, "config_model", TunedRefitConfig)
+    monkeypatch.setattr(Refit, "config_class", TunedRefitConfig)
     spec = root / "specs" / "weekly-refresh.yaml"
     text = spec.read_text()
     spec.write_text(text.replace("samples: 3}", "samples: 3, weight_decay: 0.1}", 1))
@@ -321,7 +321,7 @@ PINNED_DEFAULTS: dict[str, dict[str, Any]] = {
 def test_identity_relevant_defaults_are_pinned(type_name: str) -> None:
     from reconciler.providers.registry import resource_type
 
-    fields = resource_type(type_name).config_model.model_fields
+    fields = resource_type(type_name).config_class.model_fields
     for name, default in PINNED_DEFAULTS[type_name].items():
         assert fields[name].get_default(call_default_factory=True) == default, (
             f"{type_name}.{name}: its default is part of every identity that leaves it out; "
@@ -497,12 +497,12 @@ async def test_a_later_step_of_a_job_resumed_across_versions_keeps_its_job() -> 
     assert current.pending.job_id == 13 and current.pending.identity == form
 
 
-def test_every_resource_type_declares_its_identity_model() -> None:
+def test_every_resource_type_declares_its_identity_class() -> None:
     from reconciler.providers.registry import PLATFORMS
 
     for platform in PLATFORMS.values():
         for name, rtype in platform.resource_types.items():
-            model = rtype.identity_model
+            model = rtype.identity_class
             assert issubclass(model, Identity) and model.kind == name, name
             assert model.model_config.get("frozen") is True, name
             assert model.version >= 1 and model.identity_always <= set(model.model_fields), name
@@ -532,7 +532,7 @@ async def test_lost_state_after_an_optional_field_was_added_still_finds_the_refi
     assert result.report.ok
     made = await alviss_objects(root)
     state_file(root, "weekly-refresh").unlink()
-    monkeypatch.setattr(Refit, "config_model", TunedRefitConfig)
+    monkeypatch.setattr(Refit, "config_class", TunedRefitConfig)
 
     plan = (await workspace(root, "weekly-refresh").plan()).plan
 

@@ -41,8 +41,8 @@ from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.providers.sony_epa.client import RetrainJob
 from reconciler.providers.sony_epa.retrain import RetrainFacts
 from reconciler.spec import load_spec
-from reconciler.spec.model import Spec
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.spec.document import Spec
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 
 SPEC = """

@@ -28,7 +28,7 @@ EXTRA: dict[str, dict[str, Any]] = {
 async def _headers(name: str, secret: str | None) -> httpx.Headers:
     platform = PLATFORMS[name]
     given = {} if secret is None else {platform.auth.field: secret}
-    config = platform.config_model.model_validate({"endpoint": f"emulator://{name}", **given, **EXTRA[name]})
+    config = platform.config_class.model_validate({"endpoint": f"emulator://{name}", **given, **EXTRA[name]})
     seen: list[httpx.Request] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
@@ -65,7 +65,7 @@ async def test_the_declared_header_carries_the_credential(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(PLATFORMS))
 async def test_a_real_endpoint_without_its_credential_is_refused_with_the_declared_hint(name: str) -> None:
     platform = PLATFORMS[name]
-    config = platform.config_model.model_construct(**EXTRA[name])  # made in code: the loader did not check it
+    config = platform.config_class.model_construct(**EXTRA[name])  # made in code: the loader did not check it
     with pytest.raises(errors.ProviderError, match=f"no {platform.auth.field}") as caught:
         async with platform.connect(
             name, config, connection=Connection(base_url="https://x.test"), options=ClientOptions()

@@ -13,7 +13,7 @@ from reconciler.providers.base import Decision
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import NO_CHANGES, render_plan
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 from tests.render.schema_check import errors as schema_errors
 from tests.support import REPO, Demo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.state.model import StateDocument
+from reconciler.state.document import StateDocument
 
 ADDRESS = "alviss.upload.sales"
 

@@ -21,8 +21,8 @@ import pytest
 
 from reconciler import errors
 from reconciler.providers.base import ClientOptions
+from reconciler.state.document import StateDocument
 from reconciler.state.local import LocalBackend
-from reconciler.state.model import StateDocument
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
 from tests.served import served_emulator

@@ -44,7 +44,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.files import LocalFile, hash_file
 from reconciler.providers.identity import Identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, Reason
 
 BATCH = 1_000
@@ -220,8 +220,8 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
     """A dataset filled from a CSV file."""
 
     name = "akkio.dataset"
-    config_model = DatasetConfig
-    identity_model = DatasetIdentity
+    config_class = DatasetConfig
+    identity_class = DatasetIdentity
 
     async def read(
         self, client: AkkioClient, target: Target[DatasetConfig], record: ResourceState | None

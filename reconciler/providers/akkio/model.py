@@ -29,7 +29,7 @@ from reconciler.providers.akkio.client import TRAIN, AkkioClient, TrainResult, T
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.state.model import ResourceState
+from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Reason, is_known
 
 IDENTITY_KEYS = ("dataset_id", "predict_fields", "duration", "ignore_fields", "extra_attention")
@@ -238,8 +238,8 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     """A model trained by Akkio's training API."""
 
     name = "akkio.model"
-    config_model = ModelConfig
-    identity_model = TrainingIdentity
+    config_class = ModelConfig
+    identity_class = TrainingIdentity
 
     async def find(self, client: AkkioClient, desired: Desired[ModelConfig]) -> Found:
         """Akkio lists no trainings with their inputs; it deduplicates an identical training itself."""

@@ -13,7 +13,7 @@ class Akkio(Platform[AkkioConfig, AkkioClient]):
     """Akkio: datasets and trained models."""
 
     title = "Akkio"
-    config_model = AkkioConfig
+    config_class = AkkioConfig
     jobs = (TRAIN,)
     resource_types = by_name(Dataset(), Training())
 

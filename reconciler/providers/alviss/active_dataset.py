@@ -23,7 +23,7 @@ from reconciler.providers.alviss.client import DATASET, AlvissClient, dataset_up
 from reconciler.providers.alviss.config import ActiveDatasetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
 #: Shown in a plan for the uploads of a dataset whose answer does not list them.
@@ -96,8 +96,8 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
     """The active dataset of an Alviss project."""
 
     name = "alviss.active_dataset"
-    config_model = ActiveDatasetConfig
-    identity_model = ActiveDatasetIdentity
+    config_class = ActiveDatasetConfig
+    identity_class = ActiveDatasetIdentity
 
     def identity(self, desired: Desired[ActiveDatasetConfig]) -> ActiveDatasetIdentity | None:
         """The uploads the spec asks for, by id; None while one of them is not uploaded yet."""

@@ -19,7 +19,7 @@ from reconciler.providers.alviss.model_job import ModelJob
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobWords, pending_for
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
 
@@ -63,8 +63,8 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     """An attribution job."""
 
     name = "alviss.attribution"
-    config_model = AttributionConfig
-    identity_model = AttributionIdentity
+    config_class = AttributionConfig
+    identity_class = AttributionIdentity
     id_key = "attribution_id"
     checks_model = False
 

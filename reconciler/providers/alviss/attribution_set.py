@@ -20,7 +20,7 @@ from reconciler.providers.alviss.client import ATTRIBUTION_SET, AlvissClient, jo
 from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
 
 
@@ -66,8 +66,8 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
     """The active attribution set of an Alviss project."""
 
     name = "alviss.active_attribution_set"
-    config_model = ActiveAttributionSetConfig
-    identity_model = AttributionSetIdentity
+    config_class = ActiveAttributionSetConfig
+    identity_class = AttributionSetIdentity
 
     def identity(self, desired: Desired[ActiveAttributionSetConfig]) -> AttributionSetIdentity | None:
         """The attributions the spec asks for, by id; None while one of them is not made yet."""

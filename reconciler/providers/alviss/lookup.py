@@ -17,7 +17,7 @@ from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable, job_status
 from reconciler.providers.base import Candidate, Found
 from reconciler.providers.jobs import JobFacts, read_or_gone
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 
 
 async def read_job(

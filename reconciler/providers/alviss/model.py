@@ -20,7 +20,7 @@ from reconciler.providers.alviss.model_job import ModelJob
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobWords, pending_for
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
 
@@ -72,8 +72,8 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
     """A new model built from an existing model's graph."""
 
     name = "alviss.model"
-    config_model = RemodelConfig
-    identity_model = RemodelIdentity
+    config_class = RemodelConfig
+    identity_class = RemodelIdentity
     id_key = "model_id"
     model_field = "from_model"
 

@@ -19,7 +19,7 @@ from reconciler.providers.alviss.client import AlvissClient
 from reconciler.providers.base import Decision, Desired, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
-from reconciler.state.model import ResourceState
+from reconciler.state.document import ResourceState
 from reconciler.vocabulary import is_known
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)

@@ -17,7 +17,7 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
     """Alviss AI: uploads, datasets, models, attributions."""
 
     title = "Alviss"
-    config_model = AlvissConfig
+    config_class = AlvissConfig
     jobs = JOBS
     resource_types = by_name(
         Upload(), ActiveDataset(), Refit(), Remodel(), Attribution(), ActiveAttributionSet()

@@ -20,7 +20,7 @@ from reconciler.providers.alviss.model_job import ModelJob
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobWords, pending_for
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
 
@@ -87,8 +87,8 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
     """A refit of an existing model on new data."""
 
     name = "alviss.refit"
-    config_model = RefitConfig
-    identity_model = RefitIdentity
+    config_class = RefitConfig
+    identity_class = RefitIdentity
     id_key = "model_id"
 
     def identify(self, config: RefitConfig, *, model: Any, dataset: Any) -> RefitIdentity:

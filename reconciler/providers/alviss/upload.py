@@ -21,7 +21,7 @@ from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.files import LocalFile, hash_file, human_size
 from reconciler.providers.identity import Identity
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
 
@@ -77,8 +77,8 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     """A file uploaded to an Alviss project."""
 
     name = "alviss.upload"
-    config_model = UploadConfig
-    identity_model = UploadIdentity
+    config_class = UploadConfig
+    identity_class = UploadIdentity
 
     async def read(
         self, client: AlvissClient, target: Target[UploadConfig], record: ResourceState | None

@@ -12,7 +12,7 @@ class Datrics(Platform[DatricsConfig, DatricsClient]):
     """Datrics: predictions of deployed AutoModel models."""
 
     title = "Datrics"
-    config_model = DatricsConfig
+    config_class = DatricsConfig
     jobs = (PREDICTION,)
     resource_types = by_name(Predictions())
 

@@ -47,7 +47,7 @@ from reconciler.providers.datrics.files import (
 )
 from reconciler.providers.files import human_size
 from reconciler.providers.identity import Identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import VOLATILE, Action, Reason
 
 #: A task still PENDING this long after it was submitted is taken as lost (Celery's answer for unknown ids).
@@ -218,8 +218,8 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
     """Predictions of a deployed Datrics model, written to a local JSON file."""
 
     name = "datrics.predictions"
-    config_model = PredictionsConfig
-    identity_model = PredictionIdentity
+    config_class = PredictionsConfig
+    identity_class = PredictionIdentity
 
     async def find(self, client: DatricsClient, desired: Desired[PredictionsConfig]) -> Found:
         """Datrics lists no prediction tasks; an output file alone does not say which inputs made it."""

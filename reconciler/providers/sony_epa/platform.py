@@ -13,7 +13,7 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     """Sony Easy Predictive Analytics (Prediction One): retraining models behind their API keys."""
 
     title = "Sony EPA"
-    config_model = SonyEpaConfig
+    config_class = SonyEpaConfig
     jobs = (RETRAIN,)
     resource_types = by_name(Retrain())
 

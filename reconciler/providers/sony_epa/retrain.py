@@ -32,7 +32,7 @@ from reconciler.providers.identity import Identity
 from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.payload import Prepared
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, Reason
 
 ID = "retrain_job_id"
@@ -99,8 +99,8 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
     """A retrain of the model behind one API key."""
 
     name = "sony_epa.retrain"
-    config_model = RetrainConfig
-    identity_model = RetrainIdentity
+    config_class = RetrainConfig
+    identity_class = RetrainIdentity
 
     async def find(self, client: SonyEpaClient, desired: Desired[RetrainConfig]) -> Found:
         """Sony EPA has no list of retrain jobs: a retrain the state lost cannot be found again."""

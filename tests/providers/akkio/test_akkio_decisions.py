@@ -25,8 +25,8 @@ from reconciler.providers.akkio.model import identity as model_identity
 from reconciler.providers.base import fingerprint
 from reconciler.providers.registry import resource_type, spec_registry
 from reconciler.spec import load_spec
-from reconciler.spec.model import Spec
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.spec.document import Spec
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
 
 DATASET = "akkio.dataset.leads"

@@ -16,7 +16,7 @@ from reconciler.providers.files import LocalFile
 from reconciler.providers.sony_epa.client import RetrainJob
 from reconciler.providers.sony_epa.config import RetrainConfig
 from reconciler.providers.sony_epa.retrain import Retrain, RetrainFacts, identity
-from reconciler.state.model import PendingOperation, ResourceState
+from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
 
 TRAIN = LocalFile(path="train.csv", size=100, sha256="a" * 64)

@@ -6,13 +6,13 @@ is the per-resource view a provider gets.
 
 A checkpoint must be durable before the call it announces is sent, yet its
 cost must not grow with the number of resources (an apply of n resources
-would cost O(n²)).  With a backend that keeps a journal
-(:class:`~reconciler.state.backend.JournalingBackend`) a checkpoint appends
+would cost O(n²)).  With a backend that keeps a checkpoint log
+(:class:`~reconciler.state.backend.AppendingBackend`) a checkpoint appends
 the one changed record; checkpoints made by concurrent branches in the same
 turn of the event loop share one append and one fsync (group commit).  The
-whole document is rewritten ("compacted") only when the journal has grown as
+whole document is rewritten ("compacted") only when the log has grown as
 long as the document (so its cost per checkpoint stays constant), when the
-journal has been left uncompacted for a while (so the state file itself is
+log has been left uncompacted for a while (so the state file itself is
 never far behind, for readers that open it directly), and once at the end
 (:meth:`Checkpointer.close`).  Other backends get one whole write per
 checkpoint, serialised so concurrent branches never interleave.
@@ -28,14 +28,14 @@ from typing import Any, Protocol
 from reconciler import errors
 from reconciler.providers.base import fingerprint
 from reconciler.providers.identity import Identity, canonical_form
-from reconciler.state.backend import JournalingBackend
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
+from reconciler.state.backend import AppendingBackend
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 
-#: A journal shorter than this is not compacted for its length (only for its age or at the end).
+#: A checkpoint log shorter than this is not compacted for its length (only for its age or at the end).
 MIN_COMPACT_RECORDS = 4
-#: The least time a journal may stay uncompacted; longer when compacting takes long (see ``_compacted``).
+#: The least time a checkpoint log stays uncompacted; longer when compacting takes long (``_compacted``).
 COMPACT_AFTER = 1.0
-#: At most this share of the time goes to compacting because of the journal's age.
+#: At most this share of the time goes to compacting because of the checkpoint log's age.
 COMPACT_SHARE = 0.02
 
 
@@ -58,15 +58,15 @@ class Checkpointer:
     ) -> None:
         self.document = document
         self.backend = backend
-        self._journal = backend if isinstance(backend, JournalingBackend) else None
+        self._log = backend if isinstance(backend, AppendingBackend) else None
         self._lock = asyncio.Lock()
         self._clock = clock
         self._compact_after = compact_after
         self.writes = 0  # whole-document writes
-        self.appends = 0  # journal appends (each one fsync, for one or more records)
+        self.appends = 0  # checkpoint log appends (each one fsync, for one or more records)
         self._unsynced: list[str] = []
         self._batch: asyncio.Future[None] | None = None
-        self._journaled = 0
+        self._logged = 0
         self._timer: asyncio.TimerHandle | None = None
         self._failure: errors.StateError | None = None
 
@@ -79,7 +79,7 @@ class Checkpointer:
             resources.pop(address, None)
         else:
             resources[address] = record
-        if self._journal is None:
+        if self._log is None:
             async with self._lock:
                 candidate = self.document.model_copy(update={"resources": resources})
                 self.document = self.backend.write(candidate)
@@ -99,7 +99,7 @@ class Checkpointer:
         return self.document.resources.get(address)
 
     def close(self) -> None:
-        """Flush what is still buffered and fold the journal into the document (end of apply)."""
+        """Flush what is still buffered and fold the checkpoint log into the document (end of apply)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -107,7 +107,7 @@ class Checkpointer:
             self._sync()
         if self._failure is not None:
             raise self._failure
-        if self._journaled:
+        if self._logged:
             self._compact()
             if self._failure is not None:
                 raise self._failure
@@ -117,18 +117,18 @@ class Checkpointer:
         addresses, self._unsynced = list(dict.fromkeys(self._unsynced)), []
         if batch is None or not addresses:
             return
-        assert self._journal is not None
+        assert self._log is not None
         try:
-            self._journal.append(self.document, addresses)
+            self._log.append(self.document, addresses)
         except errors.StateError as exc:
             self._failure = exc
             batch.set_exception(exc)
             batch.exception()  # retrieved here: every waiter may have been cancelled
             return
         self.appends += 1
-        self._journaled += len(addresses)
+        self._logged += len(addresses)
         batch.set_result(None)
-        if self._journaled >= max(MIN_COMPACT_RECORDS, len(self.document.resources)):
+        if self._logged >= max(MIN_COMPACT_RECORDS, len(self.document.resources)):
             self._compact()
         elif self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._compact_after, self._compact)
@@ -137,7 +137,7 @@ class Checkpointer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._failure is not None or not self._journaled:
+        if self._failure is not None or not self._logged:
             return
         started = self._clock()
         try:
@@ -146,7 +146,7 @@ class Checkpointer:
             self._failure = exc  # raised by the next checkpoint: nothing new starts
             return
         self.writes += 1
-        self._journaled = 0
+        self._logged = 0
         # Compacting for age costs at most COMPACT_SHARE of the time, however big the document.
         self._compact_after = max(self._compact_after, (self._clock() - started) / COMPACT_SHARE)
 

@@ -1,4 +1,4 @@
-"""The local backend's checkpoint journal: O(1) appends that a crash never loses, folded in on write."""
+"""The local backend's checkpoint log: O(1) appends that a crash never loses, folded in on write."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from reconciler import errors
+from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.state.local import LocalBackend
-from reconciler.state.model import PendingOperation, ResourceState, StateDocument
 
 
 def record(job: int | None = None) -> ResourceState:
@@ -31,7 +31,7 @@ def test_appended_records_survive_a_crash(stored: tuple[LocalBackend, StateDocum
     document.resources["alviss.upload.a"] = record(job=7)
     document.resources["alviss.upload.b"] = record(job=8)
     backend.append(document, ["alviss.upload.a", "alviss.upload.b"])
-    # A new process (the old one was killed) reads the file and replays the journal.
+    # A new process (the old one was killed) reads the file and replays the checkpoint log.
     after = LocalBackend(tmp_path / "state.json").read()
     assert after.resources["alviss.upload.a"].pending is not None
     assert after.resources["alviss.upload.a"].pending.job_id == 7
@@ -41,7 +41,7 @@ def test_appended_records_survive_a_crash(stored: tuple[LocalBackend, StateDocum
     assert json.loads((tmp_path / "state.json").read_text())["serial"] == document.serial
 
 
-def test_removal_is_journaled_too(stored: tuple[LocalBackend, StateDocument], tmp_path: Path) -> None:
+def test_removal_is_logged_too(stored: tuple[LocalBackend, StateDocument], tmp_path: Path) -> None:
     backend, document = stored
     del document.resources["alviss.upload.a"]
     backend.append(document, ["alviss.upload.a"])
@@ -54,8 +54,8 @@ def test_a_line_cut_short_by_a_crash_is_skipped(
     backend, document = stored
     document.resources["alviss.upload.a"] = record(job=7)
     backend.append(document, ["alviss.upload.a"])
-    journal = tmp_path / "state.json.journal"
-    journal.write_bytes(journal.read_bytes() + b'{"lineage": "x", "serial": 1, "addr')
+    log = tmp_path / "state.json.checkpoints"
+    log.write_bytes(log.read_bytes() + b'{"lineage": "x", "serial": 1, "addr')
     after = LocalBackend(tmp_path / "state.json")
     assert after.read().resources["alviss.upload.a"].pending.job_id == 7  # type: ignore[union-attr]
     # Appending after the torn line still yields lines that parse.
@@ -64,14 +64,14 @@ def test_a_line_cut_short_by_a_crash_is_skipped(
     assert LocalBackend(tmp_path / "state.json").read().resources["alviss.upload.b"].pending.job_id == 9  # type: ignore[union-attr]
 
 
-def test_write_folds_the_journal_in_and_removes_it(
+def test_write_folds_the_log_in_and_removes_it(
     stored: tuple[LocalBackend, StateDocument], tmp_path: Path
 ) -> None:
     backend, document = stored
     document.resources["alviss.upload.a"] = record(job=7)
     backend.append(document, ["alviss.upload.a"])
     written = backend.write(document)
-    assert not (tmp_path / "state.json.journal").exists()
+    assert not (tmp_path / "state.json.checkpoints").exists()
     assert written.serial == document.serial + 1
     on_disk = json.loads((tmp_path / "state.json").read_text())
     assert on_disk["resources"]["alviss.upload.a"]["pending"]["job_id"] == 7
@@ -83,11 +83,11 @@ def test_lines_of_an_older_serial_are_not_replayed(
     backend, document = stored
     document.resources["alviss.upload.a"] = record(job=7)
     backend.append(document, ["alviss.upload.a"])
-    stale = (tmp_path / "state.json.journal").read_bytes()
+    stale = (tmp_path / "state.json.checkpoints").read_bytes()
     document.resources["alviss.upload.a"] = record(job=8)
     backend.write(document)
-    # A crash between the rename and the journal's removal leaves old lines behind.
-    (tmp_path / "state.json.journal").write_bytes(stale)
+    # A crash between the rename and the log's removal leaves old lines behind.
+    (tmp_path / "state.json.checkpoints").write_bytes(stale)
     assert LocalBackend(tmp_path / "state.json").read().resources["alviss.upload.a"].pending.job_id == 8  # type: ignore[union-attr]
 
 
@@ -108,3 +108,26 @@ def test_a_failed_append_leaves_an_emergency_copy(
     saved = StateDocument.model_validate_json(Path(caught.value.emergency_path).read_text())
     assert saved.resources["alviss.upload.a"].pending is not None
     assert caught.value.hint
+
+
+def test_a_log_an_earlier_version_left_is_replayed_and_removed(
+    stored: tuple[LocalBackend, StateDocument], tmp_path: Path
+) -> None:
+    """Earlier versions named the log ``<state>.journal``: an apply they did not finish loses nothing."""
+    backend, document = stored
+    document.resources["alviss.upload.a"] = record(job=7)
+    backend.append(document, ["alviss.upload.a"])
+    (tmp_path / "state.json.checkpoints").rename(tmp_path / "state.json.journal")
+    upgraded = LocalBackend(tmp_path / "state.json")
+    assert upgraded.read().resources["alviss.upload.a"].pending.job_id == 7  # type: ignore[union-attr]
+    # A checkpoint of this version goes to the current log, after the old one's lines.
+    document.resources["alviss.upload.b"] = record(job=9)
+    upgraded.append(document, ["alviss.upload.b"])
+    replayed = LocalBackend(tmp_path / "state.json").read()
+    assert {address: r.pending.job_id for address, r in replayed.resources.items() if r.pending} == {
+        "alviss.upload.a": 7,
+        "alviss.upload.b": 9,
+    }
+    upgraded.write(replayed)
+    assert not (tmp_path / "state.json.journal").exists()
+    assert not (tmp_path / "state.json.checkpoints").exists()
