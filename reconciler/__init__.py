@@ -29,6 +29,8 @@ _EXPORTS = {
     "Event": "reconciler.engine.executor",
     "ApplyReport": "reconciler.engine.executor",
     "Action": "reconciler.vocabulary",
+    "Reason": "reconciler.vocabulary",
+    "Decision": "reconciler.providers.base",
     "KNOWN_AFTER_APPLY": "reconciler.vocabulary",
     "ReconcilerError": "reconciler.errors",
     "errors": "reconciler.errors",
@@ -40,9 +42,11 @@ __all__ = [
     "ApplyReport",
     "ApplyResult",
     "Change",
+    "Decision",
     "Event",
     "Plan",
     "PlanResult",
+    "Reason",
     "ReconcilerError",
     "Settings",
     "Workspace",
@@ -55,7 +59,8 @@ if TYPE_CHECKING:
     from reconciler.engine.executor import ApplyReport, Event
     from reconciler.engine.plan import Change, Plan
     from reconciler.errors import ReconcilerError
-    from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action
+    from reconciler.providers.base import Decision
+    from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
     from reconciler.workflow import ApplyResult, PlanResult, Settings, Workspace
 
 

@@ -27,6 +27,8 @@ def test_exports_are_the_documented_set() -> None:
             "ApplyResult",
             "Plan",
             "Change",
+            "Decision",
+            "Reason",
             "Event",
             "ApplyReport",
             "Action",

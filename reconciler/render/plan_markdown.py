@@ -62,6 +62,8 @@ def _details(change: Change, plan: Plan) -> list[str]:
         chain = " → ".join(step.address for step in plan.chain(change.address))
         lines.append(f"why: {chain}")
         lines.append("")
+    lines.append(f"reason: `{change.reason.value}`")
+    lines.append("")
     lines.extend(f"- {reason}" for reason in change.reasons)
     keys = list(dict.fromkeys([*change.before, *change.after]))
     if keys:

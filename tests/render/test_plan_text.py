@@ -146,12 +146,14 @@ def test_an_adoption_shows_what_matched_in_every_format() -> None:
     assert "<= adopt (found on the platform; recorded, nothing is sent)" in text
     assert "FileSize   559" in text
     assert "- not in the state; found 7 on the platform by file name, size and dataset type" in text
+    assert "reason: adopt_found" in text
     assert text.endswith("0 to forget, 1 to adopt.")
 
     markdown = render_plan_markdown(plan)
     assert "0 to forget, 1 to adopt." in markdown
     assert "<code>&lt;=</code> <b>alviss.upload.s</b>" in markdown
     assert "| FileName |  | s.csv |" in markdown
+    assert "reason: `adopt_found`" in markdown
 
     document = json.loads(render_plan_json(plan))
     assert document["summary"]["adopt"] == 1
