@@ -215,6 +215,12 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
             f"this reconciler reads version {FORMAT_VERSION}",
             hint="make the plan again with this version",
         )
+    if _before_reason_codes(document):
+        raise errors.PlanError(
+            f"{source} was made by an earlier version of reconciler (its changes carry no reason codes), "
+            "so this version cannot check it against a plan made now",
+            hint="make the plan again with this version: `plan -out FILE`",
+        )
     try:
         parsed = _PlanDocument.model_validate(document)
     except ValidationError as exc:
@@ -257,6 +263,14 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
     if {"adopt": 0, **parsed.summary} != summary_of(plan) or parsed.has_changes != plan.has_changes:
         raise errors.PlanError(f"{damaged}: its summary does not count its changes", hint=hint)
     return SavedPlan(plan, digests, tuple(parsed.spec_files))
+
+
+def _before_reason_codes(document: dict[str, Any]) -> bool:
+    """A plan saved before changes carried their reason code: every change lacks ``reason``."""
+    changes = document.get("changes")
+    if not isinstance(changes, list) or not changes:
+        return False
+    return all(isinstance(change, dict) and "action" in change and "reason" not in change for change in changes)
 
 
 def write(path: Path, plan: Plan, *, spec: Spec, sources: Sequence[str] = ()) -> None:

@@ -6,6 +6,7 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,12 @@ def test_a_mutated_document_is_a_plan_or_a_plan_error(edits: list[tuple[tuple[An
         assert isinstance(change.action, Action)
         assert isinstance(change.address, str) and change.address
         assert change.refreshed is None or isinstance(change.refreshed, ResourceState)
+
+
+def test_a_plan_saved_before_reason_codes_is_refused_as_an_earlier_versions_not_as_damaged() -> None:
+    document = copy.deepcopy(DOCUMENT)
+    for change in document["changes"]:
+        del change["reason"]
+    with pytest.raises(errors.PlanError, match="made by an earlier version of reconciler") as caught:
+        saved.from_document(document)
+    assert caught.value.hint is not None and "plan -out FILE" in caught.value.hint
