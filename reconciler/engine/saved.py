@@ -270,7 +270,7 @@ def _before_reason_codes(document: dict[str, Any]) -> bool:
     changes = document.get("changes")
     if not isinstance(changes, list) or not changes:
         return False
-    return all(isinstance(change, dict) and "action" in change and "reason" not in change for change in changes)
+    return all(isinstance(item, dict) and "action" in item and "reason" not in item for item in changes)
 
 
 def write(path: Path, plan: Plan, *, spec: Spec, sources: Sequence[str] = ()) -> None:
