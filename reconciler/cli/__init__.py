@@ -10,6 +10,6 @@ itself on :data:`main` when imported here.
 from __future__ import annotations
 
 from reconciler.cli import core, drift, emulator, state, tools
-from reconciler.cli.common import main
+from reconciler.cli.group import main
 
 __all__ = ["core", "drift", "emulator", "main", "state", "tools"]

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from reconciler.cli.common import exit_interrupted, main, run, workspace
 from reconciler.cli.flags import Duration
+from reconciler.cli.group import exit_interrupted, main, run, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, examples
 
 if TYPE_CHECKING:

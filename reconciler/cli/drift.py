@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from reconciler.cli.common import main, run, workspace
+from reconciler.cli.group import main, run, workspace
 from reconciler.cli.shell import SPEC, examples
 
 

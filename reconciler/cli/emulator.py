@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from reconciler import errors
-from reconciler.cli.common import main, run
+from reconciler.cli.group import main, run
 from reconciler.cli.shell import complete_emulators, examples
 from reconciler.emulators import DEFAULT_VARIANT, VARIANTS, plugin
 

@@ -14,8 +14,8 @@ from typing import TypeVar
 
 import click
 
-from reconciler.cli.common import main, run, workspace
 from reconciler.cli.core import lock_timeout_option, locking_workspace
+from reconciler.cli.group import main, run, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, complete_recorded, examples
 
 F = TypeVar("F", bound=Callable[..., None])

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
-from reconciler.cli.common import main, run, workspace
+from reconciler.cli.group import main, run, workspace
 from reconciler.cli.shell import SPEC, examples
 from reconciler.platforms import NAMES, find
 

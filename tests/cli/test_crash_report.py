@@ -100,7 +100,7 @@ def test_a_reader_that_goes_away_is_not_a_crash(checkout: Path) -> None:
     """``reconciler … | head``: the broken pipe ends the command quietly, without a report."""
     script = (
         "import sys, click\n"
-        "from reconciler.cli.common import main\n"
+        "from reconciler.cli.group import main\n"
         "@main.command()\n"
         "def spam():\n"
         "    for _ in range(200_000): click.echo('x' * 80)\n"
