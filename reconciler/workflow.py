@@ -26,14 +26,11 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mappi
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from reconciler import errors
-from reconciler.emulators.faults import Faults
-from reconciler.emulators.sqlite import world_file
-from reconciler.emulators.transport import EmulatorTransport
 from reconciler.engine import saved
 from reconciler.engine.adopt import adopt
 from reconciler.engine.checkpoint import Checkpointer
@@ -48,6 +45,9 @@ from reconciler.spec import load_spec
 from reconciler.spec.document import Spec
 from reconciler.state import StateBackend, open_backend
 from reconciler.state.document import ResourceState, StateDocument
+
+if TYPE_CHECKING:
+    from reconciler.emulators.faults import Faults
 
 #: Where an ``emulator://`` world is kept, in the state file's directory (see ``Workspace.emulator_dir``).
 WORLD_DIR = Path(".reconciler") / "emulators"
@@ -486,6 +486,8 @@ class Workspace:
             name = emulator_name(PLATFORMS[provider.platform].endpoint(provider.config))
             if name is None:
                 continue
+            from reconciler.emulators.sqlite import world_file  # an emulator's world: only when one is named
+
             world = self.emulator_dir(instance)
             old, new = world_file(WORLD_DIR, name), world_file(world, name)
             if not _left_behind(old, new):
@@ -506,6 +508,8 @@ class Workspace:
             raise errors.ReconcilerError(f"provider {instance}: 'endpoint' {problem[0]}", hint=problem[1])
         name = emulator_name(endpoint)
         if name is not None:
+            from reconciler.emulators.transport import EmulatorTransport  # in-process: only for emulator://
+
             world = self.emulator_dir(instance)
             app = self._emulator(instance, name, world)
             return Connection(
@@ -550,6 +554,8 @@ class Workspace:
 
 def _check_world(data_dir: Path, name: str) -> None:
     """Refuse, before any request, a world directory that cannot be written (the emulator writes on reads)."""
+    from reconciler.emulators.sqlite import world_file
+
     where = f"the {name} emulator's world in {data_dir}"
     hint_tail = "or name another directory with emulator_dir: in the provider block"
     try:

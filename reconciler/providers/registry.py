@@ -1,25 +1,58 @@
-"""The providers of every platform in :mod:`reconciler.platforms`, and the spec registry built from them."""
+"""The providers of every platform in :mod:`reconciler.platforms`, and the spec registry built from them.
+
+Both are lazy: a platform's provider package is imported the first time one of
+its providers or resource types is asked for (by the type's prefix, ``alviss.``),
+so a plan of an Alviss-only spec never imports the other platforms.  Only what
+needs every platform (iterating the values, the "did you mean …" hints, the
+JSON Schema) imports them all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from reconciler import platforms
 from reconciler.providers.base import ResourceType
 from reconciler.providers.platform import Platform
 from reconciler.spec.document import SpecRegistry
 
-
-def _platform(registered: platforms.Registered) -> Platform[Any, Any]:
-    found = registered.load_provider()
-    platform: Platform[Any, Any] = found() if isinstance(found, type) else found
-    return platform
+__all__ = ["PLATFORMS", "resource_type", "spec_registry"]
 
 
-PLATFORMS: Mapping[str, Platform[Any, Any]] = {
-    registered.name: _platform(registered) for registered in platforms.PLATFORMS
-}
+class _Platforms(Mapping[str, "Platform[Any, Any]"]):
+    """Every platform's provider by name; a platform's package is imported when it is first looked up."""
+
+    def __init__(self, registered: tuple[platforms.Registered, ...]) -> None:
+        self._registered = {platform.name: platform for platform in registered}
+        self._loaded: dict[str, Platform[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Platform[Any, Any]:
+        loaded = self._loaded.get(name)
+        if loaded is not None:
+            return loaded
+        registered = self._registered[name]  # KeyError for a platform nobody registered
+        with self._lock:
+            if name not in self._loaded:
+                found = registered.load_provider()
+                self._loaded[name] = found() if isinstance(found, type) else found
+            return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registered)
+
+    def __len__(self) -> int:
+        return len(self._registered)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._registered
+
+
+PLATFORMS: Mapping[str, Platform[Any, Any]] = _Platforms(platforms.PLATFORMS)
 
 
 def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
@@ -27,12 +60,52 @@ def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
     return platform.resource_types[type_name]
 
 
+class _ProviderModels(Mapping[str, type[BaseModel]]):
+    """Each platform's provider configuration model; the names alone import nothing."""
+
+    def __getitem__(self, name: str) -> type[BaseModel]:
+        model: type[BaseModel] = PLATFORMS[name].config_class
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PLATFORMS)
+
+    def __len__(self) -> int:
+        return len(PLATFORMS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in PLATFORMS
+
+
+class _ResourceModels(Mapping[str, type[BaseModel]]):
+    """Each resource type's configuration model: a lookup imports the type's platform only (its prefix).
+
+    Listing the types (``in`` aside) imports every platform: only messages and the schema need that.
+    """
+
+    def __getitem__(self, type_name: str) -> type[BaseModel]:
+        platform = type_name.split(".", 1)[0]
+        if platform not in PLATFORMS:
+            raise KeyError(type_name)
+        model: type[BaseModel] = PLATFORMS[platform].resource_types[type_name].config_class
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        for platform in PLATFORMS.values():
+            yield from platform.resource_types
+
+    def __len__(self) -> int:
+        return sum(len(platform.resource_types) for platform in PLATFORMS.values())
+
+    def __contains__(self, type_name: object) -> bool:
+        if not isinstance(type_name, str):
+            return False
+        try:
+            self[type_name]
+        except KeyError:
+            return False
+        return True
+
+
 def spec_registry() -> SpecRegistry:
-    return SpecRegistry(
-        providers={name: platform.config_class for name, platform in PLATFORMS.items()},
-        resources={
-            type_name: rtype.config_class
-            for platform in PLATFORMS.values()
-            for type_name, rtype in platform.resource_types.items()
-        },
-    )
+    return SpecRegistry(providers=_ProviderModels(), resources=_ResourceModels())
