@@ -27,6 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--per-project", type=int, default=defaults.per_project, help="W3/W5: resources each")
     run.add_argument("--big-mib", type=int, default=defaults.big_mib, help="W4: file size in MiB")
     run.add_argument("--startup-runs", type=int, default=defaults.startup_runs, help="W6: runs per command")
+    run.add_argument("--rounds", type=int, default=defaults.rounds, help="W7: rounds of the two plans")
+    run.add_argument(
+        "--terraform", metavar="PATH", help="W6/W7: Terraform's executable (default: terraform on PATH)"
+    )
     args = parser.parse_args(argv)
 
     ids = [name.upper().replace("W1B", "W1b") for name in args.ids] or list(suite.IDS)
@@ -36,9 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     sizes = suite.Sizes(
         markets=args.markets, duration_scale=args.duration_scale, projects=args.projects,
         per_project=args.per_project, big_mib=args.big_mib, startup_runs=args.startup_runs,
+        rounds=args.rounds,
     )  # fmt: skip
     started = time.perf_counter()
-    results = suite.run(ids, sizes=sizes, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    results = suite.run(
+        ids,
+        sizes=sizes,
+        terraform_path=args.terraform,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     total = time.perf_counter() - started
     described = machine()
     write_json(args.json, results, machine=described, total=total)

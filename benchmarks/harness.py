@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +195,41 @@ def _capture() -> Iterator[Any]:
 
     with tempfile.TemporaryFile() as fh:
         yield fh
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A command to time again and again: what to run, with which variables, where, for how long at most."""
+
+    command: Sequence[str]
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path = ROOT
+    timeout: float = 600.0
+
+
+def alternate(commands: Mapping[str, Timed], *, rounds: int) -> dict[str, list[Run]]:
+    """Run each command once to warm up, then ``rounds`` times, taking turns; every run must exit 0.
+
+    The commands take turns within a round, and the one that goes first changes
+    from round to round, so a machine that gets busier (or quieter) during the
+    run weighs on each alike.  The warm-up runs (page cache, ``.pyc`` files) are
+    not kept.
+    """
+    names = list(commands)
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    for round_number in range(rounds + 1):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            timed = commands[name]
+            done = run_timed(timed.command, env=timed.env, cwd=timed.cwd, timeout=timed.timeout, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"{name} exited with {done.returncode} (a no-op plan exits 0): "
+                    f"{(done.stdout + done.stderr).strip()[-1500:]}"
+                )
+            if round_number:
+                runs[name].append(done)
+    return runs
 
 
 def median(values: Sequence[float]) -> float:

@@ -38,6 +38,7 @@ class Result:
     title: str
     figures: list[Figure] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the figures cannot say, e.g. a missing reference
     seconds: float = 0.0
 
     def add(self, name: str, value: float, **kwargs: Any) -> None:
@@ -64,7 +65,8 @@ def table(results: Sequence[Result]) -> str:
             lines.append(
                 f"| {figure.workload} | {figure.name} | {_number(figure.value)}{unit} | {target} | {met} |"
             )
-    return "\n".join(lines)
+    notes = [note for result in results for note in result.notes]
+    return "\n".join(lines + (["", *notes] if notes else []))
 
 
 def write_json(path: Path, results: Sequence[Result], *, machine: dict[str, Any], total: float) -> None:
@@ -79,6 +81,7 @@ def write_json(path: Path, results: Sequence[Result], *, machine: dict[str, Any]
                 "seconds": round(result.seconds, 3),
                 "figures": [{**asdict(figure), "met": figure.met} for figure in result.figures],
                 "details": result.details,
+                "notes": result.notes,
             }
             for result in results
         ],

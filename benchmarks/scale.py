@@ -10,22 +10,30 @@ W3 then serves the same world again with 20 ms added to every response and
 times a ``plan`` that finds nothing to do: ideally every read overlaps with
 the others up to the refresh's parallelism, so the plan takes
 reads × 20 ms ÷ parallelism, and the CPU spent per resource is small.
+
+The applied world (``World``) is W7's as well (``benchmarks.versus``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.harness import ROOT, TEAM, TOKEN, median, reconciler_command, run_timed, served
+from benchmarks.harness import ROOT, TEAM, TOKEN, Emulator, Run, median, reconciler_command, run_timed, served
 from benchmarks.results import Result
 
 #: How many reads the planner's refresh keeps in flight (``reconciler.engine.planner.refresh``).
 REFRESH_PARALLELISM = 16
 INSTANT = {"upload": 0, "dataset": 0, "refit": 0, "build": 0, "attribution": 0, "attribution_set": 0}
 HEADER = "Country,Region,Grouping,Date,Product,UnitsSold,Price\n"
+
+
+def upload_name(project: int, number: int) -> str:
+    return f"p{project}_u{number}"
 
 
 def write_spec(directory: Path, *, projects: int, per_project: int, endpoint: str) -> Path:
@@ -38,7 +46,7 @@ def write_spec(directory: Path, *, projects: int, per_project: int, endpoint: st
     lines.append("resources:")
     for project in range(1, projects + 1):
         for number in range(per_project):
-            name = f"p{project}_u{number}"
+            name = upload_name(project, number)
             (data / f"{name}.csv").write_text(
                 f"{HEADER}SWE,all,all,2026-11-23,Classic,{project * 1000 + number},1\n"
             )
@@ -51,10 +59,38 @@ def write_spec(directory: Path, *, projects: int, per_project: int, endpoint: st
     return spec
 
 
-def run(
-    work: Path, *, projects: int, per_project: int, w5: Result, w3: Result, latency_ms: float = 20.0
-) -> None:
-    resources = projects * per_project
+@dataclass(frozen=True)
+class World:
+    """The uploads applied once: the spec naming them, and the port its emulator serves on."""
+
+    work: Path
+    spec: Path
+    port: int
+    projects: int
+    per_project: int
+    applied: Run
+    writes: Path
+
+    @property
+    def resources(self) -> int:
+        return self.projects * self.per_project
+
+    def names(self) -> list[str]:
+        """The uploads' names, as the spec has them."""
+        return [upload_name(p, n) for p in range(1, self.projects + 1) for n in range(self.per_project)]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"ALVISS_TOKEN": TOKEN}
+
+    def serve(self, *, latency_ms: float = 0.0) -> contextlib.AbstractContextManager[Emulator]:
+        """The applied world served again, on the same port as before: the spec names the endpoint."""
+        return served(self.work / "emulator", durations=INSTANT, latency_ms=latency_ms,
+                      log=self.work / "emulator.log", port=self.port)  # fmt: skip
+
+
+def apply_world(work: Path, *, projects: int, per_project: int) -> World:
+    """W5's apply: ``projects`` × ``per_project`` uploads created against a served emulator."""
     env = {"ALVISS_TOKEN": TOKEN}
     with served(work / "emulator", durations=INSTANT, log=work / "emulator.log") as emulator:
         spec = write_spec(work / "spec", projects=projects, per_project=per_project, endpoint=emulator.api)
@@ -64,7 +100,14 @@ def run(
             env=env,
             cwd=ROOT,
         )
-    log = json.loads(probe_out.read_text())["writes"]
+    port = int(emulator.base.rsplit(":", 1)[1])
+    return World(work, spec, port, projects, per_project, applied, probe_out)
+
+
+def record_checkpoints(world: World, w5: Result) -> None:
+    """W5's figures, from the state writes timed during the apply."""
+    applied, resources = world.applied, world.resources
+    log = json.loads(world.writes.read_text())["writes"]
     writes = [(float(seconds), int(count)) for seconds, count, *_ in log]
     # A checkpoint is a checkpoint-log append (of the records of every branch that checkpointed in the same
     # turn of the event loop): its cost per record is compared; whole writes are the compactions.
@@ -89,11 +132,11 @@ def run(
         resources_late=checkpoints[-1][1] if checkpoints else 0,
     )  # fmt: skip
 
-    # The same port as before: the spec names the endpoint.
-    port = int(emulator.base.rsplit(":", 1)[1])
-    with served(
-        work / "emulator", durations=INSTANT, latency_ms=latency_ms, log=work / "emulator.log", port=port
-    ) as emulator:
+
+def plan_with_latency(world: World, w3: Result, *, latency_ms: float = 20.0) -> None:
+    """W3: a no-op plan of the applied world with ``latency_ms`` added to every response."""
+    resources, spec, env = world.resources, world.spec, world.env
+    with world.serve(latency_ms=latency_ms) as emulator:
         emulator.reset_stats()
         started = time.perf_counter()
         planned = run_timed(

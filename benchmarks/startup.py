@@ -4,6 +4,11 @@
 times as a subprocess and the median wall time is kept.  The plan runs
 ``specs/demo.yaml`` (the in-process emulator) in a scratch copy that one
 apply has already brought up to date.
+
+Beside Terraform (when installed): ``reconciler --version`` and
+``terraform version``, then the demo's no-op plan and Terraform's no-op plan
+of 2 ``terraform_data`` (applied once before), each pair taking turns
+(``harness.alternate``); the figures are the ratios of the median wall times.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from benchmarks.harness import ROOT, median, reconciler_command, run_timed
+from benchmarks import terraform
+from benchmarks.harness import ROOT, Timed, alternate, median, reconciler_command, run_timed
 from benchmarks.results import Result
 
 
@@ -46,7 +52,7 @@ def _time(command: Sequence[str], *, env: Mapping[str, str], runs: int, work: Pa
     return median([run_timed(command, env=env, cwd=work).wall for _ in range(runs)]), "subprocess loop"
 
 
-def run(work: Path, *, runs: int, result: Result) -> None:
+def run(work: Path, *, runs: int, executable: Path | None, result: Result) -> None:
     shutil.copytree(ROOT / "specs", work / "specs", ignore=shutil.ignore_patterns("*.json"))
     env = {"RECONCILER_EMULATOR_DIR": str(work / "emulators")}
     spec = str(work / "specs" / "demo.yaml")
@@ -58,3 +64,33 @@ def run(work: Path, *, runs: int, result: Result) -> None:
     result.add("reconciler --version", version, unit="s", target=0.15)
     result.add("no-op plan of specs/demo.yaml", plan, unit="s", target=0.7)
     result.details.update(runs=runs, timed_with=how)
+    if executable is not None:
+        _beside_terraform(work, spec, env=env, runs=runs, executable=executable, result=result)
+
+
+def _beside_terraform(
+    work: Path, spec: str, *, env: Mapping[str, str], runs: int, executable: Path, result: Result
+) -> None:
+    """The same two commands taking turns with Terraform's: its version, its no-op plan of 2 resources."""
+    reference = terraform.prepare(executable, work / "terraform", names=["sales_w47", "media_w47"])
+    ours = {
+        "version": Timed([*reconciler_command(), "--version"], env=env, cwd=work, timeout=60),
+        "plan": Timed([*reconciler_command(), "plan", "--detailed-exitcode", spec], env=env, cwd=work,
+                      timeout=120),
+    }  # fmt: skip
+    theirs = {"version": reference.version(), "plan": reference.plan()}
+    medians: dict[str, float] = {}
+    for what in ("version", "plan"):
+        done = alternate({f"reconciler {what}": ours[what], f"terraform {what}": theirs[what]}, rounds=runs)
+        for name, timed_runs in done.items():
+            medians[name] = median([r.wall for r in timed_runs])
+    result.add("reconciler --version ÷ terraform version",
+               medians["reconciler version"] / medians["terraform version"], target=1.2)  # fmt: skip
+    result.add("no-op plan of specs/demo.yaml ÷ Terraform's of 2 terraform_data",
+               medians["reconciler plan"] / medians["terraform plan"], target=5)  # fmt: skip
+    result.add("terraform version", medians["terraform version"], unit="s")
+    result.add("Terraform no-op plan of 2 terraform_data", medians["terraform plan"], unit="s")
+    result.details.update(
+        terraform=terraform.version_text(executable, work / "terraform"),
+        side_by_side_medians=medians,
+    )

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import bigfile, scale, startup, weekly
+from benchmarks import bigfile, scale, startup, terraform, versus, weekly
 from benchmarks.results import Result
 
-IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6")
+IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6", "W7")
 TITLES = {
     "W1": "weekly refresh, N markets: apply wall ÷ critical path of one market",
     "W1b": "the same by the seed script, market after market: seed wall ÷ reconciler wall",
@@ -20,7 +20,8 @@ TITLES = {
     "W3": "no-op plan of 100 projects × 20 resources, 20 ms latency per request",
     "W4": "upload of a 1 GiB file",
     "W5": "apply creating 2,000 small uploads: cost of the state checkpoints",
-    "W6": "start-up",
+    "W6": "start-up, and beside Terraform's",
+    "W7": "no-op plan of 100 projects × 20 resources, no added latency, beside Terraform's of 2,000",
 }
 
 
@@ -34,10 +35,19 @@ class Sizes:
     per_project: int = 20
     big_mib: int = 1024
     startup_runs: int = 10
+    rounds: int = 5
 
 
-def run(ids: Iterable[str], *, sizes: Sizes, progress: Callable[[str], None] = print) -> list[Result]:
+def run(
+    ids: Iterable[str],
+    *,
+    sizes: Sizes,
+    terraform_path: str | None = None,
+    progress: Callable[[str], None] = print,
+) -> list[Result]:
+    """Run the ``ids`` workloads; ``terraform_path`` is Terraform's executable (default: found on PATH)."""
     wanted = set(ids)
+    reference = terraform.find(terraform_path)
     results = {name: Result(name, TITLES[name]) for name in IDS}
     scratch = Path(tempfile.mkdtemp(prefix="reconciler-bench-"))
     try:
@@ -64,12 +74,25 @@ def run(ids: Iterable[str], *, sizes: Sizes, progress: Callable[[str], None] = p
                     seed_wall=seed_wall, reconciler_wall=wall, markets=sizes.markets
                 )
                 results["W1b"].seconds = time.perf_counter() - started
-        if wanted & {"W3", "W5"}:
-            progress(f"W5/W3: apply of {sizes.projects * sizes.per_project} uploads, then a no-op plan")
+        if wanted & {"W3", "W5", "W7"}:
+            progress(f"W5: apply of {sizes.projects * sizes.per_project} uploads")
             started = time.perf_counter()
-            scale.run(scratch / "w5", projects=sizes.projects, per_project=sizes.per_project,
-                      w5=results["W5"], w3=results["W3"])  # fmt: skip
+            world = scale.apply_world(scratch / "w5", projects=sizes.projects, per_project=sizes.per_project)
+            scale.record_checkpoints(world, results["W5"])
+            if wanted & {"W3", "W5"}:
+                progress("W3: a no-op plan of them with latency")
+                scale.plan_with_latency(world, results["W3"])
             results["W3"].seconds = results["W5"].seconds = time.perf_counter() - started
+            if "W7" in wanted:
+                progress(f"W7: no-op plans of them, {sizes.rounds} round(s) beside Terraform's"
+                         + ("" if reference else " (terraform missing)"))  # fmt: skip
+                started = time.perf_counter()
+                if reference is None:
+                    results["W7"].notes.append(terraform.missing_note("W7", terraform_path))
+                versus.run(
+                    world, scratch / "w7", rounds=sizes.rounds, executable=reference, result=results["W7"]
+                )
+                results["W7"].seconds = time.perf_counter() - started
         if "W4" in wanted:
             progress(f"W4: upload of {sizes.big_mib} MiB")
             started = time.perf_counter()
@@ -78,7 +101,9 @@ def run(ids: Iterable[str], *, sizes: Sizes, progress: Callable[[str], None] = p
         if "W6" in wanted:
             progress("W6: start-up")
             started = time.perf_counter()
-            startup.run(scratch / "w6", runs=sizes.startup_runs, result=results["W6"])
+            if reference is None:
+                results["W6"].notes.append(terraform.missing_note("W6", terraform_path))
+            startup.run(scratch / "w6", runs=sizes.startup_runs, executable=reference, result=results["W6"])
             results["W6"].seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
