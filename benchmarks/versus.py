@@ -61,7 +61,7 @@ def run(world: World, work: Path, *, rounds: int, executable: Path | None, resul
         resources=world.resources,
         rounds=rounds,
         plan_cpu=cpu,
-        runs={
+        samples={
             name: [{"wall": r.wall, "cpu": r.cpu, "max_rss_kib": r.max_rss_kib} for r in done]
             for name, done in runs.items()
         },

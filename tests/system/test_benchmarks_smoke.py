@@ -50,7 +50,7 @@ def test_w3_w5_and_w7_run_on_a_tiny_configuration_beside_terraform_where_install
     assert {workload for workload, _ in figures} == {"W3", "W5", "W7"}
     assert all(math.isfinite(f["value"]) for f in figures.values())
     w7 = next(r for r in document["results"] if r["workload"] == "W7")
-    assert w7["details"]["resources"] == 4 and len(w7["details"]["runs"]["reconciler"]) == 1
+    assert w7["details"]["resources"] == 4 and len(w7["details"]["samples"]["reconciler"]) == 1
     assert figures[("W7", "no-op plan CPU per resource")]["value"] > 0
     assert figures[("W7", "no-op plan peak RSS")]["value"] > 0
     if terraform.find() is None:  # this machine has none: the workload says so instead of failing
@@ -59,7 +59,7 @@ def test_w3_w5_and_w7_run_on_a_tiny_configuration_beside_terraform_where_install
     else:
         assert w7["notes"] == []
         assert figures[("W7", "no-op plan wall ÷ Terraform's")]["value"] > 0
-        assert len(w7["details"]["runs"]["terraform"]) == 1
+        assert len(w7["details"]["samples"]["terraform"]) == 1
 
 
 def test_w6_and_w7_without_terraform_say_so_and_report_the_reconcilers_figures_alone(
