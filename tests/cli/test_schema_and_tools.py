@@ -16,7 +16,7 @@ from reconciler.providers.registry import spec_registry
 from reconciler.spec.schema import spec_schema
 from reconciler.vocabulary import Action
 from reconciler.workflow import Settings, Workspace
-from tests.cli import minischema
+from tests import schema_check
 from tests.support import INSTANT, REPO
 
 SPECS = sorted((REPO / "specs").glob("*.yaml"))
@@ -41,7 +41,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda path: path.name)
 def test_every_example_spec_validates(path: Path, schema: dict[str, Any]) -> None:
-    assert minischema.errors(as_json(path), schema, schema) == []
+    assert schema_check.errors(as_json(path), schema, schema) == []
 
 
 @pytest.mark.parametrize(
@@ -60,16 +60,16 @@ def test_a_misspelled_key_or_wrong_value_is_rejected(
     text = (REPO / "specs" / "demo.yaml").read_text()
     assert edit[0] in text
     broken = yaml.safe_load(text.replace(edit[0], edit[1], 1))
-    found = minischema.errors(broken, schema, schema)
+    found = schema_check.errors(broken, schema, schema)
     assert any(expected in error for error in found), found
 
 
 def test_meta_arguments_are_allowed_and_checked(schema: dict[str, Any]) -> None:
     spec = as_json(REPO / "specs" / "weekly-refresh.yaml")
     spec["resources"]["alviss.refit.se"]["depends_on"] = ["alviss.upload.se_sales_w47"]
-    assert minischema.errors(spec, schema, schema) == []
+    assert schema_check.errors(spec, schema, schema) == []
     spec["resources"]["alviss.refit.se"]["provider"] = "akkio"
-    assert any("provider" in error for error in minischema.errors(spec, schema, schema))
+    assert any("provider" in error for error in schema_check.errors(spec, schema, schema))
 
 
 def test_the_schema_command_prints_the_generated_schema(schema: dict[str, Any]) -> None:
@@ -87,7 +87,7 @@ async def test_init_makes_a_repo_that_validates_and_plans(
     spec = tmp_path / "infra" / "spec.yaml"
     assert spec.read_text().startswith("# yaml-language-server: $schema=reconciler.schema.json")
     assert "state/" in (tmp_path / "infra" / ".gitignore").read_text()
-    assert minischema.errors(as_json(spec), schema, schema) == []
+    assert schema_check.errors(as_json(spec), schema, schema) == []
     settings = Settings(
         environ={}, emulator_dir=tmp_path / "emulators", emulator_durations={"alviss": INSTANT}
     )

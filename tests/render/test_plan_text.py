@@ -15,7 +15,7 @@ from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import NO_CHANGES, render_plan
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
-from tests.render.schema_check import errors as schema_errors
+from tests.schema_check import errors as schema_errors
 from tests.support import REPO, Demo
 
 ANSI = re.compile(r"\x1b\[")

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from tests.render.schema_check import errors
+from tests.schema_check import errors
 from tests.support import REPO
 
 from .support import run

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from tests.render.schema_check import errors as schema_errors
+from tests.schema_check import errors as schema_errors
 from tests.support import REPO
 
 SPEC = "specs/multi-platform.yaml"

@@ -1,8 +1,10 @@
-"""A small JSON Schema checker for the keywords the spec schema uses.
+"""A small JSON Schema checker for the schemas the project publishes: the spec schema
+(:mod:`reconciler.spec.schema`), ``docs/plan.schema.json`` and ``docs/validate.schema.json``.
 
-The ``jsonschema`` package is not a dependency yet; this covers exactly the
-keywords :mod:`reconciler.spec.schema` emits, and fails loudly on any other
-keyword so a new one cannot pass unchecked.
+It covers exactly the keywords those schemas are written in and fails loudly on
+any other, so a schema cannot quietly grow past what the tests check; its
+messages are short (``$.resource: unknown key``, ``$: missing 'state'``) and the
+tests assert them.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
             "items",
             "required",
         ):
-            raise AssertionError(f"minischema does not know the keyword {key!r}")
+            raise AssertionError(f"the schema checker does not know the keyword {key!r}")
     return found
 
 
