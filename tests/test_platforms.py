@@ -27,6 +27,8 @@ def test_each_platform_is_one_line_whose_halves_agree() -> None:
         assert provider.config_class.emulator == registered.name
         plugin = registered.load_emulator()
         assert plugin.name == registered.name
+        # The provider waits for the very kinds of job the emulator runs (and times by --durations).
+        assert sorted(kind.name for kind in provider.jobs) == sorted(plugin.job_kinds)
 
 
 def test_every_platform_has_its_docs_page_and_no_page_is_left_over() -> None:
