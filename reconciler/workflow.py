@@ -43,6 +43,7 @@ from reconciler.providers.platform import Platform
 from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.document import Spec
+from reconciler.spec.names import type_of
 from reconciler.state import StateBackend, open_backend
 from reconciler.state.document import ResourceState, StateDocument
 
@@ -383,7 +384,11 @@ class Workspace:
             if new in document.resources:
                 raise errors.StateError(f"{new} is already in the state", hint=f"state rm {new} first")
             record = document.resources[old]
-            if new.rsplit(".", 1)[0] != record.type:
+            try:
+                new_type = type_of(new)
+            except ValueError as exc:
+                raise errors.StateError(str(exc)) from exc
+            if new_type != record.type:
                 raise errors.StateError(f"{new} is not a {record.type} address; a record keeps its type")
             resources = {(new if k == old else k): v for k, v in document.resources.items()}
             return backend.write(document.model_copy(update={"resources": resources}))

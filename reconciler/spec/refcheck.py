@@ -15,7 +15,7 @@ from reconciler.errors import SpecError
 from reconciler.spec import refs
 from reconciler.spec.document import Location, ResourceSpec
 from reconciler.spec.messages import display_path, spec_error
-from reconciler.spec.names import suggest
+from reconciler.spec.names import parse_instance, suggest
 
 __all__ = ["Quote", "check_references", "resource_references"]
 
@@ -36,15 +36,20 @@ def resource_references(resource: ResourceSpec) -> Iterator[refs.Reference]:
         yield refs.Reference(path=("depends_on", index), address=address, allowed=())
 
 
-def _type_of(address: str) -> str:
-    return address.rsplit(".", 1)[0]
+def _last_part(address: str) -> str:
+    """The name (with its key) of an address, for "did you mean" by name alone."""
+    try:
+        parsed = parse_instance(address)
+    except ValueError:
+        return address.rsplit(".", 1)[-1]
+    return parsed.name + (f"[{parsed.key}]" if parsed.key is not None else "")
 
 
 def _closest(address: str, candidates: list[str]) -> str | None:
     found = suggest(address, candidates)
     if found is None:
-        by_name = {candidate.rsplit(".", 1)[-1]: candidate for candidate in candidates}
-        name = suggest(address.rsplit(".", 1)[-1], by_name)
+        by_name = {_last_part(candidate): candidate for candidate in candidates}
+        name = suggest(_last_part(address), by_name)
         found = by_name[name] if name is not None else None
     return found
 
