@@ -38,9 +38,10 @@ from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
+from reconciler.engine.remote import check_named, raise_all, read_named
 from reconciler.providers.base import ClientOptions, Connection, emulator_name, endpoint_problem
 from reconciler.providers.platform import Platform
-from reconciler.providers.registry import PLATFORMS, resource_type, spec_registry
+from reconciler.providers.registry import PLATFORMS, remote_kind, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.document import Spec
 from reconciler.spec.names import type_of
@@ -341,11 +342,15 @@ class Workspace:
         targets: Collection[str] = (),
         replace: Collection[str] = (),
     ) -> Plan:
-        facts = await refresh(spec, state, types=resource_type, clients=clients)
         described = {
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
         }
+        # Every id the spec names is read first: one that names nothing stops the plan at its field.
+        named, problems = await read_named(spec, kinds=remote_kind, clients=clients, providers=described)
+        problems.extend(check_named(spec, named, types=resource_type))
+        raise_all(problems, order={str(path): index for index, path in enumerate(spec.files)})
+        facts = await refresh(spec, state, types=resource_type, clients=clients)
         plan = await look_up(
             spec, state, facts, types=resource_type, clients=clients, providers=described, replace=replace
         )

@@ -248,6 +248,18 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
     ) -> Applied:
         """Carry out ``decision``; every mutating call is recorded in ``journal`` first."""
 
+    def check(
+        self, target: Target[ConfigT], named: Mapping[tuple[str | int, ...], Any]
+    ) -> list[errors.SpecError]:
+        """Problems only the platform can show, found by ``plan`` before anything is decided or sent.
+
+        ``named`` holds, per field path, the object a literal id there names,
+        as the platform showed it (an id that names nothing is reported
+        already), or what a data source referred to there read.  Each problem
+        is located at its field (:meth:`Target.error`).  The default finds none.
+        """
+        return []
+
     async def recover(
         self, client: ClientT, desired: Desired[ConfigT], pending: PendingOperation
     ) -> str | int | None:

@@ -14,7 +14,7 @@ and, where the plain ``Title (instance)`` does not say enough, how it names itse
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
@@ -26,7 +26,7 @@ from reconciler.providers.waiting import JobKind
 from reconciler.redact import remember
 from reconciler.wait import Waiter
 
-__all__ = ["Platform", "Session", "by_name"]
+__all__ = ["Platform", "RemoteKind", "Session", "by_name", "remote_kinds"]
 
 ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)
 ClientT = TypeVar("ClientT")
@@ -97,6 +97,27 @@ def by_name(*types: ResourceType[Any, Any, Any]) -> Mapping[str, ResourceType[An
     return {rtype.name: rtype for rtype in types}
 
 
+@dataclass(frozen=True)
+class RemoteKind(Generic[ClientT]):
+    """A kind of object a spec may name by a literal id (``model: 3``), and how ``plan`` reads one.
+
+    The config field holding such an id is marked ``RemoteId(name)``
+    (:mod:`reconciler.spec.refs`).  ``read`` answers the object as the platform
+    shows it, or None when the platform says there is no such object; any
+    other failure is raised as it is.  ``noun`` names it in messages
+    (``model 99 does not exist``).
+    """
+
+    name: str
+    noun: str
+    read: Callable[[ClientT, Any], Awaitable[Any | None]]
+
+
+def remote_kinds(*kinds: RemoteKind[Any]) -> Mapping[str, RemoteKind[Any]]:
+    """A platform's kinds of remotely named object by name (``alviss.model``)."""
+    return {kind.name: kind for kind in kinds}
+
+
 class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     """A platform: what its provider blocks hold, how it is reached, its jobs and its resource types."""
 
@@ -107,6 +128,8 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     #: The kinds of job its resource types wait for (poll schedule, status words, deadline).
     jobs: ClassVar[tuple[JobKind[Any], ...]]
     resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
+    #: The kinds of object its resource types may name by a literal id, checked by ``plan`` first.
+    remote_kinds: ClassVar[Mapping[str, RemoteKind[Any]]] = {}
 
     @property
     def name(self) -> str:

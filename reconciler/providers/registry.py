@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from reconciler import platforms
 from reconciler.providers.base import ResourceType
-from reconciler.providers.platform import Platform
+from reconciler.providers.platform import Platform, RemoteKind
 from reconciler.spec.document import SpecRegistry
 
-__all__ = ["PLATFORMS", "resource_type", "spec_registry"]
+__all__ = ["PLATFORMS", "remote_kind", "resource_type", "spec_registry"]
 
 
 class _Platforms(Mapping[str, "Platform[Any, Any]"]):
@@ -58,6 +58,14 @@ PLATFORMS: Mapping[str, Platform[Any, Any]] = _Platforms(platforms.PLATFORMS)
 def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
     platform = PLATFORMS[type_name.split(".", 1)[0]]
     return platform.resource_types[type_name]
+
+
+def remote_kind(kind: str) -> RemoteKind[Any] | None:
+    """How the platform reads an object of ``kind`` (``alviss.model``) named by id; None if it does not."""
+    platform = kind.split(".", 1)[0]
+    if platform not in PLATFORMS:
+        return None
+    return PLATFORMS[platform].remote_kinds.get(kind)
 
 
 class _ProviderModels(Mapping[str, type[BaseModel]]):

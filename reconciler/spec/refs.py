@@ -6,7 +6,10 @@ check every reference (it exists, it has an allowed type, no cycles) and the
 engine can build the dependency graph, both without knowing the types.
 
     contains: list[Annotated[str, RefTo("alviss.upload")]]
-    model: int | Annotated[str, RefTo("alviss.refit", "alviss.model")]
+    model: Annotated[int, RemoteId("alviss.model")] | Annotated[str, RefTo("alviss.refit", "alviss.model")]
+
+A literal id of an object that must already exist on the platform is marked
+with :class:`RemoteId`, so ``plan`` can read each one before deciding anything.
 """
 
 from __future__ import annotations
@@ -46,6 +49,21 @@ class LocalFile:
 #: A data file the resource reads: ``file: DataFile = Field(...)``.
 DataFile = Annotated[str, LocalFile()]
 
+
+@dataclass(frozen=True)
+class RemoteId:
+    """Field metadata: a literal id here names an object of ``kind`` that must already exist.
+
+    ``kind`` is a kind of object a platform can read by id (``alviss.model``,
+    ``alviss.dataset``, ``akkio.dataset``).  ``plan`` reads every such id
+    before deciding anything, so an id that names nothing is an error at its
+    field, found before any request that changes something is sent (rather than
+    in the middle of ``apply``, after the uploads before it were made).
+    """
+
+    kind: str
+
+
 M = TypeVar("M")
 
 
@@ -54,7 +72,7 @@ class Marked(Generic[M]):
     """One marked field found in a configuration: where it sits, its text and its marker."""
 
     path: tuple[str | int, ...]
-    value: str
+    value: Any  # the field's text; a RemoteId's may be an int
     marker: M
 
 
@@ -78,7 +96,10 @@ def _marker_of(annotation: Any, kind: type[M]) -> M | None:
 def _walk(annotation: Any, value: Any, path: tuple[str | int, ...], kind: type[M]) -> Iterator[Marked[M]]:
     marker = _marker_of(annotation, kind)
     if marker is not None:
-        if isinstance(value, str):
+        # An id is of its field's own type (``Annotated[int, RemoteId(…)]`` holds ints only);
+        # a reference or a file name is a string.
+        base = typing.get_args(annotation)[0] if isinstance(marker, RemoteId) else str
+        if isinstance(value, base) and not isinstance(value, bool):
             yield Marked(path=path, value=value, marker=marker)
         return
     origin = typing.get_origin(annotation)
@@ -111,6 +132,23 @@ def marked(config: BaseModel, kind: type[M], path: tuple[str | int, ...] = ()) -
             annotation = typing.Annotated[(annotation, *field.metadata)]
         found.extend(_walk(annotation, getattr(config, name), (*path, name), kind))
     return found
+
+
+@dataclass(frozen=True)
+class LiteralId:
+    """One literal remote id found in a configuration: where it sits, the id and its kind."""
+
+    path: tuple[str | int, ...]
+    value: int | str
+    kind: str
+
+
+def literal_ids(config: BaseModel, path: tuple[str | int, ...] = ()) -> list[LiteralId]:
+    """Every literal id of an existing remote object in ``config``, in field order."""
+    return [
+        LiteralId(path=item.path, value=item.value, kind=item.marker.kind)
+        for item in marked(config, RemoteId, path)
+    ]
 
 
 def references(config: BaseModel, path: tuple[str | int, ...] = ()) -> list[Reference]:

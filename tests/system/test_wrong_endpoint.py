@@ -58,17 +58,20 @@ def test_an_endpoint_without_its_prefix_stops_the_plan_and_sends_nothing(
         )
 
 
-def test_a_source_model_the_project_does_not_have_is_a_configuration_error(
+def test_a_source_model_the_project_does_not_have_is_an_error_at_its_field(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The endpoint is right (the 404 names the model): the id is wrong, and the error says where."""
     monkeypatch.chdir(tmp_path)
     with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN) as base:
         spec = weekly_against(tmp_path, base)
-        spec.write_text(spec.read_text().replace("model: 3\n", "model: 333\n"))
+        text = spec.read_text().replace("model: 3\n", "model: 333\n")
+        spec.write_text(text)
+        line = text.splitlines().index("    model: 333") + 1
         code, output = run("plan", str(spec))
         assert code == 1, output
-        assert "GET /api/v1/api/projects/1/1/models/333 answered 404" in output
-        assert "the `model` of alviss.refit.se" in output
+        assert f"{spec}:{line}:12: alviss.refit.se: 'model': model 333 does not exist" in output
+        assert "answered 404" not in output and "Traceback" not in output
         assert mutating(base) == {}
 
 

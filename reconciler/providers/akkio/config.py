@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
-from reconciler.spec.refs import DataFile, RefTo
+from reconciler.spec.refs import DataFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 
@@ -52,7 +52,7 @@ class ModelConfig(BaseModel):
     dataset: Annotated[str, RefTo("akkio.dataset")] | None = Field(
         default=None, description="Address of an akkio.dataset resource (or give dataset_id)."
     )
-    dataset_id: str | None = Field(
+    dataset_id: Annotated[str, RemoteId("akkio.dataset")] | None = Field(
         default=None, min_length=1, description="Id of a dataset that already exists on the platform."
     )
     predict_fields: list[str] = Field(min_length=1, description="Fields to predict (case sensitive).")

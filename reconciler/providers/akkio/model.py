@@ -122,17 +122,6 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-async def _named_dataset(client: AkkioClient, target: Target[ModelConfig]) -> None:
-    """The dataset a spec names by id must exist: a missing one is a configuration error, not a fact."""
-    wanted = target.config.dataset_id
-    if not any(same_id(item.id, wanted) for item in await client.list_datasets()):
-        raise target.error(
-            ("dataset_id",),
-            f"dataset {wanted} is not among the team's datasets",
-            hint="check dataset_id and that the api_key belongs to the team that owns it",
-        )
-
-
 def _why(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return [
         f"{key} changed ({before.get(key)!r} → {after[key]!r})"
@@ -252,10 +241,8 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     async def read(
         self, client: AkkioClient, target: Target[ModelConfig], record: ResourceState | None
     ) -> ModelFacts:
-        config = target.config
         await client.check_api_root()  # a wrong endpoint stops the plan; a 404 below means "gone"
-        if config.dataset_id is not None:
-            await _named_dataset(client, target)
+        # A dataset_id was read before planning began (``engine/remote.py``): it names a dataset.
         if record is None:
             return ModelFacts()
         status, gone = None, False

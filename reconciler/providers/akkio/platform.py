@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from reconciler.providers.akkio.client import TRAIN, AkkioClient
+from typing import Any
+
+from reconciler.answers import same_id
+from reconciler.providers.akkio.client import TRAIN, AkkioClient, Listed
 from reconciler.providers.akkio.config import AkkioConfig
 from reconciler.providers.akkio.dataset import Dataset
 from reconciler.providers.akkio.model import Training
-from reconciler.providers.platform import Platform, Session, by_name
+from reconciler.providers.platform import Platform, RemoteKind, Session, by_name, remote_kinds
+
+
+async def _dataset(client: AkkioClient, dataset_id: Any) -> Listed | None:
+    """The team's dataset of this id (the legacy API lists them; it reads none by id)."""
+    return next((item for item in await client.list_datasets() if same_id(item.id, dataset_id)), None)
 
 
 class Akkio(Platform[AkkioConfig, AkkioClient]):
@@ -16,6 +24,7 @@ class Akkio(Platform[AkkioConfig, AkkioClient]):
     config_class = AkkioConfig
     jobs = (TRAIN,)
     resource_types = by_name(Dataset(), Training())
+    remote_kinds = remote_kinds(RemoteKind("akkio.dataset", "dataset", _dataset))
 
     def client(self, config: AkkioConfig, session: Session) -> AkkioClient:
         return AkkioClient(

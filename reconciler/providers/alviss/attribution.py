@@ -66,7 +66,6 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     config_class = AttributionConfig
     identity_class = AttributionIdentity
     id_key = "attribution_id"
-    checks_model = False
 
     def identify(self, config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
         return attribution_identity(config, model=model, dataset=dataset)

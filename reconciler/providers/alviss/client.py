@@ -267,17 +267,9 @@ class AlvissClient(PlatformClient):
         the endpoint or the team/project is wrong, and nothing may be planned
         from it: "nothing found" would plan everything anew.
         """
-        if "active" in _detail(exc.body).lower():
+        if "active" in detail(exc.body).lower():
             return
         raise self.misconfigured(exc, path, what="the project")
-
-    async def source_model(self, model_id: int | str, *, named_by: str) -> shapes.Model:
-        """A model the spec names by id; a 404 is a configuration error, never "nothing there"."""
-        try:
-            return await self.get_model(model_id)
-        except errors.NotFound as exc:
-            path = f"{self.prefix}/models/{model_id}"
-            raise self.misconfigured(exc, path, what=f"model {model_id} ({named_by})") from exc
 
     def misconfigured(self, exc: errors.NotFound, path: str, *, what: str) -> errors.ReconcilerError:
         """The error for a project-level 404: the URL path tried, and what to check."""
@@ -297,7 +289,8 @@ class ConfigurationError(errors.NotFound):
     """A project-level read answered 404: the endpoint, team or project is wrong (exit 1)."""
 
 
-def _detail(body: str) -> str:
+def detail(body: str) -> str:
+    """The ``detail`` of a FastAPI-style error body, or "" when it has none."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):

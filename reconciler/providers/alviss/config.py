@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
-from reconciler.spec.refs import DataFile, RefTo
+from reconciler.spec.refs import DataFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
 
@@ -65,6 +65,10 @@ class ActiveDatasetConfig(BaseModel):
 ModelRef = Annotated[str, RefTo("alviss.refit", "alviss.model")]
 DatasetRef = Annotated[str, RefTo("alviss.active_dataset")]
 AttributionRef = Annotated[str, RefTo("alviss.attribution")]
+#: Literal ids of objects that must exist in the project: each is read by ``plan`` first.
+ModelId = Annotated[int, RemoteId("alviss.model")]
+DatasetId = Annotated[int, RemoteId("alviss.dataset")]
+AttributionId = Annotated[int, RemoteId("alviss.attribution")]
 
 
 class Combination(BaseModel):
@@ -129,10 +133,16 @@ class Split(BaseModel):
 class RefitConfig(Split):
     """Model M refit on a dataset (normally the active dataset: "refit on the latest data")."""
 
-    model: int | ModelRef = Field(description="The model to refit: an id, or an alviss.refit/alviss.model.")
-    dataset: int | DatasetRef = Field(description="A dataset id, or an alviss.active_dataset.")
+    model: ModelId | ModelRef = Field(
+        description="The model to refit: an id, or an alviss.refit/alviss.model."
+    )
+    dataset: DatasetId | DatasetRef = Field(description="A dataset id, or an alviss.active_dataset.")
     combination: Combination | None = Field(
         default=None, description="Whose dates to use; default: the model's own combination."
+    )
+    combination_override: bool = Field(
+        default=False,
+        description="Refit on a combination other than the source model's (otherwise a plan error).",
     )
     params: ModelParams = Field(default_factory=ModelParams)
 
@@ -140,11 +150,13 @@ class RefitConfig(Split):
 class RemodelConfig(Split):
     """A new model built from an existing model's high-level graph or low-level graph instance."""
 
-    from_model: int | ModelRef = Field(description="The model whose graph is reused.")
+    from_model: ModelId | ModelRef = Field(description="The model whose graph is reused.")
     graph: Literal["high", "low"] = Field(
         default="high", description="high: the model's Graph; low: its GraphInstance."
     )
-    dataset: int | DatasetRef | None = Field(default=None, description="Default: the source model's dataset.")
+    dataset: DatasetId | DatasetRef | None = Field(
+        default=None, description="Default: the source model's dataset."
+    )
     combination: Combination | None = Field(default=None, description="Default: the source model's.")
     params: ModelParams = Field(default_factory=lambda: ModelParams(epochs=50, learning_rate=0.01, samples=2))
     activate: bool = Field(default=False, description="Activate the new model when it is built.")
@@ -155,8 +167,8 @@ class AttributionConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: int | ModelRef
-    dataset: int | DatasetRef
+    model: ModelId | ModelRef
+    dataset: DatasetId | DatasetRef
     start_date: date | None = Field(default=None, description="Default: the dataset's first date.")
     end_date: date | None = Field(default=None, description="Default: the dataset's last date.")
     samples: int = Field(default=20, gt=0)
@@ -167,7 +179,7 @@ class ActiveAttributionSetConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    includes: list[int | AttributionRef] = Field(min_length=1)
+    includes: list[AttributionId | AttributionRef] = Field(min_length=1)
     keep_existing: bool = Field(
         default=True,
         description="Keep the attributions already in the live active set; false: exactly these.",

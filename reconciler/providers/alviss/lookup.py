@@ -1,4 +1,5 @@
-"""Looking Alviss objects up: a recorded job as it is now, a lost create, an unrecorded object.
+"""Looking Alviss objects up: a recorded job as it is now, a lost create, an unrecorded object,
+an object the spec names by id.
 
 Reads only; what the Alviss job resources ask for (references, combination,
 dates) is in :mod:`reconciler.providers.alviss.inputs`.
@@ -10,14 +11,17 @@ import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler import errors
 from reconciler.providers.alviss import shapes
-from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable, job_status
+from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable, detail, job_status
 from reconciler.providers.base import Candidate, Found
 from reconciler.providers.jobs import JobFacts, read_or_gone
+from reconciler.providers.platform import RemoteKind, remote_kinds
 from reconciler.state.document import PendingOperation, ResourceState
+
+T = TypeVar("T")
 
 
 async def read_job(
@@ -165,3 +169,43 @@ async def find_unrecorded(
         ),
         how=how,
     )
+
+
+async def _existing(
+    client: AlvissClient, fetch: Callable[[Any], Awaitable[T]], object_id: Any, *, noun: str, kind: str
+) -> T | None:
+    """The object a spec names by id, or None when the platform says twice that it has no such object.
+
+    Only a 404 that names the object (``Model 99 not found``) says so; any
+    other (the router's bare ``Not Found``, a missing project) means the
+    endpoint, team or project is wrong, which no id can fix.
+    """
+    for _ in range(2):  # a single 404 can be a moment's inconsistency, as in read_or_gone
+        try:
+            return await fetch(object_id)
+        except errors.NotFound as exc:
+            if noun not in detail(exc.body).lower():
+                path = f"{client.prefix}/{kind}/{object_id}"
+                raise client.misconfigured(exc, path, what=f"{noun} {object_id}") from exc
+    return None
+
+
+async def _model(client: AlvissClient, model_id: Any) -> shapes.Model | None:
+    return await _existing(client, client.get_model, model_id, noun="model", kind="models")
+
+
+async def _dataset(client: AlvissClient, dataset_id: Any) -> shapes.Dataset | None:
+    return await _existing(client, client.get_dataset, dataset_id, noun="dataset", kind="datasets")
+
+
+async def _attribution(client: AlvissClient, attribution_id: Any) -> shapes.Attribution | None:
+    fetch = client.get_attribution
+    return await _existing(client, fetch, attribution_id, noun="attribution", kind="attributions")
+
+
+#: What an Alviss spec may name by id (``model: 3``, ``dataset: 7``, ``includes: [4]``): ``plan`` reads each.
+REMOTE_KINDS = remote_kinds(
+    RemoteKind("alviss.model", "model", _model),
+    RemoteKind("alviss.dataset", "dataset", _dataset),
+    RemoteKind("alviss.attribution", "attribution", _attribution),
+)

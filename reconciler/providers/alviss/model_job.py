@@ -34,8 +34,6 @@ class ModelJob(ResourceType[ConfigT, AlvissClient, JobFacts], Generic[ConfigT, I
     dataset_field: ClassVar[str] = "dataset"
     #: The output holding the id of the object the job makes.
     id_key: ClassVar[str]
-    #: Whether a model the spec gives by id is checked to exist (the job reads its graph or dates).
-    checks_model: ClassVar[bool] = True
 
     @abstractmethod
     def identify(self, config: ConfigT, *, model: Any, dataset: Any) -> IdentityT:
@@ -69,11 +67,7 @@ class ModelJob(ResourceType[ConfigT, AlvissClient, JobFacts], Generic[ConfigT, I
     async def read(
         self, client: AlvissClient, target: Target[ConfigT], record: ResourceState | None
     ) -> JobFacts:
-        source = getattr(target.config, self.model_field)
-        unrecorded = record is None or record.outputs.get(self.id_key) is None
-        if self.checks_model and isinstance(source, int) and unrecorded:
-            # The spec names a model of the project: a 404 means a wrong endpoint or project.
-            await client.source_model(source, named_by=f"the `{self.model_field}` of {target.address}")
+        # A model or dataset the spec names by id was read before planning began (``engine/remote.py``).
         return await lookup.read_job(lambda object_id: self.fetch(client, object_id), record, self.id_key)
 
     def decide(self, desired: Desired[ConfigT], record: ResourceState | None, facts: JobFacts) -> Decision:

@@ -7,6 +7,7 @@ from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
 from reconciler.providers.alviss.client import JOBS, AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
+from reconciler.providers.alviss.lookup import REMOTE_KINDS
 from reconciler.providers.alviss.model import Remodel
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
@@ -22,6 +23,7 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
     resource_types = by_name(
         Upload(), ActiveDataset(), Refit(), Remodel(), Attribution(), ActiveAttributionSet()
     )
+    remote_kinds = REMOTE_KINDS
 
     def describe(self, config: AlvissConfig) -> str:
         return f"{config.endpoint}, project {config.team}/{config.project}"

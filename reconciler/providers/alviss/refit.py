@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from reconciler import errors
 from reconciler.answers import ObjectId, same_id
 from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import REFIT, AlvissClient, nested_id
 from reconciler.providers.alviss.config import ModelParams, RefitConfig
 from reconciler.providers.alviss.model_job import ModelJob
-from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, Target
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobWords, pending_for
 from reconciler.state.document import PendingOperation, ResourceState
@@ -83,6 +84,10 @@ def _matches(config: RefitConfig, *, model: Any, dataset: Any) -> Callable[[dict
     return matches
 
 
+def _combination(wire: Mapping[str, str]) -> str:
+    return f"{wire['country_code']}/{wire['region_code']}/{wire['grouping']}"
+
+
 class Refit(ModelJob[RefitConfig, RefitIdentity]):
     """A refit of an existing model on new data."""
 
@@ -106,6 +111,32 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
 
     async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
         return await client.get_model(object_id)
+
+    def check(
+        self, target: Target[RefitConfig], named: Mapping[tuple[str | int, ...], Any]
+    ) -> list[errors.SpecError]:
+        """A refit on another combination than its source model's is a mistake unless the spec says so."""
+        config = target.config
+        source = named.get(("model",))
+        if config.combination is None or config.combination_override or not isinstance(source, shapes.Model):
+            return []
+        if not source.Country:
+            return []  # the model does not show its combination: nothing to compare
+        own = inputs.combination_of(source)
+        wanted = config.combination.wire()
+        if own == wanted:
+            return []
+        model = source.IId if source.IId is not None else config.model
+        return [
+            target.error(
+                ("combination",),
+                f"'combination' is {_combination(wanted)}, but model {model} is a model of "
+                f"{_combination(own)}",
+                hint=f"refit a model of {_combination(wanted)}, leave combination out to use the "
+                "model's own, or add combination_override: true to refit this model on that "
+                "combination's dates",
+            )
+        ]
 
     async def recover(
         self, client: AlvissClient, desired: Desired[RefitConfig], pending: PendingOperation

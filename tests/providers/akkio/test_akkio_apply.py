@@ -244,7 +244,7 @@ async def test_a_dataset_id_the_team_does_not_have_stops_the_plan(akkio: Akkio) 
     akkio.spec.write_text(text)
     with pytest.raises(errors.SpecError) as caught:
         await akkio.workspace().plan()
-    assert "dataset NoSuchDataset0000000 is not among the team's datasets" in str(caught.value)
+    assert "'dataset_id': dataset NoSuchDataset0000000 does not exist in provider akkio" in str(caught.value)
     line = text.splitlines().index("    dataset_id: NoSuchDataset0000000") + 1
     assert caught.value.line == line
     assert mutating(await akkio.stats()) == 0

@@ -1,0 +1,129 @@
+"""Before planning: every literal remote id a spec names is read, and what it names is checked.
+
+A spec that names a model which does not exist (``model: 99``) used to pass
+``plan`` and fail in the middle of ``apply``, after the uploads and the new
+active dataset before it were already made.  So ``plan`` first reads each
+literal id of an existing object (a field marked
+:class:`~reconciler.spec.refs.RemoteId`), once per provider instance however
+often it is named, through its platform's
+:class:`~reconciler.providers.platform.RemoteKind`.  An id that names nothing
+is an error at the field that names it; then each resource type may compare
+the objects named with what the spec asks (a refit's combination and its
+source model's).  Every such problem is reported at once, as one
+:class:`~reconciler.errors.SpecErrors`: nothing is planned, nothing is sent.
+
+Reads only; a failure other than "not found" (an outage, a refused token) is
+raised as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import errors
+from reconciler.engine.planner import TypeLookup, target_of
+from reconciler.providers.platform import RemoteKind
+from reconciler.spec.document import Location, ResourceSpec, Spec
+from reconciler.spec.messages import display_path
+from reconciler.spec.refs import LiteralId, literal_ids
+
+__all__ = ["KindLookup", "Named", "check_named", "read_named"]
+
+#: The platform's reader of a kind of remotely named object (``alviss.model``), or None when none reads it.
+KindLookup = Callable[[str], "RemoteKind[Any] | None"]
+
+#: Per resource address, per field path: the object the literal id there names, as read.
+Named = dict[str, dict[tuple[str | int, ...], Any]]
+
+
+@dataclass(frozen=True)
+class _Place:
+    """One literal id as written: the resource, the id and what it is read as."""
+
+    resource: ResourceSpec
+    item: LiteralId
+    key: tuple[str, str, str]  # (provider instance, kind, id as text): one read each
+
+
+async def read_named(
+    spec: Spec,
+    *,
+    kinds: KindLookup,
+    clients: Mapping[str, Any],
+    providers: Mapping[str, str] | None = None,
+    limit: int = 16,
+) -> tuple[Named, list[errors.SpecError]]:
+    """What every literal remote id of ``spec`` names, and an error for each that names nothing.
+
+    ``providers`` describes each provider instance for the messages
+    (``emulator://alviss, project 1/1``).
+    """
+    places: list[_Place] = []
+    wanted: dict[tuple[str, str, str], tuple[RemoteKind[Any], Any]] = {}
+    for resource in spec.resources.values():
+        if resource.provider not in clients:
+            continue
+        for item in literal_ids(resource.config):
+            kind = kinds(item.kind)
+            if kind is None:
+                continue  # no platform reads this kind by id: nothing to check
+            key = (resource.provider, item.kind, str(item.value))
+            wanted.setdefault(key, (kind, item.value))
+            places.append(_Place(resource, item, key))
+    semaphore = asyncio.Semaphore(limit)
+
+    async def read(key: tuple[str, str, str]) -> Any:
+        kind, value = wanted[key]
+        async with semaphore:
+            return await kind.read(clients[key[0]], value)
+
+    keys = list(wanted)
+    results = dict(zip(keys, await asyncio.gather(*(read(key) for key in keys)), strict=True))
+    named: Named = {}
+    problems: list[errors.SpecError] = []
+    for place in places:
+        found = results[place.key]
+        if found is None:
+            problems.append(_missing(place, wanted[place.key][0], providers or {}))
+        else:
+            named.setdefault(place.resource.address, {})[place.item.path] = found
+    return named, problems
+
+
+def _missing(place: _Place, kind: RemoteKind[Any], providers: Mapping[str, str]) -> errors.SpecError:
+    resource, item = place.resource, place.item
+    where = resource.field_locations.get(item.path) or resource.location
+    provider = resource.provider
+    described = providers.get(provider)
+    within = f"provider {provider}" + (f" ({described})" if described else "")
+    return _located(
+        f"{resource.address}: {display_path(item.path)!r}: {kind.noun} {item.value} does not exist"
+        f" in {within}",
+        where,
+        hint=f"check the id, and that provider {provider} is where that {kind.noun} is "
+        "(plan reads every id a spec names before anything is sent)",
+    )
+
+
+def check_named(spec: Spec, named: Named, *, types: TypeLookup) -> list[errors.SpecError]:
+    """What each resource type finds wrong with the objects its resources name (``ResourceType.check``)."""
+    problems: list[errors.SpecError] = []
+    for address, resource in spec.resources.items():
+        found = named.get(address)
+        if found:
+            problems.extend(types(resource.type).check(target_of(resource, spec), found))
+    return problems
+
+
+def _located(message: str, where: Location, *, hint: str | None = None) -> errors.SpecError:
+    return errors.SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint)
+
+
+def raise_all(problems: list[errors.SpecError], *, order: Mapping[str, int]) -> None:
+    """Raise every problem at once, in file order then position; nothing when there is none."""
+    if problems:
+        problems.sort(key=lambda e: (order.get(e.file, len(order)), e.line, e.column))
+        raise errors.SpecErrors(problems)
