@@ -36,6 +36,7 @@ from reconciler.engine.adopt import adopt
 from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
+from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.engine.remote import check_named, raise_all, read_named
@@ -99,6 +100,8 @@ class ApplyResult:
     state: StateDocument
     approved: bool = True
     interrupted: bool = False
+    #: Outputs this apply could not compute (each kept its earlier value, if any).
+    output_notes: tuple[OutputNote, ...] = ()
 
 
 @contextlib.contextmanager
@@ -331,7 +334,12 @@ class Workspace:
                         checkpointer.close()
                     raise
                 checkpointer.close()
-        return ApplyResult(plan=plan, report=report, state=checkpointer.document, interrupted=stop.is_set())
+                document, notes = record_outputs(spec, checkpointer.document)
+                if document is not checkpointer.document:
+                    document = backend.write(document)
+        return ApplyResult(
+            plan=plan, report=report, state=document, interrupted=stop.is_set(), output_notes=notes
+        )
 
     async def _plan(
         self,

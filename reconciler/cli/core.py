@@ -310,6 +310,7 @@ def apply(
 
         click.echo(NO_CHANGES)
         warn_targeting(result.plan, color=wants_color(sys.stdout, color))
+        print_outputs(result)
         return
     if not result.approved:
         click.echo("Apply cancelled. Nothing was changed. (Use --auto-approve where nobody can answer.)")
@@ -322,6 +323,7 @@ def apply(
     click.echo(summary.line)
     for line in summary.errors:
         click.echo(line, err=True)
+    print_outputs(result)
     if result.interrupted:
         exit_interrupted()
     if summary.errors:  # something failed, was not started, or was still running at its deadline
@@ -378,6 +380,11 @@ def show(source: str | None, format_: str, no_color: bool) -> None:
         if record.error:
             line += f" error: {record.error}"
         click.echo(line)
+    if document.outputs:
+        from reconciler.render.outputs import outputs_text
+
+        click.echo("Outputs:")
+        click.echo("\n".join(f"  {line}" for line in outputs_text(document.outputs).splitlines()))
 
 
 def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
@@ -400,6 +407,17 @@ def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
         warn_targeting(stored.plan, color=shown_color)
         if stored.plan.has_changes:
             click.echo(f"\nApply exactly this plan with: reconciler apply {shlex.quote(str(path))}")
+
+
+def print_outputs(result: ApplyResult) -> None:
+    """Terraform's ``Outputs:`` after an apply (sensitive ones masked), and why any was not computed."""
+    for note in result.output_notes:
+        click.echo(f"Warning: {note} (its earlier value, if any, is kept)", err=True)
+    if result.state.outputs:
+        from reconciler.render.outputs import outputs_text
+
+        click.echo("\nOutputs:\n")
+        click.echo(outputs_text(result.state.outputs))
 
 
 def warn_targeting(plan: Plan, *, color: bool = False, err: bool = False) -> None:

@@ -15,7 +15,7 @@ from typing import TypeVar
 import click
 
 from reconciler.cli.core import lock_timeout_option, locking_workspace
-from reconciler.cli.group import main, run, workspace
+from reconciler.cli.group import fail, main, run, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, complete_recorded, examples
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -144,3 +144,74 @@ def force_unlock(spec: str, lock_id: str) -> None:
     """Remove the state lock LOCK_ID; only when its holder is surely gone."""
     run(lambda: workspace(spec).force_unlock(lock_id))
     click.echo(f"Lock {lock_id} removed.")
+
+
+@main.command(
+    "output",
+    epilog=examples(
+        "reconciler output specs/weekly-refresh.yaml",
+        "reconciler output se_model specs/weekly-refresh.yaml      # one value, sensitive or not",
+        "reconciler output --json specs/weekly-refresh.yaml",
+    ),
+)
+@click.argument("words", nargs=-1, metavar="[NAME] [SPEC]", type=SPEC)
+@click.option("--json", "as_json", is_flag=True, help="JSON: every output, or the value of NAME.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json is the same as --json.",
+)
+def output(words: tuple[str, ...], as_json: bool, format_: str) -> None:
+    """Print the outputs the last apply recorded (from the state; nothing remote is read).
+
+    Without NAME every output is listed, sensitive ones masked; with NAME
+    that one value is printed whole (a string as it is), sensitive or not.
+    SPEC defaults to the one spec in the current directory or its specs/.
+    """
+    from pathlib import Path
+
+    from reconciler import errors
+    from reconciler.render.outputs import outputs_json, outputs_text, value_text
+
+    as_json = as_json or format_ == "json"
+    if len(words) > 2:
+        raise click.UsageError(f"Got unexpected extra argument ({words[2]})")
+    name: str | None = None
+    spec: str | None = None
+    if len(words) == 2:
+        name, spec = words
+    elif len(words) == 1:
+        given = Path(words[0])
+        if given.exists() or given.suffix in (".yaml", ".yml"):
+            spec = words[0]
+        else:
+            name = words[0]
+    if spec is None:
+        from reconciler.workflow import Workspace
+
+        space = run(Workspace.here)
+    else:
+        space = workspace(spec)
+    document = run(space.state)
+    if name is None:
+        if as_json:
+            click.echo(outputs_json(document.outputs))
+        elif document.outputs:
+            click.echo(outputs_text(document.outputs))
+        else:
+            click.echo(
+                "No outputs recorded. The spec has none, or it has not been applied since they were added.",
+                err=True,
+            )
+        return
+    if name not in document.outputs:
+        from reconciler.spec.names import suggest
+
+        close = suggest(name, document.outputs)
+        recorded = ", ".join(sorted(document.outputs)) or "none"
+        hint = f"did you mean {close!r}?" if close else f"recorded outputs: {recorded}"
+        fail(errors.ReconcilerError(f"output {name!r} is not in the state", hint=hint))
+    click.echo(value_text(document.outputs[name], as_json=as_json))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -92,6 +92,32 @@ class ResourceSpec:
 
 
 @dataclass(frozen=True)
+class OutputReference:
+    """A string in an output's value that names a resource (and maybe one of its recorded outputs).
+
+    ``instances`` lists the addresses the name stands for: the resource itself, or every
+    instance of a ``for_each`` resource (whose value is then a map by instance key).
+    """
+
+    path: tuple[str | int, ...]
+    address: str
+    field: str | None
+    instances: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One top-level output: its value (references resolved by apply, from the state) and how to show it."""
+
+    name: str
+    value: Any
+    description: str | None
+    sensitive: bool
+    location: Location
+    references: tuple[OutputReference, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     """A whole spec: its files, state settings, provider instances and resources (in file order)."""
 
@@ -101,3 +127,4 @@ class Spec:
     state: StateConfig
     providers: Mapping[str, ProviderSpec]
     resources: Mapping[str, ResourceSpec]
+    outputs: Mapping[str, OutputSpec] = field(default_factory=dict)

@@ -30,13 +30,14 @@ from reconciler.spec.files import check_files
 from reconciler.spec.interpolate import interpolate
 from reconciler.spec.messages import describe, spec_error, validation_errors
 from reconciler.spec.names import parse_address, parse_provider_name, suggest
+from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 
 __all__ = ["load_spec"]
 
 SPEC_VERSION = 1
-_TOP_LEVEL = ("version", "state", "providers", "resources")
+_TOP_LEVEL = ("version", "state", "providers", "resources", "outputs")
 
 
 def load_spec(
@@ -125,6 +126,7 @@ class _Loader:
         self.state: tuple[StateConfig, Location] | None = None
         self.providers: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}
+        self.outputs: dict[str, Entry] = {}
 
     def error(self, message: str, where: Location, *, hint: str | None = None) -> None:
         self.errors.append(spec_error(message, where, hint=hint))
@@ -159,6 +161,9 @@ class _Loader:
                 known[address] = ".".join(parse_address(address)[:2])
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
             self.errors.extend(check_references(resources, known=known, quote=self.quote))
+        outputs = read_outputs(
+            self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
+        )
         if files and data_files:
             self.errors.extend(check_files(resources, base_dir=spec_dir(files[0])))
         if self.errors:
@@ -170,6 +175,7 @@ class _Loader:
             state=self.state[0] if self.state else StateConfig(),
             providers=providers,
             resources=resources,
+            outputs=outputs,
         )
 
     def collected(self, files: list[Path]) -> SpecErrors:
@@ -209,7 +215,7 @@ class _Loader:
                 self.read_version(document, value, where)
             elif key == "state":
                 self.read_state(document, value, where)
-            elif key in ("providers", "resources"):
+            elif key in ("providers", "resources", "outputs"):
                 self.collect(document, key, value)
             else:
                 close = suggest(key, _TOP_LEVEL)
@@ -250,7 +256,11 @@ class _Loader:
             )
 
     def collect(self, document: Document, section: str, value: Any) -> None:
-        what = "provider instances" if section == "providers" else "resources by address"
+        what, kind, seen = {
+            "providers": ("provider instances", "provider", self.providers),
+            "resources": ("resources by address", "resource", self.resources),
+            "outputs": ("outputs by name", "output", self.outputs),
+        }[section]
         if value is None:
             return  # an empty section while the spec is being written
         expected = f"a mapping of {what}"
@@ -259,11 +269,9 @@ class _Loader:
         )
         if body is None:
             return
-        seen = self.providers if section == "providers" else self.resources
         for key in body:
             entry = Entry(document, (section, key))
             if key in seen:
-                kind = "provider" if section == "providers" else "resource"
                 self.error(f"{kind} {key!r} is already defined at {seen[key].location}", entry.location)
             else:
                 seen[key] = entry

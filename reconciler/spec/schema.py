@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from reconciler.spec.document import SpecRegistry, StateConfig
+from reconciler.spec.outputs import OUTPUT_NAME
 
 __all__ = ["SCHEMA_ID", "spec_schema"]
 
@@ -45,6 +46,33 @@ def _meta_arguments(platform: str) -> dict[str, Any]:
             "items": {"type": "string", "pattern": rf"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.{_NAME}$"},
             "description": "Addresses this resource waits for, beyond those it references.",
         },
+    }
+
+
+def _outputs() -> dict[str, Any]:
+    """``outputs:``: NAME → {value, description, sensitive}, as ``reconciler.spec.outputs`` reads them."""
+    return {
+        "type": ["object", "null"],
+        "description": "Values apply records in the state and `reconciler output` prints, by name.",
+        "patternProperties": {
+            f"^{OUTPUT_NAME.pattern}$": {
+                "type": "object",
+                "properties": {
+                    "value": {
+                        "description": "Any value; a string naming a resource (alviss.refit.se) is its "
+                        "recorded outputs, RESOURCE.OUTPUT one of them, a for_each resource a map by key."
+                    },
+                    "description": {"type": "string", "description": "What the output is, for people."},
+                    "sensitive": {
+                        "type": "boolean",
+                        "description": "Masked in listings; shown when asked for by name.",
+                    },
+                },
+                "required": ["value"],
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": False,
     }
 
 
@@ -77,7 +105,7 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "reconciler spec",
-        "description": "Desired state of ML platforms: version, state, providers and resources.",
+        "description": "Desired state of ML platforms: version, state, providers, resources and outputs.",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -95,6 +123,7 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
                 "patternProperties": resources,
                 "additionalProperties": False,
             },
+            "outputs": _outputs(),
         },
         "$defs": dict(sorted(defs.items())),
     }

@@ -63,6 +63,16 @@ class ResourceState(BaseModel):
     error: str | None = None
 
 
+class OutputState(BaseModel):
+    """One output of the spec as the last apply recorded it (``reconciler output`` prints it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = None
+    sensitive: bool = False
+    description: str | None = None
+
+
 class StateDocument(BaseModel):
     """The whole state of one workspace."""
 
@@ -72,10 +82,16 @@ class StateDocument(BaseModel):
     lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
     serial: int = 0
     resources: dict[str, ResourceState] = Field(default_factory=dict)
+    #: The spec's outputs as the last apply computed them, by name.
+    outputs: dict[str, OutputState] = Field(default_factory=dict)
 
     def content_equal(self, other: StateDocument) -> bool:
         """Same content, ignoring the serial (which only the backend bumps)."""
-        return self.lineage == other.lineage and self.resources == other.resources
+        return (
+            self.lineage == other.lineage
+            and self.resources == other.resources
+            and self.outputs == other.outputs
+        )
 
 
 class DocumentProblem(ValueError):

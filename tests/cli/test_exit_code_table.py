@@ -138,6 +138,8 @@ def test_every_command_with_terraforms_spellings_exits_by_the_table(
     run("state", "migrate", "-to-spec=specs/moved.yaml", "-lock-timeout=5s", SPEC, code=0)
     assert "serial" in (project / "state" / "moved.json").read_text()
     run("force-unlock", "-no-color", SPEC, "no-such-lock", code=1)  # nothing is locked: an error
+    assert json.loads(run("output", "-json", SPEC, code=0)) == {}  # the demo declares no outputs
+    run("output", "no_such_output", SPEC, code=1)
 
     # drift's codes: 3 changed outside, 2 spec not applied (3 wins over 2)
     asyncio.run(outsider(project).call("POST", "/datasets/1/activate"))

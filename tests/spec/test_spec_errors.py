@@ -86,7 +86,7 @@ CASES = [
     case(
         "top_level_unknown_far",
         "zzz: 1\n",
-        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers, resources",
+        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers, resources, outputs",
     ),
     case(
         "duplicate_top_level",
