@@ -136,6 +136,8 @@ class Reason(StrEnum):
     ADOPT_LIVE = "adopt_live"
     #: In the state but no longer in the spec: forget the record (the object is kept).
     NOT_IN_SPEC = "not_in_spec"
+    #: Not in the state, and an ``import`` block of the spec names the platform's object to record.
+    IMPORT_BLOCK = "import_block"
 
     @property
     def cause(self) -> Cause | Literal["inherited"] | None:
@@ -160,4 +162,5 @@ _CAUSES: Final[Mapping[Reason, Cause | Literal["inherited"] | None]] = {
     Reason.ADOPT_FOUND: "spec",
     Reason.ADOPT_LIVE: "spec",
     Reason.NOT_IN_SPEC: "spec",
+    Reason.IMPORT_BLOCK: "spec",
 }

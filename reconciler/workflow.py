@@ -37,6 +37,8 @@ from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.outputs import OutputNote, record_outputs
+from reconciler.engine.lifecycle import refused_replacements
+from reconciler.engine.moves import apply_moves
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.engine.remote import check_named, raise_all, read_named
@@ -314,6 +316,8 @@ class Workspace:
                     # out rather than the file's copy means nothing read from the file reaches a platform.
                 if plan.has_changes and approve is not None and not approve(plan):
                     return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
+                if plan.moved:  # recorded first, as `state mv` would: nothing is sent
+                    state = backend.write(apply_moves(spec, state)[0])
                 checkpointer = Checkpointer(state, backend)
                 executor = Executor(
                     plan,
@@ -337,6 +341,7 @@ class Workspace:
                 document, notes = record_outputs(spec, checkpointer.document)
                 if document is not checkpointer.document:
                     document = backend.write(document)
+        report.moved = len(plan.moved)
         return ApplyResult(
             plan=plan, report=report, state=document, interrupted=stop.is_set(), output_notes=notes
         )
@@ -350,6 +355,8 @@ class Workspace:
         targets: Collection[str] = (),
         replace: Collection[str] = (),
     ) -> Plan:
+        # The spec's moved blocks first: each moved record is decided at its new address.
+        state, moves = apply_moves(spec, state)
         described = {
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
@@ -362,10 +369,13 @@ class Workspace:
         plan = await look_up(
             spec, state, facts, types=resource_type, clients=clients, providers=described, replace=replace
         )
-        plan = select(plan, spec, targets)
+        plan = dataclasses.replace(select(plan, spec, targets), moved=moves)
         ambiguous = ambiguity(plan, spec)
         if ambiguous is not None:
             raise ambiguous
+        refused = refused_replacements(plan, spec)
+        if refused is not None:
+            raise refused
         return plan
 
     # state commands --------------------------------------------------------------

@@ -144,8 +144,6 @@ async def adopt_object(
     for it); raises PlanError when the platform does not know the object or
     it failed.
     """
-    address = desired.address
-    raw_id = str(object_id)
     if planned is not None:
         return await _verify_and_resume(
             rtype,
@@ -153,6 +151,47 @@ async def adopt_object(
             desired,
             ResourceState(type=type_name, provider=provider, status="pending", pending=planned),
         )
+    record = await _rehearse(rtype, client, desired, type_name, provider, object_id, action="import")
+    if record.status == "ready":
+        return record
+    return await _verify_and_resume(rtype, client, desired, record)
+
+
+async def plan_import(
+    rtype: ResourceType[Any, Any, Any],
+    client: Any,
+    desired: Desired[Any],
+    type_name: str,
+    provider: str,
+    object_id: str | int,
+) -> ResourceState:
+    """What the plan records for an ``import`` block: steps 1 and 2 (module docstring), reads only.
+
+    The record is pending with ``object_id`` as its job (apply resumes it
+    without sending anything, as it does for an object found by lookup), or
+    ready when the live object already is what the spec asks for.  Raises
+    PlanError when the platform does not know the object or it failed.
+    """
+    record = await _rehearse(rtype, client, desired, type_name, provider, object_id, action="adopt")
+    if record.status == "ready":
+        return record
+    await _verify(rtype, client, desired, record)
+    return record
+
+
+async def _rehearse(
+    rtype: ResourceType[Any, Any, Any],
+    client: Any,
+    desired: Desired[Any],
+    type_name: str,
+    provider: str,
+    object_id: str | int,
+    *,
+    action: str,
+) -> ResourceState:
+    """Step 1: the pending record of what a create would announce, with ``object_id`` as its job."""
+    address = desired.address
+    raw_id = str(object_id)
     rehearsal = _RehearsalJournal()
     try:
         applied = await rtype.apply(
@@ -167,18 +206,31 @@ async def adopt_object(
         return _ready(type_name, provider, applied.inputs, applied.outputs, applied.display)
     if rehearsal.identity is None:
         raise errors.PlanError(f"{address}: this resource type cannot be imported")
-
-    print_ = fingerprint(rehearsal.identity)
     pending = PendingOperation(
-        action="import",
+        action=action,
         step=rehearsal.step,
-        fingerprint=print_,
+        fingerprint=fingerprint(rehearsal.identity),
         job_id=object_id,
         detail=rehearsal.detail,
         identity=dict(rehearsal.identity),
     )
-    record = ResourceState(type=type_name, provider=provider, status="pending", pending=pending)
-    return await _verify_and_resume(rtype, client, desired, record)
+    return ResourceState(type=type_name, provider=provider, status="pending", pending=pending)
+
+
+async def _verify(
+    rtype: ResourceType[Any, Any, Any], client: Any, desired: Desired[Any], record: ResourceState
+) -> Decision:
+    """Step 2: only "resume" proves the platform knows the object and it is not failed."""
+    assert record.pending is not None and record.pending.job_id is not None
+    facts = await rtype.read(client, desired.target, record)
+    decision = rtype.decide(desired, record, facts)
+    if decision.action is not Action.RESUME:
+        raise errors.PlanError(
+            f"{desired.address}: {record.type} {record.pending.job_id} is not known to the platform, "
+            "or it failed there",
+            hint="check the id (for job resources: the id of the object the job made)",
+        )
+    return decision
 
 
 async def _verify_and_resume(
@@ -186,15 +238,8 @@ async def _verify_and_resume(
 ) -> ResourceState:
     """Steps 2 and 3: only "resume" proves the platform knows the object; then finish without sending."""
     address, type_name, provider = desired.address, record.type, record.provider
-    assert record.pending is not None and record.pending.job_id is not None
-    raw_id = str(record.pending.job_id)
-    facts = await rtype.read(client, desired.target, record)
-    decision = rtype.decide(desired, record, facts)
-    if decision.action is not Action.RESUME:
-        raise errors.PlanError(
-            f"{address}: {type_name} {raw_id} is not known to the platform, or it failed there",
-            hint="check the id (for job resources: the id of the object the job made)",
-        )
+    decision = await _verify(rtype, client, desired, record)
+    raw_id = str(record.pending.job_id) if record.pending is not None else ""
     try:
         applied = await rtype.apply(client, desired, record, decision, _ReadOnlyJournal(address, record))
     except (errors.JobTimeout, errors.Interrupted):

@@ -78,6 +78,10 @@ class Checkpointer:
         if record is None:
             resources.pop(address, None)
         else:
+            earlier = resources.get(address)
+            if earlier is not None and earlier.moved_from and not record.moved_from:
+                # Where moved blocks took it from stays known, so those blocks stay "applied".
+                record = record.model_copy(update={"moved_from": list(earlier.moved_from)})
             resources[address] = record
         if self._log is None:
             async with self._lock:

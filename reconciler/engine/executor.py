@@ -78,6 +78,8 @@ class ApplyReport:
     messages: dict[str, str] = field(default_factory=dict)
     #: The planned action of each change with an outcome, so what was done can be counted by kind.
     actions: dict[str, Action] = field(default_factory=dict)
+    #: Records the plan's moved blocks moved before anything else (nothing sent).
+    moved: int = 0
 
     @property
     def ok(self) -> bool:

@@ -24,7 +24,7 @@ from reconciler.providers.base import Candidate, Decision
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Cause, Reason
 
-__all__ = ["Cause", "Change", "Plan"]
+__all__ = ["Cause", "Change", "Move", "Plan"]
 
 T = TypeVar("T")
 
@@ -69,6 +69,14 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A record a ``moved`` block moves: from its recorded address to its address in the spec."""
+
+    source: str
+    to: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every resource's change, in dependency order, and the state it was based on."""
 
@@ -80,6 +88,8 @@ class Plan:
     #: a fresh plan of the same selection.
     targets: tuple[str, ...] = ()
     replace: tuple[str, ...] = ()
+    #: Records the spec's ``moved`` blocks move (apply writes them; nothing is sent).
+    moved: tuple[Move, ...] = ()
 
     def __getitem__(self, address: str) -> Change:
         for change in self.changes:
@@ -94,7 +104,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actionable)
+        return bool(self.actionable) or bool(self.moved)
 
     def counts(self) -> Counter[Action]:
         return Counter(change.action for change in self.actionable)

@@ -35,10 +35,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler import errors
+from reconciler.engine import lifecycle
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
-from reconciler.spec.document import ResourceSpec, Spec
+from reconciler.spec.document import ImportBlock, ResourceSpec, Spec
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
 
@@ -88,16 +89,20 @@ def make_plan(
     providers: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
     found: Mapping[str, Found] | None = None,
+    imported: Mapping[str, ResourceState] | None = None,
 ) -> Plan:
     """The plan: one change per resource in the spec, then one 'forget' per resource only in state.
 
     Addresses in ``replace`` get a new job even when nothing else asks for one
     (and what depends on them changes with them).  ``found`` holds what
     :func:`look_up` found on the platform for resources the state has no
-    record of: a unique match is planned as ``adopt`` instead of ``create``.
+    record of: a unique match is planned as ``adopt`` instead of ``create``;
+    ``imported`` the records the spec's ``import`` blocks make (:func:`look_up`).
     """
     check_addresses(spec, replace, option="--replace")
-    changes, _ = _walk(spec, state, facts, types=types, replace=replace, found=found or {})
+    changes, _ = _walk(
+        spec, state, facts, types=types, replace=replace, found=found or {}, imported=imported or {}
+    )
     return _assemble(changes, state, spec, providers=providers, replace=replace)
 
 
@@ -145,6 +150,7 @@ def _walk(
     types: TypeLookup,
     replace: Collection[str],
     found: Mapping[str, Found],
+    imported: Mapping[str, ResourceState],
 ) -> tuple[dict[str, Change], dict[str, Desired[Any]]]:
     """Every resource's change in dependency order, and what each was decided for."""
     graph = Graph.from_spec(spec)
@@ -152,6 +158,7 @@ def _walk(
     desireds: dict[str, Desired[Any]] = {}
     upstreams: dict[str, Upstream] = {}
     claimed: set[tuple[str, str, str, str]] = set()  # (type, provider, output key, id) adopted above
+    imports = {block.to: block for block in spec.imports if block.to not in state.resources}
     for address in graph.order():
         resource = spec.resources[address]
         rtype = types(resource.type)
@@ -160,12 +167,20 @@ def _walk(
         desired = Desired(target_of(resource, spec), {dep: upstreams[dep] for dep in deps})
         desireds[address] = desired
         decision = rtype.decide(desired, record, facts[address])
+        if decision.action is not Action.NOOP and resource.lifecycle.ignore_changes:
+            decision = lifecycle.ignoring_changes(
+                rtype, desired, record, facts[address], decision, resource.lifecycle.ignore_changes
+            )
         forced = address in replace and decision.action in (Action.NOOP, Action.UPDATE)
         if forced:
             decision = _forced(decision, record)
         candidates: tuple[Candidate, ...] = ()
-        if record is None and address not in replace:
+        if record is None and address in imported:
+            decision = _imported(imports[address], imported[address])
+        elif record is None and address not in replace:
             decision, candidates = adoption(state, resource, decision, found.get(address), claimed)
+            if address in imports and decision.reason is Reason.ADOPT_FOUND:
+                decision = _by_import(imports[address], decision)
         caused_by: tuple[str, ...] = ()
         if decision.action is not Action.NOOP:
             caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
@@ -294,6 +309,39 @@ def adoption(
     return adopted, ()
 
 
+def _imported(block: ImportBlock, record: ResourceState) -> Decision:
+    """The adoption an ``import`` block plans for an object read by its id (:func:`plan_import`)."""
+    ready = record.status == "ready"
+    return Decision(
+        action=Action.ADOPT,
+        reason=Reason.IMPORT_BLOCK,
+        summary=f"import {block.id}",
+        reasons=(_import_note(block), "nothing is sent: the object is read and recorded"),
+        after=dict(record.outputs) if ready else {},
+        outputs=dict(record.outputs) if ready else None,
+        fingerprint=record.fingerprint or (record.pending.fingerprint if record.pending else None),
+        refreshed=record,
+    )
+
+
+def _by_import(block: ImportBlock, decision: Decision) -> Decision:
+    """An adoption found by lookup, of the very object an ``import`` block names."""
+    return dataclasses.replace(
+        decision,
+        reason=Reason.IMPORT_BLOCK,
+        summary=f"import {block.id}",
+        reasons=(
+            _import_note(block),
+            *decision.reasons[1:],
+            "nothing is sent: the object is read and recorded",
+        ),
+    )
+
+
+def _import_note(block: ImportBlock) -> str:
+    return f"not in the state; the import block at {block.location} names {block.id}"
+
+
 def _created(candidate: Candidate) -> datetime:
     """The platform's creation time of a candidate, or the epoch when it does not say."""
     try:
@@ -387,18 +435,55 @@ async def look_up(
     up, and so on.  Each round plans, looks up what has become lookable, and
     plans again; it ends when a round finds nothing new to look up.
     """
+    from reconciler.engine.adopt import plan_import  # adopt builds on this module
+
     check_addresses(spec, replace, option="--replace")
     found: dict[str, Found] = {}
+    imported: dict[str, ResourceState] = {}
+    imports = {block.to: block for block in spec.imports if block.to not in state.resources}
     asked: set[str] = set()
     semaphore = asyncio.Semaphore(limit)
 
     async def find(address: str, desired: Desired[Any]) -> Found | None:
         resource = spec.resources[address]
         async with semaphore:
-            return await types(resource.type).find(clients[resource.provider], desired)
+            result = await types(resource.type).find(clients[resource.provider], desired)
+        if address in imports:  # an import block names its object: only that one may be adopted
+            return _only(result, imports[address].id)
+        return result
+
+    async def read_import(address: str, desired: Desired[Any]) -> ResourceState:
+        resource, block = spec.resources[address], imports[address]
+        _refuse_recorded(state, resource, block)
+        async with semaphore:
+            try:
+                return await plan_import(
+                    types(resource.type),
+                    clients[resource.provider],
+                    desired,
+                    resource.type,
+                    resource.provider,
+                    block.id,
+                )
+            except errors.PlanError as exc:
+                where = block.id_location
+                message = exc.message.removeprefix(f"{address}: ")
+                raise errors.SpecErrors(
+                    [
+                        errors.SpecError(
+                            f"import of {block.id} as {address}: {message}",
+                            file=where.file,
+                            line=where.line,
+                            column=where.column,
+                            hint=exc.hint,
+                        )
+                    ]
+                ) from exc
 
     while True:
-        changes, desireds = _walk(spec, state, facts, types=types, replace=replace, found=found)
+        changes, desireds = _walk(
+            spec, state, facts, types=types, replace=replace, found=found, imported=imported
+        )
         todo = [
             address
             for address, change in changes.items()
@@ -407,13 +492,54 @@ async def look_up(
             and address not in state.resources
             and address not in replace
             and address not in asked
+            and address not in imported
         ]
         if not todo:
-            # Nothing new to look up: this round's walk is the plan.
-            return _assemble(changes, state, spec, providers=providers, replace=replace)
+            # Import blocks the lookups did not settle: each object is read by its id.
+            left = [
+                address
+                for address in imports
+                if address not in imported and changes[address].reason is not Reason.IMPORT_BLOCK
+            ]
+            if not left:
+                return _assemble(changes, state, spec, providers=providers, replace=replace)
+            records = await asyncio.gather(*(read_import(address, desireds[address]) for address in left))
+            imported.update(zip(left, records, strict=True))
+            continue
         asked.update(todo)
         results = await asyncio.gather(*(find(address, desireds[address]) for address in todo))
         found.update({address: result for address, result in zip(todo, results, strict=True) if result})
+
+
+def _only(found: Found | None, object_id: str | int) -> Found | None:
+    """What a lookup found, narrowed to the object an import block names (None when it is not there)."""
+    if found is None:
+        return None
+    chosen = tuple(candidate for candidate in found.candidates if str(candidate.object_id) == str(object_id))
+    return dataclasses.replace(found, candidates=chosen, how=f"id {object_id}") if chosen else None
+
+
+def _refuse_recorded(state: StateDocument, resource: ResourceSpec, block: ImportBlock) -> None:
+    """An import block may not name an object the state records for another address."""
+    for address, record in state.resources.items():
+        if (record.type, record.provider) != (resource.type, resource.provider):
+            continue
+        ids = {str(value) for value in record.outputs.values() if isinstance(value, int | str)}
+        if record.pending is not None and record.pending.job_id is not None:
+            ids.add(str(record.pending.job_id))
+        if str(block.id) in ids:
+            where = block.id_location
+            raise errors.SpecErrors(
+                [
+                    errors.SpecError(
+                        f"import of {block.id} as {resource.address}: the state records it for {address}",
+                        file=where.file,
+                        line=where.line,
+                        column=where.column,
+                        hint=f"a moved block ({{from: {address}, to: {resource.address}}}) moves that record",
+                    )
+                ]
+            )
 
 
 def _forced(decision: Decision, record: ResourceState | None) -> Decision:

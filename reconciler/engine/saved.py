@@ -28,7 +28,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import errors
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Change, Move, Plan
 from reconciler.engine.planner import canonical
 from reconciler.providers.base import Decision
 from reconciler.spec.document import Spec
@@ -111,6 +111,7 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "changes": [_change(change, digests.get(change.address)) for change in plan.changes],
         "targets": list(plan.targets),
         "replace": list(plan.replace),
+        "moved": [{"from": move.source, "to": move.to} for move in plan.moved],
     }
 
 
@@ -169,6 +170,11 @@ class _ChangeDocument(_Strict):
     refreshed: Annotated[ResourceState, Field(strict=False)] | None
 
 
+class _MoveDocument(_Strict):
+    source: str = Field(alias="from", min_length=1)
+    to: str = Field(min_length=1)
+
+
 class _PlanDocument(_Strict):
     format: Literal["reconciler-plan"]
     format_version: int
@@ -180,6 +186,7 @@ class _PlanDocument(_Strict):
     changes: list[_ChangeDocument]
     targets: list[str] = Field(default_factory=list)
     replace: list[str] = Field(default_factory=list)
+    moved: list[_MoveDocument] = Field(default_factory=list)
 
 
 def _problems(exc: ValidationError) -> str:
@@ -258,6 +265,7 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
         providers=dict(parsed.providers),
         targets=tuple(parsed.targets),
         replace=tuple(parsed.replace),
+        moved=tuple(Move(source=move.source, to=move.to) for move in parsed.moved),
     )
     # Plans written before the adopt action have no "adopt" count.
     if {"adopt": 0, **parsed.summary} != summary_of(plan) or parsed.has_changes != plan.has_changes:
@@ -392,6 +400,9 @@ def stale_reasons(saved_plan: SavedPlan, *, state: StateDocument, spec: Spec, fr
     for change in fresh.changes:
         if change.address not in in_saved:
             reasons.append(f"{change.address}: planned now ({change.action.value}), not in the plan")
+    if saved.moved != fresh.moved:
+        shown = ", ".join(f"{move.source} → {move.to}" for move in fresh.moved) or "none"
+        reasons.append(f"the moved blocks move other records now: {shown}")
     return reasons
 
 

@@ -47,7 +47,10 @@ NEXT_AFTER_FAILURE = "Fix what the errors say, then run apply again (plan shows 
 def resources(report: ApplyReport) -> dict[str, int]:
     """Every result word with its count for this run (``{"added": 2, "changed": 1, …}``)."""
     done = report.done()
-    return {word: done.get(action, 0) for action, word in RESULT_WORDS.items()}
+    figures = {word: done.get(action, 0) for action, word in RESULT_WORDS.items()}
+    if report.moved:
+        figures["moved"] = report.moved
+    return figures
 
 
 def resources_text(report: ApplyReport) -> str:
@@ -58,6 +61,8 @@ def resources_text(report: ApplyReport) -> str:
         for action, word in RESULT_WORDS.items()
         if action in _ALWAYS or done.get(action, 0)
     ]
+    if report.moved:
+        parts.append(f"{report.moved} moved")
     return "Resources: " + ", ".join(parts) + "."
 
 

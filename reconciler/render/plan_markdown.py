@@ -101,6 +101,8 @@ def render_plan_markdown(plan: Plan) -> str:
         for action, word in _WORDS
         if action is not Action.ADOPT or counts.get(action, 0)
     )
+    if plan.moved:
+        summary += f", {len(plan.moved)} to move"
     lines = [
         TITLE,
         "",
@@ -109,6 +111,9 @@ def render_plan_markdown(plan: Plan) -> str:
         _targeting(plan) + "| | resource | action | why |",
         "|---|---|---|---|",
     ]
+    for move in plan.moved:
+        why = f"moved from {_code(move.source)} (moved block; nothing is sent)"
+        lines.append(f"| {_code('->')} | {_code(move.to)} | move | {_cell(why)} |")
     for change in plan.actionable:
         why = change.reasons[0] if change.reasons else ""
         symbol, address = _code(change.action.symbol), _code(change.address)

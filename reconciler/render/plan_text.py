@@ -217,9 +217,17 @@ def plan_lines(plan: Plan, *, width: int = 100) -> list[Text]:
     """The plan as styled lines, none wider than ``width``."""
     width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
     changes = plan.actionable
-    if not changes:
+    if not changes and not plan.moved:
         return [Text(NO_CHANGES)]
-    lines = [Text("reconciler will perform these actions:"), _legend(c.action for c in changes), Text("")]
+    lines = [Text("reconciler will perform these actions:")]
+    if changes:
+        lines.append(_legend(c.action for c in changes))
+    lines.append(Text(""))
+    if plan.moved:
+        lines.append(Text("# moved blocks (the records follow; nothing is sent)", style="bold"))
+        for move in plan.moved:
+            lines.append(Text(cut(f"  {move.source} has moved to {move.to}", width)))
+        lines.append(Text(""))
     for provider, group in groupby(sorted(changes, key=lambda c: c.provider), key=lambda c: c.provider):
         described = plan.providers.get(provider)
         title = f"# {provider}" + (f" ({described})" if described else "")
@@ -229,7 +237,7 @@ def plan_lines(plan: Plan, *, width: int = 100) -> list[Text]:
             lines.extend(_values(change, width))
             lines.extend(_why(plan, change, width))
             lines.append(Text(""))
-    lines.append(Text(summary_line(plan.counts()), style="bold"))
+    lines.append(Text(summary_line(plan.counts(), moved=len(plan.moved)), style="bold"))
     return lines
 
 
@@ -252,11 +260,13 @@ def render_plan(plan: Plan, *, color: bool = False, width: int | None = None) ->
     return buffer.getvalue().rstrip("\n")
 
 
-def summary_line(counts: Mapping[Action, int]) -> str:
-    """``Plan: 1 to create, …``; adoptions are counted only when there are some."""
+def summary_line(counts: Mapping[Action, int], *, moved: int = 0) -> str:
+    """``Plan: 1 to create, …``; adoptions and moves are counted only when there are some."""
     parts = [
         f"{counts.get(action, 0)} {word}"
         for action, word in _WORDS.items()
         if action is not Action.ADOPT or counts.get(action, 0)
     ]
+    if moved:
+        parts.append(f"{moved} to move")
     return "Plan: " + ", ".join(parts) + "."

@@ -74,6 +74,43 @@ class ProviderSpec:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """A resource's ``lifecycle:`` block: how the plan may treat its object.
+
+    ``prevent_replace`` turns a plan that would replace the object into an
+    error; ``ignore_changes`` names inputs (fields of the resource) whose edits
+    plan nothing while the recorded object stands.
+    """
+
+    prevent_replace: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    #: Where ``prevent_replace`` was written (errors about a refused replacement point at it).
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class MovedBlock:
+    """One ``moved:`` entry: the records at ``source`` now belong to ``to`` (nothing is sent)."""
+
+    source: str
+    to: str
+    location: Location
+    source_location: Location
+    to_location: Location
+
+
+@dataclass(frozen=True)
+class ImportBlock:
+    """One ``import:`` entry: adopt the platform's object ``id`` as the resource ``to`` (nothing is sent)."""
+
+    to: str
+    id: str | int
+    location: Location
+    to_location: Location
+    id_location: Location
+
+
+@dataclass(frozen=True)
 class ResourceSpec:
     """One resource: address ``platform.type.name``, its provider instance and its configuration."""
 
@@ -85,6 +122,7 @@ class ResourceSpec:
     depends_on: tuple[str, ...]
     location: Location
     field_locations: Mapping[tuple[str | int, ...], Location] = field(default_factory=dict)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
     @property
     def platform(self) -> str:
@@ -128,3 +166,6 @@ class Spec:
     providers: Mapping[str, ProviderSpec]
     resources: Mapping[str, ResourceSpec]
     outputs: Mapping[str, OutputSpec] = field(default_factory=dict)
+    #: ``moved:`` and ``import:`` blocks, in file order: applied by the plan itself.
+    moved: tuple[MovedBlock, ...] = ()
+    imports: tuple[ImportBlock, ...] = ()

@@ -2,7 +2,7 @@
 
 Each entry is checked in the order a person reads it: the key (name grammar,
 known platform or type), the body (a mapping), the meta-arguments
-(``provider``, ``depends_on``) and then the type's own model.  The
+(``provider``, ``depends_on``, ``lifecycle``) and then the type's own model.  The
 meta-arguments are removed before the model sees the body, so no model has
 to declare them.
 """
@@ -16,14 +16,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import SpecError
-from reconciler.spec.document import Location, ProviderSpec, ResourceSpec, SpecRegistry
+from reconciler.spec.blocks import read_lifecycle
+from reconciler.spec.document import Lifecycle, Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.messages import describe, spec_error, validation_errors
 from reconciler.spec.names import parse_address, parse_provider_name, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = ["Entry", "EntryBuilder", "require_mapping"]
 
-META_ARGUMENTS = ("provider", "depends_on")
+META_ARGUMENTS = ("provider", "depends_on", "lifecycle")
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,19 @@ class EntryBuilder:
             return None
         provider = self.provider_of(entry, platform, body, declared=declared)
         depends_on = self.depends_on(entry, body.get("depends_on", []))
+        lifecycle: Lifecycle | None = Lifecycle()
+        if "lifecycle" in body:
+            lifecycle = read_lifecycle(
+                entry.document,
+                (*entry.path, "lifecycle"),
+                body["lifecycle"],
+                subject=address,
+                model=model,
+                errors=self.errors,
+            )
         data = {key: value for key, value in body.items() if key not in META_ARGUMENTS}
         config = self.validate(model, data, entry, address)
-        if config is None or depends_on is None or entry.broken():
+        if config is None or depends_on is None or lifecycle is None or entry.broken():
             return None
         locations = entry.document.under(entry.path)
         return ResourceSpec(
@@ -158,6 +169,7 @@ class EntryBuilder:
             depends_on=depends_on,
             location=entry.location,
             field_locations=locations,
+            lifecycle=lifecycle,
         )
 
     def provider_of(

@@ -24,7 +24,17 @@ from pydantic import ValidationError
 
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.redact import Redactor
-from reconciler.spec.document import Location, ProviderSpec, ResourceSpec, Spec, SpecRegistry, StateConfig
+from reconciler.spec.blocks import check_blocks, read_imports, read_moved
+from reconciler.spec.document import (
+    ImportBlock,
+    Location,
+    MovedBlock,
+    ProviderSpec,
+    ResourceSpec,
+    Spec,
+    SpecRegistry,
+    StateConfig,
+)
 from reconciler.spec.entries import Entry, EntryBuilder, require_mapping
 from reconciler.spec.files import check_files
 from reconciler.spec.interpolate import interpolate
@@ -37,7 +47,7 @@ from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 __all__ = ["load_spec"]
 
 SPEC_VERSION = 1
-_TOP_LEVEL = ("version", "state", "providers", "resources", "outputs")
+_TOP_LEVEL = ("version", "state", "providers", "resources", "outputs", "moved", "import")
 
 
 def load_spec(
@@ -127,6 +137,8 @@ class _Loader:
         self.providers: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}
         self.outputs: dict[str, Entry] = {}
+        self.moved: list[MovedBlock] = []
+        self.imports: list[ImportBlock] = []
 
     def error(self, message: str, where: Location, *, hint: str | None = None) -> None:
         self.errors.append(spec_error(message, where, hint=hint))
@@ -161,6 +173,7 @@ class _Loader:
                 known[address] = ".".join(parse_address(address)[:2])
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
             self.errors.extend(check_references(resources, known=known, quote=self.quote))
+            self.errors.extend(check_blocks(self.moved, self.imports, resources=known))
         outputs = read_outputs(
             self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
         )
@@ -176,6 +189,8 @@ class _Loader:
             providers=providers,
             resources=resources,
             outputs=outputs,
+            moved=tuple(self.moved),
+            imports=tuple(self.imports),
         )
 
     def collected(self, files: list[Path]) -> SpecErrors:
@@ -217,6 +232,10 @@ class _Loader:
                 self.read_state(document, value, where)
             elif key in ("providers", "resources", "outputs"):
                 self.collect(document, key, value)
+            elif key == "moved":
+                self.moved.extend(read_moved(document, value, errors=self.errors))
+            elif key == "import":
+                self.imports.extend(read_imports(document, value, errors=self.errors))
             else:
                 close = suggest(key, _TOP_LEVEL)
                 hint = (

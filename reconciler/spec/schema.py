@@ -7,7 +7,8 @@ a field added to a resource type appears in the schema with no second place
 to update.  Providers are matched by name pattern (``alviss`` or
 ``alviss.<alias>``) and resources by address pattern (``alviss.upload.<name>``),
 each pointing at its type's schema with the meta-arguments (``provider``,
-``depends_on``) every resource accepts.
+``depends_on``, ``lifecycle``) every resource accepts; ``moved`` and
+``import`` are lists of ``{from, to}`` and ``{to, id}``.
 
 The loader stays the authority (it also checks references, cycles and
 interpolation); the schema catches misspelled keys, wrong types and missing
@@ -46,6 +47,7 @@ def _meta_arguments(platform: str) -> dict[str, Any]:
             "items": {"type": "string", "pattern": rf"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.{_NAME}$"},
             "description": "Addresses this resource waits for, beyond those it references.",
         },
+        "lifecycle": {"$ref": "#/$defs/lifecycle"},
     }
 
 
@@ -76,6 +78,61 @@ def _outputs() -> dict[str, Any]:
     }
 
 
+_LIFECYCLE = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "How the plan may treat this resource's object.",
+    "properties": {
+        "prevent_replace": {
+            "type": "boolean",
+            "description": "A plan that would replace the object (changed inputs, an upstream change, "
+            "a taint, --replace) is an error naming the reason.",
+        },
+        "ignore_changes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "uniqueItems": True,
+            "description": "Fields of this resource whose edits plan nothing while its recorded object "
+            "stands (a new object is made from the spec as written).",
+        },
+    },
+}
+_MOVED = {
+    "type": ["array", "null"],
+    "description": "Records to move to a new address (a renamed resource, a new for_each key, a module): "
+    "applied by the plan, recorded by apply, nothing sent. Keep the blocks after applying them.",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["from", "to"],
+        "properties": {
+            "from": {
+                "type": "string",
+                "description": "The recorded address (a resource, instance or module).",
+            },
+            "to": {"type": "string", "description": "Its address in the spec (the same type)."},
+        },
+    },
+}
+_IMPORT = {
+    "type": ["array", "null"],
+    "description": "Objects made outside the tool to record as resources of the spec: read by the plan, "
+    "recorded by apply, nothing sent.",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["to", "id"],
+        "properties": {
+            "to": {"type": "string", "description": "The resource (or instance) address in the spec."},
+            "id": {
+                "type": ["string", "integer"],
+                "description": "The platform's id of the object (a job resource: the object it made).",
+            },
+        },
+    },
+}
+
+
 def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a spec file for the platforms in ``registry``."""
     models: list[type[BaseModel]] = [StateConfig, *registry.providers.values(), *registry.resources.values()]
@@ -83,6 +140,7 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         [(model, "validation") for model in dict.fromkeys(models)], ref_template="#/$defs/{model}"
     )
     defs: dict[str, Any] = generated.get("$defs", {})
+    defs["lifecycle"] = copy.deepcopy(_LIFECYCLE)
 
     def definition(model: type[BaseModel]) -> dict[str, Any]:
         name = refs[(model, "validation")]["$ref"].rsplit("/", 1)[-1]
@@ -124,6 +182,8 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
                 "additionalProperties": False,
             },
             "outputs": _outputs(),
+            "moved": _MOVED,
+            "import": _IMPORT,
         },
         "$defs": dict(sorted(defs.items())),
     }

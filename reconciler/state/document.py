@@ -18,7 +18,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 FORMAT_VERSION = 1
 
@@ -61,6 +69,16 @@ class ResourceState(BaseModel):
     display: dict[str, Any] = Field(default_factory=dict, validation_alias=AliasChoices("display", "essence"))
     pending: PendingOperation | None = None
     error: str | None = None
+    #: The addresses ``moved`` blocks took this record from, oldest first: a block whose ``from`` is
+    #: here was applied already. Written only when there are some.
+    moved_from: list[str] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_moves(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.moved_from:
+            data.pop("moved_from", None)
+        return data
 
 
 class OutputState(BaseModel):

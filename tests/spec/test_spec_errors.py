@@ -86,7 +86,7 @@ CASES = [
     case(
         "top_level_unknown_far",
         "zzz: 1\n",
-        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers, resources, outputs",
+        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers, resources, outputs, moved, import",
     ),
     case(
         "duplicate_top_level",

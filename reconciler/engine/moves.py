@@ -1,0 +1,105 @@
+"""``moved:`` blocks: records follow a renamed resource, a new ``for_each`` key or a module, sending nothing.
+
+The plan applies every block, in file order, to its copy of the state before
+anything is decided, so each moved record is compared with the resource at
+its new address (and is "in sync" there when nothing else changed); apply
+writes the moved records first, as ``reconciler state mv`` would.  A block
+names one record, every instance of a resource (``alviss.refit.weekly``) or
+everything in a module call (``module.market``); the rest of each address is
+kept (``module.a[se].alviss.upload.x`` → ``module.b[se].alviss.upload.x``).
+
+Blocks stay in the spec after they were applied, as in Terraform.  Each
+moved record keeps the addresses it was moved from (``moved_from``), so a
+block whose ``from`` is gone is told apart: applied already (a record was
+moved from there) and passed over, or wrong (nothing was ever recorded
+there, nor moved there by an earlier block): an error at its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from reconciler import errors
+from reconciler.engine.plan import Move
+from reconciler.spec.blocks import under
+from reconciler.spec.document import Location, MovedBlock, Spec
+from reconciler.state.document import ResourceState, StateDocument
+
+__all__ = ["Move", "apply_moves", "moved_address"]
+
+
+def moved_address(address: str, block: MovedBlock) -> str | None:
+    """Where ``block`` takes the record at ``address``, or None when the block does not concern it.
+
+    A block whose ``to`` lies inside its ``from`` (``alviss.refit.a`` → ``alviss.refit.a[se]``,
+    a resource given ``for_each``) moves only the record at ``from`` itself.
+    """
+    if address == block.source:
+        return block.to
+    if under(block.to, block.source) or not under(address, block.source):
+        return None
+    return block.to + address[len(block.source) :]
+
+
+def _error(message: str, where: Location, hint: str | None = None) -> errors.SpecError:
+    return errors.SpecError(message, file=where.file, line=where.line, column=where.column, hint=hint)
+
+
+def _applied_before(block: MovedBlock, records: Mapping[str, ResourceState]) -> bool:
+    """Whether a record was moved from ``block``'s ``from`` by an earlier apply."""
+    return any(under(old, block.source) for record in records.values() for old in record.moved_from)
+
+
+def apply_moves(spec: Spec, state: StateDocument) -> tuple[StateDocument, tuple[Move, ...]]:
+    """The state with every ``moved`` block of ``spec`` applied, and the records each moved.
+
+    Raises :class:`errors.SpecErrors` (every problem, each at its block) when a
+    block's ``from`` was never recorded, or its ``to`` is recorded already.
+    """
+    if not spec.moved:
+        return state, ()
+    records: dict[str, ResourceState] = dict(state.resources)
+    moves: dict[str, Move] = {}  # by the record's current address: a chain a → b → c is one move a → c
+    problems: list[errors.SpecError] = []
+    for block in spec.moved:
+        taken = {address: new for address in records if (new := moved_address(address, block)) is not None}
+        if not taken:
+            if not _applied_before(block, records):
+                problems.append(
+                    _error(
+                        f"moved from {block.source!r}: nothing is recorded there, and no earlier moved block "
+                        "takes a record there",
+                        block.source_location,
+                        hint="see `reconciler state list SPEC`; remove the block if that resource was "
+                        "never applied",
+                    )
+                )
+            continue
+        clashes = sorted(new for new in taken.values() if new in records)
+        if clashes:
+            problems.append(
+                _error(
+                    f"moved to {block.to!r}: {clashes[0]} is already in the state",
+                    block.to_location,
+                    hint=f"`reconciler state rm SPEC {clashes[0]}` first if that record is stale",
+                )
+            )
+            continue
+        for address, new in taken.items():
+            record = records.pop(address)
+            history = [old for old in record.moved_from if old != new]
+            records[new] = record.model_copy(update={"moved_from": [*history, address]})
+            first = moves.pop(address, None)
+            moves[new] = Move(source=first.source if first is not None else address, to=new)
+    if problems:
+        raise errors.SpecErrors(problems)
+    # A record moved back where it was is no move at all.
+    kept = tuple(move for move in moves.values() if move.source != move.to)
+    order = {address: index for index, address in enumerate(state.resources)}
+    resources = dict(sorted(records.items(), key=lambda item: order.get(_origin(item[0], moves), len(order))))
+    return state.model_copy(update={"resources": resources}), kept
+
+
+def _origin(address: str, moves: Mapping[str, Move]) -> str:
+    move = moves.get(address)
+    return move.source if move is not None else address
