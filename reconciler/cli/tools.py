@@ -1,10 +1,11 @@
-"""Commands that help people write and read specs: ``schema``, ``init`` and ``graph``.
+"""Commands that help people write and read specs: ``schema``, ``init``, ``graph`` and ``fmt``.
 
 None of them reads a live platform.  ``schema`` prints the JSON Schema that
 editors validate specs with; ``init`` scaffolds a new infrastructure repo
 whose spec validates and plans against the embedded emulator at once, so a
 newcomer starts from something that works; ``graph`` draws the dependency
-graph the executor follows (Graphviz dot or Mermaid, which GitHub renders).
+graph the executor follows (Graphviz dot or Mermaid, which GitHub renders);
+``fmt`` writes specs in the one canonical layout, comments kept.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from reconciler import errors
 from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
 from reconciler.cli.group import main, run, workspace
 from reconciler.cli.shell import SPEC, examples
@@ -196,3 +198,73 @@ def to_mermaid(dependencies: Mapping[str, tuple[str, ...]], providers: Mapping[s
     for address, deps in dependencies.items():
         lines.extend(f"  {ids[dep]} --> {ids[address]}" for dep in deps)
     return "\n".join(lines)
+
+
+@main.command(
+    "fmt",
+    epilog=examples(
+        "reconciler fmt specs/                    # rewrite every spec of the directory",
+        "reconciler fmt --check --recursive specs/   # CI: exit 1 and list what is not laid out",
+        "reconciler fmt --diff specs/demo.yaml",
+    ),
+)
+@click.argument("sources", nargs=-1, required=True, metavar="SPEC...", type=SPEC)
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change, exit 1 if any.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print what changes, as a unified diff.")
+@click.option("--recursive", "-r", is_flag=True, help="Take the specs in subdirectories too (modules/).")
+def fmt(sources: tuple[str, ...], check: bool, show_diff: bool, recursive: bool) -> None:
+    """Write spec files in the canonical layout, keeping comments (docs/language.md, fmt)."""
+    import difflib
+
+    from reconciler.spec.fmt import Formatted, format_text, spec_files
+    from reconciler.state.local import atomic_write
+
+    def formatted() -> list[Formatted]:
+        results = []
+        problems: list[errors.SpecError] = []
+        for path in spec_files([Path(source) for source in sources], recursive=recursive):
+            try:
+                before = path.read_bytes().decode("utf-8-sig")
+            except (OSError, UnicodeDecodeError) as error:
+                reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+                problems.append(
+                    errors.SpecError(f"cannot read it: {reason}", file=str(path), line=1, column=1)
+                )
+                continue
+            try:
+                results.append(Formatted(path, before, format_text(before, file=str(path))))
+            except errors.SpecErrors as found:
+                problems.extend(found.errors)
+        if problems:
+            raise errors.SpecErrors(problems)
+        return results
+
+    changed = [item for item in run(formatted) if item.changed]
+    for item in changed:
+        if show_diff:
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        item.before.splitlines(keepends=True),
+                        item.after.splitlines(keepends=True),
+                        fromfile=f"{item.path} (as written)",
+                        tofile=f"{item.path} (formatted)",
+                    )
+                ),
+                nl=False,
+            )
+        if check:
+            click.echo(str(item.path))
+            continue
+        try:
+            atomic_write(item.path, item.after.encode("utf-8"))
+        except OSError as error:
+            raise click.ClickException(cannot_write(item.path, error)) from None
+        click.echo(str(item.path))
+    if check and changed:
+        click.echo(
+            f"{len(changed)} file{'s' * (len(changed) != 1)} not in the canonical layout; "
+            "run `reconciler fmt` on them",
+            err=True,
+        )
+        raise SystemExit(1)
