@@ -38,7 +38,7 @@ from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
 from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.lifecycle import refused_replacements
-from reconciler.engine.moves import apply_moves
+from reconciler.engine.moves import AlreadyThere, NothingThere, apply_moves, move_records
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.engine.remote import check_named, raise_all, read_named
@@ -398,22 +398,31 @@ class Workspace:
             return backend.write(document.model_copy(update={"resources": resources}))
 
     def state_mv(self, old: str, new: str) -> StateDocument:
-        """Move a record to another address (a resource renamed in the spec), keeping its remote objects."""
+        """Move a record to another address (a resource renamed in the spec), keeping its remote objects.
+
+        As a ``moved`` block does: ``old`` may name every instance of a resource
+        (``alviss.refit.weekly``) or a module (``module.market``), the rest of
+        each address kept.
+        """
         backend = self.backend()
         with self._lock(backend, operation="state mv"):
             document = backend.read()
-            if old not in document.resources:
-                raise errors.StateError(f"{old} is not in the state", hint="see `reconciler state list`")
-            if new in document.resources:
-                raise errors.StateError(f"{new} is already in the state", hint=f"state rm {new} first")
-            record = document.resources[old]
             try:
-                new_type = type_of(new)
-            except ValueError as exc:
-                raise errors.StateError(str(exc)) from exc
-            if new_type != record.type:
-                raise errors.StateError(f"{new} is not a {record.type} address; a record keeps its type")
-            resources = {(new if k == old else k): v for k, v in document.resources.items()}
+                resources, taken = move_records(document.resources, old, new)
+            except NothingThere as exc:
+                raise errors.StateError(str(exc), hint="see `reconciler state list`") from exc
+            except AlreadyThere as exc:
+                raise errors.StateError(str(exc), hint=f"state rm {exc.address} first") from exc
+            for before, after in taken.items():
+                record = document.resources[before]
+                try:
+                    new_type = type_of(after)
+                except ValueError as exc:
+                    raise errors.StateError(str(exc)) from exc
+                if new_type != record.type:
+                    raise errors.StateError(
+                        f"{after} is not a {record.type} address; a record keeps its type"
+                    )
             return backend.write(document.model_copy(update={"resources": resources}))
 
     async def import_(self, address: str, object_id: str) -> ResourceState:

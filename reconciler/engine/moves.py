@@ -25,20 +25,60 @@ from reconciler.spec.blocks import under
 from reconciler.spec.document import Location, MovedBlock, Spec
 from reconciler.state.document import ResourceState, StateDocument
 
-__all__ = ["Move", "apply_moves", "moved_address"]
+__all__ = ["AlreadyThere", "Move", "NothingThere", "apply_moves", "move_records", "moved_address"]
 
 
-def moved_address(address: str, block: MovedBlock) -> str | None:
-    """Where ``block`` takes the record at ``address``, or None when the block does not concern it.
+class NothingThere(ValueError):
+    """No record is at (or inside) the address to move from."""
 
-    A block whose ``to`` lies inside its ``from`` (``alviss.refit.a`` → ``alviss.refit.a[se]``,
-    a resource given ``for_each``) moves only the record at ``from`` itself.
+
+class AlreadyThere(ValueError):
+    """A record is already at an address a move would take another one to."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"{address} is already in the state")
+        self.address = address
+
+
+def moved_address(address: str, source: str, to: str) -> str | None:
+    """Where moving ``source`` to ``to`` takes the record at ``address``; None when it does not concern it.
+
+    A move whose ``to`` lies inside its ``source`` (``alviss.refit.a`` → ``alviss.refit.a[se]``,
+    a resource given ``for_each``) moves only the record at ``source`` itself.
     """
-    if address == block.source:
-        return block.to
-    if under(block.to, block.source) or not under(address, block.source):
+    if address == source:
+        return to
+    if under(to, source) or not under(address, source):
         return None
-    return block.to + address[len(block.source) :]
+    return to + address[len(source) :]
+
+
+def move_records(
+    records: Mapping[str, ResourceState], source: str, to: str, *, remember: bool = False
+) -> tuple[dict[str, ResourceState], dict[str, str]]:
+    """The records with those at or inside ``source`` moved to ``to`` (order kept), and each old → new.
+
+    ``remember`` adds the old address to each moved record's ``moved_from``
+    (``moved`` blocks; ``state mv`` is not written in the spec, so it has
+    nothing to remember).  Raises :class:`NothingThere` or :class:`AlreadyThere`.
+    """
+    taken = {address: new for address in records if (new := moved_address(address, source, to)) is not None}
+    if not taken:
+        raise NothingThere(f"{source} is not in the state")
+    clashes = sorted(new for new in taken.values() if new in records and new not in taken)
+    if clashes:
+        raise AlreadyThere(clashes[0])
+    moved: dict[str, ResourceState] = {}
+    for address, record in records.items():
+        new = taken.get(address)
+        if new is None:
+            moved[address] = record
+        elif remember:
+            history = [old for old in record.moved_from if old != new]
+            moved[new] = record.model_copy(update={"moved_from": [*history, address]})
+        else:
+            moved[new] = record
+    return moved, taken
 
 
 def _error(message: str, where: Location, hint: str | None = None) -> errors.SpecError:
@@ -62,8 +102,9 @@ def apply_moves(spec: Spec, state: StateDocument) -> tuple[StateDocument, tuple[
     moves: dict[str, Move] = {}  # by the record's current address: a chain a → b → c is one move a → c
     problems: list[errors.SpecError] = []
     for block in spec.moved:
-        taken = {address: new for address in records if (new := moved_address(address, block)) is not None}
-        if not taken:
+        try:
+            records, taken = move_records(records, block.source, block.to, remember=True)
+        except NothingThere:
             if not _applied_before(block, records):
                 problems.append(
                     _error(
@@ -75,31 +116,20 @@ def apply_moves(spec: Spec, state: StateDocument) -> tuple[StateDocument, tuple[
                     )
                 )
             continue
-        clashes = sorted(new for new in taken.values() if new in records)
-        if clashes:
+        except AlreadyThere as clash:
             problems.append(
                 _error(
-                    f"moved to {block.to!r}: {clashes[0]} is already in the state",
+                    f"moved to {block.to!r}: {clash.address} is already in the state",
                     block.to_location,
-                    hint=f"`reconciler state rm SPEC {clashes[0]}` first if that record is stale",
+                    hint=f"`reconciler state rm SPEC {clash.address}` first if that record is stale",
                 )
             )
             continue
         for address, new in taken.items():
-            record = records.pop(address)
-            history = [old for old in record.moved_from if old != new]
-            records[new] = record.model_copy(update={"moved_from": [*history, address]})
             first = moves.pop(address, None)
             moves[new] = Move(source=first.source if first is not None else address, to=new)
     if problems:
         raise errors.SpecErrors(problems)
     # A record moved back where it was is no move at all.
     kept = tuple(move for move in moves.values() if move.source != move.to)
-    order = {address: index for index, address in enumerate(state.resources)}
-    resources = dict(sorted(records.items(), key=lambda item: order.get(_origin(item[0], moves), len(order))))
-    return state.model_copy(update={"resources": resources}), kept
-
-
-def _origin(address: str, moves: Mapping[str, Move]) -> str:
-    move = moves.get(address)
-    return move.source if move is not None else address
+    return state.model_copy(update={"resources": records}), kept

@@ -17,7 +17,6 @@ instance (``alviss.refit.weekly[se]``), every instance of a resource
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from pydantic import BaseModel
 from reconciler.errors import SpecError
 from reconciler.spec.document import ImportBlock, Lifecycle, Location, MovedBlock
 from reconciler.spec.messages import describe, spec_error
-from reconciler.spec.names import suggest
+from reconciler.spec.names import parse_instance, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = [
@@ -40,13 +39,8 @@ __all__ = [
     "under",
 ]
 
-_KEY = r"\[[A-Za-z0-9_][A-Za-z0-9_.-]*\]"
-_MODULE = rf"module\.[a-z][a-z0-9_-]*(?:{_KEY})?"
-_RESOURCE = rf"(?P<type>[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\.[a-z][a-z0-9_-]*(?P<key>{_KEY})?"
-_RESOURCE_ADDRESS = re.compile(rf"(?:{_MODULE}\.)*{_RESOURCE}")
-_MODULE_ADDRESS = re.compile(rf"{_MODULE}(?:\.{_MODULE})*")
-
 _LIFECYCLE_KEYS = ("prevent_replace", "ignore_changes")
+_PLACEHOLDER = "platform.type.name"
 _ADDRESS_FORMS = (
     "'platform.type.name', 'platform.type.name[KEY]', 'module.NAME[KEY].platform.type.name' or 'module.NAME'"
 )
@@ -62,13 +56,22 @@ class AddressForm:
 
 
 def address_form(text: str) -> AddressForm | None:
-    """The form of ``text`` as a ``moved`` address, or None when it is not one."""
-    found = _RESOURCE_ADDRESS.fullmatch(text)
-    if found is not None:
-        return AddressForm(module=False, type=found.group("type"), keyed=found.group("key") is not None)
-    if _MODULE_ADDRESS.fullmatch(text):
-        return AddressForm(module=True)
-    return None
+    """The form of ``text`` as a ``moved`` address, or None when it is not one (a data source is not)."""
+    try:
+        parsed = parse_instance(text)
+    except ValueError:
+        parsed = None
+    if parsed is not None:
+        return (
+            None if parsed.data else AddressForm(module=False, type=parsed.type, keyed=parsed.key is not None)
+        )
+    try:  # a module path is the front of the addresses inside it
+        inside = parse_instance(f"{text}.{_PLACEHOLDER}")
+    except ValueError:
+        return None
+    if not inside.modules or inside.data or "".join(f"{step}." for step in inside.modules) != f"{text}.":
+        return None
+    return AddressForm(module=True)
 
 
 def under(address: str, prefix: str) -> bool:
@@ -238,9 +241,15 @@ def _address(
         return None
     form = address_form(value)
     if form is None:
-        errors.append(
-            spec_error(f"{what}: {value!r} is not an address", where, hint=f"write {_ADDRESS_FORMS}")
-        )
+        if value.startswith("data.") or ".data." in value:
+            message = f"{what}: {value!r} is a data source, which has no record"
+        else:
+            try:
+                parse_instance(value)
+                message = f"{what}: {value!r} is not an address"
+            except ValueError as exc:
+                message = f"{what}: {exc}"
+        errors.append(spec_error(message, where, hint=f"write {_ADDRESS_FORMS}"))
         return None
     return value, form
 
