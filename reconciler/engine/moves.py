@@ -43,14 +43,17 @@ class AlreadyThere(ValueError):
 def moved_address(address: str, source: str, to: str) -> str | None:
     """Where moving ``source`` to ``to`` takes the record at ``address``; None when it does not concern it.
 
-    A move whose ``to`` lies inside its ``source`` (``alviss.refit.a`` → ``alviss.refit.a[se]``,
-    a resource given ``for_each``) moves only the record at ``source`` itself.
+    ``alviss.refit.a`` → ``alviss.refit.a[se]`` (a resource given ``for_each``) moves the record
+    at ``alviss.refit.a`` only; ``module.m`` → ``module.m[se]`` everything in the module.
     """
     if address == source:
         return to
-    if under(to, source) or not under(address, source):
+    if not under(address, source) or under(address, to):  # not concerned, or there already
         return None
-    return to + address[len(source) :]
+    rest = address[len(source) :]
+    if rest.startswith("[") and to.endswith("]"):  # an instance of another key: not this move's
+        return None
+    return to + rest
 
 
 def move_records(

@@ -167,7 +167,11 @@ def _walk(
         desired = Desired(target_of(resource, spec), {dep: upstreams[dep] for dep in deps})
         desireds[address] = desired
         decision = rtype.decide(desired, record, facts[address])
-        if decision.action is not Action.NOOP and resource.lifecycle.ignore_changes:
+        if (
+            decision.action is not Action.NOOP
+            and resource.lifecycle.ignore_changes
+            and address not in replace
+        ):
             decision = lifecycle.ignoring_changes(
                 rtype, desired, record, facts[address], decision, resource.lifecycle.ignore_changes
             )

@@ -275,7 +275,9 @@ def read_moved(document: Document, value: Any, *, errors: list[SpecError]) -> li
             )
             continue
         if old_form.type != new_form.type:
-            message = f"moved[{index}]: {old!r} is a {old_form.type}, {new!r} a {new_form.type}"
+            message = (
+                f"moved[{index}]: {old!r} (type {old_form.type}) and {new!r} (type {new_form.type}) differ"
+            )
             errors.append(
                 spec_error(message, where, hint="a record keeps its type: move it to the same type")
             )
@@ -339,7 +341,7 @@ def check_blocks(
     """What is wrong with the blocks of the whole spec, given every declared address (to its type)."""
     errors: list[SpecError] = []
     sources: dict[str, Location] = {}
-    for block in moved:
+    for index, block in enumerate(moved):
         if block.source in sources:
             message = f"moved from {block.source!r} is already written at {sources[block.source]}"
             errors.append(spec_error(message, block.source_location))
@@ -353,7 +355,8 @@ def check_blocks(
                     hint=f"rename the resource to {block.to!r} in the spec, or remove this block",
                 )
             )
-        if not _declared(block.to, resources):
+        later = [other.source for other in moved[index + 1 :]]
+        if not _declared(block.to, resources) and not any(under(block.to, source) for source in later):
             close = suggest(block.to, resources)
             hint = (
                 f"did you mean {close!r}?"
