@@ -86,6 +86,18 @@ def format_text(text: str, *, file: str) -> str:
     document = parse_yaml(text, file=file, errors=errors)
     if document is None or errors:
         raise SpecErrors(errors or [SpecError("the spec file is empty", file=file, line=1, column=1)])
+    if not isinstance(document.value, dict):
+        where = document.at(())
+        raise SpecErrors(
+            [
+                SpecError(
+                    "the top level of a spec file must be a mapping",
+                    file=file,
+                    line=where.line,
+                    column=where.column,
+                )
+            ]
+        )
     yaml = _yaml()
     try:
         data = yaml.load(text)

@@ -103,6 +103,7 @@ def test_every_command_with_terraforms_spellings_exits_by_the_table(
     assert json.loads((project / "schema.json").read_text())["type"] == "object"
     run("init", "-platform=akkio", "-state=local", "fresh", code=0)
     assert (project / "fresh" / "spec.yaml").is_file()
+    run("fmt", "-check", "-recursive", "specs", code=0)  # 1 only when a file is not in the layout
 
     # plan: 2 only for changes under -detailed-exitcode
     assert "Plan: 2 to create" in run("plan", "-detailed-exitcode", "-no-color", SPEC, code=2)
