@@ -48,6 +48,9 @@ class DriftReport:
         for change in plan.actionable:
             classes[change.address] = change.cause or "spec"
             reasons[change.address] = change.reasons
+        for move in plan.moved:  # a moved block not applied yet: the repo is ahead of the state
+            classes.setdefault(move.to, "spec")
+            reasons.setdefault(move.to, (f"moved from {move.source} (a moved block not applied yet)",))
         return cls(classes, reasons)
 
     @property

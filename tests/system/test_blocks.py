@@ -45,6 +45,9 @@ async def test_moved_is_planned_shown_applied_without_a_request_then_nothing(dem
     assert f"{SALES} has moved to alviss.upload.sales" in text
     assert text.endswith("1 to move.")
 
+    drift = (await demo.workspace().drift()).report
+    assert (drift.exit_code, drift.addresses("spec")) == (2, ["alviss.upload.sales"])
+
     applied = await demo.workspace().apply()
     assert applied.report.moved == 1
     assert mutating(await demo.stats()) == before
