@@ -36,9 +36,9 @@ from reconciler.engine.adopt import adopt
 from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.drift import DriftReport
 from reconciler.engine.executor import ApplyReport, Event, Executor
-from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.lifecycle import refused_replacements
 from reconciler.engine.moves import AlreadyThere, NothingThere, apply_moves, move_records
+from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
 from reconciler.engine.remote import check_named, raise_all, read_named
