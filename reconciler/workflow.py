@@ -41,10 +41,10 @@ from reconciler.engine.moves import AlreadyThere, NothingThere, apply_moves, mov
 from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
-from reconciler.engine.remote import check_named, raise_all, read_named
+from reconciler.engine.remote import check_named, data_named, plan_reads, raise_all, read_data, read_named
 from reconciler.providers.base import ClientOptions, Connection, emulator_name, endpoint_problem
 from reconciler.providers.platform import Platform
-from reconciler.providers.registry import PLATFORMS, remote_kind, resource_type, spec_registry
+from reconciler.providers.registry import PLATFORMS, data_source, remote_kind, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.document import Spec
 from reconciler.spec.names import type_of
@@ -361,13 +361,26 @@ class Workspace:
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
         }
-        # Every id the spec names is read first: one that names nothing stops the plan at its field.
-        named, problems = await read_named(spec, kinds=remote_kind, clients=clients, providers=described)
+        # The data sources and every id the spec names are read first: one that finds or names nothing
+        # stops the plan at its field, before anything is decided or sent.
+        (found, missing), (named, problems) = await asyncio.gather(
+            read_data(spec, state, types=data_source, clients=clients),
+            read_named(spec, kinds=remote_kind, clients=clients, providers=described),
+        )
+        data_named(spec, found, named)
+        problems.extend(missing)
         problems.extend(check_named(spec, named, types=resource_type))
         raise_all(problems, order={str(path): index for index, path in enumerate(spec.files)})
         facts = await refresh(spec, state, types=resource_type, clients=clients)
         plan = await look_up(
-            spec, state, facts, types=resource_type, clients=clients, providers=described, replace=replace
+            spec,
+            state,
+            facts,
+            types=resource_type,
+            clients=clients,
+            providers=described,
+            replace=replace,
+            data=plan_reads(spec, found),
         )
         plan = dataclasses.replace(select(plan, spec, targets), moved=moves)
         ambiguous = ambiguity(plan, spec)
@@ -493,7 +506,7 @@ class Workspace:
     async def _clients(
         self, spec: Spec, options: ClientOptions | None = None, *, state: StateDocument | None = None
     ) -> AsyncIterator[dict[str, Any]]:
-        used = {resource.provider for resource in spec.resources.values()}
+        used = {resource.provider for resource in (*spec.resources.values(), *spec.data.values())}
         options = answer_bound(options or self.settings.client, self.settings.env())
         if state is not None:
             self._refuse_moved_worlds(spec, state, used)

@@ -113,8 +113,10 @@ def validate(spec: str, format_: str) -> None:
         return
     loaded = run(lambda: workspace(spec).validate())
     resources, providers = len(loaded.resources), len(loaded.providers)
+    sources = len(loaded.data)
+    data = f", {sources} data source{'s' * (sources != 1)}" if sources else ""
     click.echo(
-        f"The spec is valid: {resources} resource{'s' * (resources != 1)}, "
+        f"The spec is valid: {resources} resource{'s' * (resources != 1)}{data}, "
         f"{providers} provider{'s' * (providers != 1)}."
     )
 

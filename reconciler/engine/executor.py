@@ -42,7 +42,7 @@ from reconciler.engine.adopt import adopt_object
 from reconciler.engine.checkpoint import Checkpointer, ResourceJournal
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, Plan
-from reconciler.engine.planner import TypeLookup, target_of
+from reconciler.engine.planner import TypeLookup, data_upstream, target_of
 from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.redact import known
 from reconciler.spec.document import Spec
@@ -233,7 +233,7 @@ class Executor:
 
     def _desired(self, change: Change) -> Desired[Any]:
         resource = self.spec.resources[change.address]
-        upstream = {}
+        upstream = data_upstream(resource, {read.address: read for read in self.plan.data})
         for dep in self.graph.dependencies[change.address]:
             dep_record = self.checkpointer.get(dep)
             upstream[dep] = Upstream(

@@ -24,7 +24,7 @@ from reconciler.providers.base import Candidate, Decision
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Cause, Reason
 
-__all__ = ["Cause", "Change", "Move", "Plan"]
+__all__ = ["Cause", "Change", "DataSourceRead", "Move", "Plan"]
 
 T = TypeVar("T")
 
@@ -77,6 +77,17 @@ class Move:
 
 
 @dataclass(frozen=True)
+class DataSourceRead:
+    """One data source as the plan read it: what references to it use, and what the plan shows."""
+
+    address: str
+    type: str
+    provider: str
+    summary: str
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every resource's change, in dependency order, and the state it was based on."""
 
@@ -90,6 +101,8 @@ class Plan:
     replace: tuple[str, ...] = ()
     #: Records the spec's ``moved`` blocks move (apply writes them; nothing is sent).
     moved: tuple[Move, ...] = ()
+    #: The data sources read to make it, in spec order (nothing to do for them: they are not changes).
+    data: tuple[DataSourceRead, ...] = ()
 
     def __getitem__(self, address: str) -> Change:
         for change in self.changes:

@@ -37,9 +37,10 @@ from pydantic import BaseModel
 from reconciler import errors
 from reconciler.engine import lifecycle
 from reconciler.engine.graph import Graph
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Change, DataSourceRead, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
 from reconciler.spec.document import ImportBlock, ResourceSpec, Spec
+from reconciler.spec.refs import references
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
 
@@ -90,6 +91,7 @@ def make_plan(
     replace: Collection[str] = (),
     found: Mapping[str, Found] | None = None,
     imported: Mapping[str, ResourceState] | None = None,
+    data: Mapping[str, DataSourceRead] | None = None,
 ) -> Plan:
     """The plan: one change per resource in the spec, then one 'forget' per resource only in state.
 
@@ -100,10 +102,18 @@ def make_plan(
     ``imported`` the records the spec's ``import`` blocks make (:func:`look_up`).
     """
     check_addresses(spec, replace, option="--replace")
+    read = data or {}
     changes, _ = _walk(
-        spec, state, facts, types=types, replace=replace, found=found or {}, imported=imported or {}
+        spec,
+        state,
+        facts,
+        types=types,
+        replace=replace,
+        found=found or {},
+        imported=imported or {},
+        data=read,
     )
-    return _assemble(changes, state, spec, providers=providers, replace=replace)
+    return _assemble(changes, state, spec, providers=providers, replace=replace, data=read)
 
 
 def _assemble(
@@ -113,6 +123,7 @@ def _assemble(
     *,
     providers: Mapping[str, str] | None,
     replace: Collection[str],
+    data: Mapping[str, DataSourceRead] | None = None,
 ) -> Plan:
     """The plan of the walked ``changes``, with one 'forget' per resource only in state."""
     ordered = list(changes.values())
@@ -139,6 +150,7 @@ def _assemble(
         serial=state.serial,
         providers=dict(providers or {}),
         replace=tuple(sorted(set(replace))),
+        data=tuple((data or {}).values()),
     )
 
 
@@ -151,6 +163,7 @@ def _walk(
     replace: Collection[str],
     found: Mapping[str, Found],
     imported: Mapping[str, ResourceState],
+    data: Mapping[str, DataSourceRead] | None = None,
 ) -> tuple[dict[str, Change], dict[str, Desired[Any]]]:
     """Every resource's change in dependency order, and what each was decided for."""
     graph = Graph.from_spec(spec)
@@ -164,7 +177,10 @@ def _walk(
         rtype = types(resource.type)
         record = state.resources.get(address)
         deps = graph.dependencies[address]
-        desired = Desired(target_of(resource, spec), {dep: upstreams[dep] for dep in deps})
+        desired = Desired(
+            target_of(resource, spec),
+            {**data_upstream(resource, data), **{dep: upstreams[dep] for dep in deps}},
+        )
         desireds[address] = desired
         decision = rtype.decide(desired, record, facts[address])
         if (
@@ -207,6 +223,22 @@ def _walk(
             summary=decision.summary,
         )
     return changes, desireds
+
+
+def data_upstream(resource: ResourceSpec, data: Mapping[str, DataSourceRead] | None) -> dict[str, Upstream]:
+    """The data sources ``resource`` refers to, as upstreams: nothing to do, outputs known."""
+    if not data:
+        return {}
+    return {
+        ref.address: Upstream(
+            address=ref.address,
+            action=Action.NOOP,
+            outputs=dict(data[ref.address].outputs),
+            summary=data[ref.address].summary,
+        )
+        for ref in references(resource.config)
+        if ref.address in data
+    }
 
 
 def adoption(
@@ -431,6 +463,7 @@ async def look_up(
     providers: Mapping[str, str] | None = None,
     replace: Collection[str] = (),
     limit: int = 16,
+    data: Mapping[str, DataSourceRead] | None = None,
 ) -> Plan:
     """The plan, after looking on the platforms for every resource the state has no record of.
 
@@ -486,7 +519,7 @@ async def look_up(
 
     while True:
         changes, desireds = _walk(
-            spec, state, facts, types=types, replace=replace, found=found, imported=imported
+            spec, state, facts, types=types, replace=replace, found=found, imported=imported, data=data
         )
         todo = [
             address
@@ -506,7 +539,7 @@ async def look_up(
                 if address not in imported and changes[address].reason is not Reason.IMPORT_BLOCK
             ]
             if not left:
-                return _assemble(changes, state, spec, providers=providers, replace=replace)
+                return _assemble(changes, state, spec, providers=providers, replace=replace, data=data)
             records = await asyncio.gather(*(read_import(address, desireds[address]) for address in left))
             imported.update(zip(left, records, strict=True))
             continue

@@ -1,4 +1,10 @@
-"""Before planning: every literal remote id a spec names is read, and what it names is checked.
+"""Before planning: the data sources are read, every literal remote id is read, and what they name is checked.
+
+Data sources (``data:``) are read-only lookups: each is read once, and what
+it found (its outputs, what the plan shows) rides along with the plan, where
+the resources that refer to it read it as an upstream whose outputs are known.
+Nothing found, or several where one is needed, is an error at the field that
+asked (the data source type raises it).
 
 A spec that names a model which does not exist (``model: 99``) used to pass
 ``plan`` and fail in the middle of ``apply``, after the uploads and the new
@@ -24,13 +30,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors
+from reconciler.engine.plan import DataSourceRead
 from reconciler.engine.planner import TypeLookup, target_of
+from reconciler.providers.base import DataRead, DataSourceType
 from reconciler.providers.platform import RemoteKind
 from reconciler.spec.document import Location, ResourceSpec, Spec
 from reconciler.spec.messages import display_path
-from reconciler.spec.refs import LiteralId, literal_ids
+from reconciler.spec.refs import LiteralId, literal_ids, references
+from reconciler.state.document import StateDocument
 
-__all__ = ["KindLookup", "Named", "check_named", "read_named"]
+__all__ = [
+    "DataLookup",
+    "KindLookup",
+    "Named",
+    "check_named",
+    "data_named",
+    "plan_reads",
+    "raise_all",
+    "read_data",
+    "read_named",
+]
+
+#: The data source type of a name (``alviss.model``).
+DataLookup = Callable[[str], "DataSourceType[Any, Any]"]
 
 #: The platform's reader of a kind of remotely named object (``alviss.model``), or None when none reads it.
 KindLookup = Callable[[str], "RemoteKind[Any] | None"]
@@ -106,6 +128,78 @@ def _missing(place: _Place, kind: RemoteKind[Any], providers: Mapping[str, str])
         hint=f"check the id, and that provider {provider} is where that {kind.noun} is "
         "(plan reads every id a spec names before anything is sent)",
     )
+
+
+async def read_data(
+    spec: Spec,
+    state: StateDocument,
+    *,
+    types: DataLookup,
+    clients: Mapping[str, Any],
+    limit: int = 16,
+) -> tuple[dict[str, DataRead], list[errors.SpecError]]:
+    """What every data source of ``spec`` found, by address, and the error of each that found nothing.
+
+    Each is told which ids the state records for its provider instance (what
+    this spec made), which a lookup of "the latest" leaves out.
+    """
+    semaphore = asyncio.Semaphore(limit)
+
+    async def read(source: ResourceSpec) -> DataRead | errors.SpecError:
+        target = target_of(source, spec)
+        async with semaphore:
+            try:
+                made = _made(state, source.provider)
+                return await types(source.type).read(clients[source.provider], target, made=made)
+            except errors.SpecError as error:  # nothing found, or several where one is needed: located
+                return error
+
+    sources = [source for source in spec.data.values() if source.provider in clients]
+    results = await asyncio.gather(*(read(source) for source in sources))
+    found: dict[str, DataRead] = {}
+    problems: list[errors.SpecError] = []
+    for source, result in zip(sources, results, strict=True):
+        if isinstance(result, errors.SpecError):
+            problems.append(result)
+        else:
+            found[source.address] = result
+    return found, problems
+
+
+def _made(state: StateDocument, provider: str) -> dict[str, frozenset[str]]:
+    """Per output key, the ids the state records for resources of ``provider``."""
+    made: dict[str, set[str]] = {}
+    for record in state.resources.values():
+        if record.provider != provider:
+            continue
+        for key, value in record.outputs.items():
+            if isinstance(value, int | str) and not isinstance(value, bool):
+                made.setdefault(key, set()).add(str(value))
+    return {key: frozenset(ids) for key, ids in made.items()}
+
+
+def data_named(spec: Spec, found: Mapping[str, DataRead], named: Named) -> None:
+    """Add to ``named`` what the data sources referred to found, at the fields that refer to them."""
+    for address, resource in spec.resources.items():
+        for ref in references(resource.config):
+            read = found.get(ref.address)
+            if read is not None and read.found is not None:
+                named.setdefault(address, {})[ref.path] = read.found
+
+
+def plan_reads(spec: Spec, found: Mapping[str, DataRead]) -> dict[str, DataSourceRead]:
+    """What the plan keeps of each data source read: address, type, provider, summary, outputs."""
+    return {
+        address: DataSourceRead(
+            address=address,
+            type=source.type,
+            provider=source.provider,
+            summary=found[address].summary,
+            outputs=dict(found[address].outputs),
+        )
+        for address, source in spec.data.items()
+        if address in found
+    }
 
 
 def check_named(spec: Spec, named: Named, *, types: TypeLookup) -> list[errors.SpecError]:

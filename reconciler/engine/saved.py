@@ -28,7 +28,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler import errors
-from reconciler.engine.plan import Change, Move, Plan
+from reconciler.engine.plan import Change, DataSourceRead, Move, Plan
 from reconciler.engine.planner import canonical
 from reconciler.providers.base import Decision
 from reconciler.spec.document import Spec
@@ -112,6 +112,17 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "targets": list(plan.targets),
         "replace": list(plan.replace),
         "moved": [{"from": move.source, "to": move.to} for move in plan.moved],
+        **({"data": [_data(read) for read in plan.data]} if plan.data else {}),
+    }
+
+
+def _data(read: DataSourceRead) -> dict[str, Any]:
+    return {
+        "address": read.address,
+        "type": read.type,
+        "provider": read.provider,
+        "summary": read.summary,
+        "outputs": encode(read.outputs),
     }
 
 
@@ -175,6 +186,14 @@ class _MoveDocument(_Strict):
     to: str = Field(min_length=1)
 
 
+class _DataDocument(_Strict):
+    address: str = Field(min_length=1)
+    type: str
+    provider: str
+    summary: str
+    outputs: dict[str, Any]
+
+
 class _PlanDocument(_Strict):
     format: Literal["reconciler-plan"]
     format_version: int
@@ -187,6 +206,7 @@ class _PlanDocument(_Strict):
     targets: list[str] = Field(default_factory=list)
     replace: list[str] = Field(default_factory=list)
     moved: list[_MoveDocument] = Field(default_factory=list)
+    data: list[_DataDocument] = Field(default_factory=list)
 
 
 def _problems(exc: ValidationError) -> str:
@@ -266,6 +286,16 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
         targets=tuple(parsed.targets),
         replace=tuple(parsed.replace),
         moved=tuple(Move(source=move.source, to=move.to) for move in parsed.moved),
+        data=tuple(
+            DataSourceRead(
+                address=item.address,
+                type=item.type,
+                provider=item.provider,
+                summary=item.summary,
+                outputs=decode(item.outputs),
+            )
+            for item in parsed.data
+        ),
     )
     # Plans written before the adopt action have no "adopt" count.
     if {"adopt": 0, **parsed.summary} != summary_of(plan) or parsed.has_changes != plan.has_changes:
@@ -403,6 +433,13 @@ def stale_reasons(saved_plan: SavedPlan, *, state: StateDocument, spec: Spec, fr
     if saved.moved != fresh.moved:
         shown = ", ".join(f"{move.source} → {move.to}" for move in fresh.moved) or "none"
         reasons.append(f"the moved blocks move other records now: {shown}")
+    read_now = {read.address: read for read in fresh.data}
+    for read in saved.data:
+        again = read_now.get(read.address)
+        if again is None:
+            reasons.append(f"{read.address}: no longer read")
+        elif canonical(again.outputs) != canonical(read.outputs):
+            reasons.append(f"{read.address}: reads {again.summary} now, {read.summary} in the plan")
     return reasons
 
 

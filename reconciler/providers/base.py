@@ -285,6 +285,43 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
 
 
 @dataclass(frozen=True)
+class DataRead:
+    """What a data source found: the outputs references use, and what the plan shows.
+
+    ``outputs`` carry the same keys as those of the resource type of the same
+    name (a ``data.alviss.model`` has a ``model_id`` as an ``alviss.model``
+    has), so a reference reads either alike.  ``found`` is the platform's
+    answer itself, for the checks of the resources that refer to it
+    (:meth:`ResourceType.check`); it is not part of the plan.
+    """
+
+    outputs: Mapping[str, Any]
+    summary: str
+    found: Any = None
+
+
+class DataSourceType(ABC, Generic[ConfigT, ClientT]):
+    """One kind of read-only lookup on one platform (``data.alviss.model``), done at plan time."""
+
+    name: ClassVar[str]
+    config_class: ClassVar[type[BaseModel]]
+
+    @abstractmethod
+    async def read(
+        self, client: ClientT, target: Target[ConfigT], *, made: Mapping[str, frozenset[str]]
+    ) -> DataRead:
+        """Look it up (reads only).
+
+        ``made`` holds, per output key (``model_id``), the ids the state records
+        for the resources of this provider instance: what this spec made.  A
+        lookup of "the latest" leaves them out, or a refit of the latest model
+        would refit its own result on every plan.  Nothing found, or several
+        where one is needed, is ``target.error(field, …)``: a spec error at the
+        field that asked.
+        """
+
+
+@dataclass(frozen=True)
 class Connection:
     """How to reach a platform: the base URL and, for in-process emulators, the transport."""
 

@@ -21,12 +21,19 @@ from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from reconciler.http import HttpClient
-from reconciler.providers.base import Auth, ClientOptions, Connection, ProviderConfig, ResourceType
+from reconciler.providers.base import (
+    Auth,
+    ClientOptions,
+    Connection,
+    DataSourceType,
+    ProviderConfig,
+    ResourceType,
+)
 from reconciler.providers.waiting import JobKind
 from reconciler.redact import remember
 from reconciler.wait import Waiter
 
-__all__ = ["Platform", "RemoteKind", "Session", "by_name", "remote_kinds"]
+__all__ = ["Platform", "RemoteKind", "Session", "by_name", "data_by_name", "remote_kinds"]
 
 ProviderConfigT = TypeVar("ProviderConfigT", bound=ProviderConfig)
 ClientT = TypeVar("ClientT")
@@ -97,6 +104,11 @@ def by_name(*types: ResourceType[Any, Any, Any]) -> Mapping[str, ResourceType[An
     return {rtype.name: rtype for rtype in types}
 
 
+def data_by_name(*types: DataSourceType[Any, Any]) -> Mapping[str, DataSourceType[Any, Any]]:
+    """A platform's data source types by name (``alviss.model`` for ``data.alviss.model.NAME``)."""
+    return {dtype.name: dtype for dtype in types}
+
+
 @dataclass(frozen=True)
 class RemoteKind(Generic[ClientT]):
     """A kind of object a spec may name by a literal id (``model: 3``), and how ``plan`` reads one.
@@ -128,6 +140,8 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
     #: The kinds of job its resource types wait for (poll schedule, status words, deadline).
     jobs: ClassVar[tuple[JobKind[Any], ...]]
     resource_types: ClassVar[Mapping[str, ResourceType[Any, Any, Any]]]
+    #: Its read-only lookups (``data:`` entries), by type name, read by ``plan`` first.
+    data_sources: ClassVar[Mapping[str, DataSourceType[Any, Any]]] = {}
     #: The kinds of object its resource types may name by a literal id, checked by ``plan`` first.
     remote_kinds: ClassVar[Mapping[str, RemoteKind[Any]]] = {}
 

@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler import platforms
-from reconciler.providers.base import ResourceType
+from reconciler.providers.base import DataSourceType, ResourceType
 from reconciler.providers.platform import Platform, RemoteKind
 from reconciler.spec.document import SpecRegistry
 
-__all__ = ["PLATFORMS", "remote_kind", "resource_type", "spec_registry"]
+__all__ = ["PLATFORMS", "data_source", "remote_kind", "resource_type", "spec_registry"]
 
 
 class _Platforms(Mapping[str, "Platform[Any, Any]"]):
@@ -58,6 +58,11 @@ PLATFORMS: Mapping[str, Platform[Any, Any]] = _Platforms(platforms.PLATFORMS)
 def resource_type(type_name: str) -> ResourceType[Any, Any, Any]:
     platform = PLATFORMS[type_name.split(".", 1)[0]]
     return platform.resource_types[type_name]
+
+
+def data_source(type_name: str) -> DataSourceType[Any, Any]:
+    platform = PLATFORMS[type_name.split(".", 1)[0]]
+    return platform.data_sources[type_name]
 
 
 def remote_kind(kind: str) -> RemoteKind[Any] | None:
@@ -115,5 +120,32 @@ class _ResourceModels(Mapping[str, type[BaseModel]]):
         return True
 
 
+class _DataModels(Mapping[str, type[BaseModel]]):
+    """Each data source type's configuration model, imported as lazily as the resource types'."""
+
+    def __getitem__(self, type_name: str) -> type[BaseModel]:
+        platform = type_name.split(".", 1)[0]
+        if platform not in PLATFORMS:
+            raise KeyError(type_name)
+        model: type[BaseModel] = PLATFORMS[platform].data_sources[type_name].config_class
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        for platform in PLATFORMS.values():
+            yield from platform.data_sources
+
+    def __len__(self) -> int:
+        return sum(len(platform.data_sources) for platform in PLATFORMS.values())
+
+    def __contains__(self, type_name: object) -> bool:
+        if not isinstance(type_name, str):
+            return False
+        try:
+            self[type_name]
+        except KeyError:
+            return False
+        return True
+
+
 def spec_registry() -> SpecRegistry:
-    return SpecRegistry(providers=_ProviderModels(), resources=_ResourceModels())
+    return SpecRegistry(providers=_ProviderModels(), resources=_ResourceModels(), data=_DataModels())

@@ -213,13 +213,28 @@ def _legend(actions: Iterable[Action]) -> Text:
     return line
 
 
+def _data_lines(plan: Plan, width: int) -> list[Text]:
+    """What each data source read (``data.alviss.model.latest: model 12 (SWE/all/all, completed)``)."""
+    if not plan.data:
+        return []
+    lines = [Text("Data sources read:")]
+    for read in plan.data:
+        line = Text("  ")
+        line.append(read.address, style="bold")
+        line.append(cut(f": {read.summary}", max(width - len(line.plain), 8)))
+        lines.append(line)
+    lines.append(Text(""))
+    return lines
+
+
 def plan_lines(plan: Plan, *, width: int = 100) -> list[Text]:
     """The plan as styled lines, none wider than ``width``."""
     width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
     changes = plan.actionable
+    read = _data_lines(plan, width)
     if not changes and not plan.moved:
-        return [Text(NO_CHANGES)]
-    lines = [Text("reconciler will perform these actions:")]
+        return [*read, Text(NO_CHANGES)]
+    lines = [*read, Text("reconciler will perform these actions:")]
     if changes:
         lines.append(_legend(c.action for c in changes))
     lines.append(Text(""))

@@ -57,10 +57,11 @@ class StateConfig(BaseModel):
 
 @dataclass(frozen=True)
 class SpecRegistry:
-    """The configuration models the providers offer, keyed by platform and by resource type."""
+    """The configuration models the providers offer, keyed by platform, resource type and data source type."""
 
     providers: Mapping[str, type[BaseModel]]
     resources: Mapping[str, type[BaseModel]]
+    data: Mapping[str, type[BaseModel]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,3 +170,5 @@ class Spec:
     #: ``moved:`` and ``import:`` blocks, in file order: applied by the plan itself.
     moved: tuple[MovedBlock, ...] = ()
     imports: tuple[ImportBlock, ...] = ()
+    #: Data sources by address (``data.alviss.model.latest``): read-only lookups done at plan time.
+    data: Mapping[str, ResourceSpec] = field(default_factory=dict)

@@ -9,6 +9,7 @@ to declare them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from reconciler.errors import SpecError
 from reconciler.spec.blocks import read_lifecycle
 from reconciler.spec.document import Lifecycle, Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.names import parse_address, parse_provider_name, suggest
+from reconciler.spec.names import parse_address, parse_instance, parse_provider_name, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = ["Entry", "EntryBuilder", "require_mapping"]
@@ -123,19 +124,34 @@ class EntryBuilder:
 
     def resource(self, entry: Entry, *, declared: Mapping[str, str]) -> ResourceSpec | None:
         """The resource, or None (reported); ``declared`` maps provider instance names to platforms."""
+        return self._built(entry, declared=declared, data_source=False)
+
+    def data_source(self, entry: Entry, *, declared: Mapping[str, str]) -> ResourceSpec | None:
+        """The data source (``data:`` key ``alviss.model.NAME``, address ``data.alviss.model.NAME``)."""
+        return self._built(entry, declared=declared, data_source=True)
+
+    def _built(self, entry: Entry, *, declared: Mapping[str, str], data_source: bool) -> ResourceSpec | None:
         address = entry.key
+        what, models = (
+            ("data source", self.registry.data) if data_source else ("resource", self.registry.resources)
+        )
         try:
-            platform, kind, name = parse_address(address)
+            if not data_source:
+                parse_address(address)  # a resource block's key: no data., no [KEY], no module path
+            parsed = parse_instance(address)
+            if data_source and not parsed.data:
+                parsed = dataclasses.replace(parsed, data=True)
+                address = str(parsed)
         except ValueError as exc:
             self.error(str(exc), entry.location)
             return None
-        type_ = f"{platform}.{kind}"
-        model = self.registry.resources.get(type_)
+        platform, name, type_ = parsed.platform, parsed.name, parsed.type
+        model = models.get(type_)
         if model is None:
-            close = suggest(type_, self.registry.resources)
-            known = ", ".join(sorted(self.registry.resources))
+            close = suggest(type_, models)
+            known = ", ".join(sorted(models))
             hint = f"did you mean {close!r}?" if close else f"known types: {known}"
-            self.error(f"unknown resource type {type_!r}", entry.location, hint=hint)
+            self.error(f"unknown {what} type {type_!r}", entry.location, hint=hint)
             return None
         body = require_mapping(
             entry.document, entry.path, entry.body, f"{address}: settings", errors=self.errors
@@ -143,9 +159,9 @@ class EntryBuilder:
         if body is None:
             return None
         provider = self.provider_of(entry, platform, body, declared=declared)
-        depends_on = self.depends_on(entry, body.get("depends_on", []))
+        depends_on = self.depends_on(entry, body.get("depends_on", [])) if not data_source else ()
         lifecycle: Lifecycle | None = Lifecycle()
-        if "lifecycle" in body:
+        if "lifecycle" in body and not data_source:
             lifecycle = read_lifecycle(
                 entry.document,
                 (*entry.path, "lifecycle"),
@@ -154,7 +170,8 @@ class EntryBuilder:
                 model=model,
                 errors=self.errors,
             )
-        data = {key: value for key, value in body.items() if key not in META_ARGUMENTS}
+        meta = ("provider",) if data_source else META_ARGUMENTS
+        data = {key: value for key, value in body.items() if key not in meta}
         config = self.validate(model, data, entry, address)
         if config is None or depends_on is None or lifecycle is None or entry.broken():
             return None

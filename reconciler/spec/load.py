@@ -15,6 +15,7 @@ The spec layer knows no platform: provider and resource models come from the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,7 +40,7 @@ from reconciler.spec.entries import Entry, EntryBuilder, require_mapping
 from reconciler.spec.files import check_files
 from reconciler.spec.interpolate import interpolate
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.names import parse_address, parse_provider_name, suggest
+from reconciler.spec.names import parse_address, parse_instance, parse_provider_name, suggest
 from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
@@ -47,7 +48,7 @@ from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 __all__ = ["load_spec"]
 
 SPEC_VERSION = 1
-_TOP_LEVEL = ("version", "state", "providers", "resources", "outputs", "moved", "import")
+_TOP_LEVEL = ("version", "state", "providers", "data", "resources", "outputs", "moved", "import")
 
 
 def load_spec(
@@ -139,6 +140,7 @@ class _Loader:
         self.outputs: dict[str, Entry] = {}
         self.moved: list[MovedBlock] = []
         self.imports: list[ImportBlock] = []
+        self.data: dict[str, Entry] = {}
 
     def error(self, message: str, where: Location, *, hint: str | None = None) -> None:
         self.errors.append(spec_error(message, where, hint=hint))
@@ -163,8 +165,16 @@ class _Loader:
                 providers[name] = provider
             with contextlib.suppress(ValueError):
                 declared[name] = parse_provider_name(name)[0]
-        resources: dict[str, ResourceSpec] = {}
+        data: dict[str, ResourceSpec] = {}
         known: dict[str, str] = {}  # every well-formed address, valid or not, with its type
+        for key, entry in self.data.items():
+            source = builder.data_source(entry, declared=declared)
+            if source is not None:
+                data[source.address] = source
+            with contextlib.suppress(ValueError):
+                parsed = parse_instance(key)
+                known[str(dataclasses.replace(parsed, data=True))] = parsed.type
+        resources: dict[str, ResourceSpec] = {}
         for address, entry in self.resources.items():
             resource = builder.resource(entry, declared=declared)
             if resource is not None:
@@ -172,7 +182,7 @@ class _Loader:
             with contextlib.suppress(ValueError):
                 known[address] = ".".join(parse_address(address)[:2])
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
-            self.errors.extend(check_references(resources, known=known, quote=self.quote))
+            self.errors.extend(check_references(resources, known=known, quote=self.quote, data=data))
             self.errors.extend(check_blocks(self.moved, self.imports, resources=known))
         outputs = read_outputs(
             self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
@@ -191,6 +201,7 @@ class _Loader:
             outputs=outputs,
             moved=tuple(self.moved),
             imports=tuple(self.imports),
+            data=data,
         )
 
     def collected(self, files: list[Path]) -> SpecErrors:
@@ -230,7 +241,7 @@ class _Loader:
                 self.read_version(document, value, where)
             elif key == "state":
                 self.read_state(document, value, where)
-            elif key in ("providers", "resources", "outputs"):
+            elif key in ("providers", "resources", "data", "outputs"):
                 self.collect(document, key, value)
             elif key == "moved":
                 self.moved.extend(read_moved(document, value, errors=self.errors))
@@ -277,6 +288,7 @@ class _Loader:
     def collect(self, document: Document, section: str, value: Any) -> None:
         what, kind, seen = {
             "providers": ("provider instances", "provider", self.providers),
+            "data": ("data sources by TYPE.NAME", "data source", self.data),
             "resources": ("resources by address", "resource", self.resources),
             "outputs": ("outputs by name", "output", self.outputs),
         }[section]

@@ -55,9 +55,18 @@ def _closest(address: str, candidates: list[str]) -> str | None:
 
 
 def check_references(
-    resources: Mapping[str, ResourceSpec], *, known: Mapping[str, str], quote: Quote
+    resources: Mapping[str, ResourceSpec],
+    *,
+    known: Mapping[str, str],
+    quote: Quote,
+    data: Mapping[str, ResourceSpec] | None = None,
 ) -> list[SpecError]:
-    """Problems with the references of ``resources``; ``known`` maps every declared address to its type."""
+    """Problems with the references of ``resources``; ``known`` maps every declared address to its type.
+
+    A data source (in ``data`` and ``known``, ``data.alviss.model.x`` of type
+    ``alviss.model``) may be referred to wherever its type is allowed.
+    """
+    targets = {**resources, **(data or {})}
     errors: list[SpecError] = []
     edges: dict[str, list[_Edge]] = {}
     for address, resource in resources.items():
@@ -84,7 +93,7 @@ def check_references(
                 )
                 errors.append(spec_error(message, where))
             else:
-                other = resources.get(ref.address)
+                other = targets.get(ref.address)
                 if (
                     ref.allowed
                     and other is not None

@@ -135,7 +135,12 @@ _IMPORT = {
 
 def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a spec file for the platforms in ``registry``."""
-    models: list[type[BaseModel]] = [StateConfig, *registry.providers.values(), *registry.resources.values()]
+    models: list[type[BaseModel]] = [
+        StateConfig,
+        *registry.providers.values(),
+        *registry.resources.values(),
+        *registry.data.values(),
+    ]
     refs, generated = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)], ref_template="#/$defs/{model}"
     )
@@ -159,11 +164,20 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         body["additionalProperties"] = False
         defs[key] = body
         resources[f"^{re.escape(type_name)}\\.{_NAME}$"] = {"$ref": f"#/$defs/{key}"}
+    data: dict[str, Any] = {}
+    for type_name, model in sorted(registry.data.items()):
+        key = f"data.{type_name}"
+        body = definition(model)
+        provider = _meta_arguments(type_name.split(".", 1)[0])["provider"]
+        body["properties"] = {"provider": provider, **body.get("properties", {})}
+        body["additionalProperties"] = False
+        defs[key] = body
+        data[f"^{re.escape(type_name)}\\.{_NAME}$"] = {"$ref": f"#/$defs/{key}"}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "reconciler spec",
-        "description": "Desired state of ML platforms: version, state, providers, resources and outputs.",
+        "description": "Desired state of ML platforms: version, state, providers, data, resources, outputs.",
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -173,6 +187,13 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
                 "type": ["object", "null"],
                 "description": "Provider instances by name: 'platform' or 'platform.alias'.",
                 "patternProperties": providers,
+                "additionalProperties": False,
+            },
+            "data": {
+                "type": ["object", "null"],
+                "description": "Data sources by 'platform.type.name', read at plan time and referred to as"
+                " 'data.platform.type.name'.",
+                "patternProperties": data,
                 "additionalProperties": False,
             },
             "resources": {

@@ -86,7 +86,8 @@ CASES = [
     case(
         "top_level_unknown_far",
         "zzz: 1\n",
-        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers, resources, outputs, moved, import",
+        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers,"
+        " data, resources, outputs, moved, import",
     ),
     case(
         "duplicate_top_level",

@@ -67,3 +67,20 @@ class ModelConfig(BaseModel):
                 "give exactly one of dataset (a resource address) or dataset_id (an existing id)"
             )
         return self
+
+
+class DatasetLookup(BaseModel):
+    """``data.akkio.dataset``: an existing dataset of the team, by id or by its exact name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, description="The dataset's id (or give name).")
+    name: str | None = Field(
+        default=None, min_length=1, description="The dataset's exact name; exactly one must have it."
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give exactly one of id or name")
+        return self

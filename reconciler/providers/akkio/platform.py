@@ -7,9 +7,17 @@ from typing import Any
 from reconciler.answers import same_id
 from reconciler.providers.akkio.client import TRAIN, AkkioClient, Listed
 from reconciler.providers.akkio.config import AkkioConfig
+from reconciler.providers.akkio.data import DatasetData
 from reconciler.providers.akkio.dataset import Dataset
 from reconciler.providers.akkio.model import Training
-from reconciler.providers.platform import Platform, RemoteKind, Session, by_name, remote_kinds
+from reconciler.providers.platform import (
+    Platform,
+    RemoteKind,
+    Session,
+    by_name,
+    data_by_name,
+    remote_kinds,
+)
 
 
 async def _dataset(client: AkkioClient, dataset_id: Any) -> Listed | None:
@@ -24,6 +32,7 @@ class Akkio(Platform[AkkioConfig, AkkioClient]):
     config_class = AkkioConfig
     jobs = (TRAIN,)
     resource_types = by_name(Dataset(), Training())
+    data_sources = data_by_name(DatasetData())
     remote_kinds = remote_kinds(RemoteKind("akkio.dataset", "dataset", _dataset))
 
     def client(self, config: AkkioConfig, session: Session) -> AkkioClient:

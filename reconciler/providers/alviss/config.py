@@ -184,3 +184,41 @@ class ActiveAttributionSetConfig(BaseModel):
         default=True,
         description="Keep the attributions already in the live active set; false: exactly these.",
     )
+
+
+# Data sources (``data:``): read-only lookups at plan time -----------------------------------------
+
+
+class ModelLookup(BaseModel):
+    """``data.alviss.model``: an existing model, by id or as the latest completed model of a combination."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int | None = Field(default=None, description="The model's id (or give combination).")
+    combination: Combination | None = Field(
+        default=None, description="The completed models of this combination (or give id)."
+    )
+    latest: bool = Field(
+        default=True,
+        description="With combination: the most recently created match; false: exactly one must match.",
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ModelLookup:
+        if (self.id is None) == (self.combination is None):
+            raise ValueError(
+                "give exactly one of id (a model id) or combination (its latest completed model)"
+            )
+        return self
+
+
+class ActiveDatasetLookup(BaseModel):
+    """``data.alviss.active_dataset``: the project's active dataset, whatever made it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActiveAttributionSetLookup(BaseModel):
+    """``data.alviss.active_attribution_set``: the project's active attribution set."""
+
+    model_config = ConfigDict(extra="forbid")

@@ -7,11 +7,12 @@ from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
 from reconciler.providers.alviss.client import JOBS, AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
+from reconciler.providers.alviss.data import DATA_SOURCES
 from reconciler.providers.alviss.lookup import REMOTE_KINDS
 from reconciler.providers.alviss.model import Remodel
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
-from reconciler.providers.platform import Platform, Session, by_name
+from reconciler.providers.platform import Platform, Session, by_name, data_by_name
 
 
 class Alviss(Platform[AlvissConfig, AlvissClient]):
@@ -23,6 +24,7 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
     resource_types = by_name(
         Upload(), ActiveDataset(), Refit(), Remodel(), Attribution(), ActiveAttributionSet()
     )
+    data_sources = data_by_name(*DATA_SOURCES)
     remote_kinds = REMOTE_KINDS
 
     def describe(self, config: AlvissConfig) -> str:

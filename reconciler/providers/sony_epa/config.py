@@ -49,3 +49,11 @@ class RetrainConfig(BaseModel):
     switch: bool = Field(
         default=True, description="Switch the model's prediction API to the retrained model once it finishes."
     )
+
+
+class RetrainJobLookup(BaseModel):
+    """``data.sony_epa.retrain_job``: a retrain job of the provider's model, by id, as it is now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retrain_job_id: str = Field(min_length=1, description="The retrain job's id.")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from reconciler.http import HttpClient
-from reconciler.providers.platform import Platform, Session, by_name
+from reconciler.providers.platform import Platform, Session, by_name, data_by_name
 from reconciler.providers.sony_epa.client import RETRAIN, SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
+from reconciler.providers.sony_epa.data import RetrainJobData
 from reconciler.providers.sony_epa.retrain import Retrain
 
 
@@ -16,6 +17,7 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     config_class = SonyEpaConfig
     jobs = (RETRAIN,)
     resource_types = by_name(Retrain())
+    data_sources = data_by_name(RetrainJobData())
 
     def client(self, config: SonyEpaConfig, session: Session) -> SonyEpaClient:
         def uploader(size: int) -> HttpClient:
