@@ -47,7 +47,8 @@ from reconciler.providers.platform import Platform
 from reconciler.providers.registry import PLATFORMS, data_source, remote_kind, resource_type, spec_registry
 from reconciler.spec import load_spec
 from reconciler.spec.document import Spec
-from reconciler.spec.names import type_of
+from reconciler.spec.names import resource_of, type_of
+from reconciler.spec.variables import VarInputs
 from reconciler.state import StateBackend, open_backend
 from reconciler.state.document import ResourceState, StateDocument
 
@@ -71,6 +72,7 @@ class Settings:
     client: ClientOptions = field(default_factory=ClientOptions)
     lock_timeout: float = 0.0
     per_provider: int = 4
+    variables: VarInputs = field(default_factory=VarInputs)
 
     def env(self) -> Mapping[str, str]:
         return os.environ if self.environ is None else self.environ
@@ -142,7 +144,12 @@ class Workspace:
     def validate(self) -> Spec:
         """Load and check the spec; raises SpecErrors with file:line:col."""
         if self._spec is None:
-            self._spec = load_spec(self.source, registry=spec_registry(), environ=self.settings.env())
+            self._spec = load_spec(
+                self.source,
+                registry=spec_registry(),
+                environ=self.settings.env(),
+                variables=self.settings.variables,
+            )
         return self._spec
 
     def layout(self) -> Spec:
@@ -156,7 +163,11 @@ class Workspace:
             return self._spec
         if self._layout is None:
             self._layout = load_spec(
-                self.source, registry=spec_registry(), environ=self.settings.env(), data_files=False
+                self.source,
+                registry=spec_registry(),
+                environ=self.settings.env(),
+                data_files=False,
+                variables=self.settings.variables,
             )
         return self._layout
 
@@ -293,11 +304,13 @@ class Workspace:
         that the state and every live object it was based on are unchanged
         (otherwise :class:`errors.PlanError` names each difference).
         """
+        stored = saved.read(plan_file) if plan_file is not None else None
+        if stored is not None and stored.variables:
+            self.use_recorded_variables(stored.variables)
         spec = self.validate()
         backend = self.backend()
         stop = asyncio.Event()
         options = dataclasses.replace(self.settings.client, detach=detach, stop=stop)
-        stored = saved.read(plan_file) if plan_file is not None else None
         with self._lock(backend, operation="apply"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
@@ -345,6 +358,12 @@ class Workspace:
         return ApplyResult(
             plan=plan, report=report, state=document, interrupted=stop.is_set(), output_notes=notes
         )
+
+    def use_recorded_variables(self, values: Mapping[str, Any]) -> None:
+        """Load the spec with the variable values a saved plan was made with (they win over any given)."""
+        variables = dataclasses.replace(self.settings.variables, recorded=dict(values))
+        self.settings = dataclasses.replace(self.settings, variables=variables)
+        self._spec = self._layout = None
 
     async def _plan(
         self,
@@ -404,10 +423,17 @@ class Workspace:
         backend = self.backend()
         with self._lock(backend, operation="state rm"):
             document = backend.read()
-            missing = [address for address in addresses if address not in document.resources]
+            chosen: set[str] = set()
+            missing = []
+            for address in addresses:
+                # A resource with for_each stands for all of its recorded instances.
+                found = [k for k in document.resources if k == address or _instance_of(k, address)]
+                chosen.update(found)
+                if not found:
+                    missing.append(address)
             if missing:
                 raise errors.StateError(f"not in the state: {', '.join(missing)}", hint="nothing was removed")
-            resources = {k: v for k, v in document.resources.items() if k not in addresses}
+            resources = {k: v for k, v in document.resources.items() if k not in chosen}
             return backend.write(document.model_copy(update={"resources": resources}))
 
     def state_mv(self, old: str, new: str) -> StateDocument:
@@ -600,6 +626,16 @@ class Workspace:
                 extra["variant"] = emulators.parse_variant(env["RECONCILER_EMULATOR_VARIANT"])
             self._apps[key] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
         return self._apps[key]
+
+
+def _instance_of(address: str, resource: str) -> bool:
+    """Whether ``address`` is an instance (``[KEY]``) of the resource ``resource``."""
+    if not address.endswith("]"):
+        return False
+    try:
+        return resource_of(address) == resource
+    except ValueError:
+        return False
 
 
 def _check_world(data_dir: Path, name: str) -> None:

@@ -49,8 +49,10 @@ def errors(value: Any, schema: dict[str, Any], root: dict[str, Any], path: str =
             if not any(_is(value, name) for name in names):
                 return [f"{path}: expected {rule}, got {type(value).__name__}"]
         elif key in ("anyOf", "oneOf"):
-            if all(errors(value, option, root, path) for option in rule):
-                found.append(f"{path}: matches none of {key}")
+            failures = [errors(value, option, root, path) for option in rule]
+            if all(failures):
+                # The first alternative is the value's own schema (the others: an expression, null).
+                found.append(f"{path}: matches none of {key} ({'; '.join(failures[0])})")
         elif key == "allOf":
             for option in rule:
                 found += errors(value, option, root, path)

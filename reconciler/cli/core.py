@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reconciler.cli.flags import Duration
-from reconciler.cli.group import exit_interrupted, main, run, workspace
+from reconciler.cli.group import exit_interrupted, here, main, run, var_options, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, examples
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ no_color_option = click.option(
     )
 )
 @click.argument("spec", type=SPEC)
+@var_options
 @format_option(
     "json",
     help="json: one document listing every error with file, line, column and message "
@@ -146,6 +147,7 @@ def validate_json(spec: str) -> None:
     )
 )
 @click.argument("spec", type=SPEC)
+@var_options
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing to do, 2 when there are changes."
 )
@@ -210,6 +212,7 @@ def plan(
     )
 )
 @click.argument("spec", type=SPEC)
+@var_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--detach",
@@ -340,6 +343,7 @@ def apply(
     )
 )
 @click.argument("source", required=False, metavar="[SPEC|PLANFILE]", type=SPEC)
+@var_options
 @format_option(
     "json",
     "markdown",
@@ -361,9 +365,7 @@ def show(source: str | None, format_: str, no_color: bool) -> None:
     if format_ == "markdown":
         fail_usage("--format markdown shows a saved plan (show PLANFILE); a state is shown as text or json")
     if source is None:
-        from reconciler.workflow import Workspace
-
-        space = run(Workspace.here)
+        space = run(here)
     else:
         space = workspace(source)
     document = run(space.state)

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from reconciler.cli.group import main, run, workspace
+from reconciler.cli.group import main, run, var_options, workspace
 from reconciler.cli.shell import SPEC, examples
 
 
@@ -22,6 +22,7 @@ from reconciler.cli.shell import SPEC, examples
     )
 )
 @click.argument("spec", type=SPEC)
+@var_options
 def drift(spec: str) -> None:
     """Check whether the live platforms match the spec; say which resource differs and why."""
     import asyncio

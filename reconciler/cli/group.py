@@ -16,9 +16,11 @@ from reconciler.cli.flags import Group
 from reconciler.cli.shell import examples
 
 if TYPE_CHECKING:
+    from reconciler.spec.variables import VarInputs
     from reconciler.workflow import Workspace
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 INTERRUPTED = "Interrupted. State was saved at every step; run apply again to resume."
 
@@ -57,10 +59,62 @@ def run(call: Callable[[], T]) -> T:
         exit_interrupted()
 
 
-def workspace(spec: str) -> Workspace:
-    from reconciler.workflow import Workspace
+_VAR_PAIRS = "reconciler.var_pairs"
+_VAR_FILES = "reconciler.var_files"
 
-    return Workspace(spec)
+
+def _keep(key: str) -> Callable[[click.Context, click.Parameter, tuple[str, ...]], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+        ctx.meta[key] = (*ctx.meta.get(key, ()), *value)
+
+    return callback
+
+
+def var_options(command: F) -> F:
+    """``--var NAME=VALUE`` and ``--var-file FILE``: for every command that reads a spec.
+
+    The values are kept in the click context, where :func:`workspace` finds
+    them, so no command passes them along by hand.
+    """
+    var_file = click.option(
+        "--var-file",
+        multiple=True,
+        metavar="FILE",
+        expose_value=False,
+        callback=_keep(_VAR_FILES),
+        help="Values of the spec's variables, from a YAML or JSON file (repeatable; later ones win).",
+    )
+    var = click.option(
+        "--var",
+        multiple=True,
+        metavar="NAME=VALUE",
+        expose_value=False,
+        callback=_keep(_VAR_PAIRS),
+        help="A variable's value (repeatable; wins over --var-file and RECONCILER_VAR_NAME; later ones win).",
+    )
+    return var(var_file(command))
+
+
+def given_variables() -> VarInputs:
+    """The ``--var-file`` and ``--var`` values of the command being run."""
+    from reconciler.spec.variables import VarInputs
+
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    return VarInputs(files=tuple(meta.get(_VAR_FILES, ())), pairs=tuple(meta.get(_VAR_PAIRS, ())))
+
+
+def workspace(spec: str) -> Workspace:
+    from reconciler.workflow import Settings, Workspace
+
+    return Workspace(spec, settings=Settings(variables=given_variables()))
+
+
+def here() -> Workspace:
+    """The workspace of the one spec in the current directory or its specs/ (``show``, ``output``)."""
+    from reconciler.workflow import Settings, Workspace
+
+    return Workspace.here(settings=Settings(variables=given_variables()))
 
 
 def exits_1(error: click.UsageError) -> None:

@@ -15,7 +15,7 @@ from typing import TypeVar
 import click
 
 from reconciler.cli.core import lock_timeout_option, locking_workspace
-from reconciler.cli.group import fail, main, run, workspace
+from reconciler.cli.group import fail, here, main, run, var_options, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, complete_recorded, examples
 
 F = TypeVar("F", bound=Callable[..., None])
@@ -25,7 +25,7 @@ def spec_command(group: click.Group, name: str, *example_lines: str) -> Callable
     """A command of ``group`` whose first argument is the spec, with these ``--help`` examples."""
 
     def decorate(function: F) -> click.Command:
-        with_spec = click.argument("spec", type=SPEC)(function)
+        with_spec = click.argument("spec", type=SPEC)(var_options(function))
         return group.command(name, epilog=examples(*example_lines))(with_spec)
 
     return decorate
@@ -155,6 +155,7 @@ def force_unlock(spec: str, lock_id: str) -> None:
     ),
 )
 @click.argument("words", nargs=-1, metavar="[NAME] [SPEC]", type=SPEC)
+@var_options
 @click.option("--json", "as_json", is_flag=True, help="JSON: every output, or the value of NAME.")
 @click.option(
     "--format",
@@ -190,9 +191,7 @@ def output(words: tuple[str, ...], as_json: bool, format_: str) -> None:
         else:
             name = words[0]
     if spec is None:
-        from reconciler.workflow import Workspace
-
-        space = run(Workspace.here)
+        space = run(here)
     else:
         space = workspace(spec)
     document = run(space.state)

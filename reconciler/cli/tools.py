@@ -20,7 +20,7 @@ import click
 
 from reconciler import errors
 from reconciler.cli.ci_template import WORKFLOW_PATH, workflow
-from reconciler.cli.group import main, run, workspace
+from reconciler.cli.group import main, run, var_options, workspace
 from reconciler.cli.shell import SPEC, examples
 from reconciler.platforms import NAMES, find
 
@@ -159,6 +159,7 @@ def next_steps(spec_file: Path) -> str:
     )
 )
 @click.argument("spec", type=SPEC)
+@var_options
 @click.option("--format", "fmt", type=click.Choice(["dot", "mermaid"]), default="dot", show_default=True)
 def graph(spec: str, fmt: str) -> None:
     """Print the dependency graph of a spec's resources (Graphviz dot or Mermaid)."""
@@ -188,7 +189,7 @@ def to_mermaid(dependencies: Mapping[str, tuple[str, ...]], providers: Mapping[s
     ids = {address: f"r{index}" for index, address in enumerate(dependencies)}
     lines = ["flowchart LR"]
     for provider in sorted(set(providers.values())):
-        lines.append(f'  subgraph {provider.replace(".", "_")}["{provider}"]')
+        lines.append(f'  subgraph {re.sub(r"[^A-Za-z0-9_]", "_", provider)}["{provider}"]')
         lines.extend(
             f'    {ids[address]}["{address}"]'
             for address in dependencies

@@ -40,6 +40,7 @@ from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, DataSourceRead, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
 from reconciler.spec.document import ImportBlock, ResourceSpec, Spec
+from reconciler.spec.names import resource_of
 from reconciler.spec.refs import references
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
@@ -102,6 +103,7 @@ def make_plan(
     ``imported`` the records the spec's ``import`` blocks make (:func:`look_up`).
     """
     check_addresses(spec, replace, option="--replace")
+    replace = expand_addresses(spec, replace)
     read = data or {}
     changes, _ = _walk(
         spec,
@@ -475,6 +477,7 @@ async def look_up(
     from reconciler.engine.adopt import plan_import  # adopt builds on this module
 
     check_addresses(spec, replace, option="--replace")
+    replace = expand_addresses(spec, replace)
     found: dict[str, Found] = {}
     imported: dict[str, ResourceState] = {}
     imports = {block.to: block for block in spec.imports if block.to not in state.resources}
@@ -646,11 +649,37 @@ def basis(facts: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def expand_addresses(spec: Spec, addresses: Iterable[str], *, known: Iterable[str] = ()) -> list[str]:
+    """``addresses`` with a resource that has for_each standing for all of its instances (as Terraform)."""
+    known = list(known)
+    expanded: list[str] = []
+    for address in addresses:
+        found = spec.instances_of(address)
+        found += [
+            other
+            for other in known
+            if other not in found and other.endswith("]") and _resource_of(other) == address
+        ]
+        expanded.extend(found or [address])
+    return list(dict.fromkeys(expanded))
+
+
+def _resource_of(address: str) -> str | None:
+    try:
+        return resource_of(address)
+    except ValueError:
+        return None
+
+
 def check_addresses(spec: Spec, addresses: Iterable[str], *, option: str, known: Iterable[str] = ()) -> None:
-    """Refuse addresses neither in the spec nor in ``known``, suggesting the closest one."""
+    """Refuse addresses neither in the spec nor in ``known``, suggesting the closest one.
+
+    A resource with for_each (``alviss.refit.weekly``) names all of its instances.
+    """
+    known = list(known)
     valid = [*spec.resources, *known]
     for address in addresses:
-        if address not in valid:
+        if address not in valid and expand_addresses(spec, [address], known=known) == [address]:
             close = difflib.get_close_matches(address, valid, n=1)
             raise errors.PlanError(
                 f"{option} {address}: no such resource",
@@ -666,7 +695,7 @@ def select(plan: Plan, spec: Spec, targets: Collection[str]) -> Plan:
     check_addresses(spec, targets, option="--target", known=in_state)
     graph = Graph.from_spec(spec)
     keep: set[str] = set()
-    stack = list(targets)
+    stack = expand_addresses(spec, targets, known=in_state)
     while stack:
         address = stack.pop()
         if address not in keep:

@@ -52,6 +52,8 @@ class SavedPlan:
     digests: Mapping[str, str | None] = field(default_factory=dict)
     #: The spec sources, relative to the plan file's directory (earlier versions: to where ``plan`` ran).
     sources: tuple[str, ...] = ()
+    #: The values of the spec's variables the plan was made with (sensitive ones are not kept).
+    variables: Mapping[str, Any] = field(default_factory=dict)
 
 
 def encode(value: Any) -> Any:
@@ -97,10 +99,16 @@ def summary_of(plan: Plan) -> dict[str, int]:
     return {word: counts.get(Action(word), 0) for word in ACTION_WORDS}
 
 
-def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] = ()) -> dict[str, Any]:
+def to_document(
+    plan: Plan,
+    *,
+    spec: Spec | None = None,
+    sources: Sequence[str] = (),
+    variables: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The plan as the published JSON document (``docs/plan.schema.json``)."""
     digests = spec_digests(spec) if spec is not None else {}
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "spec_files": list(sources),
@@ -114,6 +122,13 @@ def to_document(plan: Plan, *, spec: Spec | None = None, sources: Sequence[str] 
         "moved": [{"from": move.source, "to": move.to} for move in plan.moved],
         **({"data": [_data(read) for read in plan.data]} if plan.data else {}),
     }
+    if variables is None and spec is not None:
+        variables = {
+            name: value for name, value in spec.variables.items() if name not in spec.sensitive_variables
+        }
+    if variables:
+        document["variables"] = dict(sorted(variables.items()))
+    return document
 
 
 def _data(read: DataSourceRead) -> dict[str, Any]:
@@ -128,7 +143,7 @@ def _data(read: DataSourceRead) -> dict[str, Any]:
 
 def saved_document(saved_plan: SavedPlan) -> dict[str, Any]:
     """A saved plan's document again, as it was read (``show PLANFILE --format json``)."""
-    document = to_document(saved_plan.plan, sources=saved_plan.sources)
+    document = to_document(saved_plan.plan, sources=saved_plan.sources, variables=saved_plan.variables)
     for change in document["changes"]:
         change["spec"] = saved_plan.digests.get(change["address"])
     return document
@@ -207,6 +222,7 @@ class _PlanDocument(_Strict):
     replace: list[str] = Field(default_factory=list)
     moved: list[_MoveDocument] = Field(default_factory=list)
     data: list[_DataDocument] = Field(default_factory=list)
+    variables: dict[str, Any] = Field(default_factory=dict)
 
 
 def _problems(exc: ValidationError) -> str:
@@ -300,7 +316,7 @@ def from_document(document: Any, *, source: str = "the plan") -> SavedPlan:
     # Plans written before the adopt action have no "adopt" count.
     if {"adopt": 0, **parsed.summary} != summary_of(plan) or parsed.has_changes != plan.has_changes:
         raise errors.PlanError(f"{damaged}: its summary does not count its changes", hint=hint)
-    return SavedPlan(plan, digests, tuple(parsed.spec_files))
+    return SavedPlan(plan, digests, tuple(parsed.spec_files), dict(parsed.variables))
 
 
 def _before_reason_codes(document: dict[str, Any]) -> bool:

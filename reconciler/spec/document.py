@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from reconciler.spec.names import resource_of
+
 
 @dataclass(frozen=True)
 class Location:
@@ -172,3 +174,16 @@ class Spec:
     imports: tuple[ImportBlock, ...] = ()
     #: Data sources by address (``data.alviss.model.latest``): read-only lookups done at plan time.
     data: Mapping[str, ResourceSpec] = field(default_factory=dict)
+    #: The values of the spec's variables (``variables:``), and which of them are sensitive.
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_variables: frozenset[str] = frozenset()
+
+    def instances_of(self, address: str) -> list[str]:
+        """The resources ``address`` names: itself, or every instance of a resource with for_each."""
+        if address in self.resources:
+            return [address]
+        found = []
+        for candidate in self.resources:
+            if "[" in candidate and resource_of(candidate) == address:
+                found.append(candidate)
+        return found

@@ -20,29 +20,36 @@ from reconciler.errors import SpecError
 from reconciler.spec.blocks import read_lifecycle
 from reconciler.spec.document import Lifecycle, Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.names import parse_address, parse_instance, parse_provider_name, suggest
+from reconciler.spec.names import parse_instance, parse_provider, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = ["Entry", "EntryBuilder", "require_mapping"]
 
-META_ARGUMENTS = ("provider", "depends_on", "lifecycle")
+META_ARGUMENTS = ("provider", "depends_on", "lifecycle", "for_each")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One provider or resource as written: its path (``("resources", address)``) in its document."""
+    """One provider or resource: its path (``("resources", key)``) in its document, and its address.
+
+    A template's instances (``for_each``, modules) share the template's path
+    (so every error points at what was written) in a document of their own
+    values; ``address`` is then the instance's (``alviss.refit.weekly[no]``).
+    """
 
     document: Document
     path: YamlPath
+    address: str | None = None
 
     @property
     def key(self) -> str:
-        return str(self.path[-1])
+        """The address: the instance's, or the key as written."""
+        return self.address if self.address is not None else str(self.path[-1])
 
     @property
     def body(self) -> Any:
         section: dict[str, Any] = self.document.value[self.path[0]]
-        return section[self.key]
+        return section[str(self.path[-1])]
 
     @property
     def location(self) -> Location:
@@ -98,7 +105,7 @@ class EntryBuilder:
 
     def provider(self, entry: Entry) -> ProviderSpec | None:
         try:
-            platform, _ = parse_provider_name(entry.key)
+            platform = parse_provider(entry.key).platform
         except ValueError as exc:
             self.error(str(exc), entry.location)
             return None
@@ -136,8 +143,6 @@ class EntryBuilder:
             ("data source", self.registry.data) if data_source else ("resource", self.registry.resources)
         )
         try:
-            if not data_source:
-                parse_address(address)  # a resource block's key: no data., no [KEY], no module path
             parsed = parse_instance(address)
             if data_source and not parsed.data:
                 parsed = dataclasses.replace(parsed, data=True)
@@ -213,7 +218,10 @@ class EntryBuilder:
             return None
         if value not in declared:
             close = suggest(value, [name for name, owner in declared.items() if owner == platform])
-            listed = ", ".join(declared) or "none"
+            names = list(declared)
+            listed = (
+                ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "") or "none"
+            )
             hint = f"did you mean {close!r}?" if close else f"defined provider instances: {listed}"
             self.error(f"{entry.key}: provider {shown} is not defined", where, hint=hint)
             return None

@@ -2,11 +2,15 @@
 
 A person fixing a spec wants the whole list of mistakes in one run, each at
 ``file:line:col``, not one per attempt; so loading collects errors through
-all its stages (YAML, structure, interpolation, models, references) and
+all its stages (YAML, structure, variables, expansion, models, references) and
 raises a single :class:`~reconciler.errors.SpecErrors` at the end.  A stage
 that depends on an earlier one being sound stays quiet about what that stage
 already reported (a resource whose provider failed to validate is not also
 told that its provider is missing).
+
+Expansion (:mod:`reconciler.spec.expand`) evaluates variables, locals and
+``for_each`` into one entry per instance, each with its full address; the
+models and the reference checks see only those.
 
 The spec layer knows no platform: provider and resource models come from the
 :class:`SpecRegistry` the providers build.
@@ -17,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,18 +42,51 @@ from reconciler.spec.document import (
     StateConfig,
 )
 from reconciler.spec.entries import Entry, EntryBuilder, require_mapping
+from reconciler.spec.expand import Declared, Expander, Locals, Template
+from reconciler.spec.expressions import Evaluator, Scope
 from reconciler.spec.files import check_files
-from reconciler.spec.interpolate import interpolate
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.names import parse_address, parse_instance, parse_provider_name, suggest
+from reconciler.spec.names import parse_instance, parse_provider, suggest, type_of
 from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
+from reconciler.spec.variables import VarInputs, read_variables
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 
-__all__ = ["load_spec"]
+__all__ = ["VarInputs", "load_spec"]
 
 SPEC_VERSION = 1
-_TOP_LEVEL = ("version", "state", "providers", "data", "resources", "outputs", "moved", "import")
+_TOP_LEVEL = (
+    "version",
+    "state",
+    "variables",
+    "locals",
+    "providers",
+    "data",
+    "resources",
+    "outputs",
+    "moved",
+    "import",
+)
+#: Top-level sections that map names to bodies, collected from every file of the spec.
+_NAMED_SECTIONS = ("variables", "locals", "providers", "data", "resources", "outputs")
+_SECTION_WHAT = {
+    "variables": "variables by name",
+    "locals": "locals by name",
+    "providers": "provider instances",
+    "data": "data sources by TYPE.NAME",
+    "resources": "resources by address",
+    "outputs": "outputs by name",
+}
+_SECTION_KIND = {
+    "variables": "variable",
+    "locals": "local",
+    "providers": "provider",
+    "data": "data source",
+    "resources": "resource",
+    "outputs": "output",
+}
+#: An instance key in a message (``alviss.refit.weekly[se]``): errors differing only there are one mistake.
+_INSTANCE = re.compile(r"\[[A-Za-z0-9_][A-Za-z0-9_.-]*\]")
 
 
 def load_spec(
@@ -57,15 +95,17 @@ def load_spec(
     registry: SpecRegistry,
     environ: Mapping[str, str] | None = None,
     data_files: bool = True,
+    variables: VarInputs | None = None,
 ) -> Spec:
     """Load a spec file, every ``*.yaml``/``*.yml`` of a directory, or a list of files; raises SpecErrors.
 
     ``data_files=False`` leaves out the check that every data file exists and
     is a regular file: for commands that only find and edit the state
     (``state …``, ``force-unlock``), which a CSV missing for a while must not block.
+    ``variables``: the values given from outside (``--var``, ``--var-file``, a saved plan).
     """
     files = _spec_files(source)
-    loader = _Loader(registry, os.environ if environ is None else environ)
+    loader = _Loader(registry, os.environ if environ is None else environ, variables or VarInputs())
     return loader.load(files, data_files=data_files)
 
 
@@ -126,15 +166,20 @@ def _read(path: Path, errors: list[SpecError]) -> str | None:
 
 
 class _Loader:
-    """One load: the registry, the environment, and the errors found so far."""
+    """One load: the registry, the environment, the variable values given, and the errors found so far."""
 
-    def __init__(self, registry: SpecRegistry, environ: Mapping[str, str]) -> None:
+    def __init__(self, registry: SpecRegistry, environ: Mapping[str, str], inputs: VarInputs) -> None:
         self.registry = registry
         self.environ = environ
+        self.inputs = inputs
         self.errors: list[SpecError] = []
-        self.secrets: set[str] = set()
+        self.evaluator = Evaluator(environ=environ, errors=self.errors)
         self.version: tuple[int, Location] | None = None
         self.state: tuple[StateConfig, Location] | None = None
+        self.singles: list[
+            tuple[Document, str]
+        ] = []  # version, state, moved, import: read once the scope is known
+        self.sections: dict[str, Declared] = {section: {} for section in _NAMED_SECTIONS}
         self.providers: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}
         self.outputs: dict[str, Entry] = {}
@@ -151,11 +196,49 @@ class _Loader:
             text = _read(path, self.errors)
             document = parse_yaml(text, file=str(path), errors=self.errors) if text is not None else None
             if document is not None:
-                self.secrets |= interpolate(document, environ=self.environ, errors=self.errors)
                 documents.append(document)
         sound = len(documents) == len(files)
         for document in documents:
-            self.sections(document)
+            self.top_level(document)
+        anchor = Location(str(files[0]), 1, 1) if files else Location("<spec>", 1, 1)
+        variables = read_variables(
+            self.sections["variables"],
+            inputs=self.inputs,
+            environ=self.environ,
+            errors=self.errors,
+            anchor=anchor,
+        )
+        scope = Scope(
+            variables=variables.values,
+            sensitive=frozenset(variables.sensitive),
+            failed=frozenset(variables.failed),
+        )
+        self.evaluator.secrets.update(_strings_of(variables.values, variables.sensitive))
+        locals_ = Locals(self.sections["locals"], evaluator=self.evaluator, scope=scope)
+        scope = locals_.scope
+        locals_.evaluate_all()
+        for document, key in self.singles:
+            value = self.evaluator.evaluate(document.value[key], scope=scope, document=document, path=(key,))
+            document.value[key] = value
+            if key == "version":
+                self.read_version(document, value, document.key_at((key,)))
+            elif key == "state":
+                self.read_state(document, value, document.key_at((key,)))
+            elif key == "moved":
+                self.moved.extend(read_moved(document, value, errors=self.errors))
+            else:
+                self.imports.extend(read_imports(document, value, errors=self.errors))
+        expander = Expander(self.evaluator, scope, errors=self.errors)
+        self.providers = expander.providers(self.templates("providers"))
+        self.resources = expander.resources(self.templates("resources"))
+        self.data = expander.resources(self.templates("data"))
+        sound = sound and not expander.incomplete
+        for name, (document, at) in self.sections["outputs"].items():
+            value = self.evaluator.evaluate(
+                document.value["outputs"][name], scope=scope, document=document, path=at
+            )
+            document.value["outputs"][name] = value
+            self.outputs[name] = Entry(document, at)
         builder = EntryBuilder(self.registry, errors=self.errors)
         providers: dict[str, ProviderSpec] = {}
         declared: dict[str, str] = {}  # every well-named instance, valid or not: no cascade of "not defined"
@@ -164,7 +247,7 @@ class _Loader:
             if provider is not None:
                 providers[name] = provider
             with contextlib.suppress(ValueError):
-                declared[name] = parse_provider_name(name)[0]
+                declared[name] = parse_provider(name).platform
         data: dict[str, ResourceSpec] = {}
         known: dict[str, str] = {}  # every well-formed address, valid or not, with its type
         for key, entry in self.data.items():
@@ -178,11 +261,15 @@ class _Loader:
         for address, entry in self.resources.items():
             resource = builder.resource(entry, declared=declared)
             if resource is not None:
-                resources[address] = resource
+                resources[address] = _whole_dependencies(resource, expander.instances)
             with contextlib.suppress(ValueError):
-                known[address] = ".".join(parse_address(address)[:2])
+                known[address] = type_of(address)
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
-            self.errors.extend(check_references(resources, known=known, quote=self.quote, data=data))
+            self.errors.extend(
+                check_references(
+                    resources, known=known, quote=self.quote, data=data, templates=expander.instances
+                )
+            )
             self.errors.extend(check_blocks(self.moved, self.imports, resources=known))
         outputs = read_outputs(
             self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
@@ -191,6 +278,7 @@ class _Loader:
             self.errors.extend(check_files(resources, base_dir=spec_dir(files[0])))
         if self.errors:
             raise self.collected(files)
+        sensitive = variables.sensitive | self.evaluator.secret_variables
         return Spec(
             files=tuple(files),
             base_dir=spec_dir(files[0]),
@@ -202,11 +290,21 @@ class _Loader:
             moved=tuple(self.moved),
             imports=tuple(self.imports),
             data=data,
+            variables=dict(variables.values),
+            sensitive_variables=frozenset(sensitive),
         )
 
+    def templates(self, section: str) -> list[Template]:
+        return [Template(document, path) for document, path in self.sections[section].values()]
+
     def collected(self, files: list[Path]) -> SpecErrors:
-        """All errors, in file order then position, with any interpolated value masked as a last defence."""
-        redact = Redactor(self.secrets)
+        """All errors, in file order then position, with any secret value masked as a last defence.
+
+        The same error met in every instance of a template (a misspelt
+        variable in a for_each resource) is reported once, saying how many
+        other instances have it too.
+        """
+        redact = Redactor(self.evaluator.secrets)
         order = {str(path): index for index, path in enumerate(files)}
         clean = [
             SpecError(
@@ -217,7 +315,7 @@ class _Loader:
                 hint=redact(e.hint) if e.hint else None,
                 excerpt=redact(e.excerpt) if e.excerpt is not None else None,
             )
-            for e in self.errors
+            for e in _fold_instances(self.errors)
         ]
         clean.sort(key=lambda e: (order.get(e.file, len(order)), e.line, e.column))
         return SpecErrors(clean)
@@ -231,26 +329,24 @@ class _Loader:
 
     # -- the top level of each file ------------------------------------------------------------------
 
-    def sections(self, document: Document) -> None:
+    def top_level(self, document: Document) -> None:
         top = self.mapping(document, (), document.value, "the top level of a spec file")
         if top is None:
             return
         for key, value in top.items():
             where = document.key_at((key,))
-            if key == "version":
-                self.read_version(document, value, where)
-            elif key == "state":
-                self.read_state(document, value, where)
-            elif key in ("providers", "resources", "data", "outputs"):
+            if key.startswith("x-"):
+                continue  # a home for YAML anchors: read by nothing
+            if key in ("version", "state", "moved", "import"):
+                self.singles.append((document, key))
+            elif key in _NAMED_SECTIONS:
                 self.collect(document, key, value)
-            elif key == "moved":
-                self.moved.extend(read_moved(document, value, errors=self.errors))
-            elif key == "import":
-                self.imports.extend(read_imports(document, value, errors=self.errors))
             else:
                 close = suggest(key, _TOP_LEVEL)
                 hint = (
-                    f"did you mean {close!r}?" if close else f"the top level takes: {', '.join(_TOP_LEVEL)}"
+                    f"did you mean {close!r}?"
+                    if close
+                    else f"the top level takes: {', '.join(_TOP_LEVEL)}, and x-… keys (ignored)"
                 )
                 self.error(f"unknown top-level key {key!r}", where, hint=hint)
 
@@ -286,12 +382,7 @@ class _Loader:
             )
 
     def collect(self, document: Document, section: str, value: Any) -> None:
-        what, kind, seen = {
-            "providers": ("provider instances", "provider", self.providers),
-            "data": ("data sources by TYPE.NAME", "data source", self.data),
-            "resources": ("resources by address", "resource", self.resources),
-            "outputs": ("outputs by name", "output", self.outputs),
-        }[section]
+        what = _SECTION_WHAT[section]
         if value is None:
             return  # an empty section while the spec is being written
         expected = f"a mapping of {what}"
@@ -300,12 +391,68 @@ class _Loader:
         )
         if body is None:
             return
+        seen = self.sections[section]
         for key in body:
-            entry = Entry(document, (section, key))
+            path = (section, key)
             if key in seen:
-                self.error(f"{kind} {key!r} is already defined at {seen[key].location}", entry.location)
+                kind = _SECTION_KIND[section]
+                first = seen[key][0].key_at(seen[key][1])
+                self.error(f"{kind} {key!r} is already defined at {first}", document.key_at(path))
             else:
-                seen[key] = entry
+                seen[key] = (document, path)
+
+
+def _strings_of(values: Mapping[str, Any], names: set[str]) -> set[str]:
+    """The strings inside the values of the variables ``names`` (sensitive: masked in messages)."""
+    found: set[str] = set()
+    stack = [values[name] for name in names if name in values]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            stack.extend(value.values())
+    return found
+
+
+def _whole_dependencies(resource: ResourceSpec, instances: Mapping[str, list[str]]) -> ResourceSpec:
+    """``depends_on`` naming a resource with for_each waits for all of its instances."""
+    if not any(address in instances for address in resource.depends_on):
+        return resource
+    expanded: list[str] = []
+    for address in resource.depends_on:
+        expanded.extend(instances.get(address, [address]))
+    return dataclasses.replace(resource, depends_on=tuple(dict.fromkeys(expanded)))
+
+
+def _fold_instances(errors: list[SpecError]) -> list[SpecError]:
+    """One error for the same mistake met at the same place in several instances of a template."""
+    folded: dict[tuple[str, int, int, str, str | None], tuple[SpecError, int]] = {}
+    plain: list[SpecError] = []
+    for error in errors:
+        shape = _INSTANCE.sub("[…]", error.message)
+        if shape == error.message:
+            plain.append(error)
+            continue
+        hint = _INSTANCE.sub("[…]", error.hint) if error.hint else None
+        key = (error.file, error.line, error.column, shape, hint)
+        first, count = folded.get(key, (error, 0))
+        folded[key] = (first, count + 1)
+    for first, count in folded.values():
+        if count > 1:
+            others = count - 1
+            first = SpecError(
+                f"{first.message} (and {others} other instance{'s' * (others != 1)})",
+                file=first.file,
+                line=first.line,
+                column=first.column,
+                hint=first.hint,
+                excerpt=first.excerpt,
+            )
+        plain.append(first)
+    return plain
 
 
 def spec_dir(path: Path) -> Path:

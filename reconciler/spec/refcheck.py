@@ -8,6 +8,7 @@ was written, with the closest valid address as a suggestion.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -54,17 +55,33 @@ def _closest(address: str, candidates: list[str]) -> str | None:
     return found
 
 
+def _instance_hint(address: str, wanted: str, templates: Mapping[str, list[str]]) -> str | None:
+    """For a reference to a resource with for_each: which of its instances to name instead."""
+    instances = templates.get(wanted)
+    if not instances:
+        return None
+    key = None
+    with contextlib.suppress(ValueError):
+        key = parse_instance(address).key
+    same = [name for name in instances if key is not None and name.endswith(f"[{key}]")]
+    example = same[0] if same else instances[0]
+    return f"{wanted} has for_each: name one of its instances, e.g. {example!r}"
+
+
 def check_references(
     resources: Mapping[str, ResourceSpec],
     *,
     known: Mapping[str, str],
     quote: Quote,
     data: Mapping[str, ResourceSpec] | None = None,
+    templates: Mapping[str, list[str]] | None = None,
 ) -> list[SpecError]:
     """Problems with the references of ``resources``; ``known`` maps every declared address to its type.
 
     A data source (in ``data`` and ``known``, ``data.alviss.model.x`` of type
     ``alviss.model``) may be referred to wherever its type is allowed.
+    ``templates`` maps each resource with for_each to its instances, so a
+    reference to the resource itself is told which instance to name.
     """
     targets = {**resources, **(data or {})}
     errors: list[SpecError] = []
@@ -79,7 +96,9 @@ def check_references(
                 others = [a for a in known if a != address]
                 allowed = [a for a in others if not ref.allowed or known[a] in ref.allowed]
                 close = _closest(ref.address, allowed or others)
-                hint = f"did you mean {close!r}?" if close else None
+                hint = _instance_hint(address, ref.address, templates or {})
+                if hint is None:
+                    hint = f"did you mean {close!r}?" if close else None
                 errors.append(
                     spec_error(
                         f"{address}: {field!r} refers to {shown}, which is not in the spec", where, hint=hint

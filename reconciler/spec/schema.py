@@ -4,7 +4,8 @@ Editors validate YAML as people type when they know its schema (the YAML
 language server reads a ``# yaml-language-server: $schema=…`` line), so the
 schema is produced from the very pydantic models the loader validates with:
 a field added to a resource type appears in the schema with no second place
-to update.  Providers are matched by name pattern (``alviss`` or
+to update.  Any value may be written as an expression (``${var.NAME}``…),
+so every field also takes a string holding ``${``.  Providers are matched by name pattern (``alviss`` or
 ``alviss.<alias>``) and resources by address pattern (``alviss.upload.<name>``),
 each pointing at its type's schema with the meta-arguments (``provider``,
 ``depends_on``, ``lifecycle``) every resource accepts; ``moved`` and
@@ -26,6 +27,7 @@ from pydantic.json_schema import models_json_schema
 
 from reconciler.spec.document import SpecRegistry, StateConfig
 from reconciler.spec.outputs import OUTPUT_NAME
+from reconciler.spec.variables import VariableSpec
 
 __all__ = ["SCHEMA_ID", "spec_schema"]
 
@@ -33,21 +35,43 @@ SCHEMA_ID = "https://reconciler.dev/schema/spec-v1.json"
 
 _ALIAS = r"(\.[a-z0-9_-]+)?"
 _NAME = r"[a-z][a-z0-9_-]*"
+_KEY = r"(\[[^\[\]]+\])?"  # an instance key, or an expression giving one: alviss.market[${each.key}]
+_HAS_EXPRESSION = r"\$\{"
+_EXPRESSION = {
+    "type": "string",
+    "pattern": _HAS_EXPRESSION,
+    "description": "An expression: ${var.NAME}, ${local.NAME}, ${each.key}, ${each.value.FIELD}, ${env:NAME}"
+    " (a whole value '${…}' keeps its type).",
+}
+_FOR_EACH = {
+    "description": "One instance per key of a map (keys become instance keys: TYPE.NAME[KEY]) or per string"
+    " of a list; each.key and each.value name them.",
+    "anyOf": [
+        {"type": "object"},
+        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/expression"}]}},
+        {"$ref": "#/$defs/expression"},
+    ],
+}
+_KEPT_OUTSIDE = ("title", "description", "default", "examples")
 
 
 def _meta_arguments(platform: str) -> dict[str, Any]:
+    address = rf"^(module\.{_NAME}{_KEY}\.)*[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.{_NAME}{_KEY}$"
     return {
         "provider": {
             "type": "string",
-            "pattern": f"^{re.escape(platform)}{_ALIAS}$",
-            "description": f"The provider instance ({platform} or {platform}.<alias>); default: {platform}.",
+            "pattern": f"^({re.escape(platform)}(\\.[a-z0-9_-]+{_KEY})?|.*{_HAS_EXPRESSION}.*)$",
+            "description": f"The provider instance ({platform}, {platform}.<alias>"
+            f" or {platform}.<alias>[KEY]); default: {platform}.",
         },
         "depends_on": {
             "type": "array",
-            "items": {"type": "string", "pattern": rf"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.{_NAME}$"},
-            "description": "Addresses this resource waits for, beyond those it references.",
+            "items": {"type": "string", "pattern": f"{address}|{_HAS_EXPRESSION}"},
+            "description": "Addresses this resource waits for, beyond those it references"
+            " (a resource with for_each: all of its instances).",
         },
         "lifecycle": {"$ref": "#/$defs/lifecycle"},
+        "for_each": _FOR_EACH,
     }
 
 
@@ -133,10 +157,44 @@ _IMPORT = {
 }
 
 
+def _plain_string(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "string" and not set(schema) - {"type", *_KEPT_OUTSIDE}
+
+
+def _accepting_expressions(schema: Any) -> Any:
+    """``schema``, or an expression in its place (any value of a spec may be written ``${…}``)."""
+    if not isinstance(schema, dict):
+        return schema
+    inner = _inside_accepting_expressions(schema)
+    if _plain_string(inner) or not inner or set(inner) <= set(_KEPT_OUTSIDE):
+        return inner
+    outside = {key: inner.pop(key) for key in _KEPT_OUTSIDE if key in inner}
+    return {**outside, "anyOf": [inner, {"$ref": "#/$defs/expression"}]}
+
+
+def _inside_accepting_expressions(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's schema whose every field (and item, and map value) also takes an expression."""
+    node = dict(schema)
+    if isinstance(node.get("properties"), dict):
+        node["properties"] = {key: _accepting_expressions(value) for key, value in node["properties"].items()}
+    if isinstance(node.get("items"), dict):
+        node["items"] = _accepting_expressions(node["items"])
+    if isinstance(node.get("additionalProperties"), dict):
+        node["additionalProperties"] = _accepting_expressions(node["additionalProperties"])
+    for key in ("anyOf", "oneOf", "allOf"):
+        if isinstance(node.get(key), list):
+            node[key] = [
+                _inside_accepting_expressions(option) if isinstance(option, dict) else option
+                for option in node[key]
+            ]
+    return node
+
+
 def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a spec file for the platforms in ``registry``."""
     models: list[type[BaseModel]] = [
         StateConfig,
+        VariableSpec,
         *registry.providers.values(),
         *registry.resources.values(),
         *registry.data.values(),
@@ -144,7 +202,13 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
     refs, generated = models_json_schema(
         [(model, "validation") for model in dict.fromkeys(models)], ref_template="#/$defs/{model}"
     )
-    defs: dict[str, Any] = generated.get("$defs", {})
+    defs: dict[str, Any] = {
+        name: body
+        if name == refs[(VariableSpec, "validation")]["$ref"].rsplit("/", 1)[-1]
+        else _inside_accepting_expressions(body)
+        for name, body in generated.get("$defs", {}).items()
+    }
+    defs["expression"] = _EXPRESSION
     defs["lifecycle"] = copy.deepcopy(_LIFECYCLE)
 
     def definition(model: type[BaseModel]) -> dict[str, Any]:
@@ -154,7 +218,9 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
     providers: dict[str, Any] = {}
     for platform, model in sorted(registry.providers.items()):
         key = f"provider.{platform}"
-        defs[key] = definition(model)
+        body = definition(model)
+        body["properties"] = {"for_each": _FOR_EACH, **body.get("properties", {})}
+        defs[key] = body
         providers[f"^{re.escape(platform)}{_ALIAS}$"] = {"$ref": f"#/$defs/{key}"}
     resources: dict[str, Any] = {}
     for type_name, model in sorted(registry.resources.items()):
@@ -177,15 +243,34 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "reconciler spec",
-        "description": "Desired state of ML platforms: version, state, providers, data, resources, outputs.",
+        "description": "Desired state of ML platforms: version, state, variables, locals, providers, data,"
+        " resources and outputs (keys starting with x- are ignored: a home for YAML anchors).",
         "type": "object",
         "additionalProperties": False,
+        "patternProperties": {"^x-": {"description": "Ignored by reconciler: a home for YAML anchors."}},
         "properties": {
             "version": {"const": 1, "description": "The spec format version."},
             "state": {"$ref": refs[(StateConfig, "validation")]["$ref"]},
+            "variables": {
+                "type": ["object", "null"],
+                "description": "Variables by name; values from --var NAME=VALUE, --var-file FILE and"
+                " RECONCILER_VAR_<NAME>. Write ${var.NAME} to use one.",
+                "patternProperties": {
+                    "^[A-Za-z_][A-Za-z0-9_]*$": {
+                        "anyOf": [{"$ref": refs[(VariableSpec, "validation")]["$ref"]}, {"type": "null"}]
+                    }
+                },
+                "additionalProperties": False,
+            },
+            "locals": {
+                "type": ["object", "null"],
+                "description": "Values computed from variables and other locals, by name."
+                " Write ${local.NAME}.",
+            },
             "providers": {
                 "type": ["object", "null"],
-                "description": "Provider instances by name: 'platform' or 'platform.alias'.",
+                "description": "Provider instances by name: 'platform' or 'platform.alias'"
+                " (with for_each: 'platform.alias[KEY]' per key).",
                 "patternProperties": providers,
                 "additionalProperties": False,
             },
@@ -198,7 +283,8 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
             },
             "resources": {
                 "type": ["object", "null"],
-                "description": "Resources by address: 'platform.type.name'.",
+                "description": "Resources by address: 'platform.type.name' (with for_each:"
+                " 'platform.type.name[KEY]' per key).",
                 "patternProperties": resources,
                 "additionalProperties": False,
             },

@@ -10,7 +10,9 @@ bombs that expand to millions of nodes.
 
 Keys are always the text as written (``1:`` and ``yes:`` are the strings
 ``"1"`` and ``"yes"``), because spec keys are names.  Timestamps stay strings,
-so a date-like value reaches the pydantic model as the person wrote it.
+so a date-like value reaches the pydantic model as the person wrote it, and
+only ``true`` and ``false`` are booleans, as in YAML 1.2 (``[se, no]`` is
+two market keys; a boolean setting still reads ``yes`` and ``no``).
 """
 
 from __future__ import annotations
@@ -83,6 +85,22 @@ class Document:
             self._below[size] = index
         return index.get(prefix, {})
 
+    def view(self, path: YamlPath) -> Document:
+        """A document for one instance of the entry at ``path``: the same places, its own values.
+
+        Expansion gives each instance of a template its own values (set
+        ``value`` after evaluating), text of secret strings and failed paths,
+        while every location, and the index of them, stays the template's.
+        """
+        return Document(
+            file=self.file,
+            value=None,
+            values=self.values,
+            keys=self.keys,
+            broken={broken for broken in self.broken if broken[: len(path)] == path},
+            _below=self._below,
+        )
+
     def key_at(self, path: YamlPath) -> Location:
         """Where the key of the value at ``path`` was written (the value's place if it has no key)."""
         found = self.keys.get(path)
@@ -99,15 +117,93 @@ def _location(file: str, mark: yaml.Mark | None) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+_BREAKS = "\0 \t\r\n\x85\u2028\u2029"
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``${…}`` and ``[KEY]`` inside a plain value in flow context too.
+
+    YAML ends a plain scalar inside ``[…]`` or ``{…}`` at any bracket or
+    brace, so ``contains: [alviss.upload.sales[${each.key}]]`` and
+    ``{country: ${each.value.country}}`` would be syntax errors; a spec writes
+    both all the time.  Here a ``${…}`` anywhere in a plain scalar, and a
+    ``[…]`` right after its first character (an instance key), belong to it.
+    Every document YAML reads is read the same; only these errors become values.
+    """
+
+    def _inner(self, length: int) -> int:
+        """How far a ``${…}`` or ``[KEY]`` starting ``length`` characters ahead reaches (0: none)."""
+        ch = self.peek(length)
+        if ch == "$" and self.peek(length + 1) == "{":
+            end = length + 2
+            while self.peek(end) not in "}" + _BREAKS:
+                end += 1
+            return end + 1 - length if self.peek(end) == "}" else 0
+        if ch == "[" and length > 0:
+            end = length + 1
+            while True:
+                ahead = self.peek(end)
+                if ahead == "]":
+                    return end + 1 - length
+                if ahead == "$" and self.peek(end + 1) == "{":
+                    reach = self._inner(end)
+                    if not reach:
+                        return 0
+                    end += reach
+                elif ahead in ",[{}" + _BREAKS:
+                    return 0
+                else:
+                    end += 1
+        return 0
+
+    def scan_plain(self) -> yaml.ScalarToken:
+        if not self.flow_level:
+            return super().scan_plain()
+        chunks: list[str] = []
+        start_mark = self.get_mark()
+        end_mark = start_mark
+        indent = self.indent + 1
+        spaces: list[str] = []
+        while True:
+            length = 0
+            if self.peek() == "#":
+                break
+            while True:
+                ch = self.peek(length)
+                reach = self._inner(length) if ch in "$[" else 0
+                if reach:
+                    length += reach
+                    continue
+                if (
+                    ch in _BREAKS
+                    or (ch == ":" and self.peek(length + 1) in _BREAKS + ",[]{}")
+                    or ch in ",?[]{}"
+                ):
+                    break
+                length += 1
+            if length == 0:
+                break
+            self.allow_simple_key = False
+            chunks.extend(spaces)
+            chunks.append(self.prefix(length))
+            self.forward(length)
+            end_mark = self.get_mark()
+            spaces = self.scan_plain_spaces(indent, start_mark) or []
+            if not spaces or self.peek() == "#":
+                break
+        return yaml.ScalarToken("".join(chunks), True, start_mark, end_mark)
+
+
 def _compose(text: str) -> Node | None:
-    """The node tree, through libyaml when available; a broken file is parsed again by the
-    pure-Python loader, whose messages say more (it names the offending character)."""
+    """The node tree, through libyaml when available; a file it refuses is parsed again by the
+    pure-Python loader, which reads ``${…}`` in flow context and whose messages say more (it names
+    the offending character)."""
     if _LOADER is yaml.SafeLoader:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_SpecLoader)
     try:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_SpecLoader)
 
 
 def parse_yaml(text: str, *, file: str, errors: list[SpecError]) -> Document | None:
@@ -207,6 +303,8 @@ class _Builder:
     def _scalar(self, node: ScalarNode, path: YamlPath) -> Any:
         if node.tag == _TAG + "timestamp":
             return node.value
+        if node.tag == _TAG + "bool" and node.value.lower() not in ("true", "false"):
+            return node.value  # YAML 1.2: `no` (Norway's market key) and `off` are words, not false
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
 from reconciler.errors import SpecError, SpecErrors
 from reconciler.spec import RefTo, SpecRegistry, load_spec
+from reconciler.spec.variables import VarInputs
 
 
 class AlvissProvider(BaseModel):
@@ -85,11 +86,14 @@ REGISTRY = SpecRegistry(
 
 
 def spec_errors(
-    source: str | Path | list[str | Path], *, environ: Mapping[str, str] | None = None
+    source: str | Path | list[str | Path],
+    *,
+    environ: Mapping[str, str] | None = None,
+    variables: VarInputs | None = None,
 ) -> list[str]:
     """The errors ``load_spec`` reports for ``source``, each as printed (``file:line:col: message``)."""
     with pytest.raises(SpecErrors) as caught:
-        load_spec(source, registry=REGISTRY, environ={} if environ is None else environ)
+        load_spec(source, registry=REGISTRY, environ={} if environ is None else environ, variables=variables)
     for error in caught.value.errors:
         assert type(error) is SpecError
     return [str(error) for error in caught.value.errors]

@@ -86,8 +86,8 @@ CASES = [
     case(
         "top_level_unknown_far",
         "zzz: 1\n",
-        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, providers,"
-        " data, resources, outputs, moved, import",
+        "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, variables, locals, providers,"
+        " data, resources, outputs, moved, import, and x-… keys (ignored)",
     ),
     case(
         "duplicate_top_level",
@@ -365,12 +365,12 @@ CASES = [
     case(
         "env_unsupported",
         P + "  alviss.upload.a: {dataset_name: A, file: '${DATA_DIR}/a.csv'}\n",
-        "spec.yaml:4:44: unsupported interpolation '${DATA_DIR}'\n  hint: write ${env:NAME} to read an environment variable, or $${ for a literal '${'",
+        "spec.yaml:4:44: unsupported interpolation '${DATA_DIR}'\n  hint: write ${var.NAME}, ${local.NAME}, ${each.key}, ${each.value}, ${each.value.FIELD} or ${env:NAME}; $${ writes a literal '${'",
     ),
     case(
         "env_unterminated",
         P + "  alviss.upload.a: {dataset_name: A, file: '${env:DATA_DIR'}\n",
-        "spec.yaml:4:44: unterminated '${' in a string\n  hint: write ${env:NAME} to read an environment variable, or $${ for a literal '${'",
+        "spec.yaml:4:44: unterminated '${' in a string\n  hint: write ${var.NAME}, ${local.NAME}, ${each.key}, ${each.value}, ${each.value.FIELD} or ${env:NAME}; $${ writes a literal '${'",
     ),
     case(
         "recursive_alias",
