@@ -364,10 +364,7 @@ def show(source: str | None, format_: str, no_color: bool) -> None:
         return
     if format_ == "markdown":
         fail_usage("--format markdown shows a saved plan (show PLANFILE); a state is shown as text or json")
-    if source is None:
-        space = run(here)
-    else:
-        space = workspace(source)
+    space = run(here) if source is None else workspace(source)
     document = run(space.state)
     if format_ == "json":
         click.echo(document.model_dump_json(indent=2))

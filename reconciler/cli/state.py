@@ -190,10 +190,7 @@ def output(words: tuple[str, ...], as_json: bool, format_: str) -> None:
             spec = words[0]
         else:
             name = words[0]
-    if spec is None:
-        space = run(here)
-    else:
-        space = workspace(spec)
+    space = run(here) if spec is None else workspace(spec)
     document = run(space.state)
     if name is None:
         if as_json:

@@ -58,7 +58,7 @@ resources:
 
 TWO = "markets:\n  se: {project: 1, model: 3, country: SWE}\n  no: {project: 2, model: 11, country: NOR}\n"
 WITH_TWO = ("--var-file", "two.yaml")
-THREE = "markets={se: {project: 1, model: 3, country: SWE}, no: {project: 2, model: 11, country: NOR}, dk: {project: 3, model: 3, country: DNK}}"  # noqa: E501
+THREE = "markets={se: {project: 1, model: 3, country: SWE}, no: {project: 2, model: 11, country: NOR}, dk: {project: 3, model: 3, country: SWE}}"  # noqa: E501
 
 
 @pytest.fixture
