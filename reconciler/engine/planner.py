@@ -43,7 +43,15 @@ from reconciler.spec.document import ImportBlock, ResourceSpec, Spec
 from reconciler.spec.names import resource_of
 from reconciler.spec.refs import references
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, VOLATILE, Action, Cause, KnownAfterApply, Reason
+from reconciler.vocabulary import (
+    KNOWN_AFTER_APPLY,
+    VOLATILE,
+    Action,
+    Cause,
+    KnownAfterApply,
+    Reason,
+    is_known,
+)
 
 TypeLookup = Callable[[str], ResourceType[Any, Any, Any]]
 
@@ -495,6 +503,13 @@ async def look_up(
     async def read_import(address: str, desired: Desired[Any]) -> ResourceState:
         resource, block = spec.resources[address], imports[address]
         _refuse_recorded(state, resource, block)
+        waiting = sorted(dep for dep, up in desired.upstream.items() if not is_known(up.outputs))
+        if waiting:
+            raise _import_error(
+                block,
+                f"it refers to {waiting[0]}, which has no object yet",
+                hint=f"import {waiting[0]} too (an import block), or apply it first",
+            )
         async with semaphore:
             try:
                 return await plan_import(
@@ -506,19 +521,7 @@ async def look_up(
                     block.id,
                 )
             except errors.PlanError as exc:
-                where = block.id_location
-                message = exc.message.removeprefix(f"{address}: ")
-                raise errors.SpecErrors(
-                    [
-                        errors.SpecError(
-                            f"import of {block.id} as {address}: {message}",
-                            file=where.file,
-                            line=where.line,
-                            column=where.column,
-                            hint=exc.hint,
-                        )
-                    ]
-                ) from exc
+                raise _import_error(block, exc.message.removeprefix(f"{address}: "), hint=exc.hint) from exc
 
     while True:
         changes, desireds = _walk(
@@ -551,6 +554,22 @@ async def look_up(
         found.update({address: result for address, result in zip(todo, results, strict=True) if result})
 
 
+def _import_error(block: ImportBlock, message: str, *, hint: str | None) -> errors.SpecErrors:
+    """An import block that cannot be planned, at its ``id``."""
+    where = block.id_location
+    return errors.SpecErrors(
+        [
+            errors.SpecError(
+                f"import of {block.id} as {block.to}: {message}",
+                file=where.file,
+                line=where.line,
+                column=where.column,
+                hint=hint,
+            )
+        ]
+    )
+
+
 def _only(found: Found | None, object_id: str | int) -> Found | None:
     """What a lookup found, narrowed to the object an import block names (None when it is not there)."""
     if found is None:
@@ -568,17 +587,10 @@ def _refuse_recorded(state: StateDocument, resource: ResourceSpec, block: Import
         if record.pending is not None and record.pending.job_id is not None:
             ids.add(str(record.pending.job_id))
         if str(block.id) in ids:
-            where = block.id_location
-            raise errors.SpecErrors(
-                [
-                    errors.SpecError(
-                        f"import of {block.id} as {resource.address}: the state records it for {address}",
-                        file=where.file,
-                        line=where.line,
-                        column=where.column,
-                        hint=f"a moved block ({{from: {address}, to: {resource.address}}}) moves that record",
-                    )
-                ]
+            raise _import_error(
+                block,
+                f"the state records it for {address}",
+                hint=f"a moved block ({{from: {address}, to: {resource.address}}}) moves that record",
             )
 
 

@@ -180,6 +180,14 @@ async def test_import_block_of_an_object_recorded_elsewhere_is_refused(demo: Dem
         await demo.workspace().plan()
 
 
+async def test_import_block_of_an_object_whose_inputs_are_not_made_yet_is_located(demo: Demo) -> None:
+    demo.spec.write_text(demo.spec.read_text() + f"import:\n  - to: {ACTIVE}\n    id: 1\n")
+    with pytest.raises(errors.SpecErrors) as caught:
+        await demo.workspace().plan()
+    [message] = spec_errors(caught.value)
+    assert f"import of 1 as {ACTIVE}: it refers to {MEDIA}, which has no object yet" in message
+
+
 # -- lifecycle -------------------------------------------------------------------------------------------
 
 
@@ -285,3 +293,46 @@ def test_moved_and_import_through_the_command_line(project: Path) -> None:
     code, output = run("apply", "specs/demo.yaml", "--auto-approve")
     assert code == 0 and "1 moved" in output
     assert run("plan", "specs/demo.yaml", "--detailed-exitcode")[0] == 0
+
+
+def test_moved_and_import_against_a_served_emulator_send_nothing_mutating(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line against an emulator over HTTP, its own request counters as the witness."""
+    import httpx
+
+    from tests.served import served_emulator
+
+    monkeypatch.setenv("ALVISS_TOKEN", "blocks-token")
+    spec = project / "specs" / "demo.yaml"
+    with served_emulator("alviss", data_dir=project / "served", token="blocks-token") as base:
+
+        def posts() -> int:
+            requests: dict[str, int] = httpx.get(f"{base}/_emulator/stats", timeout=10).json()["requests"]
+            return sum(count for route, count in requests.items() if not route.startswith("GET "))
+
+        endpoint = f"endpoint: {base}/api/v1/api\n    token: ${{env:ALVISS_TOKEN}}"
+        spec.write_text(spec.read_text().replace("endpoint: emulator://alviss", endpoint))
+        assert run("apply", "specs/demo.yaml", "--auto-approve")[0] == 0
+        state = json.loads((project / "state" / "demo.json").read_text())["resources"]
+        sales_id = state[SALES]["outputs"]["upload_id"]
+        assert run("state", "rm", "specs/demo.yaml", SALES)[0] == 0
+        text = (
+            spec.read_text()
+            .replace(f"  {MEDIA}:", "  alviss.upload.media:")
+            .replace(f"- {MEDIA}", "- alviss.upload.media")
+        )
+        spec.write_text(
+            text
+            + f"moved:\n  - from: {MEDIA}\n    to: alviss.upload.media\n"
+            + f"import:\n  - to: {SALES}\n    id: {sales_id}\n"
+        )
+        before = posts()
+        code, output = run("plan", "specs/demo.yaml")
+        assert code == 0, output
+        assert f"{MEDIA} has moved to alviss.upload.media" in output
+        assert f"<= {SALES}: import {sales_id}" in output and "reason: import_block" in output
+        code, output = run("apply", "specs/demo.yaml", "--auto-approve")
+        assert code == 0 and "1 adopted, 1 moved" in output, output
+        assert posts() == before
+        assert run("plan", "specs/demo.yaml", "--detailed-exitcode")[0] == 0
