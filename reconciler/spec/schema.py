@@ -115,7 +115,6 @@ _LIFECYCLE = {
         "ignore_changes": {
             "type": "array",
             "items": {"type": "string"},
-            "uniqueItems": True,
             "description": "Fields of this resource whose edits plan nothing while its recorded object "
             "stands (a new object is made from the spec as written).",
         },

@@ -124,3 +124,21 @@ def test_graph_contains_every_edge(fmt: str) -> None:
             for left, right in (line.split("-->") for line in output.splitlines() if "-->" in line)
         }
     assert found == set(edges)
+
+
+def test_lifecycle_moved_and_import_are_in_the_schema(schema: dict[str, Any]) -> None:
+    spec = as_json(REPO / "specs" / "demo.yaml")
+    spec["resources"]["alviss.upload.sales_w47"]["lifecycle"] = {
+        "prevent_replace": True,
+        "ignore_changes": ["dataset_name"],
+    }
+    spec["moved"] = [{"from": "alviss.upload.old", "to": "alviss.upload.sales_w47"}]
+    spec["import"] = [{"to": "alviss.upload.media_w47", "id": 4}]
+    assert schema_check.errors(spec, schema, schema) == []
+    spec["resources"]["alviss.upload.sales_w47"]["lifecycle"]["prevent_destroy"] = True
+    spec["moved"][0]["too"] = "x"
+    spec["import"][0]["id"] = [4]
+    found = schema_check.errors(spec, schema, schema)
+    assert any("prevent_destroy: unknown key" in error for error in found), found
+    assert any("moved[0].too: unknown key" in error for error in found), found
+    assert any("import[0].id: expected" in error for error in found), found
