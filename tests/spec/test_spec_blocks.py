@@ -191,3 +191,34 @@ def test_a_chain_of_moves_may_pass_through_an_address_not_in_the_spec(tmp_path: 
 )
 def test_address_forms(text: str, form: AddressForm | None) -> None:
     assert address_form(text) == form
+
+
+FOR_EACH = (
+    "providers:\n  alviss: {team: 1, project: 1}\nresources:\n"
+    "  alviss.upload.sales:\n    for_each: [se, 'no']\n    dataset_name: Sales\n    file: ${each.key}.csv\n"
+    "    lifecycle: {prevent_replace: true}\n"
+)
+
+
+def test_blocks_name_instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("spec.yaml").write_text(
+        FOR_EACH
+        + "moved:\n  - {from: alviss.upload.old, to: 'alviss.upload.sales[se]'}\n"
+        + "  - {from: alviss.upload.older, to: alviss.upload.sales}\n"
+        + "import:\n  - {to: 'alviss.upload.sales[no]', id: 7}\n"
+    )
+    loaded = load_spec("spec.yaml", registry=REGISTRY, environ={}, data_files=False)
+    assert [block.to for block in loaded.moved] == ["alviss.upload.sales[se]", "alviss.upload.sales"]
+    assert loaded.resources["alviss.upload.sales[no]"].lifecycle.prevent_replace
+    Path("spec.yaml").write_text(
+        FOR_EACH
+        + "moved:\n  - {from: alviss.upload.old, to: 'alviss.upload.sales[dk]'}\n"
+        + "import:\n  - {to: alviss.upload.sales, id: 7}\n"
+    )
+    assert spec_errors("spec.yaml") == [
+        "spec.yaml:10:35: moved to 'alviss.upload.sales[dk]', which is not in the spec\n"
+        "  hint: did you mean 'alviss.upload.sales[se]'?",
+        "spec.yaml:12:10: import to 'alviss.upload.sales', which is not a resource of the spec\n"
+        "  hint: did you mean 'alviss.upload.sales[no]'?",
+    ]

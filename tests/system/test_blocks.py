@@ -336,3 +336,70 @@ def test_moved_and_import_against_a_served_emulator_send_nothing_mutating(
         assert code == 0 and "1 adopted, 1 moved" in output, output
         assert posts() == before
         assert run("plan", "specs/demo.yaml", "--detailed-exitcode")[0] == 0
+
+
+FOR_EACH = """\
+variables:
+  weeks: {type: list, default: [w47]}
+resources:
+  alviss.upload.sales:
+    for_each: ${var.weeks}
+    dataset_name: Sales
+    file: data/demo/sales_${each.key}.csv
+  alviss.upload.media:
+    for_each: ${var.weeks}
+    dataset_name: Media
+    file: data/demo/media_${each.key}.csv
+  alviss.active_dataset.main:
+    contains: [alviss.upload.sales[w47], alviss.upload.media[w47]]
+moved:
+  - {from: alviss.upload.sales_w47, to: "alviss.upload.sales[w47]"}
+  - {from: alviss.upload.media_w47, to: "alviss.upload.media[w47]"}
+"""
+
+
+async def test_moved_into_for_each_instances_and_import_of_an_instance(demo: Demo) -> None:
+    await demo.workspace().apply()
+    upload = demo.state()["resources"][SALES]["outputs"]["upload_id"]
+    head = demo.spec.read_text().split("resources:")[0]
+    demo.spec.write_text(head + FOR_EACH)
+    before = mutating(await demo.stats())
+
+    planned = (await demo.workspace().plan()).plan
+    assert planned.moved == (
+        Move(source=SALES, to="alviss.upload.sales[w47]"),
+        Move(source=MEDIA, to="alviss.upload.media[w47]"),
+    )
+    assert not planned.actionable
+    await demo.workspace().apply()
+    assert not (await demo.workspace().plan()).plan.has_changes
+
+    # A record removed from the state takes its moved_from with it: its moved block goes too.
+    demo.workspace().state_rm(["alviss.upload.sales[w47]"])
+    demo.spec.write_text(
+        demo.spec.read_text().split("moved:")[0]
+        + f"import:\n  - {{to: 'alviss.upload.sales[w47]', id: {upload}}}\n"
+    )
+    change = (await demo.workspace().plan()).plan["alviss.upload.sales[w47]"]
+    assert (change.action, change.reason) == (Action.ADOPT, Reason.IMPORT_BLOCK)
+    await demo.workspace().apply()
+    assert demo.state()["resources"]["alviss.upload.sales[w47]"]["outputs"]["upload_id"] == upload
+    assert mutating(await demo.stats()) == before
+    assert not (await demo.workspace().plan()).plan.has_changes
+
+
+async def test_moving_every_instance_of_a_renamed_resource(demo: Demo) -> None:
+    head = demo.spec.read_text().split("resources:")[0]
+    demo.spec.write_text(head + FOR_EACH.split("moved:")[0])
+    await demo.workspace().apply()
+    renamed = FOR_EACH.split("moved:")[0].replace("alviss.upload.sales", "alviss.upload.sales_files")
+    demo.spec.write_text(
+        head + renamed + "moved:\n  - {from: alviss.upload.sales, to: alviss.upload.sales_files}\n"
+    )
+    before = mutating(await demo.stats())
+    planned = (await demo.workspace().plan()).plan
+    assert planned.moved == (Move(source="alviss.upload.sales[w47]", to="alviss.upload.sales_files[w47]"),)
+    assert not planned.actionable
+    await demo.workspace().apply()
+    assert mutating(await demo.stats()) == before
+    assert not (await demo.workspace().plan()).plan.has_changes
