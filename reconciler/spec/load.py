@@ -46,6 +46,7 @@ from reconciler.spec.expand import Declared, Expander, Locals, Template
 from reconciler.spec.expressions import Evaluator, Scope
 from reconciler.spec.files import check_files
 from reconciler.spec.messages import describe, spec_error, validation_errors
+from reconciler.spec.modules import Expansion, ModuleCalls, ModuleFiles
 from reconciler.spec.names import parse_instance, parse_provider, suggest, type_of
 from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
@@ -63,18 +64,20 @@ _TOP_LEVEL = (
     "providers",
     "data",
     "resources",
+    "modules",
     "outputs",
     "moved",
     "import",
 )
 #: Top-level sections that map names to bodies, collected from every file of the spec.
-_NAMED_SECTIONS = ("variables", "locals", "providers", "data", "resources", "outputs")
+_NAMED_SECTIONS = ("variables", "locals", "providers", "data", "resources", "modules", "outputs")
 _SECTION_WHAT = {
     "variables": "variables by name",
     "locals": "locals by name",
     "providers": "provider instances",
     "data": "data sources by TYPE.NAME",
     "resources": "resources by address",
+    "modules": "module calls by name",
     "outputs": "outputs by name",
 }
 _SECTION_KIND = {
@@ -83,6 +86,7 @@ _SECTION_KIND = {
     "providers": "provider",
     "data": "data source",
     "resources": "resource",
+    "modules": "module",
     "outputs": "output",
 }
 #: An instance key in a message (``alviss.refit.weekly[se]``): errors differing only there are one mistake.
@@ -214,8 +218,19 @@ class _Loader:
             failed=frozenset(variables.failed),
         )
         self.evaluator.secrets.update(_strings_of(variables.values, variables.sensitive))
+        expansion = Expansion()
+        modules = ModuleCalls(
+            self.sections["modules"],
+            evaluator=self.evaluator,
+            files=ModuleFiles(self.errors),
+            expansion=expansion,
+            errors=self.errors,
+            stack=tuple(path.resolve() for path in files),
+        )
+        scope = dataclasses.replace(scope, modules=modules)
         locals_ = Locals(self.sections["locals"], evaluator=self.evaluator, scope=scope)
         scope = locals_.scope
+        modules.scope = scope  # a module's inputs may read locals, and locals a module's outputs
         locals_.evaluate_all()
         for document, key in self.singles:
             value = self.evaluator.evaluate(document.value[key], scope=scope, document=document, path=(key,))
@@ -232,7 +247,11 @@ class _Loader:
         self.providers = expander.providers(self.templates("providers"))
         self.resources = expander.resources(self.templates("resources"))
         self.data = expander.resources(self.templates("data"))
-        sound = sound and not expander.incomplete
+        modules.expand_all()
+        self.providers.update(expansion.providers)
+        self.resources.update(expansion.resources)
+        instances = {**expander.instances, **expansion.instances}
+        sound = sound and not expander.incomplete and not expansion.incomplete
         for name, (document, at) in self.sections["outputs"].items():
             value = self.evaluator.evaluate(
                 document.value["outputs"][name], scope=scope, document=document, path=at
@@ -261,14 +280,12 @@ class _Loader:
         for address, entry in self.resources.items():
             resource = builder.resource(entry, declared=declared)
             if resource is not None:
-                resources[address] = _whole_dependencies(resource, expander.instances)
+                resources[address] = _whole_dependencies(resource, instances)
             with contextlib.suppress(ValueError):
                 known[address] = type_of(address)
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
             self.errors.extend(
-                check_references(
-                    resources, known=known, quote=self.quote, data=data, templates=expander.instances
-                )
+                check_references(resources, known=known, quote=self.quote, data=data, templates=instances)
             )
             self.errors.extend(check_blocks(self.moved, self.imports, resources=known))
         outputs = read_outputs(

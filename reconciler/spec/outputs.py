@@ -22,7 +22,7 @@ from reconciler.errors import SpecError
 from reconciler.spec.document import OutputReference, OutputSpec
 from reconciler.spec.entries import Entry, require_mapping
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.names import parse_address, suggest
+from reconciler.spec.names import parse_instance, suggest
 from reconciler.spec.yamlpos import YamlPath
 
 __all__ = ["OUTPUT_NAME", "read_outputs", "split_reference"]
@@ -52,24 +52,13 @@ def split_reference(text: str, types: Mapping[str, Any]) -> tuple[str, str, str 
     ``alviss.refit.se.model_id`` → ``(…, "model_id")``; ``www.example.com`` → None.
     """
     for address, field in _readings(text):
-        parsed = _parse(address)
-        if parsed is not None and parsed[0] in types:
-            return address, parsed[0], field
+        try:
+            parsed = parse_instance(address)
+        except ValueError:
+            continue
+        if parsed.data or parsed.type in types:
+            return address, parsed.type, field
     return None
-
-
-_KEYED = re.compile(r"(.*)\[([A-Za-z0-9_][A-Za-z0-9_.-]*)\]")
-
-
-def _parse(address: str) -> tuple[str, str | None, str] | None:
-    """(type, key, resource) of an address; None when it is not one.  # TODO: names.parse_instance"""
-    keyed = _KEYED.fullmatch(address)
-    resource, key = (keyed.group(1), keyed.group(2)) if keyed else (address, None)
-    try:
-        platform, kind, _ = parse_address(resource)
-    except ValueError:
-        return None
-    return f"{platform}.{kind}", key, resource
 
 
 def _readings(text: str) -> Iterator[tuple[str, str | None]]:
@@ -93,9 +82,12 @@ def read_outputs(
     """
     templates: dict[str, list[str]] = {}
     for address in known:
-        parsed = _parse(address)
-        if parsed is not None and parsed[1] is not None:
-            templates.setdefault(parsed[2], []).append(address)
+        try:
+            parsed = parse_instance(address)
+        except ValueError:
+            continue
+        if parsed.key is not None:
+            templates.setdefault(parsed.resource, []).append(address)
     outputs: dict[str, OutputSpec] = {}
     for name, entry in entries.items():
         output = _read(entry, known=known, templates=templates, types=types, errors=errors)

@@ -42,7 +42,15 @@ from reconciler.spec.messages import describe, hinted, spec_error, validation_er
 from reconciler.spec.names import SECRETISH, suggest
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 
-__all__ = ["ENV_PREFIX", "VARIABLE_TYPES", "VarInputs", "VariableSpec", "Variables", "read_variables"]
+__all__ = [
+    "ENV_PREFIX",
+    "VARIABLE_TYPES",
+    "VarInputs",
+    "VariableSpec",
+    "Variables",
+    "module_variables",
+    "read_variables",
+]
 
 ENV_PREFIX = "RECONCILER_VAR_"
 VARIABLE_TYPES = ("string", "number", "bool", "list", "map", "object")
@@ -474,3 +482,64 @@ def recordable(variables: Variables, *, also_sensitive: Sequence[str] = ()) -> d
     """The values a saved plan may keep: every variable's but the sensitive ones'."""
     hidden = variables.sensitive | set(also_sensitive)
     return {name: value for name, value in variables.values.items() if name not in hidden}
+
+
+def module_variables(
+    declarations: Mapping[str, tuple[Document, YamlPath]],
+    *,
+    inputs: Mapping[str, tuple[Any, Document, Location, YamlPath]],
+    call: Location,
+    label: str,
+    module: str,
+    errors: list[SpecError],
+    declared_once: bool = True,
+) -> Variables:
+    """A module instance's variables, valued from its call's ``inputs`` (else their defaults).
+
+    ``inputs`` maps each input's name to its value, the document it was
+    evaluated in, where it is written and its path there; ``call`` is where
+    the call is written (a variable without a value is reported there),
+    ``label`` the instance (``module.market[se]``) and ``module`` its file.
+    With ``declared_once`` false the declarations' own mistakes were reported
+    already (by another instance of the same module) and are not again.
+    """
+    scratch: list[SpecError] = []
+    reader = _Reader(declarations, errors=scratch, anchor=call)
+    reader.declare()
+    if declared_once:
+        errors.extend(scratch)
+    reader.errors = errors
+    given: dict[str, list[_Given]] = {name: [] for name in reader.result.declared}
+    for name, spec in reader.result.declared.items():
+        document, path = declarations[name]
+        if "default" in spec.model_fields_set:
+            where = document.at((*path, "default"))
+            default = _Given(spec.default, "its default", where, False, document, (*path, "default"))
+            given[name].append(default)
+    origin = f"the inputs of {label}"
+    for name, (value, document, where, path) in inputs.items():
+        if name in given:
+            given[name].append(_Given(value, origin, where, False, document, path))
+        elif name not in declarations:
+            close = suggest(name, declarations)
+            hint = (
+                f"did you mean {close!r}?"
+                if close
+                else f"its variables: {', '.join(declarations)}"
+                if declarations
+                else "it declares no variables"
+            )
+            reader.error(f"{label}: the module {module} has no variable {name!r}", where, hint=hint)
+    for name, values in given.items():
+        if values:
+            continue
+        document, path = declarations[name]
+        reader.error(
+            f"{label}: variable {name!r} of {module} has no value",
+            call,
+            hint=f"give it in the call's inputs ({name}: VALUE), or a default in the module"
+            f" (declared at {document.key_at(path)})",
+        )
+        reader.result.failed.add(name)
+    reader.settle({name: values for name, values in given.items() if values})
+    return reader.result
