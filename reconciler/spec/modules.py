@@ -171,6 +171,7 @@ class ModuleFiles:
             return None
         if not target.exists():
             near = _near(target)
+            near = str(Path(value).parent / near) if near else None
             self.errors.append(
                 spec_error(
                     f"{subject}: module file {value!r} not found (relative to {document.file})",
@@ -333,7 +334,6 @@ class ModuleCalls(Mapping[str, Any]):
             self.active.pop()
         if value is None:
             self.failed.add(name)
-            self.expansion.incomplete = True
             raise Unavailable(name)
         self.done[name] = value
         return value
@@ -347,10 +347,16 @@ class ModuleCalls(Mapping[str, Any]):
                 continue
 
     # one call ------------------------------------------------------------------------------------------
+    def unknown(self) -> None:
+        """None, for a call or instance whose resources could not be expanded (references to them
+        are then unsure, and not checked)."""
+        self.expansion.incomplete = True
+        return None
+
     def expand(self, name: str, document: Document, path: YamlPath) -> Any:
         """The outputs of every instance of the call (a map by key with for_each); None if it failed."""
         full = f"{self.prefix}module.{name}"
-        subject = f"module {full!r}"
+        subject = full
         where = document.key_at(path)
         if not OUTPUT_NAME.fullmatch(name) or not name[0].islower() or name.lower() != name:
             self.errors.append(
@@ -360,7 +366,7 @@ class ModuleCalls(Mapping[str, Any]):
                     hint="a module name is lowercase letters, digits, '_' and '-', starting with a letter",
                 )
             )
-            return None
+            return self.unknown()
         body = require_mapping(
             document,
             path,
@@ -370,7 +376,7 @@ class ModuleCalls(Mapping[str, Any]):
             expected="a mapping with 'source' (and 'inputs', 'for_each', 'providers')",
         )
         if body is None:
-            return None
+            return self.unknown()
         ok = True
         for key in body:
             if key not in CALL_KEYS:
@@ -388,13 +394,13 @@ class ModuleCalls(Mapping[str, Any]):
                     hint="source: modules/market.yaml (the module's file, relative to this one)",
                 )
             )
-            return None
+            return self.unknown()
         target = self.files.source(document, (*path, "source"), body["source"], subject=subject)
         if target is None or not ok:
-            return None
+            return self.unknown()
         resolved = target.resolve()
-        if resolved in self.stack or any(resolved == item for item in self.stack):
-            chain = " → ".join(str(item) for item in (*self.stack, resolved))
+        if resolved in self.stack:
+            chain = " → ".join(_shown(item) for item in (*self.stack, resolved))
             self.errors.append(
                 spec_error(
                     f"{subject}: module {str(body['source'])!r} uses itself ({chain})",
@@ -402,24 +408,24 @@ class ModuleCalls(Mapping[str, Any]):
                     hint="a module may call other modules, never one it is called from",
                 )
             )
-            return None
+            return self.unknown()
         module = self.files.load(target)
         if module is None:
-            return None
+            return self.unknown()
         if "for_each" not in body:
             return self.instance(name, None, None, module, document, path, body)
         keys = Expander(self.evaluator, self.scope, errors=self.errors, prefix=f"{self.prefix}module.").keys(
             Template(document, path), body
         )
         if keys is None:
-            return None
+            return self.unknown()
         outputs: dict[str, Any] = {}
-        for key, value in keys.items():
+        failed = False
+        for key, value in keys.items():  # every instance, so each one's mistakes are reported
             result = self.instance(name, key, value, module, document, path, body)
-            if result is None:
-                return None
+            failed = failed or result is None
             outputs[key] = result
-        return outputs
+        return None if failed else outputs
 
     def instance(
         self,
@@ -444,6 +450,7 @@ class ModuleCalls(Mapping[str, Any]):
         view = document.view(path)
         evaluated = self.evaluator.evaluate(call, scope=scope, document=document, path=path, sink=view)
         if any(broken[: len(path)] == path for broken in view.broken):
+            self.unknown()
             return None
         inputs = evaluated.get("inputs", {})
         if inputs is None:
@@ -452,14 +459,16 @@ class ModuleCalls(Mapping[str, Any]):
             got = describe(document, (*path, "inputs"), inputs)
             self.errors.append(
                 spec_error(
-                    f"module {label!r}: 'inputs' must be a mapping of the module's variables"
+                    f"{label}: 'inputs' must be a mapping of the module's variables"
                     + (f", got {got}" if got else ""),
                     document.at((*path, "inputs")),
                 )
             )
+            self.unknown()
             return None
         mapping = self.provider_mapping(label, evaluated.get("providers"), document, path)
         if mapping is None:
+            self.unknown()
             return None
         given = {
             input_name: (value, view, document.at(at), at)
@@ -538,7 +547,7 @@ class ModuleCalls(Mapping[str, Any]):
         if not isinstance(value, dict):
             self.errors.append(
                 spec_error(
-                    f"module {label!r}: 'providers' must map the module's provider names to this file's",
+                    f"{label}: 'providers' must map the module's provider names to this file's",
                     where,
                     hint="e.g. providers: {alviss: alviss.se}",
                 )
@@ -553,7 +562,7 @@ class ModuleCalls(Mapping[str, Any]):
                     raise ValueError(f"'providers.{inner_name}' must name a provider instance")
                 parse_provider(outer)
             except ValueError as exc:
-                self.errors.append(spec_error(f"module {label!r}: {exc}", at))
+                self.errors.append(spec_error(f"{label}: {exc}", at))
                 return None
             mapping[inner_name] = self.resolver(outer)
         return mapping
@@ -610,6 +619,14 @@ class ModuleCalls(Mapping[str, Any]):
                 continue
             found[name] = _prefixed(value, prefix, local)
         return found if ok else None
+
+
+def _shown(path: Path) -> str:
+    """A file as a message names it: relative to the working directory when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _parses(name: str) -> bool:
