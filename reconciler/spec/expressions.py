@@ -261,7 +261,7 @@ class Evaluator:
             if name not in scope.variables:
                 if name in scope.failed:
                     raise Unavailable(name)
-                close = suggest(name, scope.variables)
+                close = suggest(name, [*scope.variables, *scope.failed])
                 hint = f"did you mean var.{close}?" if close else "declare it under 'variables:'"
                 raise _Problem(f"unknown variable {name!r} in '${{{body}}}'", hint)
             secret = name in scope.sensitive

@@ -529,7 +529,9 @@ def module_variables(
                 if declarations
                 else "it declares no variables"
             )
-            reader.error(f"{label}: the module {module} has no variable {name!r}", where, hint=hint)
+            reader.error(
+                f"{label}: the module {module} has no variable {name!r}", document.key_at(path), hint=hint
+            )
     for name, values in given.items():
         if values:
             continue

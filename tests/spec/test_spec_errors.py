@@ -87,7 +87,7 @@ CASES = [
         "top_level_unknown_far",
         "zzz: 1\n",
         "spec.yaml:1:1: unknown top-level key 'zzz'\n  hint: the top level takes: version, state, variables, locals, providers,"
-        " data, resources, outputs, moved, import, and x-… keys (ignored)",
+        " data, resources, modules, outputs, moved, import, and x-… keys (ignored)",
     ),
     case(
         "duplicate_top_level",
