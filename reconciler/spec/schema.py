@@ -75,6 +75,45 @@ def _meta_arguments(platform: str) -> dict[str, Any]:
     }
 
 
+def _modules() -> dict[str, Any]:
+    """``modules:``: NAME → {source, inputs, for_each, providers}, as ``spec.modules`` reads them."""
+    return {
+        "type": ["object", "null"],
+        "description": "Module calls by name: a module file's resources, once or once per for_each key,"
+        " addressed module.NAME[KEY].TYPE.NAME; its outputs read as ${module.NAME[KEY].OUTPUT}.",
+        "patternProperties": {
+            "^[a-z][a-z0-9_-]*$": {
+                "type": "object",
+                "properties": {
+                    "source": {
+                        "type": "string",
+                        "description": "The module's YAML file (variables, locals, providers, resources,"
+                        " modules, outputs), relative to the file that calls it.",
+                    },
+                    "inputs": {
+                        "type": ["object", "null"],
+                        "description": "Values of the module's variables, by name.",
+                    },
+                    "for_each": {
+                        "type": ["object", "array", "string"],
+                        "description": "A map (its keys name the instances) or a list of strings;"
+                        " ${each.key} and ${each.value} in inputs and providers.",
+                    },
+                    "providers": {
+                        "type": "object",
+                        "description": "The module's provider names mapped to this file's instances"
+                        " (default: the caller's instance of the same name).",
+                        "additionalProperties": {"type": "string"},
+                    },
+                },
+                "required": ["source"],
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": False,
+    }
+
+
 def _outputs() -> dict[str, Any]:
     """``outputs:``: NAME → {value, description, sensitive}, as ``reconciler.spec.outputs`` reads them."""
     return {
@@ -287,6 +326,7 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
                 "patternProperties": resources,
                 "additionalProperties": False,
             },
+            "modules": _modules(),
             "outputs": _outputs(),
             "moved": _MOVED,
             "import": _IMPORT,

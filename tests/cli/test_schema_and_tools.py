@@ -65,10 +65,10 @@ def test_a_misspelled_key_or_wrong_value_is_rejected(
 
 
 def test_meta_arguments_are_allowed_and_checked(schema: dict[str, Any]) -> None:
-    spec = as_json(REPO / "specs" / "weekly-refresh.yaml")
-    spec["resources"]["alviss.refit.se"]["depends_on"] = ["alviss.upload.se_sales_w47"]
+    spec = as_json(REPO / "specs" / "many-markets.yaml")
+    spec["resources"]["alviss.refit.weekly"]["depends_on"] = ["alviss.upload.sales[m01]"]
     assert schema_check.errors(spec, schema, schema) == []
-    spec["resources"]["alviss.refit.se"]["provider"] = "akkio"
+    spec["resources"]["alviss.refit.weekly"]["provider"] = "akkio"
     assert any("provider" in error for error in schema_check.errors(spec, schema, schema))
 
 
