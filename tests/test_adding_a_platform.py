@@ -57,8 +57,9 @@ def test_every_platform_is_made_of_what_the_page_lists(name: str) -> None:
         module = type(rtype).__module__
         assert module.startswith(f"reconciler.providers.{name}."), (type_name, module)
     used = set()
-    for spec in (REPO / "specs").glob("*.yaml"):
-        used |= {address.rsplit(".", 1)[0] for address in yaml.safe_load(spec.read_text())["resources"]}
+    for spec in [*(REPO / "specs").glob("*.yaml"), *(REPO / "specs" / "modules").glob("*.yaml")]:
+        resources = yaml.safe_load(spec.read_text()).get("resources") or {}
+        used |= {address.rsplit(".", 1)[0] for address in resources}
     assert set(PLATFORMS[name].resource_types) <= used, f"{name}: a resource type is in no example spec"
 
 

@@ -413,7 +413,8 @@ def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
 def print_outputs(result: ApplyResult) -> None:
     """Terraform's ``Outputs:`` after an apply (sensitive ones masked), and why any was not computed."""
     for note in result.output_notes:
-        click.echo(f"Warning: {note} (its earlier value, if any, is kept)", err=True)
+        if note.mistake:  # not yet applied or still running: the apply's own lines say so
+            click.echo(f"Warning: {note} (its earlier value, if any, is kept)", err=True)
     if result.state.outputs:
         from reconciler.render.outputs import outputs_text
 

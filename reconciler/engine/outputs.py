@@ -24,10 +24,16 @@ __all__ = ["OutputNote", "OutputsResult", "compute_outputs", "record_outputs"]
 
 @dataclass(frozen=True)
 class OutputNote:
-    """Why one output was not (re)computed by this apply."""
+    """Why one output was not (re)computed by this apply.
+
+    ``mistake``: the spec names an output its resource does not record (worth a warning);
+    otherwise the resource is just not there yet (not applied, a job running, failed: the
+    apply says so already).
+    """
 
     name: str
     message: str
+    mistake: bool = False
 
     def __str__(self) -> str:
         return f"output {self.name!r}: {self.message}"
@@ -44,6 +50,10 @@ class OutputsResult:
 class _Unknown(Exception):
     """A reference whose value is not in the state (yet)."""
 
+    def __init__(self, message: str, *, mistake: bool = False) -> None:
+        super().__init__(message)
+        self.mistake = mistake
+
 
 def compute_outputs(spec: Spec, document: StateDocument) -> OutputsResult:
     """Every output of ``spec`` with its references read from ``document``.
@@ -57,7 +67,7 @@ def compute_outputs(spec: Spec, document: StateDocument) -> OutputsResult:
         try:
             value = _value(output, document.resources)
         except _Unknown as unknown:
-            notes.append(OutputNote(name, str(unknown)))
+            notes.append(OutputNote(name, str(unknown), mistake=unknown.mistake))
             if name in document.outputs:
                 outputs[name] = document.outputs[name]
             continue
@@ -105,7 +115,7 @@ def _one(address: str, field: str | None, records: Mapping[str, ResourceState]) 
         have = ", ".join(sorted(record.outputs)) or "none"
         close = suggest(field, record.outputs)
         more = f"; did you mean {close!r}?" if close else ""
-        raise _Unknown(f"{address} has no output {field!r} (it has: {have}){more}")
+        raise _Unknown(f"{address} has no output {field!r} (it has: {have}){more}", mistake=True)
     return copy.deepcopy(record.outputs[field])
 
 

@@ -71,31 +71,39 @@ def carry_out(endings: dict[str, errors.ReconcilerError], *, noop: tuple[str, ..
 
 
 def test_dependents_of_a_running_job_wait_on_it_by_name_however_far_down() -> None:
-    report = carry_out({"alviss.upload.no_sales_w47": RUNNING})
+    report = carry_out({"module.market[no].alviss.upload.sales": RUNNING})
     for address in (
-        "alviss.active_dataset.no",
-        "alviss.refit.no",
-        "alviss.attribution.no",
-        "alviss.active_attribution_set.no",
+        "module.market[no].alviss.active_dataset.main",
+        "module.market[no].alviss.refit.weekly",
+        "module.market[no].alviss.attribution.weekly",
+        "module.market[no].alviss.active_attribution_set.main",
     ):
         assert report.outcomes[address] == "waiting"
-        assert report.messages[address] == "waiting on alviss.upload.no_sales_w47 (running)"
-    assert report.outcomes["alviss.upload.no_sales_w47"] == "pending"
+        assert report.messages[address] == "waiting on module.market[no].alviss.upload.sales (running)"
+    assert report.outcomes["module.market[no].alviss.upload.sales"] == "pending"
     assert not report.failed and not report.ok
     assert report.done()[Action.CREATE] == 7  # the other market, and Norway's media upload
 
 
 def test_a_failure_wins_over_a_running_job_and_is_named_down_the_chain() -> None:
-    report = carry_out({"alviss.upload.se_sales_w47": FAILED, "alviss.upload.se_media_w47": RUNNING})
-    assert report.outcomes["alviss.active_dataset.se"] == "skipped"
-    assert report.messages["alviss.active_dataset.se"] == "not started: alviss.upload.se_sales_w47 failed"
-    assert report.messages["alviss.attribution.se"] == "not started: alviss.upload.se_sales_w47 failed"
+    report = carry_out(
+        {"module.market[se].alviss.upload.sales": FAILED, "module.market[se].alviss.upload.media": RUNNING}
+    )
+    assert report.outcomes["module.market[se].alviss.active_dataset.main"] == "skipped"
+    assert (
+        report.messages["module.market[se].alviss.active_dataset.main"]
+        == "not started: module.market[se].alviss.upload.sales failed"
+    )
+    assert (
+        report.messages["module.market[se].alviss.attribution.weekly"]
+        == "not started: module.market[se].alviss.upload.sales failed"
+    )
     assert report.failed
     assert report.count("pending") == 1 and report.count("waiting") == 0
 
 
 def test_no_ops_are_not_outcomes_of_the_run() -> None:
-    uploads = ("alviss.upload.se_sales_w47", "alviss.upload.se_media_w47")
+    uploads = ("module.market[se].alviss.upload.sales", "module.market[se].alviss.upload.media")
     report = carry_out({}, noop=uploads)
     assert not set(uploads) & set(report.outcomes)
     assert report.ok and sum(report.done().values()) == 10

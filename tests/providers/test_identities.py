@@ -96,6 +96,8 @@ def install_v1_state(root: Path, spec: str, fixture: str, fresh: dict[str, Any])
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "specs", tmp_path / "specs")
+    # The spec the first-format weekly-refresh state was written for (the example is now a module).
+    shutil.copy(FIXTURE / "weekly-refresh.yaml", tmp_path / "specs" / "weekly-refresh.yaml")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -30,9 +30,9 @@ async def test_a_change_to_one_market_fits_a_screen_and_says_what_why_and_how_bi
     assert len(lines) <= 50, text
     assert max(len(line) for line in lines) <= 100
     assert "alviss.no" not in text  # the other market is untouched
-    assert "-/+ alviss.upload.se_sales_w47" in text  # what
+    assert "-/+ module.market[se].alviss.upload.sales" in text  # what
     assert re.search(r"sales_w47\.csv \(\d+ B, sha256 [0-9a-f]{12}\)", text)  # how big
-    assert "why: new upload (alviss.upload.se_sales_w47) → new active dataset" in text  # why
+    assert "why: new upload (module.market[se].alviss.upload.sales) → new active dataset" in text  # why
     assert "(known after apply)" in text
     assert lines[-1] == "Plan: 0 to create, 2 to change, 3 to replace, 0 to resume, 0 to forget."
     assert not ANSI.search(text)
@@ -52,7 +52,7 @@ def plan_of(*changes: Change) -> Plan:
 
 def test_nested_parameters_show_as_a_structured_diff() -> None:
     change = change_of(
-        "alviss.refit.se",
+        "module.market[se].alviss.refit.weekly",
         Action.REPLACE,
         Reason.INPUTS_CHANGED,
         summary="refit of model 3",

@@ -158,7 +158,11 @@ def test_an_apply_in_a_terminal_shows_live_per_job_lines(
     assert code == 0, output
     assert "\x1b[" in output and "\x1b[2K" in output  # redrawn in place
     assert "running, " in output and " done, 0 failed" in output  # the summary line
-    for address in ("alviss.upload.se_sales_w47", "alviss.refit.no", "alviss.active_attribution_set.se"):
+    for address in (
+        "module.market[se].alviss.upload.sales",
+        "module.market[no].alviss.refit.weekly",
+        "module.market[se].alviss.active_attribution_set.main",
+    ):
         assert f"{address}\x1b[0m" in output  # a live line per job, the address in bold
     assert "done in" in output  # finished jobs scroll above
 
@@ -174,4 +178,4 @@ def test_the_same_apply_piped_to_a_file_has_no_control_characters(
     text = log.read_text()
     assert done.returncode == 0, text
     assert "\x1b" not in text and "\r" not in text
-    assert "alviss.refit.se: done (model_id=" in text
+    assert "module.market[se].alviss.refit.weekly: done (model_id=" in text

@@ -20,10 +20,17 @@ import yaml
 from reconciler import emulators
 from reconciler.providers.base import ClientOptions
 from reconciler.providers.registry import PLATFORMS
+from reconciler.spec.variables import VarInputs
 from reconciler.workflow import Settings, Workspace
 from tests.support import REPO, no_wait
 
 SPECS = sorted(path.name for path in (REPO / "specs").glob("*.yaml"))
+#: The var files an example spec is run with (its variables without a default).
+VAR_FILES = {"many-markets.yaml": ("vars/30-markets.yaml",)}
+
+
+def var_files(root: Path, spec_name: str) -> VarInputs:
+    return VarInputs(files=tuple(str(root / "specs" / name) for name in VAR_FILES.get(spec_name, ())))
 
 
 async def mutating_requests(data_dir: Path) -> int:
@@ -44,8 +51,8 @@ async def mutating_requests(data_dir: Path) -> int:
 def test_every_resource_type_is_in_an_example_spec() -> None:
     """The tests below run every example spec: a resource type that none uses would never be converged."""
     used = set()
-    for name in SPECS:
-        resources = yaml.safe_load((REPO / "specs" / name).read_text())["resources"]
+    for path in [*(REPO / "specs").glob("*.yaml"), *(REPO / "specs" / "modules").glob("*.yaml")]:
+        resources = yaml.safe_load(path.read_text()).get("resources") or {}
         used |= {address.rsplit(".", 1)[0] for address in resources}
     registered = {name for platform in PLATFORMS.values() for name in platform.resource_types}
     assert registered - used == set(), "add a resource of each of these types to an example spec in specs/"
@@ -68,6 +75,7 @@ async def test_apply_then_nothing_to_do(
         emulator_variant=variant,
         emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
         client=ClientOptions(sleep=no_wait),
+        variables=var_files(tmp_path, spec_name),
     )
     spec = tmp_path / "specs" / spec_name
     first = await Workspace(spec, settings=settings).apply()
@@ -92,6 +100,7 @@ async def test_detach_submits_records_and_the_next_plan_resumes(
         emulator_dir=tmp_path / "emulators",
         emulator_durations={name: dict.fromkeys(kinds, 600.0) for name, kinds in emulators.JOB_KINDS.items()},
         client=ClientOptions(sleep=no_wait),
+        variables=var_files(tmp_path, spec_name),
     )
     spec = tmp_path / "specs" / spec_name
     result = await Workspace(spec, settings=settings).apply(detach=True)
@@ -115,6 +124,7 @@ async def test_saved_plan_applies_and_converges(
         emulator_dir=world,
         emulator_durations={name: dict.fromkeys(kinds, 0.0) for name, kinds in emulators.JOB_KINDS.items()},
         client=ClientOptions(sleep=no_wait),
+        variables=var_files(tmp_path, spec_name),
     )
     spec = tmp_path / "specs" / spec_name
     plan_file = tmp_path / "plan.json"

@@ -23,9 +23,11 @@ def test_detach_on_the_weekly_spec_exits_0_then_drift_4_then_apply_finishes(
     monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", SLOW_UPLOADS)
     code, output = run("apply", WEEKLY, "--auto-approve", "--detach")
     assert code == 0, output
-    assert "alviss.active_dataset.se: waiting on alviss.upload.se_sales_w47 (running)" in output
+    se = "module.market[se].alviss"
+    assert f"{se}.active_dataset.main: waiting on {se}.upload.sales (running)" in output
     # What waits on a change that is itself waiting names the job it is held up by, not the next link.
-    assert "alviss.attribution.no: waiting on alviss.upload.no_sales_w47 (running)" in output
+    no = "module.market[no].alviss"
+    assert f"{no}.attribution.weekly: waiting on {no}.upload.sales (running)" in output
     assert "skipped" not in output and "not started" not in output and "Error" not in output
     assert output.endswith(
         "\nApply complete! Resources: 0 added, 0 changed, 0 replaced, 0 adopted. "
@@ -40,9 +42,8 @@ def test_detach_on_the_weekly_spec_exits_0_then_drift_4_then_apply_finishes(
     assert code == 0, output
     assert "Plan: 4 to create, 4 to change, 0 to replace, 4 to resume, 0 to forget." in output
     # This run's changes only: the four uploads the detached run submitted are the 4 resumed.
-    assert output.endswith(
-        "\nApply complete! Resources: 4 added, 4 changed, 0 replaced, 0 adopted, 4 resumed.\n"
-    )
+    assert "\nApply complete! Resources: 4 added, 4 changed, 0 replaced, 0 adopted, 4 resumed.\n" in output
+    assert output.split("Apply complete!")[1].split("\n")[2:4] == ["Outputs:", ""]  # then the spec's outputs
     assert run("drift", WEEKLY)[0] == 0
 
 

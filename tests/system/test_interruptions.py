@@ -21,6 +21,7 @@ import pytest
 
 from reconciler import errors
 from reconciler.providers.base import ClientOptions
+from reconciler.spec.names import parse_instance
 from reconciler.state.document import StateDocument
 from reconciler.state.local import LocalBackend
 from reconciler.vocabulary import Action
@@ -91,7 +92,7 @@ def reached(stage: str, kind: str) -> Callable[[str], bool]:
         item = event(line)
         if item is None:
             return False
-        here = STAGES.index(item["address"].split(".")[1]), KINDS.get(item["kind"], 2)
+        here = STAGES.index(parse_instance(item["address"]).kind), KINDS.get(item["kind"], 2)
         return here >= target
 
     return wanted
@@ -124,7 +125,10 @@ def test_sigint_stops_waiting_keeps_jobs_and_releases_the_lock(tmp_path: Path) -
         process = start_apply(spec, tmp_path, "--format", "json")
         reported = Reported(process)
         # A status word for each refit: both were submitted and are running.
-        reported.until(statuses_of({"alviss.refit.se", "alviss.refit.no"}), "both refits running")
+        reported.until(
+            statuses_of({"module.market[se].alviss.refit.weekly", "module.market[no].alviss.refit.weekly"}),
+            "both refits running",
+        )
         interrupted = time.monotonic()
         process.send_signal(signal.SIGINT)
         output, problems = reported.finish(timeout=30)
@@ -132,17 +136,24 @@ def test_sigint_stops_waiting_keeps_jobs_and_releases_the_lock(tmp_path: Path) -
         assert process.returncode == 130
         summary = json.loads(output.splitlines()[-1])
         assert summary["interrupted"] is True
-        assert summary["outcomes"]["alviss.refit.se"] == summary["outcomes"]["alviss.refit.no"] == "pending"
+        assert (
+            summary["outcomes"]["module.market[se].alviss.refit.weekly"]
+            == summary["outcomes"]["module.market[no].alviss.refit.weekly"]
+            == "pending"
+        )
         assert "Traceback" not in problems
 
         state = state_of(spec)
         assert state is not None
-        assert all(state.resources[f"alviss.refit.{market}"].pending is not None for market in ("se", "no"))
+        assert all(
+            state.resources[f"module.market[{market}].alviss.refit.weekly"].pending is not None
+            for market in ("se", "no")
+        )
         backend = LocalBackend(spec.parent.parent / "state" / "weekly-refresh.json")
         with backend.lock(operation="test"):
             pass  # released
         plan = asyncio.run(Workspace(spec, settings=Settings(environ={"ALVISS_TOKEN": TOKEN})).plan()).plan
-        assert plan["alviss.refit.se"].action is Action.RESUME
+        assert plan["module.market[se].alviss.refit.weekly"].action is Action.RESUME
         assert held(base)["1/1"]["model"] == CONVERGED["model"]  # submitted once, not again
 
 

@@ -52,11 +52,11 @@ async def test_state_deleted_after_a_full_apply_adopts_everything_and_creates_no
         plan = (await Workspace(spec, settings=SETTINGS).plan(out=saved)).plan
         actions = {change.address: change.action for change in plan.changes}
         assert set(actions.values()) <= {Action.ADOPT, Action.NOOP}, actions
-        assert actions["alviss.upload.se_sales_w47"] is Action.ADOPT
-        assert actions["alviss.refit.no"] is Action.ADOPT
-        assert actions["alviss.attribution.se"] is Action.ADOPT
+        assert actions["module.market[se].alviss.upload.sales"] is Action.ADOPT
+        assert actions["module.market[no].alviss.refit.weekly"] is Action.ADOPT
+        assert actions["module.market[se].alviss.attribution.weekly"] is Action.ADOPT
         text = render_plan(plan, width=120)
-        assert "<= alviss.upload.se_sales_w47: adopt" in text
+        assert "<= module.market[se].alviss.upload.sales: adopt" in text
         assert "file name, size and dataset type" in text
         assert "to adopt." in text
 
@@ -85,8 +85,8 @@ async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_imp
         spec = weekly_against(tmp_path, base)
         assert (await Workspace(spec, settings=SETTINGS).apply()).report.ok
         space = Workspace(spec, settings=SETTINGS)
-        upload_id = space.state().resources["alviss.upload.se_sales_w47"].outputs["upload_id"]
-        space.state_rm(["alviss.upload.se_sales_w47"])
+        upload_id = space.state().resources["module.market[se].alviss.upload.sales"].outputs["upload_id"]
+        space.state_rm(["module.market[se].alviss.upload.sales"])
         # The same file uploaded again by someone else: two objects match.
         data = spec.parent / "data" / "weekly" / "se" / "sales_w47.csv"
         with data.open("rb") as handle:
@@ -102,11 +102,11 @@ async def test_a_second_matching_upload_with_a_state_stops_the_plan_with_the_imp
             await Workspace(spec, settings=SETTINGS).plan()
         message = caught.value.message
         assert "2 objects on the platform match it" in message
-        assert f"reconciler import {spec} alviss.upload.se_sales_w47 {upload_id}" in message
-        assert f"reconciler import {spec} alviss.upload.se_sales_w47 {other}" in message
+        assert f"reconciler import {spec} module.market[se].alviss.upload.sales {upload_id}" in message
+        assert f"reconciler import {spec} module.market[se].alviss.upload.sales {other}" in message
 
         # The command the plan printed chooses; the plan goes on from there.
-        command = f"import {spec} alviss.upload.se_sales_w47 {upload_id}".split()
+        command = f"import {spec} module.market[se].alviss.upload.sales {upload_id}".split()
         result = await asyncio.to_thread(CliRunner().invoke, main, command, env={"ALVISS_TOKEN": TOKEN})
         assert result.exit_code == 0, result.output
         after = await Workspace(spec, settings=SETTINGS).plan()

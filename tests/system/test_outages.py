@@ -88,17 +88,17 @@ async def test_a_longer_outage_keeps_the_job_recorded_and_the_next_apply_resumes
     space, fake = faulty(weekly, Faults(outage=4 * 3600.0, outage_after=after), durations={"refit": 60.0})
     first = await space.workspace().apply()
     assert not first.report.ok
-    message = first.report.messages["alviss.refit.se"]
+    message = first.report.messages["module.market[se].alviss.refit.weekly"]
     assert message.startswith("still running, unknown: ")
     assert "HTTP 503" in message
-    record = space.state()["resources"]["alviss.refit.se"]
+    record = space.state()["resources"]["module.market[se].alviss.refit.weekly"]
     assert record["status"] != "tainted"
     assert record["pending"]["job_id"] is not None
-    assert first.report.outcomes["alviss.attribution.se"] == "skipped"
+    assert first.report.outcomes["module.market[se].alviss.attribution.weekly"] == "skipped"
 
     fake.now += 4 * 3600.0  # the platform is back
     plan = await space.workspace().plan()
-    assert plan.plan["alviss.refit.se"].action is Action.RESUME
+    assert plan.plan["module.market[se].alviss.refit.weekly"].action is Action.RESUME
     second = await space.workspace().apply()
     assert second.report.ok, second.report.messages
     assert await held(space) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}
@@ -214,13 +214,15 @@ async def test_a_token_rejected_while_waiting_keeps_the_job_for_the_next_run(
     monkeypatch.setattr(emulators, "create_app", rejecting)
     first = await weekly.workspace().apply()
     monkeypatch.setattr(emulators, "create_app", create_app)
-    assert first.report.messages["alviss.refit.se"].startswith("still running, unknown: ")
-    assert "token rejected (HTTP 401)" in first.report.messages["alviss.refit.se"]
-    record = weekly.state()["resources"]["alviss.refit.se"]
+    assert first.report.messages["module.market[se].alviss.refit.weekly"].startswith(
+        "still running, unknown: "
+    )
+    assert "token rejected (HTTP 401)" in first.report.messages["module.market[se].alviss.refit.weekly"]
+    record = weekly.state()["resources"]["module.market[se].alviss.refit.weekly"]
     assert record["status"] != "tainted" and record["pending"]["job_id"] is not None
 
     plan = await weekly.workspace().plan()
-    assert plan.plan["alviss.refit.se"].action is Action.RESUME
+    assert plan.plan["module.market[se].alviss.refit.weekly"].action is Action.RESUME
     second = await weekly.workspace().apply()
     assert second.report.ok, second.report.messages
     assert await held(weekly) == {"1/1": ONE_OF_EACH, "1/2": ONE_OF_EACH}

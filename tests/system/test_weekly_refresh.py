@@ -10,11 +10,11 @@ from reconciler.vocabulary import Action
 from tests.support import Demo, mutating
 
 SE_CHAIN = [
-    "alviss.upload.se_sales_w47",
-    "alviss.active_dataset.se",
-    "alviss.refit.se",
-    "alviss.attribution.se",
-    "alviss.active_attribution_set.se",
+    "module.market[se].alviss.upload.sales",
+    "module.market[se].alviss.active_dataset.main",
+    "module.market[se].alviss.refit.weekly",
+    "module.market[se].alviss.attribution.weekly",
+    "module.market[se].alviss.active_attribution_set.main",
 ]
 KINDS = ("upload", "dataset", "model", "attribution", "attribution_set")
 
@@ -32,14 +32,18 @@ async def test_whole_chain_for_every_market_then_nothing(weekly: Demo) -> None:
     assert result.report.count("done") == 12
     state = weekly.state()
     for market, source in (("se", 3), ("no", 11)):
-        refit = state["resources"][f"alviss.refit.{market}"]
-        dataset = state["resources"][f"alviss.active_dataset.{market}"]["outputs"]["dataset_id"]
+        refit = state["resources"][f"module.market[{market}].alviss.refit.weekly"]
+        dataset = state["resources"][f"module.market[{market}].alviss.active_dataset.main"]["outputs"][
+            "dataset_id"
+        ]
         project = 1 if market == "se" else 2
         model = await weekly.call("GET", f"/models/{refit['outputs']['model_id']}", project=project)
         assert model["RefitOf"] == source
         assert model["DataSet"]["IId"] == dataset
         assert model["Status"] == "completed"
-        attribution_id = state["resources"][f"alviss.attribution.{market}"]["outputs"]["attribution_id"]
+        attribution_id = state["resources"][f"module.market[{market}].alviss.attribution.weekly"]["outputs"][
+            "attribution_id"
+        ]
         attribution = await weekly.call("GET", f"/attributions/{attribution_id}", project=project)
         assert attribution["Model"]["IId"] == model["IId"]
         assert attribution["EndDate"] == "2026-11-23"  # this week's upload is in the range
@@ -55,7 +59,7 @@ async def test_whole_chain_for_every_market_then_nothing(weekly: Demo) -> None:
 
 async def test_refit_splits_the_dates_as_the_vendor_does(weekly: Demo) -> None:
     await weekly.workspace().apply()
-    model_id = weekly.state()["resources"]["alviss.refit.se"]["outputs"]["model_id"]
+    model_id = weekly.state()["resources"]["module.market[se].alviss.refit.weekly"]["outputs"]["model_id"]
     model = await weekly.call("GET", f"/models/{model_id}")
     total = len(model["TrainDates"]) + len(model["EvalDates"])
     assert len(model["TrainDates"]) == int(total * 0.75)
@@ -70,8 +74,10 @@ async def test_one_market_changes_only_that_market_replans_with_reasons(weekly: 
 
     plan = (await weekly.workspace().plan()).plan
     assert [change.address for change in plan.actionable] == SE_CHAIN
-    assert [step.address for step in plan.chain("alviss.active_attribution_set.se")] == SE_CHAIN
-    assert "se/sales_w47.csv changed" in plan["alviss.upload.se_sales_w47"].reasons[0]
+    assert [
+        step.address for step in plan.chain("module.market[se].alviss.active_attribution_set.main")
+    ] == SE_CHAIN
+    assert "se/sales_w47.csv changed" in plan["module.market[se].alviss.upload.sales"].reasons[0]
 
     result = await weekly.workspace().apply()
     assert result.report.ok, result.report.messages
@@ -83,24 +89,24 @@ async def test_one_market_changes_only_that_market_replans_with_reasons(weekly: 
 
 async def test_changed_params_plan_a_new_refit_naming_the_change(weekly: Demo) -> None:
     await weekly.workspace().apply()
-    spec = weekly.spec
-    spec.write_text(
-        spec.read_text().replace(
-            "params: {epochs: 500, learning_rate: 0.001, samples: 3}\n  alviss.attribution.se",
-            "params: {epochs: 800, learning_rate: 0.001, samples: 3}\n  alviss.attribution.se",
-        )
-    )
+    module = weekly.spec.parent / "modules" / "market.yaml"  # the refit every market makes
+    text = module.read_text()
+    assert "params: {epochs: 500, learning_rate: 0.001, samples: 3}" in text
+    module.write_text(text.replace("epochs: 500", "epochs: 800"))
     plan = (await weekly.workspace().plan()).plan
-    assert [change.address for change in plan.actionable] == SE_CHAIN[2:]
-    assert plan["alviss.refit.se"].action is Action.REPLACE
-    assert plan["alviss.refit.se"].reasons == ("params.epochs: 500 → 800",)
+    assert sorted(change.address for change in plan.actionable) == sorted(
+        address.replace("[se]", f"[{market}]") for market in ("se", "no") for address in SE_CHAIN[2:]
+    )
+    for market in ("se", "no"):
+        assert plan[f"module.market[{market}].alviss.refit.weekly"].action is Action.REPLACE
+        assert plan[f"module.market[{market}].alviss.refit.weekly"].reasons == ("params.epochs: 500 → 800",)
 
 
 async def test_drift_another_dataset_activated_outside(weekly: Demo) -> None:
     await weekly.workspace().apply()
     await weekly.call("POST", "/datasets/1/activate")  # someone re-activates the old dataset
     plan = (await weekly.workspace().plan()).plan
-    change = plan["alviss.active_dataset.se"]
+    change = plan["module.market[se].alviss.active_dataset.main"]
     assert change.action is Action.UPDATE
     assert any("changed outside reconciler: now 1" in reason for reason in change.reasons)
     assert [c.address for c in plan.actionable] == SE_CHAIN[1:]
@@ -112,18 +118,18 @@ async def test_drift_another_attribution_set_activated_outside(weekly: Demo) -> 
     await weekly.workspace().apply()
     await weekly.call("PATCH", "/attributionset/1/activate", project=2)
     plan = (await weekly.workspace().plan()).plan
-    assert [c.address for c in plan.actionable] == ["alviss.active_attribution_set.no"]
-    change = plan["alviss.active_attribution_set.no"]
+    assert [c.address for c in plan.actionable] == ["module.market[no].alviss.active_attribution_set.main"]
+    change = plan["module.market[no].alviss.active_attribution_set.main"]
     assert any("changed outside reconciler: now 1" in reason for reason in change.reasons)
 
 
 async def test_drift_recorded_job_gone(weekly: Demo) -> None:
     await weekly.workspace().apply()
     state = weekly.state()
-    state["resources"]["alviss.attribution.no"]["outputs"]["attribution_id"] = 999
+    state["resources"]["module.market[no].alviss.attribution.weekly"]["outputs"]["attribution_id"] = 999
     weekly.state_file.write_text(json.dumps(state))
     plan = (await weekly.workspace().plan()).plan
-    change = plan["alviss.attribution.no"]
+    change = plan["module.market[no].alviss.attribution.weekly"]
     assert change.action is Action.CREATE
     assert "attribution 999 no longer exists on the platform" in change.reasons
 

@@ -65,12 +65,18 @@ def test_a_source_model_the_project_does_not_have_is_an_error_at_its_field(
     monkeypatch.chdir(tmp_path)
     with served_emulator("alviss", data_dir=tmp_path / "world", token=TOKEN) as base:
         spec = weekly_against(tmp_path, base)
-        text = spec.read_text().replace("model: 3\n", "model: 333\n")
-        spec.write_text(text)
-        line = text.splitlines().index("    model: 333") + 1
+        text = spec.read_text()
+        assert "        model: 3\n" in text  # Sweden's, in the map of markets
+        spec.write_text(text.replace("        model: 3\n", "        model: 333\n"))
+        module = spec.parent / "modules" / "market.yaml"
+        line = module.read_text().splitlines().index("    model: ${var.model}") + 1
         code, output = run("plan", str(spec))
         assert code == 1, output
-        assert f"{spec}:{line}:12: alviss.refit.se: 'model': model 333 does not exist" in output
+        # At the field of the module's refit, naming the market's instance.
+        assert (
+            f"{module}:{line}:12: module.market[se].alviss.refit.weekly: 'model': model 333 does not exist"
+            in output
+        )
         assert "answered 404" not in output and "Traceback" not in output
         assert mutating(base) == {}
 
