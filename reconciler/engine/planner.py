@@ -27,6 +27,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -661,11 +662,24 @@ def basis(facts: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+_STEP = r"module\.[a-z][a-z0-9_-]*(\[[A-Za-z0-9_][A-Za-z0-9_.-]*\])?"
+#: A module path (``module.market``, ``module.market[se]``, ``module.a[x].module.b``): ``--target`` takes one.
+_MODULE_PATH = re.compile(rf"{_STEP}(\.{_STEP})*")
+
+
 def expand_addresses(spec: Spec, addresses: Iterable[str], *, known: Iterable[str] = ()) -> list[str]:
-    """``addresses`` with a resource that has for_each standing for all of its instances (as Terraform)."""
+    """``addresses`` with a resource that has for_each standing for all of its instances, and a module
+    path for every resource in it (as Terraform)."""
     known = list(known)
     expanded: list[str] = []
     for address in addresses:
+        if _MODULE_PATH.fullmatch(address):  # module.market[se]: every resource of that module instance
+            inside = [
+                other for other in [*spec.resources, *known] if other[len(address) : len(address) + 1] in ".["
+            ]
+            expanded.extend(other for other in inside if other.startswith(address))
+            if any(other.startswith(address) for other in inside):
+                continue
         found = spec.instances_of(address)
         found += [
             other

@@ -163,3 +163,14 @@ async def test_remodel_from_either_graph_level(demo: Demo, level: str) -> None:
     assert (model["Country"], model["Region"], model["Grouping"]) == ("NOR", "all", "all")
     assert model["DataSet"] == source["DataSet"]
     assert not (await remodel.workspace().plan()).plan.has_changes
+
+
+async def test_a_module_instance_or_the_whole_module_can_be_targeted(weekly: Demo) -> None:
+    plan = (await weekly.workspace().plan(targets=["module.market[se]"])).plan
+    assert {change.address.split(".alviss.")[0] for change in plan.changes} == {"module.market[se]"}
+    assert len(plan.actionable) == 6
+    plan = (await weekly.workspace().plan(targets=["module.market"])).plan
+    assert len(plan.actionable) == 12
+    result = await weekly.workspace().apply(targets=["module.market[no]"])
+    assert result.report.ok and result.report.count("done") == 6
+    assert {address.split(".alviss.")[0] for address in weekly.state()["resources"]} == {"module.market[no]"}
