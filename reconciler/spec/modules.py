@@ -484,6 +484,9 @@ class ModuleCalls(Mapping[str, Any]):
             errors=self.errors,
             declared_once=self.files.first_use(module),
         )
+        for secret in variables.sensitive:  # masked in every message of the load, as the root's are
+            if secret in variables.values:
+                self.evaluator.secrets.update(_texts(variables.values[secret]))
         # A fresh copy of the module's values per instance: locals and templates are evaluated in it.
         own = _instance_sections(module.sections)
         inner = Scope(
@@ -619,6 +622,16 @@ class ModuleCalls(Mapping[str, Any]):
                 continue
             found[name] = _prefixed(value, prefix, local)
         return found if ok else None
+
+
+def _texts(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value} if value else set()
+    if isinstance(value, list):
+        return {text for item in value for text in _texts(item)}
+    if isinstance(value, dict):
+        return {text for item in value.values() for text in _texts(item)}
+    return set()
 
 
 def _shown(path: Path) -> str:
