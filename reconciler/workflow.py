@@ -351,7 +351,8 @@ class Workspace:
                         checkpointer.close()
                     raise
                 checkpointer.close()
-                document, notes = record_outputs(spec, checkpointer.document)
+                read = {source.address: source.outputs for source in plan.data}
+                document, notes = record_outputs(spec, checkpointer.document, data=read)
                 if document is not checkpointer.document:
                     document = backend.write(document)
         report.moved = len(plan.moved)

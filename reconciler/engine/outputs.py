@@ -55,8 +55,11 @@ class _Unknown(Exception):
         self.mistake = mistake
 
 
-def compute_outputs(spec: Spec, document: StateDocument) -> OutputsResult:
-    """Every output of ``spec`` with its references read from ``document``.
+def compute_outputs(
+    spec: Spec, document: StateDocument, *, data: Mapping[str, Mapping[str, Any]] | None = None
+) -> OutputsResult:
+    """Every output of ``spec`` with its references read from ``document`` (a data source's from
+    ``data``: what the plan read, by address).
 
     Outputs no longer in the spec are dropped; one that cannot be computed
     keeps its earlier value (if any) and gets a note.
@@ -65,7 +68,7 @@ def compute_outputs(spec: Spec, document: StateDocument) -> OutputsResult:
     notes: list[OutputNote] = []
     for name, output in spec.outputs.items():
         try:
-            value = _value(output, document.resources)
+            value = _value(output, document.resources, data or {})
         except _Unknown as unknown:
             notes.append(OutputNote(name, str(unknown), mistake=unknown.mistake))
             if name in document.outputs:
@@ -75,48 +78,57 @@ def compute_outputs(spec: Spec, document: StateDocument) -> OutputsResult:
     return OutputsResult(outputs=outputs, notes=tuple(notes))
 
 
-def record_outputs(spec: Spec, document: StateDocument) -> tuple[StateDocument, tuple[OutputNote, ...]]:
+def record_outputs(
+    spec: Spec, document: StateDocument, *, data: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[StateDocument, tuple[OutputNote, ...]]:
     """``document`` with its outputs computed anew (the same object when nothing changed)."""
-    result = compute_outputs(spec, document)
+    result = compute_outputs(spec, document, data=data)
     if result.outputs == document.outputs:
         return document, result.notes
     return document.model_copy(update={"outputs": result.outputs}), result.notes
 
 
-def _value(output: OutputSpec, records: Mapping[str, ResourceState]) -> Any:
+Data = Mapping[str, Mapping[str, Any]]
+
+
+def _value(output: OutputSpec, records: Mapping[str, ResourceState], data: Data) -> Any:
     if not output.references:
         return copy.deepcopy(output.value)
     value = copy.deepcopy(output.value)
     for ref in output.references:
-        value = _put(value, ref.path, _resolve(ref, records))
+        value = _put(value, ref.path, _resolve(ref, records, data))
     return value
 
 
-def _resolve(ref: OutputReference, records: Mapping[str, ResourceState]) -> Any:
+def _resolve(ref: OutputReference, records: Mapping[str, ResourceState], data: Data) -> Any:
     if ref.instances == (ref.address,):
-        return _one(ref.address, ref.field, records)
+        return _one(ref.address, ref.field, records, data)
     by_key: dict[str, Any] = {}
     for address in ref.instances:
         key = address[address.rindex("[") + 1 : -1]
-        by_key[key] = _one(address, ref.field, records)
+        by_key[key] = _one(address, ref.field, records, data)
     return by_key
 
 
-def _one(address: str, field: str | None, records: Mapping[str, ResourceState]) -> Any:
-    record = records.get(address)
-    if record is None:
-        raise _Unknown(f"{address} is not applied yet")
-    if record.status != "ready":
-        state = "has a job still running" if record.status == "pending" else "failed on its platform"
-        raise _Unknown(f"{address} {state}")
+def _one(address: str, field: str | None, records: Mapping[str, ResourceState], data: Data) -> Any:
+    if address in data:
+        outputs = data[address]
+    else:
+        record = records.get(address)
+        if record is None:
+            raise _Unknown(f"{address} is not applied yet")
+        if record.status != "ready":
+            state = "has a job still running" if record.status == "pending" else "failed on its platform"
+            raise _Unknown(f"{address} {state}")
+        outputs = record.outputs
     if field is None:
-        return copy.deepcopy(record.outputs)
-    if field not in record.outputs:
-        have = ", ".join(sorted(record.outputs)) or "none"
-        close = suggest(field, record.outputs)
+        return copy.deepcopy(dict(outputs))
+    if field not in outputs:
+        have = ", ".join(sorted(outputs)) or "none"
+        close = suggest(field, outputs)
         more = f"; did you mean {close!r}?" if close else ""
         raise _Unknown(f"{address} has no output {field!r} (it has: {have}){more}", mistake=True)
-    return copy.deepcopy(record.outputs[field])
+    return copy.deepcopy(outputs[field])
 
 
 def _put(value: Any, path: tuple[str | int, ...], new: Any) -> Any:

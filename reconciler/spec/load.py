@@ -250,6 +250,7 @@ class _Loader:
         modules.expand_all()
         self.providers.update(expansion.providers)
         self.resources.update(expansion.resources)
+        self.data.update(expansion.data)
         instances = {**expander.instances, **expansion.instances}
         sound = sound and not expander.incomplete and not expansion.incomplete
         for name, (document, at) in self.sections["outputs"].items():

@@ -9,7 +9,7 @@
           model: ${each.value.model}
 
 A module file has the sections of a spec (``variables``, ``locals``,
-``providers``, ``resources``, ``modules``, ``outputs``; no ``state``: the
+``providers``, ``data``, ``resources``, ``modules``, ``outputs``; no ``state``: the
 root spec's state keeps everything).  Each instance of a call is expanded
 by the same stage as the root (:class:`~reconciler.spec.expand.Expander`),
 in a scope of its own: the module's variables take their values from the
@@ -54,11 +54,12 @@ __all__ = ["MODULE_SECTIONS", "Expansion", "ModuleCalls", "ModuleFiles", "read_s
 #: What a module call says.
 CALL_KEYS = ("source", "inputs", "for_each", "providers")
 #: The sections a module file may hold.
-MODULE_SECTIONS = ("variables", "locals", "providers", "resources", "modules", "outputs")
+MODULE_SECTIONS = ("variables", "locals", "providers", "data", "resources", "modules", "outputs")
 _SECTION_WHAT = {
     "variables": ("variables by name", "variable"),
     "locals": ("locals by name", "local"),
     "providers": ("provider instances", "provider"),
+    "data": ("data sources by TYPE.NAME", "data source"),
     "resources": ("resources by address", "resource"),
     "modules": ("module calls by name", "module"),
     "outputs": ("outputs by name", "output"),
@@ -251,6 +252,8 @@ class Expansion:
 
     providers: dict[str, Entry] = field(default_factory=dict)
     resources: dict[str, Entry] = field(default_factory=dict)
+    #: Data sources by ``data:`` key with the instance's prefix (``module.m[se].alviss.model.latest``).
+    data: dict[str, Entry] = field(default_factory=dict)
     #: Each template with for_each (full address) → its instances.
     instances: dict[str, list[str]] = field(default_factory=dict)
     #: Whether some for_each or module could not be expanded (its instances are unknown).
@@ -527,16 +530,19 @@ class ModuleCalls(Mapping[str, Any]):
         expander = Expander(self.evaluator, inner, errors=self.errors, prefix=prefix, in_place=False)
         providers = expander.providers(_templates(own["providers"]))
         resources = expander.resources(_templates(own["resources"]))
+        data = expander.resources(_templates(own["data"]))
         calls.expand_all()
         if expander.incomplete:
             self.expansion.incomplete = True
         local = {address[len(prefix) :] for address in resources} | {
             address[len(prefix) :] for address in expander.instances
         }
-        for entry in resources.values():
+        local |= {f"data.{address[len(prefix) :]}" for address in data}
+        for entry in [*resources.values(), *data.values()]:
             self.settle_resource(entry, prefix=prefix, local=local, resolve=resolve)
         self.expansion.providers.update(providers)
         self.expansion.resources.update(resources)
+        self.expansion.data.update(data)
         self.expansion.instances.update(expander.instances)
         return self.outputs(own["outputs"], inner, prefix=prefix, local=local)
 

@@ -92,3 +92,9 @@ def test_outputs_gone_from_the_spec_are_dropped_and_unchanged_ones_write_nothing
     document, _ = record_outputs(spec(output("kept", 2)), state)
     assert document.outputs == {"kept": OutputState(value=2)}
     assert record_outputs(spec(output("kept", 2)), document)[0] is document
+
+
+def test_a_data_source_reference_reads_what_the_plan_read() -> None:
+    found = output("base", "x", ref((), "data.alviss.model.base", "model_id"))
+    result = compute_outputs(spec(found), StateDocument(), data={"data.alviss.model.base": {"model_id": 3}})
+    assert result.outputs["base"].value == 3 and result.notes == ()
