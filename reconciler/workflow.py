@@ -474,7 +474,15 @@ class Workspace:
         with self._lock(backend, operation="import"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
-                record = await adopt(spec, state, address, object_id, types=resource_type, clients=clients)
+                importing = (spec.resources[address].provider, object_id.strip())
+                found, problems = await read_data(
+                    spec, state, types=data_source, clients=clients, importing=importing
+                )
+                raise_all(problems, order={str(path): index for index, path in enumerate(spec.files)})
+                data = plan_reads(spec, found)
+                record = await adopt(
+                    spec, state, address, object_id, types=resource_type, clients=clients, data=data
+                )
             resources = {**state.resources, address: record}
             backend.write(state.model_copy(update={"resources": resources}))
         return record

@@ -25,7 +25,8 @@ from typing import Any
 
 from reconciler import errors
 from reconciler.engine.graph import Graph
-from reconciler.engine.planner import TypeLookup, check_addresses, target_of
+from reconciler.engine.plan import DataSourceRead
+from reconciler.engine.planner import TypeLookup, check_addresses, data_upstream, target_of
 from reconciler.providers.base import Decision, Desired, ResourceType, Upstream, fingerprint
 from reconciler.providers.identity import Identity, canonical_form
 from reconciler.spec.document import Spec
@@ -101,8 +102,12 @@ async def adopt(
     *,
     types: TypeLookup,
     clients: Mapping[str, Any],
+    data: Mapping[str, DataSourceRead] | None = None,
 ) -> ResourceState:
-    """The record ``import`` writes for ``address``; raises PlanError when the platform does not know it."""
+    """The record ``import`` writes for ``address``; raises PlanError when the platform does not know it.
+
+    ``data``: what the data sources the resource refers to read (``engine/remote.py``).
+    """
     check_addresses(spec, [address], option="import")
     if address in state.resources:
         raise errors.PlanError(
@@ -112,7 +117,7 @@ async def adopt(
     resource = spec.resources[address]
     rtype = types(resource.type)
     client = clients[resource.provider]
-    upstream: dict[str, Upstream] = {}
+    upstream: dict[str, Upstream] = data_upstream(resource, data)
     for dep in Graph.from_spec(spec).dependencies[address]:
         record = state.resources.get(dep)
         if record is None or record.status != "ready":

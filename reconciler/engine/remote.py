@@ -137,11 +137,14 @@ async def read_data(
     types: DataLookup,
     clients: Mapping[str, Any],
     limit: int = 16,
+    importing: tuple[str, str] | None = None,
 ) -> tuple[dict[str, DataRead], list[errors.SpecError]]:
     """What every data source of ``spec`` found, by address, and the error of each that found nothing.
 
     Each is told which ids the state records for its provider instance (what
-    this spec made), which a lookup of "the latest" leaves out.
+    this spec made), which a lookup of "the latest" leaves out; ``importing``
+    (provider instance, id) is the object ``import`` is adopting, made by this
+    spec as far as the lookups go (under the key ``*``: whatever its output key).
     """
     semaphore = asyncio.Semaphore(limit)
 
@@ -150,6 +153,8 @@ async def read_data(
         async with semaphore:
             try:
                 made = _made(state, source.provider)
+                if importing is not None and importing[0] == source.provider:
+                    made["*"] = frozenset({importing[1]})
                 return await types(source.type).read(clients[source.provider], target, made=made)
             except errors.SpecError as error:  # nothing found, or several where one is needed: located
                 return error

@@ -315,7 +315,8 @@ class DataSourceType(ABC, Generic[ConfigT, ClientT]):
         ``made`` holds, per output key (``model_id``), the ids the state records
         for the resources of this provider instance: what this spec made.  A
         lookup of "the latest" leaves them out, or a refit of the latest model
-        would refit its own result on every plan.  Nothing found, or several
+        would refit its own result on every plan (``*``: ids made whatever
+        their key, e.g. the object ``import`` adopts).  Nothing found, or several
         where one is needed, is ``target.error(field, …)``: a spec error at the
         field that asked.
         """

@@ -333,3 +333,12 @@ def test_a_saved_plan_whose_data_source_reads_otherwise_now_is_refused(looked: D
     assert (
         "data.alviss.model.latest_se: reads model 12 (SWE/all/all, completed) now, model 3" in applied.output
     )
+
+
+async def test_import_of_a_resource_that_refers_to_a_data_source(looked: Demo) -> None:
+    assert (await looked.workspace().apply()).report.ok
+    model_id = looked.state()["resources"]["alviss.refit.se"]["outputs"]["model_id"]
+    looked.workspace().state_rm(["alviss.refit.se"])
+    record = await looked.workspace().import_("alviss.refit.se", str(model_id))
+    assert record.outputs["model_id"] == model_id
+    assert not (await looked.workspace().plan()).plan.has_changes

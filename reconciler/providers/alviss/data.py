@@ -66,7 +66,12 @@ class ModelData(DataSourceType[ModelLookup, AlvissClient]):
                 )
             return _model_read(found, config.id)
         assert config.combination is not None  # the config has one or the other
-        return await self.by_combination(client, target, config.combination, made=made.get("model_id", ()))
+        return await self.by_combination(
+            client,
+            target,
+            config.combination,
+            made=made.get("model_id", frozenset()) | made.get("*", frozenset()),
+        )
 
     async def by_combination(
         self,
