@@ -164,10 +164,18 @@ def next_steps(spec_file: Path) -> str:
 def graph(spec: str, fmt: str) -> None:
     """Print the dependency graph of a spec's resources (Graphviz dot or Mermaid)."""
     from reconciler.engine.graph import Graph
+    from reconciler.spec.refs import references
 
     loaded = run(lambda: workspace(spec).validate())
-    dependencies = Graph.from_spec(loaded).dependencies
-    providers = {address: resource.provider for address, resource in loaded.resources.items()}
+    # Data sources are nodes too: read first, what refers to them follows.
+    dependencies: dict[str, tuple[str, ...]] = dict.fromkeys(loaded.data, ())
+    for address, deps in Graph.from_spec(loaded).dependencies.items():
+        config = loaded.resources[address].config
+        read = tuple(ref.address for ref in references(config) if ref.address in loaded.data)
+        dependencies[address] = tuple(dict.fromkeys((*read, *deps)))
+    providers = {
+        address: entry.provider for address, entry in (*loaded.data.items(), *loaded.resources.items())
+    }
     click.echo(to_dot(dependencies, providers) if fmt == "dot" else to_mermaid(dependencies, providers))
 
 

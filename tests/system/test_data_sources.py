@@ -342,3 +342,11 @@ async def test_import_of_a_resource_that_refers_to_a_data_source(looked: Demo) -
     record = await looked.workspace().import_("alviss.refit.se", str(model_id))
     assert record.outputs["model_id"] == model_id
     assert not (await looked.workspace().plan()).plan.has_changes
+
+
+def test_graph_shows_data_sources_before_what_refers_to_them(looked: Demo) -> None:
+    result = CliRunner().invoke(main, ["graph", str(looked.spec)], env={}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert '"data.alviss.model.latest_se" -> "alviss.refit.se";' in result.output
+    assert '"data.alviss.active_dataset.se" -> "alviss.attribution.se";' in result.output
+    assert '    "data.alviss.active_attribution_set.se";' in result.output
