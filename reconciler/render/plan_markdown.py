@@ -94,7 +94,11 @@ def _targeting(plan: Plan) -> str:
 def render_plan_markdown(plan: Plan) -> str:
     """Markdown for a pull-request comment."""
     if not plan.has_changes:
-        return f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n" + _targeting(plan)
+        return (
+            f"{TITLE}\n\n**No changes.** The live platforms match the spec.\n"
+            + _targeting(plan)
+            + _data(plan)
+        )
     counts = plan.counts()
     summary = ", ".join(
         f"{counts.get(action, 0)} to {word}"
@@ -121,7 +125,15 @@ def render_plan_markdown(plan: Plan) -> str:
     lines += ["", "#### Details", ""]
     for change in plan.actionable:
         lines += _details(change, plan)
-    return "\n".join(lines)
+    return "\n".join(lines) + _data(plan)
+
+
+def _data(plan: Plan) -> str:
+    """The data sources the plan read, as a closing list (nothing when there are none)."""
+    if not plan.data:
+        return ""
+    items = "".join(f"- {_code(read.address)}: {_html(read.summary)}\n" for read in plan.data)
+    return f"\n#### Data sources read\n\n{items}"
 
 
 __all__ = ["render_plan_markdown"]

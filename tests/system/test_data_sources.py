@@ -350,3 +350,15 @@ def test_graph_shows_data_sources_before_what_refers_to_them(looked: Demo) -> No
     assert '"data.alviss.model.latest_se" -> "alviss.refit.se";' in result.output
     assert '"data.alviss.active_dataset.se" -> "alviss.attribution.se";' in result.output
     assert '    "data.alviss.active_attribution_set.se";' in result.output
+
+
+async def test_the_markdown_plan_lists_the_reads(looked: Demo) -> None:
+    from reconciler.render.plan_markdown import render_plan_markdown
+
+    text = render_plan_markdown((await looked.workspace().plan()).plan)
+    assert text.endswith(
+        "#### Data sources read\n\n"
+        "- `data.alviss.model.latest_se`: model 3 (SWE/all/all, completed)\n"
+        "- `data.alviss.active_dataset.se`: dataset 1 (uploads 1, 2)\n"
+        "- `data.alviss.active_attribution_set.se`: attribution set 1 (attributions 4)\n"
+    )
