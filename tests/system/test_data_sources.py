@@ -362,3 +362,56 @@ async def test_the_markdown_plan_lists_the_reads(looked: Demo) -> None:
         "- `data.alviss.active_dataset.se`: dataset 1 (uploads 1, 2)\n"
         "- `data.alviss.active_attribution_set.se`: attribution set 1 (attributions 4)\n"
     )
+
+
+MARKETS = """\
+version: 1
+state: {path: ../state/markets.json}
+variables:
+  markets:
+    type: map
+    default:
+      se: {project: 1, country: SWE}
+      no: {project: 2, country: NOR}
+providers:
+  alviss.market:
+    for_each: ${var.markets}
+    endpoint: emulator://alviss
+    team: 1
+    project: ${each.value.project}
+data:
+  alviss.model.base:
+    for_each: ${var.markets}
+    provider: alviss.market[${each.key}]
+    combination: {country: "${each.value.country}"}
+  alviss.active_dataset.now:
+    for_each: ${var.markets}
+    provider: alviss.market[${each.key}]
+resources:
+  alviss.refit.weekly:
+    for_each: ${var.markets}
+    provider: alviss.market[${each.key}]
+    model: data.alviss.model.base[${each.key}]
+    dataset: data.alviss.active_dataset.now[${each.key}]
+"""
+
+
+async def test_data_sources_with_for_each_one_per_market(demo: Demo) -> None:
+    markets = Demo(root=demo.root, settings=demo.settings, name="markets")
+    markets.spec.write_text(MARKETS)
+    result = await markets.workspace().plan()
+    assert {
+        read.address: read.outputs["model_id"] for read in result.plan.data if "model" in read.address
+    } == {
+        "data.alviss.model.base[se]": 3,
+        "data.alviss.model.base[no]": 11,
+    }
+    assert result.plan["alviss.refit.weekly[no]"].after["model"] == 11
+    assert (await markets.workspace().apply()).report.ok
+    assert not (await markets.workspace().plan()).plan.has_changes
+    markets.spec.write_text(MARKETS.replace("country: NOR}", "country: DNK}"))
+    with pytest.raises(errors.SpecErrors) as caught:
+        await markets.workspace().plan()
+    (error,) = caught.value.errors
+    assert (error.line, error.column) == (19, 18)
+    assert error.message.startswith("data.alviss.model.base[no]: no completed model of DNK/all/all")

@@ -176,3 +176,56 @@ async def test_an_id_named_twice_is_read_once(weekly: Demo) -> None:
     requests = (await weekly.stats())["requests"]
     reads = {route: n for route, n in requests.items() if re.search(r"attributions/\{", route)}
     assert reads == {"GET /api/v1/api/projects/{team_id}/{project_id}/attributions/{attribution_id}": 1}
+
+
+FOR_EACH = """\
+version: 1
+state: {path: ../state/markets.json}
+variables:
+  markets:
+    type: map
+    default:
+      se: {project: 1, country: SWE, model: 3}
+      no: {project: 2, country: NOR, model: 11}
+providers:
+  alviss.market:
+    for_each: ${var.markets}
+    endpoint: emulator://alviss
+    team: 1
+    project: ${each.value.project}
+resources:
+  alviss.refit.weekly:
+    for_each: ${var.markets}
+    provider: alviss.market[${each.key}]
+    model: ${each.value.model}
+    dataset: 1
+    combination: {country: "${each.value.country}"}
+"""
+
+
+async def test_ids_of_for_each_instances_are_read_and_located_at_the_template(demo: Demo) -> None:
+    markets = Demo(root=demo.root, settings=demo.settings, name="markets")
+    markets.spec.write_text(
+        FOR_EACH.replace("model: 11}", "model: 99}").replace(
+            "country: SWE, model: 3", "country: NOR, model: 3"
+        )
+    )
+    with pytest.raises(errors.SpecErrors) as caught:
+        await markets.workspace().plan()
+    found = sorted((error.line, error.column, error.message) for error in caught.value.errors)
+    assert found == [
+        (
+            19,
+            12,
+            "alviss.refit.weekly[no]: 'model': model 99 does not exist in provider alviss.market[no]"
+            " (emulator://alviss, project 1/2)",
+        ),
+        (
+            21,
+            18,
+            "alviss.refit.weekly[se]: 'combination' is NOR/all/all, but model 3 is a model of SWE/all/all",
+        ),
+    ]
+    assert mutating(await markets.stats()) == 0
+    markets.spec.write_text(FOR_EACH)
+    assert (await markets.workspace().plan()).plan.has_changes
