@@ -519,7 +519,8 @@ async def look_up(
                     desired,
                     resource.type,
                     resource.provider,
-                    block.id,
+                    # As `reconciler import` reads its ID: digits are a number.
+                    int(block.id) if isinstance(block.id, str) and block.id.isdigit() else block.id,
                 )
             except errors.PlanError as exc:
                 raise _import_error(block, exc.message.removeprefix(f"{address}: "), hint=exc.hint) from exc
