@@ -169,3 +169,24 @@ def test_an_adoption_shows_what_matched_in_every_format() -> None:
 def test_a_plan_without_adoptions_keeps_its_summary_line() -> None:
     text = render_plan(plan_of(change_of("alviss.upload.s", Action.CREATE)), width=100)
     assert "adopt" not in text
+
+
+def test_moves_are_shown_whole_and_counted() -> None:
+    from reconciler.engine.plan import Move, Plan
+    from reconciler.render.plan_text import render_plan
+
+    long = "module.market[no].alviss.active_attribution_set.main"
+    plan = Plan(
+        changes=(),
+        lineage="l",
+        serial=1,
+        moved=(Move(long, long.replace("market", "markets")), Move("alviss.upload.a", "alviss.upload.b")),
+    )
+    assert render_plan(plan, width=80).splitlines()[2:] == [
+        "# moved blocks (the records follow; nothing is sent)",
+        f"  {long}",
+        f"      has moved to {long.replace('market', 'markets')}",
+        "  alviss.upload.a has moved to alviss.upload.b",
+        "",
+        "Plan: 0 to create, 0 to change, 0 to replace, 0 to resume, 0 to forget, 2 to move.",
+    ]
