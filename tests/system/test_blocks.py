@@ -403,3 +403,26 @@ async def test_moving_every_instance_of_a_renamed_resource(demo: Demo) -> None:
     await demo.workspace().apply()
     assert mutating(await demo.stats()) == before
     assert not (await demo.workspace().plan()).plan.has_changes
+
+
+async def test_moving_a_module_call_moves_everything_in_it(weekly: Demo) -> None:
+    await weekly.workspace().apply()
+    recorded = set(weekly.state()["resources"])
+    text = (
+        weekly.spec.read_text()
+        .replace("\n  market:", "\n  markets:")
+        .replace("module.market}", "module.markets}")
+    )
+    weekly.spec.write_text(text + "\nmoved:\n  - {from: module.market, to: module.markets}\n")
+    before = mutating(await weekly.stats())
+
+    planned = (await weekly.workspace().plan()).plan
+    assert {move.source for move in planned.moved} == recorded
+    assert all(move.to == move.source.replace("module.market[", "module.markets[") for move in planned.moved)
+    assert not planned.actionable
+    await weekly.workspace().apply()
+    assert mutating(await weekly.stats()) == before
+    assert set(weekly.state()["resources"]) == {
+        a.replace("module.market[", "module.markets[") for a in recorded
+    }
+    assert not (await weekly.workspace().plan()).plan.has_changes
