@@ -22,7 +22,7 @@ import contextlib
 import dataclasses
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -278,10 +278,11 @@ class _Loader:
                 parsed = parse_instance(key)
                 known[str(dataclasses.replace(parsed, data=True))] = parsed.type
         resources: dict[str, ResourceSpec] = {}
+        groups = {**instances, **_module_members(self.resources)}  # what depends_on may name as a whole
         for address, entry in self.resources.items():
             resource = builder.resource(entry, declared=declared)
             if resource is not None:
-                resources[address] = _whole_dependencies(resource, instances)
+                resources[address] = _whole_dependencies(resource, groups)
             with contextlib.suppress(ValueError):
                 known[address] = type_of(address)
         if sound:  # with a file unreadable, "not in the spec" would often be wrong
@@ -435,8 +436,26 @@ def _strings_of(values: Mapping[str, Any], names: set[str]) -> set[str]:
     return found
 
 
+def _module_members(addresses: Iterable[str]) -> dict[str, list[str]]:
+    """Every module path (``module.market``, ``module.market[se]``, nested ones) → the resources in it."""
+    members: dict[str, list[str]] = {}
+    for address in addresses:
+        try:
+            steps = parse_instance(address).modules
+        except ValueError:
+            continue
+        path = ""
+        for step in steps:
+            members.setdefault(f"{path}module.{step.name}", []).append(address)
+            if step.key is not None:
+                members.setdefault(f"{path}{step}", []).append(address)
+            path += f"{step}."
+    return members
+
+
 def _whole_dependencies(resource: ResourceSpec, instances: Mapping[str, list[str]]) -> ResourceSpec:
-    """``depends_on`` naming a resource with for_each waits for all of its instances."""
+    """``depends_on`` naming a resource with for_each waits for all of its instances, and naming a
+    module (``module.market``, ``module.market[se]``) for every resource in it."""
     if not any(address in instances for address in resource.depends_on):
         return resource
     expanded: list[str] = []

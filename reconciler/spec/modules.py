@@ -195,7 +195,18 @@ class ModuleFiles:
         if text is None:
             self.errors.append(SpecError(f"the module file {problem}", file=shown, line=1, column=1))
         else:
-            document = parse_yaml(text, file=shown, errors=self.errors)
+            found: list[SpecError] = []
+            document = parse_yaml(text, file=shown, errors=found)
+            for error in found:  # parse_yaml speaks of a spec file; this one is a module's
+                if error.message == "the spec file is empty":
+                    error = SpecError(
+                        "the module file is empty",
+                        file=error.file,
+                        line=error.line,
+                        column=error.column,
+                        hint="a module holds variables, resources and outputs (docs/language.md, Modules)",
+                    )
+                self.errors.append(error)
             if document is not None:
                 module = self.read(document, target, shown)
         self.files[key] = module
@@ -626,6 +637,8 @@ class ModuleCalls(Mapping[str, Any]):
             if view.broken:
                 ok = False
                 continue
+            if body.get("sensitive") is True:  # masked in every message of the load, as a secret is
+                self.evaluator.secrets.update(_texts(value))
             found[name] = _prefixed(value, prefix, local)
         return found if ok else None
 

@@ -543,5 +543,12 @@ def module_variables(
             f" (declared at {document.key_at(path)})",
         )
         reader.result.failed.add(name)
+    for name, values in given.items():
+        spec = reader.result.declared[name]
+        optional = "default" in spec.model_fields_set and spec.default is None
+        if values and values[-1].value is None and optional:
+            # An optional input (``default: null``), as Terraform's: null leaves what it is given to unset.
+            reader.result.values[name] = None
+            values.clear()
     reader.settle({name: values for name, values in given.items() if values})
     return reader.result

@@ -266,3 +266,43 @@ def test_a_secret_given_to_a_module_is_never_quoted(market: Path) -> None:
     text = str(caught.value)
     assert "hunter2" not in text
     assert "variable 'model' must be a number" in text
+
+
+def test_a_module_variable_with_a_null_default_is_optional(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "mods/refit.yaml",
+        """\
+        variables:
+          combination: {type: object, default: null}
+        resources:
+          alviss.active_dataset.main: {contains: []}
+          alviss.refit.weekly:
+            {model: 3, dataset: alviss.active_dataset.main, combination: "${var.combination}"}
+        """,
+    )
+    spec = load(
+        write(
+            tmp_path,
+            "spec.yaml",
+            """\
+            version: 1
+            providers:
+              alviss: {endpoint: emulator://alviss, team: 1, project: 1}
+            modules:
+              given: {source: mods/refit.yaml, inputs: {combination: {country: SWE}}}
+              left_out: {source: mods/refit.yaml}
+              null_given: {source: mods/refit.yaml, inputs: {combination: null}}
+            """,
+        )
+    )
+    combinations = {
+        address.split(".")[1]: resource.config.model_dump()["combination"]
+        for address, resource in spec.resources.items()
+        if resource.type == "alviss.refit"
+    }
+    assert combinations == {
+        "given": {"country": "SWE", "region": "all"},
+        "left_out": None,
+        "null_given": None,
+    }

@@ -91,3 +91,24 @@ def test_a_missing_module_file_names_the_closest(project: Path) -> None:
         ).replace("found\n  (", "found (")
         in output
     )
+
+
+def test_depends_on_a_module_waits_for_everything_in_it(project: Path) -> None:
+    write(project)
+    spec = project / "specs" / "countries.yaml"
+    spec.write_text(
+        SPEC
+        + "resources:\n  alviss.upload.last:\n    dataset_name: Sales\n"
+        + "    file: data/demo/sales_w47.csv\n    depends_on: [module.country]\n"
+    )
+    code, output = run("graph", "specs/countries.yaml", "--format", "mermaid")
+    assert code == 0, output
+    assert output.count("--> r") >= 2  # both refits (module.country[se] and [no]) before the upload
+
+
+def test_an_empty_module_file_says_so(project: Path) -> None:
+    write(project)
+    (project / "specs" / "modules" / "country.yaml").write_text("# nothing yet\n")
+    code, output = run("validate", "specs/countries.yaml")
+    assert code == 1
+    assert "specs/modules/country.yaml:1:1: the module file is empty" in output

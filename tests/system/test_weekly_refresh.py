@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
 from reconciler.vocabulary import Action
-from tests.support import Demo, mutating
+from tests.support import REPO, Demo, mutating
 
 SE_CHAIN = [
     "module.market[se].alviss.upload.sales",
@@ -174,3 +175,38 @@ async def test_a_module_instance_or_the_whole_module_can_be_targeted(weekly: Dem
     result = await weekly.workspace().apply(targets=["module.market[no]"])
     assert result.report.ok and result.report.count("done") == 6
     assert {address.split(".alviss.")[0] for address in weekly.state()["resources"]} == {"module.market[no]"}
+
+
+#: The hand-written two-market spec's addresses, and the module form's for the same resources.
+MOVES = {
+    f"alviss.{old}": f"module.market[{market}].alviss.{new}"
+    for market in ("se", "no")
+    for old, new in (
+        (f"upload.{market}_sales_w47", "upload.sales"),
+        (f"upload.{market}_media_w47", "upload.media"),
+        (f"active_dataset.{market}", "active_dataset.main"),
+        (f"refit.{market}", "refit.weekly"),
+        (f"attribution.{market}", "attribution.weekly"),
+        (f"active_attribution_set.{market}", "active_attribution_set.main"),
+    )
+}
+
+
+async def test_from_the_hand_written_spec_to_the_module_form_with_moved_blocks_sends_nothing(
+    weekly: Demo,
+) -> None:
+    """A team that applied the hand-written spec moves to the module form: moved blocks, no new jobs."""
+    module_form = weekly.spec.read_text()
+    shutil.copy(REPO / "tests" / "fixtures" / "state-v1" / "weekly-refresh.yaml", weekly.spec)
+    assert (await weekly.workspace().apply()).report.ok
+    sent = mutating(await weekly.stats())
+    blocks = "".join(f"  - {{from: {old}, to: '{new}'}}\n" for old, new in MOVES.items())
+    weekly.spec.write_text(module_form + "moved:\n" + blocks)
+    plan = (await weekly.workspace().plan()).plan
+    assert plan.actionable == ()
+    assert {(move.source, move.to) for move in plan.moved} == set(MOVES.items())
+    result = await weekly.workspace().apply()
+    assert result.report.ok
+    assert mutating(await weekly.stats()) == sent
+    assert set(weekly.state()["resources"]) == set(MOVES.values())
+    assert not (await weekly.workspace().plan()).plan.has_changes
