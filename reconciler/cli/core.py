@@ -143,7 +143,7 @@ def validate_json(spec: str) -> None:
         "reconciler plan specs/demo.yaml -out plan.json        # then: reconciler apply plan.json",
         "reconciler plan specs/demo.yaml --detailed-exitcode   # exit 0: no changes, 2: changes",
         "reconciler plan specs/demo.yaml --format markdown > plan.md",
-        "reconciler plan specs/weekly-refresh.yaml --target alviss.refit.se",
+        "reconciler plan specs/weekly-refresh.yaml --target 'module.market[se]'",
     )
 )
 @click.argument("spec", type=SPEC)
