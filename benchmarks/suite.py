@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import bigfile, scale, startup, terraform, versus, weekly
+from benchmarks import bigfile, expansion, scale, startup, terraform, versus, weekly
 from benchmarks.results import Result
 
-IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6", "W7")
+IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
 TITLES = {
     "W1": "weekly refresh, N markets: apply wall ÷ critical path of one market",
     "W1b": "the same by the seed script, market after market: seed wall ÷ reconciler wall",
@@ -22,6 +22,7 @@ TITLES = {
     "W5": "apply creating 2,000 small uploads: cost of the state checkpoints",
     "W6": "start-up, and beside Terraform's",
     "W7": "no-op plan of 100 projects × 20 resources, no added latency, beside Terraform's of 2,000",
+    "W8": "expand and validate a for_each spec of 30 markets × 6 resources (CPU time)",
 }
 
 
@@ -36,6 +37,8 @@ class Sizes:
     big_mib: int = 1024
     startup_runs: int = 10
     rounds: int = 5
+    expansion_markets: int = 30
+    expansion_runs: int = 15
 
 
 def run(
@@ -105,6 +108,16 @@ def run(
                 results["W6"].notes.append(terraform.missing_note("W6", terraform_path))
             startup.run(scratch / "w6", runs=sizes.startup_runs, executable=reference, result=results["W6"])
             results["W6"].seconds = time.perf_counter() - started
+        if "W8" in wanted:
+            progress(f"W8: expansion of {sizes.expansion_markets} markets")
+            started = time.perf_counter()
+            expansion.run(
+                scratch / "w8",
+                markets=sizes.expansion_markets,
+                runs=sizes.expansion_runs,
+                result=results["W8"],
+            )
+            results["W8"].seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return [results[name] for name in IDS if name in wanted]

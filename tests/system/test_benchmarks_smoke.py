@@ -101,3 +101,11 @@ def test_terraform_is_looked_for_on_path_then_where_it_is_installed(
     on_path.chmod(0o755)
     assert terraform.find() == on_path
     assert terraform.find(str(tmp_path / "elsewhere")) is None
+
+
+def test_w8_expands_30_markets_of_6_resources_within_its_budget(tmp_path: Path) -> None:
+    from benchmarks import expansion
+
+    milliseconds, resources = expansion.measure(tmp_path, markets=30, runs=5)
+    assert resources == 180
+    assert milliseconds < expansion.TARGET_MS
