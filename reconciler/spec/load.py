@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import SpecError, SpecErrors
-from reconciler.redact import Redactor
+from reconciler.redact import Redactor, remember
 from reconciler.spec.blocks import check_blocks, read_imports, read_moved
 from reconciler.spec.document import (
     ImportBlock,
@@ -211,13 +211,16 @@ class _Loader:
             environ=self.environ,
             errors=self.errors,
             anchor=anchor,
+            complete=sound,
         )
         scope = Scope(
             variables=variables.values,
             sensitive=frozenset(variables.sensitive),
             failed=frozenset(variables.failed),
         )
-        self.evaluator.secrets.update(_strings_of(variables.values, variables.sensitive))
+        hidden = _strings_of(variables.values, variables.sensitive)
+        self.evaluator.secrets.update(hidden)
+        remember(*hidden)  # masked in every last word of the process too (see reconciler.redact)
         expansion = Expansion()
         modules = ModuleCalls(
             self.sections["modules"],

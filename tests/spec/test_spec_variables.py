@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.redact import known
 from reconciler.spec import load_spec
 from reconciler.spec.variables import VarInputs
 
@@ -211,10 +212,10 @@ def test_sensitive_variables_are_marked_on_the_spec() -> None:
     spec = load_spec(
         write(
             "variables:\n"
-            "  secret_word: {default: abcd}\n"
-            "  quiet: {default: efgh, sensitive: true}\n"
-            "  passed: {default: ijkl}\n"
-            "  open: {default: mnop}\n"
+            "  secret_word: {default: sv-7c1e-word}\n"
+            "  quiet: {default: sv-7c1e-quiet, sensitive: true}\n"
+            "  passed: {default: sv-7c1e-passed}\n"
+            "  open: {default: sv-7c1e-open}\n"
             "providers:\n"
             "  datrics: {endpoint: e, token: '${var.passed}'}\n"
         ),
@@ -222,4 +223,12 @@ def test_sensitive_variables_are_marked_on_the_spec() -> None:
         environ={},
     )
     assert spec.sensitive_variables == {"secret_word", "quiet", "passed"}
-    assert spec.variables["open"] == "mnop"
+    assert spec.variables["open"] == "sv-7c1e-open"
+    assert "sv-7c1e-quiet" not in known()("sv-7c1e-quiet")
+
+
+def test_a_spec_file_that_cannot_be_read_leaves_given_names_unjudged() -> None:
+    source = write("variables:\n  a: {default: 1}\nresources: [\n")
+    write("b: 2\n", "vars.yaml")
+    errors = spec_errors(source, variables=VarInputs(files=("vars.yaml",), pairs=("c=3",)))
+    assert len(errors) == 1 and errors[0].startswith("spec.yaml:4:1: invalid YAML")
