@@ -273,7 +273,7 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         key = f"data.{type_name}"
         body = definition(model)
         provider = _meta_arguments(type_name.split(".", 1)[0])["provider"]
-        body["properties"] = {"provider": provider, **body.get("properties", {})}
+        body["properties"] = {"provider": provider, "for_each": _FOR_EACH, **body.get("properties", {})}
         body["additionalProperties"] = False
         defs[key] = body
         data[f"^{re.escape(type_name)}\\.{_NAME}$"] = {"$ref": f"#/$defs/{key}"}

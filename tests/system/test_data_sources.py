@@ -415,3 +415,92 @@ async def test_data_sources_with_for_each_one_per_market(demo: Demo) -> None:
     (error,) = caught.value.errors
     assert (error.line, error.column) == (19, 18)
     assert error.message.startswith("data.alviss.model.base[no]: no completed model of DNK/all/all")
+
+
+MODULE = """\
+variables:
+  country: {type: string}
+  model: {type: number}
+data:
+  alviss.model.base:
+    combination: {country: "${var.country}"}
+resources:
+  alviss.refit.base:
+    model: data.alviss.model.base
+    dataset: 1
+  alviss.refit.named:
+    model: ${var.model}
+    dataset: 1
+"""
+
+CALLER = """\
+version: 1
+state: {path: ../state/called.json}
+variables:
+  markets:
+    type: map
+    default:
+      se: {project: 1, country: SWE, model: 3}
+      no: {project: 2, country: NOR, model: 11}
+providers:
+  alviss.market:
+    for_each: ${var.markets}
+    endpoint: emulator://alviss
+    team: 1
+    project: ${each.value.project}
+modules:
+  market:
+    source: modules/lookups.yaml
+    for_each: ${var.markets}
+    providers: {alviss: "alviss.market[${each.key}]"}
+    inputs: {country: "${each.value.country}", model: "${each.value.model}"}
+"""
+
+
+async def test_data_sources_and_ids_inside_modules(demo: Demo) -> None:
+    called = Demo(root=demo.root, settings=demo.settings, name="called")
+    (demo.root / "specs" / "modules").mkdir(exist_ok=True)
+    module = demo.root / "specs" / "modules" / "lookups.yaml"
+    module.write_text(MODULE)
+    called.spec.write_text(CALLER)
+    result = await called.workspace().plan()
+    reads = {read.address: read.outputs["model_id"] for read in result.plan.data}
+    assert reads == {
+        "module.market[se].data.alviss.model.base": 3,
+        "module.market[no].data.alviss.model.base": 11,
+    }
+    assert result.plan["module.market[no].alviss.refit.base"].after["model"] == 11
+    called.spec.write_text(CALLER.replace("country: NOR, model: 11", "country: DNK, model: 99"))
+    with pytest.raises(errors.SpecErrors) as caught:
+        await called.workspace().plan()
+    found = [
+        (error.file, error.line, error.column, error.message.split(":")[0]) for error in caught.value.errors
+    ]
+    assert found == [
+        (str(module), 6, 18, "module.market[no].data.alviss.model.base"),
+        (str(module), 12, 12, "module.market[no].alviss.refit.named"),
+    ]
+    assert mutating(await called.stats()) == 0
+
+
+def test_the_schema_describes_data_sources() -> None:
+    import yaml
+
+    from reconciler.providers.registry import spec_registry
+    from reconciler.spec.schema import spec_schema
+    from tests import schema_check
+
+    schema = spec_schema(spec_registry())
+    for text in (SPEC, MARKETS):
+        assert schema_check.errors(yaml.safe_load(text), schema, schema) == []
+    wrong = yaml.safe_load(
+        SPEC.replace(
+            "combination: {country: SWE}\n  alviss.active", "combinaton: {country: SWE}\n  alviss.active"
+        )
+    )
+    assert any("combinaton: unknown key" in error for error in schema_check.errors(wrong, schema, schema))
+    unknown = yaml.safe_load(SPEC.replace("alviss.active_dataset.se: {", "alviss.active_datasett.se: {"))
+    assert any(
+        "alviss.active_datasett.se: unknown key" in error
+        for error in schema_check.errors(unknown, schema, schema)
+    )
