@@ -290,8 +290,16 @@ def test_moved_and_import_through_the_command_line(project: Path) -> None:
     spec.write_text(text + f"moved:\n  - from: {SALES}\n    to: alviss.upload.sales\n")
     code, output = run("plan", "specs/demo.yaml", "--detailed-exitcode")
     assert code == 2 and f"{SALES} has moved to alviss.upload.sales" in output
-    code, output = run("apply", "specs/demo.yaml", "--auto-approve")
-    assert code == 0 and "1 moved" in output
+    code, output = run("plan", "specs/demo.yaml", "--format", "markdown")
+    assert code == 0 and "1 to move" in output and f"moved from `{SALES}`" in output
+    code, output = run("plan", "specs/demo.yaml", "-out", "moves.plan")
+    assert code == 0
+    code, output = run("show", "moves.plan")
+    assert code == 0 and f"{SALES} has moved to alviss.upload.sales" in output
+    code, output = run("apply", "specs/demo.yaml", "--auto-approve", "--format", "json")
+    summary = json.loads(output.splitlines()[-1])
+    assert code == 0 and summary["type"] == "summary", output
+    assert summary["resources"]["moved"] == 1 and summary["ok"] is True, summary
     assert run("plan", "specs/demo.yaml", "--detailed-exitcode")[0] == 0
 
 
