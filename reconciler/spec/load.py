@@ -46,7 +46,7 @@ from reconciler.spec.expand import Declared, Expander, Locals, Template
 from reconciler.spec.expressions import Evaluator, Scope
 from reconciler.spec.files import check_files
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.modules import Expansion, ModuleCalls, ModuleFiles
+from reconciler.spec.modules import Expansion, ModuleCalls, ModuleFiles, bare_outputs
 from reconciler.spec.names import parse_instance, parse_provider, suggest, type_of
 from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
@@ -251,6 +251,8 @@ class _Loader:
         self.resources = expander.resources(self.templates("resources"))
         self.data = expander.resources(self.templates("data"))
         modules.expand_all()
+        for entry in [*self.resources.values(), *self.data.values()]:  # the root's (a module's are its own)
+            _bare_module_outputs(entry, modules)
         self.providers.update(expansion.providers)
         self.resources.update(expansion.resources)
         self.data.update(expansion.data)
@@ -260,6 +262,8 @@ class _Loader:
             value = self.evaluator.evaluate(
                 document.value["outputs"][name], scope=scope, document=document, path=at
             )
+            if isinstance(value, dict) and "value" in value:
+                value["value"] = bare_outputs(value["value"], modules)
             document.value["outputs"][name] = value
             self.outputs[name] = Entry(document, at)
         builder = EntryBuilder(self.registry, errors=self.errors)
@@ -437,6 +441,15 @@ def _strings_of(values: Mapping[str, Any], names: set[str]) -> set[str]:
         elif isinstance(value, dict):
             stack.extend(value.values())
     return found
+
+
+def _bare_module_outputs(entry: Entry, modules: ModuleCalls) -> None:
+    """A module output written bare in a resource (``model: module.market[se].refit``) read as ``${…}``."""
+    body = entry.body
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key not in ("provider", "for_each"):
+                body[key] = bare_outputs(value, modules)
 
 
 def _module_members(addresses: Iterable[str]) -> dict[str, list[str]]:

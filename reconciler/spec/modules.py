@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from reconciler.spec.outputs import OUTPUT_NAME, OutputBody
 from reconciler.spec.variables import module_variables
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 
-__all__ = ["MODULE_SECTIONS", "Expansion", "ModuleCalls", "ModuleFiles", "read_sections"]
+__all__ = ["MODULE_SECTIONS", "Expansion", "ModuleCalls", "ModuleFiles", "bare_outputs", "read_sections"]
 
 #: What a module call says.
 CALL_KEYS = ("source", "inputs", "for_each", "providers")
@@ -550,12 +551,12 @@ class ModuleCalls(Mapping[str, Any]):
         }
         local |= {f"data.{address[len(prefix) :]}" for address in data}
         for entry in [*resources.values(), *data.values()]:
-            self.settle_resource(entry, prefix=prefix, local=local, resolve=resolve)
+            self.settle_resource(entry, prefix=prefix, local=local, resolve=resolve, calls=calls)
         self.expansion.providers.update(providers)
         self.expansion.resources.update(resources)
         self.expansion.data.update(data)
         self.expansion.instances.update(expander.instances)
-        return self.outputs(own["outputs"], inner, prefix=prefix, local=local)
+        return self.outputs(own["outputs"], inner, prefix=prefix, local=local, calls=calls)
 
     def provider_mapping(
         self, label: str, value: Any, document: Document, path: YamlPath
@@ -587,8 +588,11 @@ class ModuleCalls(Mapping[str, Any]):
             mapping[inner_name] = self.resolver(outer)
         return mapping
 
-    def settle_resource(self, entry: Entry, *, prefix: str, local: set[str], resolve: Resolver) -> None:
-        """Point a module resource at its provider instance and its references at the module's resources."""
+    def settle_resource(
+        self, entry: Entry, *, prefix: str, local: set[str], resolve: Resolver, calls: ModuleCalls
+    ) -> None:
+        """Point a module resource at its provider instance and its references at the module's resources
+        (and at what a module it calls outputs, when written bare: ``module.leaf.sales``)."""
         body = entry.body
         if not isinstance(body, dict):
             return
@@ -601,10 +605,10 @@ class ModuleCalls(Mapping[str, Any]):
             body["provider"] = resolve(written)
         for key, value in list(body.items()):
             if key not in ("provider", "for_each"):
-                body[key] = _prefixed(value, prefix, local)
+                body[key] = _prefixed(bare_outputs(value, calls), prefix, local)
 
     def outputs(
-        self, declared: Declared, scope: Scope, *, prefix: str, local: set[str]
+        self, declared: Declared, scope: Scope, *, prefix: str, local: set[str], calls: ModuleCalls
     ) -> dict[str, Any] | None:
         """The instance's outputs by name: values evaluated in its scope, its addresses made whole."""
         found: dict[str, Any] = {}
@@ -639,8 +643,44 @@ class ModuleCalls(Mapping[str, Any]):
                 continue
             if body.get("sensitive") is True:  # masked in every message of the load, as a secret is
                 self.evaluator.secrets.update(_texts(value))
-            found[name] = _prefixed(value, prefix, local)
+            found[name] = _prefixed(bare_outputs(value, calls), prefix, local)
         return found if ok else None
+
+
+#: A module output written as Terraform writes it, without ``${…}``: ``module.market[se].refit``.
+_BARE = re.compile(
+    r"module\.([a-z][a-z0-9_-]*)(?:\[([A-Za-z0-9_][A-Za-z0-9_.-]*)\])?\.([A-Za-z_][A-Za-z0-9_-]*)"
+)
+
+
+def bare_outputs(value: Any, calls: Mapping[str, Any]) -> Any:
+    """``value`` with each string that names an output of one of ``calls`` (``module.NAME[KEY].OUTPUT``,
+    as Terraform writes it) replaced by that output, as ``${module.NAME[KEY].OUTPUT}`` would be.
+
+    Only a string naming an output that exists is replaced: anything else stays as written (and a
+    reference that names nothing is then reported where it is checked).
+    """
+    if isinstance(value, str):
+        found = _BARE.fullmatch(value) if value.startswith("module.") else None
+        if found is None:
+            return value
+        name, key, output = found.groups()
+        if name not in calls:
+            return value
+        try:
+            outputs = calls[name]
+        except Unavailable:
+            return value
+        if key is not None:
+            outputs = outputs.get(key) if isinstance(outputs, dict) else None
+        if isinstance(outputs, dict) and output in outputs:
+            return outputs[output]
+        return value
+    if isinstance(value, list):
+        return [bare_outputs(item, calls) for item in value]
+    if isinstance(value, dict):
+        return {key: bare_outputs(item, calls) for key, item in value.items()}
+    return value
 
 
 def _texts(value: Any) -> set[str]:

@@ -306,3 +306,33 @@ def test_a_module_variable_with_a_null_default_is_optional(tmp_path: Path) -> No
         "left_out": None,
         "null_given": None,
     }
+
+
+def test_a_module_output_written_bare_as_terraform_writes_it(market: Path) -> None:
+    market.write_text(
+        market.read_text()
+        + textwrap.dedent(
+            """\
+            resources:
+              alviss.refit.again:
+                provider: alviss.market[se]
+                model: module.market[se].refit
+                dataset: module.market[se].alviss.active_dataset.main
+            outputs:
+              se_model: {value: module.market[no].model_id}
+              text: {value: module.market[se].nothing}
+            """
+        )
+    )
+    spec = load(market)
+    assert spec.resources["alviss.refit.again"].config.model_dump()["model"] == (
+        "module.market[se].alviss.refit.weekly"
+    )
+    assert spec.outputs["se_model"].value == "module.market[no].alviss.refit.weekly.model_id"
+    assert spec.outputs["se_model"].references[0].address == "module.market[no].alviss.refit.weekly"
+    assert spec.outputs["text"].value == "module.market[se].nothing"  # no such output: a string
+    market.write_text(
+        market.read_text().replace("model: module.market[se].refit", "model: module.market[se].refitt")
+    )
+    errors = spec_errors(market)
+    assert len(errors) == 1 and "refers to 'module.market[se].refitt', which is not in the spec" in errors[0]
