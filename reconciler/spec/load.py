@@ -46,7 +46,7 @@ from reconciler.spec.expand import Declared, Expander, Locals, Template
 from reconciler.spec.expressions import Evaluator, Scope
 from reconciler.spec.files import check_files
 from reconciler.spec.messages import describe, spec_error, validation_errors
-from reconciler.spec.modules import Expansion, ModuleCalls, ModuleFiles, bare_outputs
+from reconciler.spec.modules import Expansion, ModuleCalls, ModuleFiles, bare_outputs, check_mappings
 from reconciler.spec.names import parse_instance, parse_provider, suggest, type_of
 from reconciler.spec.outputs import read_outputs
 from reconciler.spec.refcheck import check_references
@@ -275,6 +275,7 @@ class _Loader:
                 providers[name] = provider
             with contextlib.suppress(ValueError):
                 declared[name] = parse_provider(name).platform
+        check_mappings(expansion, declared, errors=self.errors)
         data: dict[str, ResourceSpec] = {}
         known: dict[str, str] = {}  # every well-formed address, valid or not, with its type
         for key, entry in self.data.items():

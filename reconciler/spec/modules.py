@@ -41,6 +41,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import SpecError
+from reconciler.spec.document import Location
 from reconciler.spec.entries import Entry, require_mapping
 from reconciler.spec.expand import Declared, Expander, Locals, Template
 from reconciler.spec.expressions import Each, Evaluator, Scope, Unavailable, has_expression
@@ -50,7 +51,15 @@ from reconciler.spec.outputs import OUTPUT_NAME, OutputBody
 from reconciler.spec.variables import module_variables
 from reconciler.spec.yamlpos import Document, YamlPath, parse_yaml
 
-__all__ = ["MODULE_SECTIONS", "Expansion", "ModuleCalls", "ModuleFiles", "bare_outputs", "read_sections"]
+__all__ = [
+    "MODULE_SECTIONS",
+    "Expansion",
+    "ModuleCalls",
+    "ModuleFiles",
+    "bare_outputs",
+    "check_mappings",
+    "read_sections",
+]
 
 #: What a module call says.
 CALL_KEYS = ("source", "inputs", "for_each", "providers")
@@ -258,6 +267,17 @@ def _near(target: Path) -> str | None:
     return suggest(target.name, names)
 
 
+@dataclass(frozen=True)
+class Mapped:
+    """One entry of a call's ``providers:``: the module's name, the caller's instance it stands for."""
+
+    label: str
+    name: str
+    written: str
+    target: str
+    where: Location
+
+
 @dataclass
 class Expansion:
     """What the module calls of a spec expand to, all instances of all modules together."""
@@ -268,6 +288,8 @@ class Expansion:
     data: dict[str, Entry] = field(default_factory=dict)
     #: Each template with for_each (full address) → its instances.
     instances: dict[str, list[str]] = field(default_factory=dict)
+    #: Every call's ``providers:`` entries (checked against the provider instances once all are known).
+    mappings: list[Mapped] = field(default_factory=list)
     #: Whether some for_each or module could not be expanded (its instances are unknown).
     incomplete: bool = False
 
@@ -278,6 +300,30 @@ Resolver = Callable[[str], str]
 
 def _root_resolver(name: str) -> str:
     return name
+
+
+def check_mappings(expansion: Expansion, declared: dict[str, str], *, errors: list[SpecError]) -> None:
+    """Report each call's ``providers:`` entry naming an instance that is not defined, where it is
+    written; the instance is then taken as declared, so the module's resources are not told again."""
+    defined = dict(declared)
+    for mapped in expansion.mappings:
+        if mapped.target in defined:
+            continue
+        try:
+            platform = parse_provider(mapped.target).platform
+        except ValueError:
+            continue
+        close = suggest(mapped.target, [name for name, owner in defined.items() if owner == platform])
+        listed = ", ".join(list(defined)[:10]) or "none"
+        errors.append(
+            spec_error(
+                f"{mapped.label}: 'providers.{mapped.name}' names provider {mapped.written!r},"
+                " which is not defined",
+                mapped.where,
+                hint=f"did you mean {close!r}?" if close else f"defined provider instances: {listed}",
+            )
+        )
+        declared[mapped.target] = platform
 
 
 class ModuleCalls(Mapping[str, Any]):
@@ -586,6 +632,9 @@ class ModuleCalls(Mapping[str, Any]):
                 self.errors.append(spec_error(f"{label}: {exc}", at))
                 return None
             mapping[inner_name] = self.resolver(outer)
+            self.expansion.mappings.append(
+                Mapped(label=label, name=inner_name, written=outer, target=mapping[inner_name], where=at)
+            )
         return mapping
 
     def settle_resource(

@@ -336,3 +336,13 @@ def test_a_module_output_written_bare_as_terraform_writes_it(market: Path) -> No
     )
     errors = spec_errors(market)
     assert len(errors) == 1 and "refers to 'module.market[se].refitt', which is not in the spec" in errors[0]
+
+
+def test_a_call_mapping_a_provider_that_is_not_defined_is_told_where_the_call_is(market: Path) -> None:
+    market.write_text(
+        market.read_text().replace('alviss: "alviss.market[${each.key}]"', 'alviss: "alviss.mkt"')
+    )
+    assert spec_errors(market) == [
+        f"{market}:18:25: module.market[se]: 'providers.alviss' names provider 'alviss.mkt',"
+        " which is not defined (and 1 other instance)\n  hint: did you mean 'alviss.market[se]'?"
+    ]
