@@ -90,8 +90,8 @@ def is_known(value: Any) -> bool:
 
 #: Why a resource is out of step, for drift checks: the spec asks for something not applied yet
 #: (``spec``), the live platform changed outside the tool (``live``), a job is still running
-#: (``running``).
-Cause = Literal["spec", "live", "running"]
+#: (``running``), a finished job failed its quality gates and is held back (``rejected``).
+Cause = Literal["spec", "live", "running", "rejected"]
 
 
 class Reason(StrEnum):
@@ -138,6 +138,9 @@ class Reason(StrEnum):
     NOT_IN_SPEC = "not_in_spec"
     #: Not in the state, and an ``import`` block of the spec names the platform's object to record.
     IMPORT_BLOCK = "import_block"
+    #: The finished job failed one of its ``checks``: kept as it is (not sent again) and nothing
+    #: that would promote it runs, until its inputs change or ``--replace`` asks for a new job.
+    REJECTED = "rejected"
 
     @property
     def cause(self) -> Cause | Literal["inherited"] | None:
@@ -163,4 +166,5 @@ _CAUSES: Final[Mapping[Reason, Cause | Literal["inherited"] | None]] = {
     Reason.ADOPT_LIVE: "spec",
     Reason.NOT_IN_SPEC: "spec",
     Reason.IMPORT_BLOCK: "spec",
+    Reason.REJECTED: "rejected",
 }

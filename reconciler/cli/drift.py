@@ -3,7 +3,8 @@
 It takes no lock and writes nothing (GET requests only), so it can run with
 read-only credentials beside a running apply.  Exit codes: 0 in sync, 2 spec
 changes not yet applied, 3 live state changed outside the tool, 4 jobs still
-running, 1 error; see :mod:`reconciler.engine.drift` for which wins.
+running, 5 a job rejected by its quality gates (``checks``), 1 error; see
+:mod:`reconciler.engine.drift` for which wins.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from reconciler.cli.shell import SPEC, examples
 
 @main.command(
     epilog=examples(
-        "reconciler drift specs/demo.yaml      # exit 0 in sync, 2 not applied, 3 drift, 4 jobs running",
+        "reconciler drift specs/demo.yaml   # exit 0 in sync, 2 not applied, 3 drift, 4 running, 5 rejected",
     )
 )
 @click.argument("spec", type=SPEC)

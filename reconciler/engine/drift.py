@@ -12,10 +12,12 @@ code  situation
 3     live state changed outside the tool (an object gone or failed, an
       "active" object switched by someone else)
 4     jobs still running (a later apply will resume them)
+5     a finished job failed its quality gates (``checks``) and is held back
 ====  ======================================================================
 
 When several apply, the most urgent wins: 3 (someone changed production),
-then 2 (the repo is ahead of production), then 4 (it will settle by itself).
+then 5 (a model the spec asks for did not pass its gates), then 2 (the repo
+is ahead of production), then 4 (it will settle by itself).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from typing import Final
 
 from reconciler.engine.plan import Cause, Plan
 
-EXIT_CODES: Final[dict[Cause | None, int]] = {None: 0, "spec": 2, "live": 3, "running": 4}
-PRIORITY: Final[tuple[Cause, ...]] = ("live", "spec", "running")
+EXIT_CODES: Final[dict[Cause | None, int]] = {None: 0, "spec": 2, "live": 3, "running": 4, "rejected": 5}
+PRIORITY: Final[tuple[Cause, ...]] = ("live", "rejected", "spec", "running")
 LABELS: Final[dict[Cause, str]] = {
     "spec": "spec changes not yet applied",
     "live": "live state changed outside reconciler",
     "running": "jobs still running",
+    "rejected": "rejected by quality gates (checks), held back",
 }
 
 
@@ -47,6 +50,9 @@ class DriftReport:
         reasons: dict[str, tuple[str, ...]] = {}
         for change in plan.actionable:
             classes[change.address] = change.cause or "spec"
+            reasons[change.address] = change.reasons
+        for change in plan.rejected:  # kept as it is, so not a change, yet not what the spec asks for
+            classes[change.address] = "rejected"
             reasons[change.address] = change.reasons
         for move in plan.moved:  # a moved block not applied yet: the repo is ahead of the state
             classes.setdefault(move.to, "spec")

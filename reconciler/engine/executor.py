@@ -9,6 +9,11 @@ What can go wrong, and what happens:
 * a job fails (the platform's own failure word) → that resource is tainted
   with the platform's message, what depends on it is not started
   (``skipped``), independent branches carry on;
+* a job finishes but its result fails the resource's ``checks`` (quality
+  gates, ``engine/gates.py``) → it is recorded ``rejected`` with its outputs,
+  what depends on it (whatever would promote it) is held back (``skipped``),
+  independent branches carry on, and the run counts as failed; a job the plan
+  keeps rejected holds back its dependents the same way;
 * anything else goes wrong once a job id is recorded (an outage, a rejected
   token, a garbled answer) → the job stays recorded, the resource ends
   "still running, unknown: <reason>", and the next run resumes waiting;
@@ -38,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler import errors
+from reconciler.engine import gates
 from reconciler.engine.adopt import adopt_object
 from reconciler.engine.checkpoint import Checkpointer, ResourceJournal
 from reconciler.engine.graph import Graph
@@ -47,12 +53,13 @@ from reconciler.providers.base import Decision, Desired, ResourceType, Upstream,
 from reconciler.redact import known
 from reconciler.spec.document import Spec
 from reconciler.state.document import ResourceState
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, Reason
 from reconciler.wait import transient
 
 #: How a change ended in this run: ``pending`` its job is still running, ``waiting`` it waits on
 #: such a job (neither is a failure); ``skipped`` not started because of a failure or a stop.
-Outcome = Literal["done", "failed", "pending", "waiting", "skipped"]
+#: ``rejected``: the job finished but failed its quality gates (``checks``).
+Outcome = Literal["done", "failed", "pending", "waiting", "skipped", "rejected"]
 
 #: How often a creating call whose answer was lost is sent again when no object turns up.
 RESENDS = 3
@@ -62,7 +69,7 @@ RESENDS = 3
 class Event:
     """Something that happened during apply, for progress display."""
 
-    kind: Literal["start", "status", "done", "failed", "pending", "waiting", "skipped"]
+    kind: Literal["start", "status", "done", "failed", "pending", "waiting", "skipped", "rejected"]
     address: str
     action: Action
     message: str = ""
@@ -88,8 +95,9 @@ class ApplyReport:
 
     @property
     def failed(self) -> bool:
-        """Something failed or was not started; jobs still running and what waits on them are not failures."""
-        return any(outcome in ("failed", "skipped") for outcome in self.outcomes.values())
+        """Something failed, was rejected by its checks or was not started; jobs still running and what
+        waits on them are not failures."""
+        return any(outcome in ("failed", "skipped", "rejected") for outcome in self.outcomes.values())
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for value in self.outcomes.values() if value == outcome)
@@ -166,10 +174,19 @@ class Executor:
         """End ``change`` when a dependency did not finish: not started after a failure (a failure
         wins), waiting when all it waits on is a job still running. False when it can run."""
         outcomes = {dep: self.report.outcomes.get(dep) for dep in deps}
+        kept = [dep for dep in deps if _kept_rejected(self.plan, dep)]
+        rejected = [dep for dep, outcome in outcomes.items() if outcome == "rejected"] + kept
+        if rejected:  # what would promote a rejected job is held back, even beside a failure
+            root = self._held_by[change.address] = rejected[0]
+            self._end(change, "skipped", f"held back: {root} was rejected by its checks")
+            return True
         failed = [dep for dep, outcome in outcomes.items() if outcome in ("failed", "skipped")]
         running = [dep for dep, outcome in outcomes.items() if outcome in ("pending", "waiting")]
         if failed:
             root = self._held_by[change.address] = self._held_by.get(failed[0], failed[0])
+            if self.report.outcomes.get(root) == "rejected":
+                self._end(change, "skipped", f"held back: {root} was rejected by its checks")
+                return True
             cause = "failed" if self.report.outcomes.get(root) == "failed" else "was not started"
             self._end(change, "skipped", f"not started: {root} {cause}")
             return True
@@ -300,8 +317,14 @@ class Executor:
             outputs=dict(applied.outputs),
             display=dict(applied.display),
         )
+        missed = gates.misses(self.spec.resources[change.address].checks, rtype, final)
+        if missed:
+            final = gates.rejected(final, missed)
         if self.checkpointer.get(change.address) != final:
             await self.checkpointer.put(change.address, final)
+        if missed:
+            self._end(change, "rejected", f"rejected by its checks: {gates.verdict(missed)}")
+            return
         self._end(change, "done", _describe_outputs(applied.outputs))
 
     async def _adopt_lost(
@@ -355,6 +378,15 @@ class Executor:
         self.report.messages[change.address] = message
         self.report.actions[change.address] = change.action
         self.on_event(Event(outcome, change.address, change.action, message))
+
+
+def _kept_rejected(plan: Plan, address: str) -> bool:
+    """The plan keeps ``address`` rejected by its checks (a no-op that holds back what depends on it)."""
+    try:
+        change = plan[address]
+    except KeyError:
+        return False
+    return change.action is Action.NOOP and change.reason is Reason.REJECTED
 
 
 def _refused(exc: errors.ReconcilerError) -> bool:

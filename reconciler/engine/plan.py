@@ -116,6 +116,15 @@ class Plan:
         return tuple(change for change in self.changes if change.action is not Action.NOOP)
 
     @property
+    def rejected(self) -> tuple[Change, ...]:
+        """The jobs kept ``rejected`` by their quality gates (no-ops: nothing is sent for them)."""
+        return tuple(
+            change
+            for change in self.changes
+            if change.action is Action.NOOP and change.reason is Reason.REJECTED
+        )
+
+    @property
     def has_changes(self) -> bool:
         return bool(self.actionable) or bool(self.moved)
 

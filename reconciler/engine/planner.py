@@ -36,7 +36,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler import errors
-from reconciler.engine import lifecycle
+from reconciler.engine import gates, lifecycle
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, DataSourceRead, Plan
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
@@ -182,6 +182,7 @@ def _walk(
     desireds: dict[str, Desired[Any]] = {}
     upstreams: dict[str, Upstream] = {}
     claimed: set[tuple[str, str, str, str]] = set()  # (type, provider, output key, id) adopted above
+    rejected_by: dict[str, str] = {}  # a job kept rejected by its checks, or one held back by it: the job
     imports = {block.to: block for block in spec.imports if block.to not in state.resources}
     for address in graph.order():
         resource = spec.resources[address]
@@ -202,6 +203,7 @@ def _walk(
             decision = lifecycle.ignoring_changes(
                 rtype, desired, record, facts[address], decision, resource.lifecycle.ignore_changes
             )
+        decision = gates.gated(resource, rtype, record, decision)
         forced = address in replace and decision.action in (Action.NOOP, Action.UPDATE)
         if forced:
             decision = _forced(decision, record)
@@ -212,6 +214,11 @@ def _walk(
             decision, candidates = adoption(state, resource, decision, found.get(address), claimed)
             if address in imports and decision.reason is Reason.ADOPT_FOUND:
                 decision = _by_import(imports[address], decision)
+        if decision.reason is Reason.REJECTED and decision.action is Action.NOOP:
+            rejected_by[address] = address
+        elif (root := gates.held_back(decision, rejected_by, deps)) is not None:
+            rejected_by[address] = root
+            decision = gates.holding(decision, root)
         caused_by: tuple[str, ...] = ()
         if decision.action is not Action.NOOP:
             caused_by = tuple(dep for dep in deps if changes[dep].action.mutates)
@@ -616,7 +623,7 @@ def _cause(decision: Decision, upstream: list[Change]) -> Cause | None:
     """Why a resource is out of step: its reason's cause, or for ``upstream_changes`` the upstream's
     (``live`` when any upstream change is live, else the first one's; ``spec`` when none has one)."""
     if decision.action is Action.NOOP:
-        return None
+        return "rejected" if decision.reason is Reason.REJECTED else None
     cause = decision.reason.cause
     if cause == "inherited":
         inherited = [change.cause for change in upstream if change.cause is not None]

@@ -30,6 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 from reconciler import errors
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
+from reconciler.spec.checks import Measured
 from reconciler.spec.document import Location
 from reconciler.spec.files import regular_file_problem, resolve
 from reconciler.spec.interpolate import control_problem
@@ -282,6 +283,12 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
         and stops on several), or ``None`` when this type knows no way to look.
         """
         return None
+
+    def measure(self, record: ResourceState) -> Measured:
+        """What a finished job of this type measured, by metric (as its configuration's
+        ``result_metrics`` documents them), read from its record: what its ``checks`` are judged
+        against. The default measures nothing (a type with no result metrics takes no checks)."""
+        return {}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ _ALWAYS: Final = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.ADOPT)
 NEXT_AFTER_TIMEOUT = (
     "The jobs stay recorded: run apply again to go on waiting for them (apply --detach does not wait)."
 )
+REJECTED_NEXT = (
+    "A rejected job keeps its outputs but nothing that would promote it runs: fix its inputs (the data) "
+    "and apply again, or ask for a new job with --replace."
+)
 NEXT_AFTER_FAILURE = "Fix what the errors say, then run apply again (plan shows what it would do)."
 
 
@@ -104,7 +108,7 @@ def summarize(report: ApplyReport, *, interrupted: bool = False, waits: bool = F
     ``waits`` (a run without ``--detach``): jobs still running are ones whose
     wait deadline passed, which is an error, not "Apply complete!".
     """
-    failed = [address for address, outcome in report.outcomes.items() if outcome == "failed"]
+    failed = [address for address, outcome in report.outcomes.items() if outcome in ("failed", "rejected")]
     not_started = [address for address, outcome in report.outcomes.items() if outcome == "skipped"]
     tail = " ".join(part for part in (resources_text(report), running_text(report)) if part)
     errors = tuple(f"Error: {address}: {report.messages.get(address, '')}" for address in failed)
@@ -116,12 +120,17 @@ def summarize(report: ApplyReport, *, interrupted: bool = False, waits: bool = F
     if failed or not_started:
         if failed and not_started:  # what was not started only follows from the errors: one line
             errors += (f"Not started because of these errors: {', '.join(not_started)}.",)
+        if report.count("rejected") or any(
+            message.startswith("held back: ") for message in report.messages.values()
+        ):
+            errors += (REJECTED_NEXT,)
         else:
             errors += tuple(
                 f"Error: {address}: {report.messages.get(address, '')}" for address in not_started
             )
         return Summary(
-            f"Apply failed: {_problems(failed, not_started)}. {tail}", (*errors, NEXT_AFTER_FAILURE)
+            f"Apply failed: {_problems(failed, not_started, report.count('rejected'))}. {tail}",
+            (*errors, NEXT_AFTER_FAILURE),
         )
     late = timed_out(report, waits=waits)
     if late:
@@ -134,10 +143,12 @@ def summarize(report: ApplyReport, *, interrupted: bool = False, waits: bool = F
     return Summary(f"Apply complete! {tail}")
 
 
-def _problems(failed: list[str], not_started: list[str]) -> str:
+def _problems(failed: list[str], not_started: list[str], rejected: int = 0) -> str:
     parts = []
-    if failed:
-        parts.append(f"{len(failed)} failed")
+    if len(failed) > rejected:
+        parts.append(f"{len(failed) - rejected} failed")
+    if rejected:
+        parts.append(f"{rejected} rejected by its checks")
     if not_started:
         parts.append(f"{len(not_started)} not started")
     return ", ".join(parts)

@@ -63,7 +63,7 @@ def summary_object(
     the run ``waits`` for its jobs and gave up on them at their deadline);
     ``complete``: every change is done.
     """
-    outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "waiting", "skipped")
+    outcomes: tuple[Outcome, ...] = ("done", "failed", "pending", "waiting", "skipped", "rejected")
     return {
         "type": "summary",
         "applied": applied,

@@ -227,11 +227,27 @@ def _data_lines(plan: Plan, width: int) -> list[Text]:
     return lines
 
 
+def _rejected_lines(plan: Plan, width: int) -> list[Text]:
+    """The jobs kept rejected by their quality gates, and which check each misses."""
+    if not plan.rejected:
+        return []
+    lines = [Text("Rejected by quality gates (kept as they are; what depends on them is held back):")]
+    for change in plan.rejected:
+        line = Text("  ")
+        line.append(change.address, style="bold red")
+        missed = change.reasons[0].removeprefix("rejected by its checks: ") if change.reasons else ""
+        line.append(cut(f": {missed}", max(width - len(line.plain), 8)))
+        lines.append(line)
+    lines.append(Text("  a new job comes when their inputs change, or with --replace ADDRESS"))
+    lines.append(Text(""))
+    return lines
+
+
 def plan_lines(plan: Plan, *, width: int = 100) -> list[Text]:
     """The plan as styled lines, none wider than ``width``."""
     width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
     changes = plan.actionable
-    read = _data_lines(plan, width)
+    read = [*_data_lines(plan, width), *_rejected_lines(plan, width)]
     if not changes and not plan.moved:
         return [*read, Text(NO_CHANGES)]
     lines = [*read, Text("reconciler will perform these actions:")]

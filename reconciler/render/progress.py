@@ -31,15 +31,16 @@ from rich.text import Text
 
 from reconciler.engine.executor import Event
 
-_ENDED = ("done", "failed", "pending", "waiting", "skipped")
+_ENDED = ("done", "failed", "pending", "waiting", "skipped", "rejected")
 _END_STYLES = {
     "done": "green",
     "failed": "bold red",
     "pending": "yellow",
     "waiting": "yellow",
     "skipped": "dim",
+    "rejected": "bold red",
 }
-_END_MARKS = {"done": "✓", "failed": "✗", "pending": "…", "waiting": "…", "skipped": "-"}
+_END_MARKS = {"done": "✓", "failed": "✗", "pending": "…", "waiting": "…", "skipped": "-", "rejected": "✗"}
 
 
 def event_line(event: Event, *, now: Callable[[], datetime] = datetime.now) -> str:

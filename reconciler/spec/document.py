@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from reconciler.spec.names import resource_of
+
+if TYPE_CHECKING:
+    from reconciler.spec.checks import Check
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ class ResourceSpec:
     location: Location
     field_locations: Mapping[tuple[str | int, ...], Location] = field(default_factory=dict)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    #: Quality gates (``checks:``) its finished job must pass, else it ends ``rejected``.
+    checks: tuple[Check, ...] = ()
 
     @property
     def platform(self) -> str:

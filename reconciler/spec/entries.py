@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import SpecError
 from reconciler.spec.blocks import read_lifecycle
+from reconciler.spec.checks import Check, read_checks
 from reconciler.spec.document import Lifecycle, Location, ProviderSpec, ResourceSpec, SpecRegistry
 from reconciler.spec.messages import describe, spec_error, validation_errors
 from reconciler.spec.names import parse_instance, parse_provider, suggest
@@ -25,7 +26,7 @@ from reconciler.spec.yamlpos import Document, YamlPath
 
 __all__ = ["Entry", "EntryBuilder", "require_mapping"]
 
-META_ARGUMENTS = ("provider", "depends_on", "lifecycle", "for_each")
+META_ARGUMENTS = ("provider", "depends_on", "lifecycle", "for_each", "checks")
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,21 @@ class EntryBuilder:
                 model=model,
                 errors=self.errors,
             )
+        checks: tuple[Check, ...] | None = ()
+        if "checks" in body and not data_source:
+            checks = read_checks(
+                entry.document,
+                (*entry.path, "checks"),
+                body["checks"],
+                subject=address,
+                type_name=type_,
+                model=model,
+                errors=self.errors,
+            )
         meta = ("provider",) if data_source else META_ARGUMENTS
         data = {key: value for key, value in body.items() if key not in meta}
         config = self.validate(model, data, entry, address)
-        if config is None or depends_on is None or lifecycle is None or entry.broken():
+        if config is None or depends_on is None or lifecycle is None or checks is None or entry.broken():
             return None
         locations = entry.document.under(entry.path)
         return ResourceSpec(
@@ -192,6 +204,7 @@ class EntryBuilder:
             location=entry.location,
             field_locations=locations,
             lifecycle=lifecycle,
+            checks=checks,
         )
 
     def provider_of(

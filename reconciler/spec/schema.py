@@ -8,7 +8,8 @@ to update.  Any value may be written as an expression (``${var.NAME}``…),
 so every field also takes a string holding ``${``.  Providers are matched by name pattern (``alviss`` or
 ``alviss.<alias>``) and resources by address pattern (``alviss.upload.<name>``),
 each pointing at its type's schema with the meta-arguments (``provider``,
-``depends_on``, ``lifecycle``) every resource accepts; ``moved`` and
+``depends_on``, ``lifecycle``) every resource accepts, and ``checks`` where its type documents result
+metrics; ``moved`` and
 ``import`` are lists of ``{from, to}`` and ``{to, id}``.
 
 The loader stays the authority (it also checks references, cycles and
@@ -25,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from reconciler.spec.checks import checks_schema, result_metrics
 from reconciler.spec.document import SpecRegistry, StateConfig
 from reconciler.spec.outputs import OUTPUT_NAME
 from reconciler.spec.variables import VariableSpec
@@ -265,6 +267,8 @@ def spec_schema(registry: SpecRegistry) -> dict[str, Any]:
         key = f"resource.{type_name}"
         body = definition(model)
         body["properties"] = {**_meta_arguments(type_name.split(".", 1)[0]), **body.get("properties", {})}
+        if metrics := result_metrics(model):
+            body["properties"]["checks"] = checks_schema(metrics)
         body["additionalProperties"] = False
         defs[key] = body
         resources[f"^{re.escape(type_name)}\\.{_NAME}$"] = {"$ref": f"#/$defs/{key}"}

@@ -30,7 +30,8 @@ from pydantic import (
 
 FORMAT_VERSION = 1
 
-Status = Literal["ready", "pending", "tainted"]
+#: ``rejected``: the job finished but failed its quality gates (``checks``); its outputs are recorded.
+Status = Literal["ready", "pending", "tainted", "rejected"]
 
 
 def utcnow() -> datetime:

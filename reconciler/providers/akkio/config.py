@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
+from reconciler.spec.checks import Metric
 from reconciler.spec.refs import DataFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
@@ -16,6 +17,22 @@ REFUSED = "check the api_key the provider block reads from the environment"
 
 #: Training durations the vendor allows: 10 (fastest), 60 (high quality), 300 (higher), 1800 (production).
 Duration = Literal[10, 60, 300, 1800]
+
+_WEIGHTED = "without class: the mean over the classes, weighted by their counts"
+
+#: What a training's result ``stats`` report (seed 004), for ``checks``: per class of a category
+#: field (selected by its ``class_name``); ``r2`` and ``mean_absolute_error`` of a number field are
+#: INFERRED (the seed shows only a category field).
+TRAINING_METRICS: dict[str, Metric] = {
+    "f1": Metric("f1", "F1 score of a class of the predicted field", "class", _WEIGHTED),
+    "precision": Metric("precision", "precision of a class of the predicted field", "class", _WEIGHTED),
+    "recall": Metric("recall", "recall of a class of the predicted field", "class", _WEIGHTED),
+    "frequency": Metric("frequency", "share of the rows in a class", "class"),
+    "r2": Metric("r2", "R² of a number field", inferred=True),
+    "mean_absolute_error": Metric(
+        "mean_absolute_error", "mean absolute error of a number field", inferred=True
+    ),
+}
 
 
 class AkkioConfig(ProviderConfig):
@@ -59,6 +76,8 @@ class ModelConfig(BaseModel):
     duration: Duration = Field(default=10, description="Training time: 10, 60, 300 or 1800.")
     ignore_fields: list[str] = Field(default_factory=list, description="Fields the model must not use.")
     extra_attention: bool = Field(default=False, description="Helps with predicting rare cases.")
+
+    result_metrics: ClassVar[dict[str, Metric]] = TRAINING_METRICS
 
     @model_validator(mode="after")
     def _one_dataset(self) -> Self:

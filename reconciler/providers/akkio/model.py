@@ -29,6 +29,7 @@ from reconciler.providers.akkio.client import TRAIN, AkkioClient, TrainResult, T
 from reconciler.providers.akkio.config import ModelConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
+from reconciler.spec.checks import Measured
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Reason, is_known
 
@@ -112,6 +113,38 @@ def summarize(result: TrainResult) -> dict[str, Any]:
     if importance:
         summary["top_field"] = max(importance, key=lambda key: importance[key])
     return summary
+
+
+def measured(stats: Any) -> dict[str, dict[str, float] | float]:
+    """The metrics ``checks`` read (``akkio/config.py``'s ``TRAINING_METRICS``) from a result's ``stats``.
+
+    The first predicted field's stats count (seed 004 shows one list per predicted field): per
+    class (by ``class_name``) and, under ``""``, the count-weighted mean over its classes.
+    """
+    fields = stats if isinstance(stats, list) else []
+    first = fields[0] if fields else []
+    rows = [row for row in (first if isinstance(first, list) else [first]) if isinstance(row, dict)]
+    found: dict[str, dict[str, float] | float] = {}
+    for name, key in (("r2", "r2"), ("mean_absolute_error", "mean absolute error")):
+        value = _number(rows[0].get(key)) if rows else None
+        if value is not None:
+            found[name] = value
+    total = sum(_number(row.get("count")) or 0.0 for row in rows)
+    for metric in ("f1", "precision", "recall", "frequency"):
+        per_class = {
+            str(row.get("class_name", row.get("class"))): value
+            for row in rows
+            if (value := _number(row.get(metric))) is not None
+        }
+        if not per_class:
+            continue
+        if total and metric != "frequency":
+            weighted = sum(
+                (_number(row.get(metric)) or 0.0) * (_number(row.get("count")) or 0.0) for row in rows
+            )
+            per_class[""] = round(weighted / total, 4)
+        found[metric] = per_class
+    return found
 
 
 def _number(value: Any) -> float | None:
@@ -229,6 +262,10 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     name = "akkio.model"
     config_class = ModelConfig
     identity_class = TrainingIdentity
+
+    def measure(self, record: ResourceState) -> Measured:
+        """The result's ``stats`` as recorded (``display``): what the checks are judged against."""
+        return measured(record.display.get("stats"))
 
     async def find(self, client: AkkioClient, desired: Desired[ModelConfig]) -> Found:
         """Akkio lists no trainings with their inputs; it deduplicates an identical training itself."""
