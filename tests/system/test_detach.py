@@ -67,7 +67,14 @@ def test_detach_with_format_json_has_the_same_figures(project: Path, monkeypatch
     assert summary["resources"] == dict.fromkeys(
         ("added", "changed", "replaced", "adopted", "resumed", "forgotten"), 0
     )
-    assert summary["counts"] == {"done": 0, "failed": 0, "pending": 2, "waiting": 1, "skipped": 0}
+    assert summary["counts"] == {
+        "done": 0,
+        "failed": 0,
+        "pending": 2,
+        "waiting": 1,
+        "skipped": 0,
+        "rejected": 0,
+    }
 
 
 def test_a_plan_of_two_changes_ends_with_two_counted(project: Path) -> None:
