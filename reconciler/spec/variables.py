@@ -249,6 +249,7 @@ class _Reader:
     ) -> None:
         self.declarations = declarations
         self.complete = complete
+        self.unread = False  # a var file could not be read
         self.errors = errors
         self.anchor = anchor
         self.result = Variables()
@@ -356,6 +357,12 @@ class _Reader:
         return given
 
     def read_file(self, file: str, given: dict[str, list[_Given]]) -> None:
+        before = len(self.errors)
+        self.read_values(file, given)
+        if len(self.errors) > before:
+            self.unread = True  # what it would have set is unknown: "has no value" would be a guess
+
+    def read_values(self, file: str, given: dict[str, list[_Given]]) -> None:
         path = Path(file)
         start = Location(file, 1, 1)
         try:
@@ -374,6 +381,8 @@ class _Reader:
         except UnicodeDecodeError:
             self.error("the var file is not valid UTF-8 text", start)
             return
+        if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+            return  # an empty var file sets nothing
         document = parse_yaml(text, file=file, errors=self.errors)
         if document is None:
             return
@@ -395,6 +404,9 @@ class _Reader:
         for name, values in given.items():
             spec = self.result.declared[name]
             document, path = self.declarations[name]
+            if not values and self.unread:
+                self.result.failed.add(name)
+                continue
             if not values:
                 self.error(
                     f"variable {name!r} has no value",

@@ -232,3 +232,14 @@ def test_a_spec_file_that_cannot_be_read_leaves_given_names_unjudged() -> None:
     write("b: 2\n", "vars.yaml")
     errors = spec_errors(source, variables=VarInputs(files=("vars.yaml",), pairs=("c=3",)))
     assert len(errors) == 1 and errors[0].startswith("spec.yaml:4:1: invalid YAML")
+
+
+def test_an_empty_var_file_sets_nothing_and_an_unreadable_one_hides_no_value_errors() -> None:
+    source = write("variables:\n  a: {default: 1}\n  b: {type: map}\n")
+    Path("empty.yaml").write_text("# nothing yet\n")
+    Path("broken.yaml").write_text("b: {se: [\n")
+    assert spec_errors(source, variables=VarInputs(files=("empty.yaml",)))[0].startswith(
+        "spec.yaml:3:3: variable 'b' has no value"
+    )
+    errors = spec_errors(source, variables=VarInputs(files=("broken.yaml",)))
+    assert len(errors) == 1 and errors[0].startswith("broken.yaml:2:1: invalid YAML")
