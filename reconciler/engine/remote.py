@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import errors
+from reconciler.engine.graph import Graph
 from reconciler.engine.plan import DataSourceRead
 from reconciler.engine.planner import TypeLookup, target_of
 from reconciler.providers.base import DataRead, DataSourceType
@@ -210,10 +211,19 @@ def plan_reads(spec: Spec, found: Mapping[str, DataRead]) -> dict[str, DataSourc
 def check_named(spec: Spec, named: Named, *, types: TypeLookup) -> list[errors.SpecError]:
     """What each resource type finds wrong with the objects its resources name (``ResourceType.check``)."""
     problems: list[errors.SpecError] = []
-    for address, resource in spec.resources.items():
-        found = named.get(address)
+    planned: dict[str, Any] = {}  # what each resource will make, as far as known before apply
+    for address in Graph.from_spec(spec).order():
+        resource = spec.resources[address]
+        found = named.setdefault(address, {})
+        for ref in references(resource.config):
+            if ref.address in planned and ref.path not in found:
+                found[ref.path] = planned[ref.address]
+        rtype, target = types(resource.type), target_of(resource, spec)
         if found:
-            problems.extend(types(resource.type).check(target_of(resource, spec), found))
+            problems.extend(rtype.check(target, found))
+        made = rtype.planned(target, found)
+        if made is not None:
+            planned[address] = made
     return problems
 
 

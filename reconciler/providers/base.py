@@ -261,6 +261,16 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
         """
         return []
 
+    def planned(self, target: Target[ConfigT], named: Mapping[tuple[str | int, ...], Any]) -> Any | None:
+        """What the object this resource makes is known to be before apply, or None.
+
+        ``plan`` hands it to the :meth:`check` of the resources that refer to
+        this one, as if it were an object named by id (a refit of a refit is
+        checked against the combination its source will have).  ``named`` is
+        as for :meth:`check`.  The default knows nothing.
+        """
+        return None
+
     async def recover(
         self, client: ClientT, desired: Desired[ConfigT], pending: PendingOperation
     ) -> str | int | None:

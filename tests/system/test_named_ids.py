@@ -229,3 +229,27 @@ async def test_ids_of_for_each_instances_are_read_and_located_at_the_template(de
     assert mutating(await markets.stats()) == 0
     markets.spec.write_text(FOR_EACH)
     assert (await markets.workspace().plan()).plan.has_changes
+
+
+async def test_a_refit_of_a_model_the_spec_makes_is_checked_against_that_model_s_combination(
+    weekly: Demo,
+) -> None:
+    """A refit keeps its source's combination; a remodel is of its own (or its source's)."""
+    chain = (
+        "  alviss.refit.again:\n    provider: alviss.se\n    model: alviss.refit.se\n"
+        "    dataset: alviss.active_dataset.se\n    combination: {country: NOR}\n"
+        "  alviss.model.nor:\n    provider: alviss.se\n    from_model: 3\n    combination: {country: NOR}\n"
+        "  alviss.refit.of_nor:\n    provider: alviss.se\n    model: alviss.model.nor\n"
+        "    dataset: alviss.active_dataset.se\n    combination: {country: NOR}\n"
+        "  alviss.refit.of_nor_as_swe:\n    provider: alviss.se\n    model: alviss.model.nor\n"
+        "    dataset: alviss.active_dataset.se\n    combination: {country: SWE}\n"
+    )
+    weekly.spec.write_text(weekly.spec.read_text() + chain)
+    with pytest.raises(errors.SpecErrors) as caught:
+        await weekly.workspace().plan()
+    assert [error.message for error in caught.value.errors] == [
+        "alviss.refit.again: 'combination' is NOR/all/all, but model alviss.refit.se is a model of"
+        " SWE/all/all",
+        "alviss.refit.of_nor_as_swe: 'combination' is SWE/all/all, but model alviss.model.nor is a model of"
+        " NOR/all/all",
+    ]

@@ -92,3 +92,14 @@ def normalize(value: Any) -> Any:
         return normalize_id(value)
     except ValueError:
         return value
+
+
+def planned_model(source: Any, combination: Combination | None) -> shapes.Model | None:
+    """A stand-in for a model still to be made: of ``combination``, or of its source model's; or None."""
+    if combination is not None:
+        return shapes.Model(
+            Country=combination.country, Region=combination.region, Grouping=combination.grouping
+        )
+    if isinstance(source, shapes.Model) and source.Country:
+        return shapes.Model(Country=source.Country, Region=source.Region, Grouping=source.Grouping)
+    return None

@@ -17,7 +17,7 @@ from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import BUILD, AlvissClient, nested_id
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.alviss.model_job import ModelJob
-from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
+from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, Target
 from reconciler.providers.identity import Identity, same_config
 from reconciler.providers.jobs import JobWords, pending_for
 from reconciler.state.document import PendingOperation, ResourceState
@@ -95,6 +95,12 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
 
     async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
         return await client.get_model(object_id)
+
+    def planned(
+        self, target: Target[RemodelConfig], named: Mapping[tuple[str | int, ...], Any]
+    ) -> shapes.Model | None:
+        """A remodel is a model of its combination, or of its source model's."""
+        return inputs.planned_model(named.get(("from_model",)), target.config.combination)
 
     async def find(self, client: AlvissClient, desired: Desired[RemodelConfig]) -> Found:
         """Not looked up: the combination and dates a remodel was built with are chosen at apply time."""

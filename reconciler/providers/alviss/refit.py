@@ -126,7 +126,7 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
         wanted = config.combination.wire()
         if own == wanted:
             return []
-        model = source.IId if source.IId is not None else config.model
+        model = source.IId if source.IId is not None else config.model  # a resource's: its address
         return [
             target.error(
                 ("combination",),
@@ -137,6 +137,12 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
                 "combination's dates",
             )
         ]
+
+    def planned(
+        self, target: Target[RefitConfig], named: Mapping[tuple[str | int, ...], Any]
+    ) -> shapes.Model | None:
+        """A refit is a model of its source model's combination (whatever dates it was fitted on)."""
+        return inputs.planned_model(named.get(("model",)), None)
 
     async def recover(
         self, client: AlvissClient, desired: Desired[RefitConfig], pending: PendingOperation
