@@ -65,6 +65,7 @@ def target_of(resource: ResourceSpec, spec: Spec) -> Target[Any]:
         base_dir=spec.base_dir,
         locations=resource.field_locations,
         fallback=resource.location,
+        checks=resource.checks,
     )
 
 

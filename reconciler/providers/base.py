@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 from reconciler import errors
 from reconciler.providers.identity import Identity, canonical_form, digest
 from reconciler.redact import remember
-from reconciler.spec.checks import Measured
+from reconciler.spec.checks import Check, Measured
 from reconciler.spec.document import Location
 from reconciler.spec.files import regular_file_problem, resolve
 from reconciler.spec.interpolate import control_problem
@@ -56,6 +56,9 @@ class Target(Generic[ConfigT]):
     base_dir: Path
     locations: Mapping[tuple[str | int, ...], Location] = field(default_factory=dict)
     fallback: Location | None = None
+    #: Its quality gates (``checks:``): a type whose own apply promotes the job (a model switch)
+    #: judges them before promoting it.
+    checks: tuple[Check, ...] = ()
 
     def path(self, relative: str) -> Path:
         """A file named in the spec, resolved against the spec's directory.

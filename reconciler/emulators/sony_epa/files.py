@@ -63,6 +63,33 @@ def problem(path: Path, *, filename: str) -> str | None:
         return _data_problem(handle, name=filename)
 
 
+def scores(path: Path, *, filename: str) -> tuple[float, float]:
+    """The accuracy and AUC the results file reports (INFERRED: the vendor does not show the file).
+
+    No model is fitted: the scores grow with the training rows, deterministically, so a test can
+    make a retrain pass or miss a gate with the size of its data: ``0.6 + 0.35 × rows / (rows + 20)``
+    (10 rows: 0.7167, 40 rows: 0.8333), and the AUC 0.05 above it (at most 0.99).
+    """
+    rows = _rows(path, filename=filename)
+    accuracy = round(0.6 + 0.35 * rows / (rows + 20), 4)
+    return accuracy, round(min(0.99, accuracy + 0.05), 4)
+
+
+def _rows(path: Path, *, filename: str) -> int:
+    """Data rows (below the header) of the training file: the file itself, or ``train_src/`` of a zip."""
+    with path.open("rb") as handle:
+        zipped = handle.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC or filename.lower().endswith(".zip")
+    if not zipped:
+        with path.open("rb") as handle:
+            return max(0, sum(1 for line in handle if line.strip()) - 1)
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if info.filename.startswith("train_src/") and not info.is_dir():
+                with archive.open(info) as member:
+                    return max(0, sum(1 for line in member if line.strip()) - 1)
+    return 0
+
+
 def _zip_problem(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:

@@ -192,8 +192,10 @@ class World(base.World[Tx]):
         job = self._signed(job_id, signature)
         if status(job, now=self.clock()) != FINISHED:
             raise UploadRefused(404, "NoSuchKey")
+        accuracy, auc = files.scores(self.uploads / job.id, filename=job.filename)
         return (
-            f"retrain_job_id,model_id,size,sha256\n{job.id},{job.result_model_id},{job.size},{job.sha256}\n"
+            "retrain_job_id,model_id,size,sha256,accuracy,auc\n"
+            f"{job.id},{job.result_model_id},{job.size},{job.sha256},{accuracy},{auc}\n"
         )
 
     # -- what tests and operators do to the world ----------------------------------

@@ -15,6 +15,8 @@ never the key.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -35,7 +37,7 @@ from reconciler.wait import PollSchedule, Waiter
 PROBE_JOB = "reconciler-endpoint-check"
 
 #: Builds the storage client for one upload, given the body's size in bytes.
-UploaderFactory = Callable[[int], HttpClient]
+UploaderFactory = Callable[[int | None], HttpClient]
 
 
 class JobGone(errors.NotFound):
@@ -171,6 +173,14 @@ class SonyEpaClient(PlatformClient):
         content: Any = FileBody(payload.path)
         async with self.uploader(payload.size) as storage:
             await storage.request("PUT", upload_url, content=content, creates=True)
+
+    async def results(self, download_url: str) -> dict[str, str]:
+        """The first row of the results file behind a finished job's ``download_url`` (INFERRED: a
+        CSV with a header row; the vendor's pages name the file but do not show it)."""
+        async with self.uploader(None) as storage:
+            response = await storage.request("GET", download_url)
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        return dict(rows[0]) if rows else {}
 
     async def retrain_job(self, job_id: str) -> RetrainJob:
         """The job's status check.  The platform says a job is gone with its own error table

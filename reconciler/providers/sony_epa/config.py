@@ -8,12 +8,22 @@ keeps several models retrained uses one alias per model (``sony_epa.churn``,
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
+from reconciler.spec.checks import Metric
 from reconciler.spec.refs import DataFile
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
+
+#: What the retrain's results file (the status check's ``download_url``) reports, for ``checks``:
+#: INFERRED, the vendor's pages name the file but do not show what it holds.
+RETRAIN_METRICS: dict[str, Metric] = {
+    "accuracy": Metric("accuracy", "share of the evaluation rows predicted right", inferred=True),
+    "auc": Metric("auc", "area under the ROC curve", inferred=True),
+}
 
 
 class SonyEpaConfig(ProviderConfig):
@@ -49,6 +59,8 @@ class RetrainConfig(BaseModel):
     switch: bool = Field(
         default=True, description="Switch the model's prediction API to the retrained model once it finishes."
     )
+
+    result_metrics: ClassVar[dict[str, Metric]] = RETRAIN_METRICS
 
 
 class RetrainJobLookup(BaseModel):

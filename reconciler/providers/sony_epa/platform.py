@@ -20,11 +20,12 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     data_sources = data_by_name(RetrainJobData())
 
     def client(self, config: SonyEpaConfig, session: Session) -> SonyEpaClient:
-        def uploader(size: int) -> HttpClient:
-            # Storage behind a presigned URL: no API key, and a declared length (no chunked body).
+        def uploader(size: int | None) -> HttpClient:
+            # Storage behind a presigned URL: no API key, and a declared length (no chunked body);
+            # None: a download.
             return session.http_client(
                 service=f"Sony EPA storage ({session.instance})",
-                headers={"Content-Length": str(size)},
+                headers={} if size is None else {"Content-Length": str(size)},
                 auth_hint="the upload URL was refused (expired or altered); run apply again for a new one",
                 timeout=300.0,
             )

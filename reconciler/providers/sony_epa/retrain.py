@@ -8,7 +8,9 @@ nothing remote (there is no switching back).
 
 Apply follows the vendor's sequence: ask for an upload URL (which names the
 retrain job), record the job id, PUT the data (which starts the retrain),
-wait for ``finished``, then switch the model's API with ``update_model``.  A
+wait for ``finished``, then switch the model's API with ``update_model``; a
+retrain with ``checks`` first reads the results file (the status check's
+``download_url``) and is not switched to when it misses one (``rejected``).  A
 run that stops on the way resumes from the record: waiting for the known
 job, or only switching, or, when the data never reached the platform (the job
 still ``waiting``), uploading again to a new job.  The platform has no list
@@ -20,6 +22,8 @@ trains.
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +34,9 @@ from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.files import LocalFile, hash_file, human_size
 from reconciler.providers.identity import Identity
 from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
-from reconciler.providers.sony_epa.config import RetrainConfig
+from reconciler.providers.sony_epa.config import RETRAIN_METRICS, RetrainConfig
 from reconciler.providers.sony_epa.payload import Prepared
+from reconciler.spec.checks import Measured, evaluate
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, Reason
 
@@ -101,6 +106,11 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
     name = "sony_epa.retrain"
     config_class = RetrainConfig
     identity_class = RetrainIdentity
+
+    def measure(self, record: ResourceState) -> Measured:
+        """The results file's scores as recorded (read only for a retrain with checks)."""
+        scores = record.display.get("metrics")
+        return dict(scores) if isinstance(scores, dict) else {}
 
     async def find(self, client: SonyEpaClient, desired: Desired[RetrainConfig]) -> Found:
         """Sony EPA has no list of retrain jobs: a retrain the state lost cannot be found again."""
@@ -189,18 +199,22 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             job_id = await self._submit(client, target, wanted, journal)
         what = f"retrain job {job_id} of {config.train_file}"
         final = await client.wait(RETRAIN, lambda: client.retrain_job(job_id), what=what, journal=journal)
-        if config.switch:
+        scores: dict[str, float] = {}
+        if target.checks and final.download_url:
+            scores = measured(await client.results(final.download_url))
+        missed = evaluate(target.checks, scores)  # a rejected retrain is not switched to
+        if config.switch and not missed:
             await journal.intent("switch", retrain_job_id=job_id)
             current = journal.pending
             if current is None or current.job_id is None:
                 await journal.submitted(job_id)
             await client.update_model(job_id)
-        switched = config.switch or bool(
+        switched = (config.switch and not missed) or bool(
             record and record.outputs.get(ID) == job_id and record.outputs.get("switched")
         )
         return Applied(
             outputs={ID: job_id, "model_id": final.model_id, "switched": switched},
-            display={"status": final.status, **labels},
+            display={"status": final.status, **labels, **({"metrics": scores} if scores else {})},
             identity=wanted,
         )
 
@@ -246,6 +260,19 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         except errors.NotFound:
             return None
         return None if job_status(live).word == WAITING_WORD else pending.job_id
+
+
+def measured(row: Mapping[str, str]) -> dict[str, float]:
+    """The metrics the checks read (``RETRAIN_METRICS``) from the results file's row."""
+    found: dict[str, float] = {}
+    for name in RETRAIN_METRICS:
+        try:
+            value = float(row.get(name) or "")
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            found[name] = value
+    return found
 
 
 def never_sent(pending: PendingOperation) -> bool:
@@ -295,8 +322,8 @@ def _retrain_rules(config: RetrainConfig) -> tuple[jobs.Rule, ...]:
 
     def switch_not_done(job: jobs.Job) -> jobs.Verdict | None:
         assert job.record is not None
-        if not config.switch or job.record.outputs.get("switched"):
-            return None
+        if not config.switch or job.record.outputs.get("switched") or job.record.status == "rejected":
+            return None  # a retrain its checks rejected is not switched to (engine/gates.py keeps it)
         return jobs.verdict(
             Action.UPDATE,
             Reason.STEP_NOT_DONE,
