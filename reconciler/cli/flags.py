@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import click
 
-__all__ = ["Command", "Duration", "Group", "terraform_spellings"]
+__all__ = ["OPTION_ORDER", "Command", "Duration", "Group", "given_order", "terraform_spellings"]
 
 _WORD = re.compile(r"-[A-Za-z][A-Za-z0-9_-]+")
 _TRUE = frozenset({"true", "t", "1", "yes"})
@@ -153,7 +153,37 @@ class Command(click.Command):
             )
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, terraform_spellings(self, ctx, args))
+        args = terraform_spellings(self, ctx, args)
+        ctx.meta[OPTION_ORDER] = given_order(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
+#: ``ctx.meta`` key: the options taking a value, in the order they were given (``["--var-file", "--var"]``).
+OPTION_ORDER = "reconciler.option_order"
+
+
+def given_order(command: click.Command, ctx: click.Context, args: Sequence[str]) -> list[str]:
+    """The names of the options taking a value in ``args`` (already in our spellings), in order.
+
+    click gathers a repeatable option's values by option, which loses how two
+    options interleave; ``--var-file a.yaml --var x=1 --var-file b.yaml`` must
+    apply in that order, as Terraform's ``-var`` and ``-var-file`` do.
+    """
+    options = _options(command, ctx)
+    order: list[str] = []
+    rest: Iterator[str] = iter(args)
+    for arg in rest:
+        if arg == "--":
+            break
+        name, equals, _ = arg.partition("=")
+        option = options.get(name)
+        if option is None or option.is_flag or option.count:
+            continue
+        order.append(option.opts[0] if option.opts else name)
+        if not equals:
+            for _ in itertools.islice(rest, option.nargs):
+                pass
+    return order
 
 
 class Group(click.Group):

@@ -7,12 +7,12 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
 
 from reconciler import __version__, errors
-from reconciler.cli.flags import Group
+from reconciler.cli.flags import OPTION_ORDER, Group
 from reconciler.cli.shell import examples
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def var_options(command: F) -> F:
         metavar="FILE",
         expose_value=False,
         callback=_keep(_VAR_FILES),
-        help="Values of the spec's variables, from a YAML or JSON file (repeatable; later ones win).",
+        help="Variables' values from a YAML or JSON file (repeatable; with --var, later ones win).",
     )
     var = click.option(
         "--var",
@@ -90,7 +90,7 @@ def var_options(command: F) -> F:
         metavar="NAME=VALUE",
         expose_value=False,
         callback=_keep(_VAR_PAIRS),
-        help="A variable's value (repeatable; wins over --var-file and RECONCILER_VAR_NAME; later ones win).",
+        help="A variable's value (repeatable; with --var-file, later ones win; over RECONCILER_VAR_NAME).",
     )
     return var(var_file(command))
 
@@ -101,7 +101,11 @@ def given_variables() -> VarInputs:
 
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
-    return VarInputs(files=tuple(meta.get(_VAR_FILES, ())), pairs=tuple(meta.get(_VAR_PAIRS, ())))
+    given: dict[str, Literal["file", "pair"]] = {"--var-file": "file", "--var": "pair"}
+    order = tuple(given[name] for name in meta.get(OPTION_ORDER, ()) if name in given)
+    return VarInputs(
+        files=tuple(meta.get(_VAR_FILES, ())), pairs=tuple(meta.get(_VAR_PAIRS, ())), order=order
+    )
 
 
 def workspace(spec: str) -> Workspace:

@@ -10,9 +10,9 @@
         validation: {one_of: [fast, full]}
 
 A value comes, lowest first, from the ``default``, the environment
-(``RECONCILER_VAR_<NAME>``), each ``--var-file FILE`` (YAML or JSON) in turn,
-each ``--var NAME=VALUE`` in turn, and a saved plan's record of the values it
-was made with: later ones win, as in Terraform.  A value given as text (the
+(``RECONCILER_VAR_<NAME>``), each ``--var-file FILE`` (YAML or JSON) and
+``--var NAME=VALUE`` in the order the command line gives them, and a saved
+plan's record of the values it was made with: later ones win, as in Terraform.  A value given as text (the
 environment, ``--var``) is read for the variable's type: ``7`` for a number,
 ``true`` for a bool, YAML or JSON (``{se: {team: 1}}``, ``[se, no]``) for a
 list, map or object.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +110,18 @@ class VarInputs:
     files: tuple[str, ...] = ()
     pairs: tuple[str, ...] = ()
     recorded: Mapping[str, Any] = field(default_factory=dict)
+    #: How files and pairs were interleaved on the command line ("file", "pair", …); empty: files first.
+    order: tuple[Literal["file", "pair"], ...] = ()
+
+    def in_order(self) -> Iterator[tuple[Literal["file", "pair"], str]]:
+        """Each file and pair, as given: later ones win, whichever kind they are."""
+        files, pairs = iter(self.files), iter(self.pairs)
+        if sorted(self.order) != ["file"] * len(self.files) + ["pair"] * len(self.pairs):
+            yield from (("file", file) for file in files)
+            yield from (("pair", pair) for pair in pairs)
+            return
+        for kind in self.order:
+            yield kind, next(files if kind == "file" else pairs)
 
 
 @dataclass
@@ -332,29 +344,33 @@ class _Reader:
             env_name = ENV_PREFIX + name
             if env_name in environ:
                 given[name].append(_Given(environ[env_name], env_name, document.key_at(path), True))
-        for file in inputs.files:
-            self.read_file(file, given)
-        for pair in inputs.pairs:
-            name, equals, value = pair.partition("=")
-            name = name.strip()
-            if not equals or not name:
-                self.error(
-                    f"--var {pair[:_TEXT_SHOWN]!r}: expected NAME=VALUE",
-                    self.anchor,
-                    hint="e.g. --var mode=full",
-                )
-                continue
-            if name not in self.declarations:
-                self.unknown(name, f"--var {name}=…", self.anchor)
-                continue
-            if name in given:
-                document, path = self.declarations[name]
-                given[name].append(_Given(value, f"--var {name}=…", document.key_at(path), True))
+        for kind, item in inputs.in_order():
+            if kind == "file":
+                self.read_file(item, given)
+            else:
+                self.read_pair(item, given)
         for name, value in inputs.recorded.items():
             if name in given:
                 document, path = self.declarations[name]
                 given[name].append(_Given(value, "the saved plan", document.key_at(path), False))
         return given
+
+    def read_pair(self, pair: str, given: dict[str, list[_Given]]) -> None:
+        name, equals, value = pair.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            self.error(
+                f"--var {pair[:_TEXT_SHOWN]!r}: expected NAME=VALUE",
+                self.anchor,
+                hint="e.g. --var mode=full",
+            )
+            return
+        if name not in self.declarations:
+            self.unknown(name, f"--var {name}=…", self.anchor)
+            return
+        if name in given:
+            document, path = self.declarations[name]
+            given[name].append(_Given(value, f"--var {name}=…", document.key_at(path), True))
 
     def read_file(self, file: str, given: dict[str, list[_Given]]) -> None:
         before = len(self.errors)

@@ -243,3 +243,22 @@ def test_an_empty_var_file_sets_nothing_and_an_unreadable_one_hides_no_value_err
     )
     errors = spec_errors(source, variables=VarInputs(files=("broken.yaml",)))
     assert len(errors) == 1 and errors[0].startswith("broken.yaml:2:1: invalid YAML")
+
+
+def test_var_files_and_vars_apply_in_the_order_the_command_line_gives_them() -> None:
+    write("team: 3\n", "a.yaml")
+    write("team: 4\n", "b.yaml")
+    spec = load_spec(
+        write(TEAM),
+        registry=REGISTRY,
+        environ={"RECONCILER_VAR_team": "2"},
+        variables=VarInputs(files=("a.yaml", "b.yaml"), pairs=("team=5",), order=("file", "pair", "file")),
+    )
+    assert dict(spec.variables) == {"team": 4}
+    spec = load_spec(
+        write(TEAM),
+        registry=REGISTRY,
+        environ={},
+        variables=VarInputs(files=("a.yaml",), pairs=("team=5",), order=("pair", "file")),
+    )
+    assert dict(spec.variables) == {"team": 3}
