@@ -137,9 +137,13 @@ def _assemble(
     replace: Collection[str],
     data: Mapping[str, DataSourceRead] | None = None,
 ) -> Plan:
-    """The plan of the walked ``changes``, with one 'forget' per resource only in state."""
+    """The plan of the walked ``changes``, with one 'forget' per resource only in state.
+
+    The forgets come last, by address: the state's own order is the order
+    jobs happened to finish in, and two plans of one change must read alike.
+    """
     ordered = list(changes.values())
-    for address, record in state.resources.items():
+    for address, record in sorted(state.resources.items()):
         if address not in spec.resources:
             ordered.append(
                 Change(

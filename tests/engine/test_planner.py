@@ -270,6 +270,15 @@ def test_planner_decisions(spec: Spec, case: Case) -> None:
         assert reason in " / ".join(change.reasons), (address, change.reasons)
 
 
+def test_forgets_come_last_by_address_whatever_order_the_state_holds(spec: Spec) -> None:
+    gone = ["alviss.upload.zeta", "alviss.upload.alpha", "alviss.upload.mid"]
+    records = {**RECORDED, **{address: upload_record(SALES_FILE, "Sales", 1) for address in gone}}
+    plan = make_plan(spec, StateDocument(resources=records), IN_SYNC, types=resource_type)
+    forgets = [change.address for change in plan.changes if change.action is Action.FORGET]
+    assert forgets == sorted(gone)
+    assert [change.action for change in plan.changes][-3:] == [Action.FORGET] * 3
+
+
 def test_upstream_change_propagates_with_reason_chain(spec: Spec) -> None:
     facts = {**IN_SYNC, SALES: UploadFacts(file=EDITED_SALES, live=live_upload(3))}
     plan = make_plan(spec, StateDocument(resources=RECORDED), facts, types=resource_type)

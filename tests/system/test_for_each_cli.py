@@ -99,10 +99,10 @@ def test_markets_apply_converge_grow_and_shrink(markets: Path) -> None:
     code, output = run("plan", "markets.yaml", "--var", "markets={se: {project: 1, model: 3, country: SWE}}")
     assert code == 0, output
     assert [line.split(":")[0] for line in changes(output)] == [
-        "x alviss.upload.sales[no]",
-        "x alviss.upload.media[no]",
         "x alviss.active_dataset.main[no]",
         "x alviss.refit.weekly[no]",
+        "x alviss.upload.media[no]",
+        "x alviss.upload.sales[no]",
     ]
 
 
