@@ -10,8 +10,8 @@ JSON Schema) imports them all.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -90,52 +90,34 @@ class _ProviderModels(Mapping[str, type[BaseModel]]):
         return name in PLATFORMS
 
 
-class _ResourceModels(Mapping[str, type[BaseModel]]):
-    """Each resource type's configuration model: a lookup imports the type's platform only (its prefix).
+class _Configured(Protocol):
+    @property
+    def config_class(self) -> type[BaseModel]: ...
+
+
+class _TypeModels(Mapping[str, type[BaseModel]]):
+    """The configuration model of each type ``kinds`` lists of a platform (its resource types, or its
+    data source types): a lookup imports the type's platform only (its prefix).
 
     Listing the types (``in`` aside) imports every platform: only messages and the schema need that.
     """
 
-    def __getitem__(self, type_name: str) -> type[BaseModel]:
-        platform = type_name.split(".", 1)[0]
-        if platform not in PLATFORMS:
-            raise KeyError(type_name)
-        model: type[BaseModel] = PLATFORMS[platform].resource_types[type_name].config_class
-        return model
-
-    def __iter__(self) -> Iterator[str]:
-        for platform in PLATFORMS.values():
-            yield from platform.resource_types
-
-    def __len__(self) -> int:
-        return sum(len(platform.resource_types) for platform in PLATFORMS.values())
-
-    def __contains__(self, type_name: object) -> bool:
-        if not isinstance(type_name, str):
-            return False
-        try:
-            self[type_name]
-        except KeyError:
-            return False
-        return True
-
-
-class _DataModels(Mapping[str, type[BaseModel]]):
-    """Each data source type's configuration model, imported as lazily as the resource types'."""
+    def __init__(self, kinds: Callable[[Platform[Any, Any]], Mapping[str, _Configured]]) -> None:
+        self._types = kinds
 
     def __getitem__(self, type_name: str) -> type[BaseModel]:
         platform = type_name.split(".", 1)[0]
         if platform not in PLATFORMS:
             raise KeyError(type_name)
-        model: type[BaseModel] = PLATFORMS[platform].data_sources[type_name].config_class
+        model: type[BaseModel] = self._types(PLATFORMS[platform])[type_name].config_class
         return model
 
     def __iter__(self) -> Iterator[str]:
         for platform in PLATFORMS.values():
-            yield from platform.data_sources
+            yield from self._types(platform)
 
     def __len__(self) -> int:
-        return sum(len(platform.data_sources) for platform in PLATFORMS.values())
+        return sum(len(self._types(platform)) for platform in PLATFORMS.values())
 
     def __contains__(self, type_name: object) -> bool:
         if not isinstance(type_name, str):
@@ -148,4 +130,8 @@ class _DataModels(Mapping[str, type[BaseModel]]):
 
 
 def spec_registry() -> SpecRegistry:
-    return SpecRegistry(providers=_ProviderModels(), resources=_ResourceModels(), data=_DataModels())
+    return SpecRegistry(
+        providers=_ProviderModels(),
+        resources=_TypeModels(lambda platform: platform.resource_types),
+        data=_TypeModels(lambda platform: platform.data_sources),
+    )
