@@ -77,20 +77,31 @@ def _broken_under(document: Document, path: YamlPath) -> bool:
     return any(broken[: len(path)] == path for broken in document.broken)
 
 
-class Locals:
-    """The ``locals:`` of one scope, each evaluated once when first named (or at the end)."""
+class Lazy:
+    """Named values of one scope, each worked out once when first named (or at the end): locals and
+    module calls.  A name that needs itself, through others or not, is reported once, at the first
+    one of the ring, and every name of the ring is then unavailable."""
+
+    #: What a cycle is called in its message ("local", "module") and the hint that goes with it.
+    noun = ""
+    cycle = "refers to itself"
+    cycle_hint: str | None = None
 
     def __init__(self, declared: Declared, *, evaluator: Evaluator, scope: Scope) -> None:
         self.declared = declared
         self.evaluator = evaluator
-        self.scope = replace(scope, locals=self, local_names=tuple(declared))
-        self.values: dict[str, Any] = {}
+        self.scope = scope
+        self.known: dict[str, Any] = {}
         self.failed: set[str] = set()
         self.active: list[str] = []
 
-    def __call__(self, name: str) -> Any:
-        if name in self.values:
-            return self.values[name]
+    def compute(self, name: str, document: Document, path: YamlPath) -> tuple[bool, Any]:
+        """(worked, value) of one name: ``worked`` is False when its mistakes were reported."""
+        raise NotImplementedError
+
+    def resolve(self, name: str) -> Any:
+        if name in self.known:
+            return self.known[name]
         if name in self.failed:
             raise Unavailable(name)
         if name not in self.declared:
@@ -99,32 +110,56 @@ class Locals:
         if name in self.active:
             ring = [*self.active[self.active.index(name) :], name]
             self.evaluator.fail(
-                f"local {name!r} refers to itself: " + " → ".join(f"local.{item}" for item in ring),
+                f"{self.noun} {name!r} {self.cycle}: " + " → ".join(f"{self.noun}.{item}" for item in ring),
                 document=document,
                 path=path,
                 scope=self.scope,
+                hint=self.cycle_hint,
             )
             self.failed.update(ring)
             raise Unavailable(name)
         self.active.append(name)
         try:
-            value = self.evaluator.evaluate(
-                _value_at(document, path), scope=self.scope, document=document, path=path
-            )
+            worked, value = self.compute(name, document, path)
         finally:
             self.active.pop()
-        if name in self.failed or _broken_under(document, path):
+        if not worked or name in self.failed:
             self.failed.add(name)
             raise Unavailable(name)
-        _set_at(document, path, value)
-        self.values[name] = value
+        self.known[name] = value
         return value
+
+    def resolve_all(self) -> None:
+        """Work out the names nothing named, so their mistakes are reported too."""
+        for name in self.declared:
+            with contextlib.suppress(Unavailable):
+                self.resolve(name)
+
+
+class Locals(Lazy):
+    """The ``locals:`` of one scope, each evaluated once when first named (or at the end)."""
+
+    noun = "local"
+
+    def __init__(self, declared: Declared, *, evaluator: Evaluator, scope: Scope) -> None:
+        super().__init__(declared, evaluator=evaluator, scope=scope)
+        self.scope = replace(scope, locals=self, local_names=tuple(declared))
+
+    def __call__(self, name: str) -> Any:
+        return self.resolve(name)
+
+    def compute(self, name: str, document: Document, path: YamlPath) -> tuple[bool, Any]:
+        value = self.evaluator.evaluate(
+            _value_at(document, path), scope=self.scope, document=document, path=path
+        )
+        if _broken_under(document, path):
+            return False, None
+        _set_at(document, path, value)
+        return True, value
 
     def evaluate_all(self) -> None:
         """Evaluate the locals nothing named, so their mistakes are reported too."""
-        for name in self.declared:
-            with contextlib.suppress(Unavailable):
-                self(name)
+        self.resolve_all()
 
 
 class Expander:

@@ -43,7 +43,7 @@ from pydantic import ValidationError
 from reconciler.errors import SpecError
 from reconciler.spec.document import Location
 from reconciler.spec.entries import Entry, require_mapping
-from reconciler.spec.expand import Declared, Expander, Locals, Template
+from reconciler.spec.expand import Declared, Expander, Lazy, Locals, Template
 from reconciler.spec.expressions import Each, Evaluator, Scope, Unavailable, has_expression
 from reconciler.spec.messages import describe, spec_error, validation_errors
 from reconciler.spec.names import parse_instance, parse_provider, suggest
@@ -326,12 +326,16 @@ def check_mappings(expansion: Expansion, declared: dict[str, str], *, errors: li
         declared[mapped.target] = platform
 
 
-class ModuleCalls(Mapping[str, Any]):
+class ModuleCalls(Lazy, Mapping[str, Any]):
     """The module calls of one scope; a call is expanded when first named (its outputs) or at the end.
 
     This is what ``${module.NAME…}`` reads: a call with for_each is a map of
     its instances' outputs by key, one without is its outputs.
     """
+
+    noun = "module"
+    cycle = "needs its own outputs"
+    cycle_hint = "a module's inputs cannot read the outputs of a module that reads its own"
 
     def __init__(
         self,
@@ -345,19 +349,14 @@ class ModuleCalls(Mapping[str, Any]):
         stack: tuple[Path, ...] = (),
         resolver: Resolver = _root_resolver,
     ) -> None:
-        self.declared = declared
-        self.evaluator = evaluator
+        #: The scope the calls' inputs are evaluated in (set by whoever owns the scope).
+        super().__init__(declared, evaluator=evaluator, scope=Scope())
         self.files = files
         self.expansion = expansion
         self.errors = errors
         self.prefix = prefix
         self.stack = stack
         self.resolver = resolver
-        #: The scope the calls' inputs are evaluated in (set by whoever owns the scope).
-        self.scope = Scope()
-        self.done: dict[str, Any] = {}
-        self.failed: set[str] = set()
-        self.active: list[str] = []
 
     # the Mapping protocol: names are the declared calls --------------------------------------------
     def __contains__(self, name: object) -> bool:
@@ -370,42 +369,15 @@ class ModuleCalls(Mapping[str, Any]):
         return len(self.declared)
 
     def __getitem__(self, name: str) -> Any:
-        if name in self.done:
-            return self.done[name]
-        if name in self.failed:
-            raise Unavailable(name)
-        if name not in self.declared:
-            raise KeyError(name)
-        document, path = self.declared[name]
-        if name in self.active:
-            ring = [*self.active[self.active.index(name) :], name]
-            self.evaluator.fail(
-                f"module {name!r} needs its own outputs: " + " → ".join(f"module.{item}" for item in ring),
-                document=document,
-                path=path,
-                scope=self.scope,
-                hint="a module's inputs cannot read the outputs of a module that reads its own",
-            )
-            self.failed.update(ring)
-            raise Unavailable(name)
-        self.active.append(name)
-        try:
-            value = self.expand(name, document, path)
-        finally:
-            self.active.pop()
-        if value is None:
-            self.failed.add(name)
-            raise Unavailable(name)
-        self.done[name] = value
-        return value
+        return self.resolve(name)
+
+    def compute(self, name: str, document: Document, path: YamlPath) -> tuple[bool, Any]:
+        value = self.expand(name, document, path)
+        return value is not None, value
 
     def expand_all(self) -> None:
         """Expand the calls nothing named."""
-        for name in self.declared:
-            try:
-                self[name]
-            except Unavailable:
-                continue
+        self.resolve_all()
 
     # one call ------------------------------------------------------------------------------------------
     def unknown(self) -> None:
