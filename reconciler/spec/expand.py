@@ -27,7 +27,7 @@ from typing import Any
 
 from reconciler.errors import SpecError
 from reconciler.spec.entries import Entry
-from reconciler.spec.expressions import Each, Evaluator, Scope, Unavailable
+from reconciler.spec.expressions import Each, Evaluator, Scope, Unavailable, kind_of
 from reconciler.spec.messages import describe, spec_error
 from reconciler.spec.names import check_key, parse_address, parse_provider
 from reconciler.spec.yamlpos import Document, YamlPath
@@ -53,17 +53,7 @@ class Template:
 
     @property
     def body(self) -> Any:
-        value: Any = self.document.value
-        for part in self.path:
-            value = value[part]
-        return value
-
-
-def _value_at(document: Document, path: YamlPath) -> Any:
-    value: Any = document.value
-    for part in path:
-        value = value[part]
-    return value
+        return self.document.value_at(self.path)
 
 
 def _set_at(document: Document, path: YamlPath, value: Any) -> None:
@@ -150,7 +140,7 @@ class Locals(Lazy):
 
     def compute(self, name: str, document: Document, path: YamlPath) -> tuple[bool, Any]:
         value = self.evaluator.evaluate(
-            _value_at(document, path), scope=self.scope, document=document, path=path
+            document.value_at(path), scope=self.scope, document=document, path=path
         )
         if _broken_under(document, path):
             return False, None
@@ -300,7 +290,7 @@ class Expander:
                     return None
                 keys[item] = item
         else:
-            got = _kind(value)
+            got = kind_of(value)
             self.errors.append(
                 spec_error(
                     f"{subject} must be a map or a list of strings, got {got}{label}",
@@ -320,13 +310,3 @@ class Expander:
                 )
                 return None
         return keys
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "null" if value is None else "a value"

@@ -35,7 +35,7 @@ from reconciler.spec.messages import is_secret_path
 from reconciler.spec.names import suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
-__all__ = ["Each", "Evaluator", "Scope", "Unavailable", "has_expression"]
+__all__ = ["Each", "Evaluator", "Scope", "Unavailable", "has_expression", "kind_of"]
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _WHOLE = re.compile(r"\$\{([^}]*)\}")
@@ -116,7 +116,8 @@ class _Result:
     secret: bool = False  # read from the environment or a sensitive variable
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """What a value is, in words: 'a number', 'a list'…"""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -141,7 +142,7 @@ def _text(value: Any, expression: str) -> str:
     if value is None:
         raise _Problem(f"'${{{expression}}}' is null and cannot be written into a string")
     raise _Problem(
-        f"'${{{expression}}}' is {_kind(value)} and cannot be written into a string",
+        f"'${{{expression}}}' is {kind_of(value)} and cannot be written into a string",
         "a whole value '${…}' keeps a list or mapping; inside a string, name one of its fields",
     )
 
@@ -326,7 +327,7 @@ class Evaluator:
                     )
                 value = value[int(step)]
             else:
-                raise _Problem(f"{shown} is {_kind(value)}: it has no field {step!r} ('${{{body}}}')")
+                raise _Problem(f"{shown} is {kind_of(value)}: it has no field {step!r} ('${{{body}}}')")
             shown = f"{shown}.{step}"
         return value
 

@@ -403,7 +403,7 @@ class ModuleCalls(Lazy, Mapping[str, Any]):
         body = require_mapping(
             document,
             path,
-            _value_at(document, path),
+            document.value_at(path),
             subject,
             errors=self.errors,
             expected="a mapping with 'source' (and 'inputs', 'for_each', 'providers')",
@@ -639,7 +639,7 @@ class ModuleCalls(Lazy, Mapping[str, Any]):
             body = require_mapping(
                 document,
                 path,
-                _value_at(document, path),
+                document.value_at(path),
                 subject,
                 errors=self.errors,
                 expected="a mapping with 'value' (and optional 'description', 'sensitive')",
@@ -742,13 +742,6 @@ def _prefixed(value: Any, prefix: str, local: set[str]) -> Any:
         return [_prefixed(item, prefix, local) for item in value]
     if isinstance(value, dict):
         return {key: _prefixed(item, prefix, local) for key, item in value.items()}
-    return value
-
-
-def _value_at(document: Document, path: YamlPath) -> Any:
-    value: Any = document.value
-    for part in path:
-        value = value[part]
     return value
 
 

@@ -101,6 +101,13 @@ class Document:
             _below=self._below,
         )
 
+    def value_at(self, path: YamlPath) -> Any:
+        """The value at ``path`` (a KeyError or IndexError where there is none)."""
+        value: Any = self.value
+        for part in path:
+            value = value[part]
+        return value
+
     def key_at(self, path: YamlPath) -> Location:
         """Where the key of the value at ``path`` was written (the value's place if it has no key)."""
         found = self.keys.get(path)
