@@ -40,8 +40,11 @@ from reconciler.providers.datrics.config import PredictionsConfig
 from reconciler.providers.datrics.files import (
     InputError,
     InputFile,
+    batches,
     load_input,
+    load_inputs,
     output_bytes,
+    rows_of,
     sha256_of,
     write_atomically,
 )
@@ -92,7 +95,7 @@ def _changed(config: PredictionsConfig, recorded: dict[str, Any], input_sha256: 
     reasons = []
     old_sha = recorded.get("input_sha256")
     if old_sha is not None and old_sha != input_sha256:
-        reasons.append(f"{config.input} changed (sha256 {str(old_sha)[:12]} → {input_sha256[:12]})")
+        reasons.append(f"{config.input_label} changed (sha256 {str(old_sha)[:12]} → {input_sha256[:12]})")
     for key in ("model_path", "bucket", "return_only_prediction"):
         if key in recorded and recorded[key] != getattr(config, key):
             reasons.append(f"{key} changed ({recorded[key]} → {getattr(config, key)})")
@@ -124,7 +127,7 @@ def _task_rules(config: PredictionsConfig, model: str, facts: PredictionFacts) -
         if job.record is not None:
             return None
         return jobs.verdict(
-            Action.CREATE, Reason.NO_RECORD, f"{config.input} has not been predicted by {model}"
+            Action.CREATE, Reason.NO_RECORD, f"{config.input_label} has not been predicted by {model}"
         )
 
     def answer_lost(job: jobs.Job) -> jobs.Verdict | None:
@@ -232,21 +235,25 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         self, client: DatricsClient, target: Target[PredictionsConfig], record: ResourceState | None
     ) -> PredictionFacts:
         config = target.config
-        path = target.path(config.input)
-        try:
-            found, _ = await asyncio.to_thread(load_input, path)
-        except FileNotFoundError as exc:
-            raise target.error(("input",), f"file {path} does not exist", hint="check the path") from exc
-        except InputError as exc:
-            raise target.error(("input",), f"cannot read {path} as records: {exc}") from exc
-        except OSError as exc:
-            raise target.error(("input",), f"cannot read {path}: {exc.strerror}") from exc
+        several = not isinstance(config.input, str)
+        for index, name in enumerate(config.inputs):
+            path = target.path(name)
+            at: tuple[str | int, ...] = ("input", index) if several else ("input",)
+            try:
+                await asyncio.to_thread(load_input, path)
+            except FileNotFoundError as exc:
+                raise target.error(at, f"file {path} does not exist", hint="check the path") from exc
+            except InputError as exc:
+                raise target.error(at, f"cannot read {path} as records: {exc}") from exc
+            except OSError as exc:
+                raise target.error(at, f"cannot read {path}: {exc.strerror}") from exc
+        found, _ = await asyncio.to_thread(load_inputs, [target.path(name) for name in config.inputs])
         output = await asyncio.to_thread(sha256_of, target.path(config.output))
         if not _in_sync(config, record, found, output):
             await client.check_endpoint()  # before a task is planned: a wrong endpoint stops the plan
         task = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
-            task = await client.task_info(str(record.pending.job_id))
+            task = await _combined_info(client, str(record.pending.job_id))
         return PredictionFacts(input=found, output_sha256=output, task=task, read_at=client.now())
 
     def decide(
@@ -255,12 +262,17 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         config = desired.config
         model = f"{config.bucket}/{config.model_path}"
         after = {
-            "input": f"{config.input} ({facts.input.records} records, {human_size(facts.input.size)}, "
+            "input": f"{config.input_label} ({facts.input.records} records, {human_size(facts.input.size)}, "
             f"sha256 {facts.input.sha256[:12]})",
             "model": model,
             "return_only_prediction": config.return_only_prediction,
             "output": config.output,
         }
+        if config.batch_size is not None:
+            count = len(batches([{}] * facts.input.records, config.batch_size))
+            after["batches"] = (
+                f"{count} of at most {config.batch_size} records, {config.max_in_flight} in flight"
+            )
         before: dict[str, Any] = {}
         if record is not None and record.outputs:
             before = {
@@ -288,27 +300,44 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
     ) -> Applied:
         config = desired.config
         pending = journal.pending
+        if decision.action is Action.RESUME and pending is not None and BATCHED in pending.detail:
+            paths = [desired.target.path(name) for name in config.inputs]
+            found, records = await asyncio.to_thread(load_inputs, paths)
+            size = pending.detail.get("batch_size")
+            parts = batches(records, size if isinstance(size, int) else config.batch_size)
+            ids = str(pending.job_id or "").split(",")
+            known = [ids[n] if n < len(ids) else "" for n in range(len(parts))]
+            return await self._apply_batches(client, desired, decision, journal, parts, found.sha256, known)
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             task_id = str(pending.job_id)
         else:
-            path = desired.target.path(config.input)
+            paths = [desired.target.path(name) for name in config.inputs]
             try:
-                found, records = await asyncio.to_thread(load_input, path)
+                found, records = await asyncio.to_thread(load_inputs, paths)
             except (OSError, InputError) as exc:
-                raise errors.PlanError(f"{desired.address}: cannot read {config.input}: {exc}") from exc
+                raise errors.PlanError(f"{desired.address}: cannot read {config.input_label}: {exc}") from exc
             wanted = identity(config, found.sha256)
             if decision.fingerprint and wanted.fingerprint() != decision.fingerprint:
                 raise errors.PlanError(
-                    f"{desired.address}: {config.input} changed after the plan was made",
+                    f"{desired.address}: {config.input_label} changed after the plan was made",
                     hint="run plan again",
                 )
+            parts = batches(records, config.batch_size)
+            batched = {BATCHED: len(parts), "batch_size": config.batch_size} if len(parts) > 1 else {}
             await journal.intent(
                 "predict",
                 identity=wanted,
-                input=config.input,
+                input=config.input_label,
                 input_sha256=found.sha256,
                 records=found.records,
+                **batched,
             )
+            parts = batches(records, config.batch_size)
+            if len(parts) > 1:
+                known = [""] * len(parts)
+                return await self._apply_batches(
+                    client, desired, decision, journal, parts, found.sha256, known
+                )
             task_id = await client.create_prediction_task(
                 records,
                 model_path=config.model_path,
@@ -316,27 +345,144 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
                 return_only_prediction=config.return_only_prediction,
             )
             await journal.submitted(task_id)
-        what = f"prediction task {task_id} ({config.input} → {config.bucket}/{config.model_path})"
+        what = f"prediction task {task_id} ({config.input_label} → {config.bucket}/{config.model_path})"
         final = await client.wait(PREDICTION, lambda: client.task_info(task_id), what=what, journal=journal)
         result = prediction_result(final.raw)
-        output = desired.target.path(config.output)
-        try:
-            written = await asyncio.to_thread(write_atomically, output, output_bytes(result))
-        except OSError as exc:
-            raise errors.ProviderError(
-                f"{desired.address}: cannot write {output}: {exc.strerror}", hint="check the output path"
-            ) from exc
+        written = await _write(desired, result)
         submitted = journal.pending.detail if journal.pending is not None else {}
         input_sha256 = submitted.get("input_sha256")
         if not isinstance(input_sha256, str):
-            input_sha256 = (await asyncio.to_thread(load_input, desired.target.path(config.input)))[0].sha256
+            paths = [desired.target.path(name) for name in config.inputs]
+            input_sha256 = (await asyncio.to_thread(load_inputs, paths))[0].sha256
         return Applied(
             outputs={"task_id": task_id, "output": config.output, "output_sha256": written},
             display={
                 "state": final.raw.get("state"),
                 "predictions": len(result) if isinstance(result, list) else None,
-                "input": config.input,
-                "input_label": decision.after.get("input", config.input),
+                "input": config.input_label,
+                "input_label": decision.after.get("input", config.input_label),
             },
             identity=identity(config, input_sha256),
         )
+
+    async def _apply_batches(
+        self,
+        client: DatricsClient,
+        desired: Desired[PredictionsConfig],
+        decision: Decision,
+        journal: Journal,
+        parts: list[list[dict[str, Any]]],
+        input_sha256: str,
+        known: list[str],
+    ) -> Applied:
+        """One task per batch, at most ``max_in_flight`` submitted and unfinished at once; results in order.
+
+        The task ids are recorded as one comma-separated job id, in batch
+        order, an empty place for a batch not yet submitted: an interrupted
+        run (or ``--detach``) is resumed by waiting for the recorded tasks and
+        submitting only the batches without one.
+        """
+        config = desired.config
+        gate = asyncio.Semaphore(config.max_in_flight)
+        ids = list(known)
+        record_lock = asyncio.Lock()
+        stopping: list[bool] = []  # set by the first batch whose wait ends otherwise than done
+
+        async def one(number: int, part: list[dict[str, Any]]) -> tuple[str, Any]:
+            async with gate:
+                task_id = ids[number - 1]
+                if stopping:  # the run is ending (a failure, --detach): submit nothing more
+                    raise asyncio.CancelledError
+                if not task_id:
+                    task_id = await client.create_prediction_task(
+                        part,
+                        model_path=config.model_path,
+                        bucket=config.bucket,
+                        return_only_prediction=config.return_only_prediction,
+                    )
+                    async with record_lock:
+                        ids[number - 1] = task_id
+                        await journal.submitted(",".join(ids))
+                what = (
+                    f"prediction task {task_id} (batch {number} of {len(parts)}, {len(part)} records, "
+                    f"{config.input_label} → {config.bucket}/{config.model_path})"
+                )
+                try:
+                    final = await client.wait(
+                        PREDICTION, lambda: client.task_info(task_id), what=what, journal=journal
+                    )
+                except BaseException:
+                    stopping.append(True)
+                    raise
+                return task_id, prediction_result(final.raw)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                running = [group.create_task(one(number, part)) for number, part in enumerate(parts, start=1)]
+        except BaseExceptionGroup as grouped:  # the first failure (or --detach) is the run's outcome
+            raise _first(grouped) from None
+        done = [task.result() for task in running]
+        result: list[Any] = []
+        for _, part_result in done:
+            rows = rows_of(part_result)
+            if rows is None:
+                result.append(part_result)
+            else:
+                result.extend(rows)
+        written = await _write(desired, result)
+        task_ids = [task_id for task_id, _ in done]
+        return Applied(
+            outputs={"task_id": task_ids[-1], "output": config.output, "output_sha256": written},
+            display={
+                "state": "SUCCESS",
+                "task_ids": task_ids,
+                "batches": len(parts),
+                "predictions": len(result),
+                "input": config.input_label,
+                "input_label": decision.after.get("input", config.input_label),
+            },
+            identity=identity(config, input_sha256),
+        )
+
+
+#: The pending detail key of a batched run: how many batches it has.
+BATCHED = "batches"
+
+
+def _first(grouped: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = grouped.exceptions[0]
+    return _first(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+async def _combined_info(client: DatricsClient, job_id: str) -> TaskReport:
+    """The status of a recorded task, or of a batched run's tasks read as one.
+
+    A failed batch is the run's answer; else the first batch still running;
+    else (all finished) the last one.
+    """
+    ids = [task_id for task_id in job_id.split(",") if task_id]
+    if len(ids) <= 1:
+        return await client.task_info(ids[0] if ids else job_id)
+    reports = [await client.task_info(task_id) for task_id in ids]
+    for report in reports:
+        if task_status(report).state == "failed":
+            return report
+    for report in reports:
+        if task_status(report).state != "succeeded":
+            return report
+    return reports[-1]
+
+
+async def _write(desired: Desired[PredictionsConfig], result: Any) -> str:
+    """Write the predictions to the output file (CSV or JSON by its suffix); returns the sha256 written."""
+    output = desired.target.path(desired.config.output)
+    try:
+        content = output_bytes(result, suffix=output.suffix)
+    except ValueError as exc:
+        raise errors.ProviderError(f"{desired.address}: cannot write {output} as CSV: {exc}") from exc
+    try:
+        return await asyncio.to_thread(write_atomically, output, content)
+    except OSError as exc:
+        raise errors.ProviderError(
+            f"{desired.address}: cannot write {output}: {exc.strerror}", hint="check the output path"
+        ) from exc
