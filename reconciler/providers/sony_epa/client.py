@@ -122,6 +122,12 @@ _MEANINGS: dict[str, _Meaning] = {
 }
 
 
+def first_row(content: bytes) -> dict[str, str]:
+    """The first row of a results file (INFERRED: a CSV with a header row)."""
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig", errors="replace"))))
+    return dict(rows[0]) if rows else {}
+
+
 def vendor_message(body: str) -> str | None:
     """The ``message`` of the platform's error body, if the body is one."""
     try:
@@ -174,13 +180,16 @@ class SonyEpaClient(PlatformClient):
         async with self.uploader(payload.size) as storage:
             await storage.request("PUT", upload_url, content=content, creates=True)
 
+    async def download(self, download_url: str) -> bytes:
+        """The results file behind a finished job's ``download_url``, as the platform sends it."""
+        async with self.uploader(None) as storage:
+            response = await storage.request("GET", download_url)
+        return response.content
+
     async def results(self, download_url: str) -> dict[str, str]:
         """The first row of the results file behind a finished job's ``download_url`` (INFERRED: a
         CSV with a header row; the vendor's pages name the file but do not show it)."""
-        async with self.uploader(None) as storage:
-            response = await storage.request("GET", download_url)
-        rows = list(csv.DictReader(io.StringIO(response.text)))
-        return dict(rows[0]) if rows else {}
+        return first_row(await self.download(download_url))
 
     async def retrain_job(self, job_id: str) -> RetrainJob:
         """The job's status check.  The platform says a job is gone with its own error table

@@ -8,13 +8,13 @@ keeps several models retrained uses one alias per model (``sony_epa.churn``,
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.checks import Metric
-from reconciler.spec.refs import DataFile
+from reconciler.spec.refs import DataFile, LocalFile
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
@@ -58,6 +58,11 @@ class RetrainConfig(BaseModel):
     )
     switch: bool = Field(
         default=True, description="Switch the model's prediction API to the retrained model once it finishes."
+    )
+    results_file: Annotated[str, LocalFile(output=True)] | None = Field(
+        default=None,
+        description="Where the retrain's results file (the status check's download_url) is saved, "
+        "relative to the spec file; downloaded again when it is missing or was edited.",
     )
 
     result_metrics: ClassVar[dict[str, Metric]] = RETRAIN_METRICS

@@ -31,9 +31,16 @@ from typing import Any
 from reconciler import errors
 from reconciler.providers import jobs
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.files import LocalFile, hash_file, human_size
+from reconciler.providers.files import LocalFile, hash_file, human_size, write_atomically
 from reconciler.providers.identity import Identity
-from reconciler.providers.sony_epa.client import RETRAIN, WAITING_WORD, RetrainJob, SonyEpaClient, job_status
+from reconciler.providers.sony_epa.client import (
+    RETRAIN,
+    WAITING_WORD,
+    RetrainJob,
+    SonyEpaClient,
+    first_row,
+    job_status,
+)
 from reconciler.providers.sony_epa.config import RETRAIN_METRICS, RetrainConfig
 from reconciler.providers.sony_epa.payload import Prepared
 from reconciler.spec.checks import Measured, evaluate
@@ -56,6 +63,8 @@ class RetrainFacts:
     evaluation: LocalFile | None = None
     live: RetrainJob | None = None
     gone: bool = False
+    #: The results file on disk (``results_file``), or None when it is missing or not asked for.
+    results: LocalFile | None = None
 
 
 class RetrainIdentity(Identity):
@@ -124,16 +133,17 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         config = target.config
         train = await _hash(target, "train_file", config.train_file)
         evaluation = await _hash(target, "eval_file", config.eval_file) if config.eval_file else None
+        results = await _saved(target)
         job_id = record.outputs.get(ID) if record else None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
         if job_id is None:
             await client.check_endpoint()  # before a retrain is planned: a wrong endpoint stops the plan
-            return RetrainFacts(train=train, evaluation=evaluation)
+            return RetrainFacts(train=train, evaluation=evaluation, results=results)
         live = await jobs.read_or_gone(lambda: client.retrain_job(str(job_id)))
         if live is None:
-            return RetrainFacts(train=train, evaluation=evaluation, gone=True)
-        return RetrainFacts(train=train, evaluation=evaluation, live=live)
+            return RetrainFacts(train=train, evaluation=evaluation, gone=True, results=results)
+        return RetrainFacts(train=train, evaluation=evaluation, live=live, results=results)
 
     def decide(
         self, desired: Desired[RetrainConfig], record: ResourceState | None, facts: RetrainFacts
@@ -146,6 +156,8 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
             else None,
             "switch": config.switch,
         }
+        if config.results_file:
+            after["results_file"] = config.results_file
         job = jobs.Job(
             record,
             identity(config, facts.train, facts.evaluation),
@@ -156,7 +168,7 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         if record is not None and record.outputs:
             before = {key: record.display.get(f"{key}_label", record.inputs.get(key)) for key in after}
             before[ID] = job.recorded_id
-        return jobs.decide(job, after=after, before=before, ruleset=_retrain_rules(config))
+        return jobs.decide(job, after=after, before=before, ruleset=_retrain_rules(config, facts))
 
     async def apply(
         self,
@@ -200,10 +212,17 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         what = f"retrain job {job_id} of {config.train_file}"
         final = await client.wait(RETRAIN, lambda: client.retrain_job(job_id), what=what, journal=journal)
         scores: dict[str, float] = {}
-        if target.checks and final.download_url:
+        saved: dict[str, str] = {}
+        if config.results_file:
+            content = await self._download(client, target, final, job_id)
+            saved = {"results_file": config.results_file, "results_sha256": content[1]}
+            if target.checks:
+                scores = measured(first_row(content[0]))
+        elif target.checks and final.download_url:
             scores = measured(await client.results(final.download_url))
         missed = evaluate(target.checks, scores)  # a rejected retrain is not switched to
-        if config.switch and not missed:
+        already = bool(record and record.outputs.get(ID) == job_id and record.outputs.get("switched"))
+        if config.switch and not missed and not already:
             await journal.intent("switch", retrain_job_id=job_id)
             current = journal.pending
             if current is None or current.job_id is None:
@@ -214,9 +233,30 @@ class Retrain(ResourceType[RetrainConfig, SonyEpaClient, RetrainFacts]):
         )
         return Applied(
             outputs={ID: job_id, "model_id": final.model_id, "switched": switched},
-            display={"status": final.status, **labels, **({"metrics": scores} if scores else {})},
+            display={"status": final.status, **labels, **saved, **({"metrics": scores} if scores else {})},
             identity=wanted,
         )
+
+    async def _download(
+        self, client: SonyEpaClient, target: Target[RetrainConfig], final: RetrainJob, job_id: str
+    ) -> tuple[bytes, str]:
+        """Save the results file behind the finished job's ``download_url`` at ``results_file``."""
+        relative = target.config.results_file
+        assert relative is not None
+        if not final.download_url:
+            raise errors.ProviderError(
+                f"{target.address}: retrain job {job_id} finished, but its status "
+                "check gave no download_url, so results_file cannot be saved",
+                hint="remove results_file, or check the job on the platform",
+            )
+        content = await client.download(final.download_url)
+        try:
+            digest = await asyncio.to_thread(write_atomically, target.path(relative), content)
+        except OSError as exc:
+            raise target.error(
+                ("results_file",), f"cannot write {target.path(relative)}: {exc.strerror}"
+            ) from exc
+        return content, digest
 
     async def _submit(
         self,
@@ -284,7 +324,7 @@ def never_sent(pending: PendingOperation) -> bool:
     return pending.step == "upload" and bool(pending.detail.get("data_step"))
 
 
-def _retrain_rules(config: RetrainConfig) -> tuple[jobs.Rule, ...]:
+def _retrain_rules(config: RetrainConfig, facts: RetrainFacts) -> tuple[jobs.Rule, ...]:
     """Sony EPA's own rules: a retrain is an upload URL, the data PUT there, then (maybe) a switch."""
 
     def earlier_job_unusable(job: jobs.Job) -> jobs.Verdict | None:
@@ -320,6 +360,31 @@ def _retrain_rules(config: RetrainConfig) -> tuple[jobs.Rule, ...]:
             Action.REPLACE, Reason.FAILED_ON_PLATFORM, f"retrain job {job.recorded_id} failed: {job.failure}"
         )
 
+    def results_not_saved(job: jobs.Job) -> jobs.Verdict | None:
+        assert job.record is not None
+        if not config.results_file or job.record.status == "rejected":
+            return None  # a rejected retrain's results file is saved once, by the apply that judged it
+        display = job.record.display
+        recorded = display.get("results_sha256")
+        if display.get("results_file") != config.results_file or not recorded:
+            text = (
+                f"the results file of retrain job {job.recorded_id} is not saved at {config.results_file} yet"
+            )
+        elif facts.results is None:
+            text = f"{config.results_file} (the results file of retrain job {job.recorded_id}) is missing"
+        elif facts.results.sha256 != recorded:
+            text = (f"{config.results_file} was edited (sha256 {str(recorded)[:12]} → "
+                    f"{facts.results.sha256[:12]}); downloading it again")  # fmt: skip
+        else:
+            return None
+        return jobs.verdict(
+            Action.UPDATE,
+            Reason.STEP_NOT_DONE,
+            text,
+            summary="download the results file",
+            after={ID: job.recorded_id},
+        )
+
     def switch_not_done(job: jobs.Job) -> jobs.Verdict | None:
         assert job.record is not None
         if not config.switch or job.record.outputs.get("switched") or job.record.status == "rejected":
@@ -349,6 +414,7 @@ def _retrain_rules(config: RetrainConfig) -> tuple[jobs.Rule, ...]:
         inputs_changed,
         gone,
         failed_on_platform,
+        results_not_saved,
         switch_not_done,
         in_sync,
         drop=("answer_lost",),
@@ -398,3 +464,16 @@ async def _hash(target: Target[RetrainConfig], field: str, relative: str) -> Loc
         raise target.error((field,), f"file {path} does not exist", hint="check the path") from exc
     except OSError as exc:
         raise target.error((field,), f"cannot read {path}: {exc.strerror}") from exc
+
+
+async def _saved(target: Target[RetrainConfig]) -> LocalFile | None:
+    """The results file as it is on disk now, or None when it is missing (or not asked for)."""
+    relative = target.config.results_file
+    if not relative:
+        return None
+    try:
+        return await asyncio.to_thread(hash_file, target.path(relative))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise target.error(("results_file",), f"cannot read {target.path(relative)}: {exc.strerror}") from exc
