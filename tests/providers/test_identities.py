@@ -43,6 +43,7 @@ from reconciler.providers.files import LocalFile as SonyFile
 from reconciler.providers.identity import VERSION_KEY, Identity, IdentityError, digest, same, same_config
 from reconciler.providers.jobs import JobFacts, JobWords, decide_job
 from reconciler.providers.sony_epa.config import RetrainConfig
+from reconciler.providers.sony_epa.pin import PinIdentity
 from reconciler.providers.sony_epa.retrain import identity as retrain_identity
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
 from reconciler.vocabulary import Action
@@ -196,6 +197,10 @@ UNIT_GOLDEN: dict[str, tuple[Identity, str]] = {
             SonyFile(path="e", size=1, sha256="b" * 64),
         ),
         "sha256:5f4b752d616b945c6fd11e47f5ac8eb6d507c71169abd770adbab849a004f61c",
+    ),
+    "sony_epa.pin": (
+        PinIdentity(retrain_job_id="job-1"),
+        "sha256:be82fce5e0c2bf983a3ad72c04b5fde58bb738a4264bbadc3a367aaecf85a116",
     ),
     "akkio.model (every option)": (
         training_identity(

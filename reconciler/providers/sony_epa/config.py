@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.checks import Metric
-from reconciler.spec.refs import DataFile, LocalFile
+from reconciler.spec.refs import DataFile, LocalFile, RefTo
 
 DEFAULT_ENDPOINT = "https://developer-api.easy-predictive-analytics.sony.com/v1/external"
 
@@ -66,6 +66,25 @@ class RetrainConfig(BaseModel):
     )
 
     result_metrics: ClassVar[dict[str, Metric]] = RETRAIN_METRICS
+
+
+class PinConfig(BaseModel):
+    """The model's prediction API switched to one named retrain job (and kept there)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retrain_job_id: str | None = Field(
+        default=None, min_length=1, description="The id of a finished retrain job of the provider's model."
+    )
+    retrain: Annotated[str, RefTo("sony_epa.retrain")] | None = Field(
+        default=None, description="The address of a sony_epa.retrain in the spec (instead of retrain_job_id)."
+    )
+
+    @model_validator(mode="after")
+    def _one_job(self) -> PinConfig:
+        if (self.retrain_job_id is None) == (self.retrain is None):
+            raise ValueError("name the retrain job with exactly one of retrain_job_id and retrain")
+        return self
 
 
 class RetrainJobLookup(BaseModel):

@@ -7,6 +7,7 @@ from reconciler.providers.platform import Platform, Session, by_name, data_by_na
 from reconciler.providers.sony_epa.client import RETRAIN, SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
 from reconciler.providers.sony_epa.data import RetrainJobData
+from reconciler.providers.sony_epa.pin import Pin
 from reconciler.providers.sony_epa.retrain import Retrain
 
 
@@ -16,7 +17,7 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     title = "Sony EPA"
     config_class = SonyEpaConfig
     jobs = (RETRAIN,)
-    resource_types = by_name(Retrain())
+    resource_types = by_name(Retrain(), Pin())
     data_sources = data_by_name(RetrainJobData())
 
     def client(self, config: SonyEpaConfig, session: Session) -> SonyEpaClient:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sony_provider_support import CHURN, PUT, REPO, SWITCH, UPLOAD_URL, Example, no_wait, sent
 
+from reconciler.errors import ReconcilerError
 from reconciler.providers.base import ClientOptions
 from reconciler.vocabulary import Action, Reason
 from reconciler.workflow import Settings
@@ -97,3 +98,76 @@ async def test_adding_results_file_to_a_finished_retrain_only_downloads(example:
     assert sent(before, await example.stats()) == {DOWNLOAD: 1}
     assert results(example).exists()
     assert not (await example.workspace().plan()).plan.has_changes
+
+
+PIN = "sony_epa.pin.churn"
+PIN_LINE = "    retrain: sony_epa.retrain.churn"
+
+
+async def serving(example: Example) -> object:
+    key = {"x-api-key": "emulator-sony_epa.churn"}  # the stand-in key of provider sony_epa.churn
+    answer = await example.emulator("GET", "/_emulator/model", headers=key)
+    return answer["serving_retrain_job_id"]
+
+
+def pin_to(example: Example, job: object) -> None:
+    text = example.spec.read_text()
+    line = next(line for line in text.splitlines() if line.startswith(PIN_LINE))
+    example.spec.write_text(text.replace(line, f'    retrain_job_id: "{job}"'))
+
+
+async def test_the_pin_follows_a_new_retrain_and_switches_back_to_an_earlier_one(example: Example) -> None:
+    assert (await example.workspace().apply()).report.ok
+    first = record(example)["outputs"]["retrain_job_id"]  # type: ignore[index]
+    assert await serving(example) == first
+    train = example.data("churn_train.csv")
+    train.write_text(train.read_text() + "C09999,2,99.5,month-to-month,5,yes\n")
+    planned = (await example.workspace().plan()).plan
+    assert {change.address: change.action for change in planned.actionable} == {
+        CHURN: Action.REPLACE,
+        PIN: Action.UPDATE,
+    }
+    assert (await example.workspace().apply()).report.ok
+    second = record(example)["outputs"]["retrain_job_id"]  # type: ignore[index]
+    assert second != first
+    assert await serving(example) == second
+
+    pin_to(example, first)
+    before = await example.stats()
+    planned = (await example.workspace().plan()).plan
+    assert {change.address: change.action for change in planned.actionable} == {PIN: Action.UPDATE}
+    assert f"from retrain job {second} to retrain job {first}" in planned[PIN].reasons[0]
+    result = await example.workspace().apply()
+    assert result.report.ok, result.report.messages
+    assert sent(before, await example.stats()) == {SWITCH: 1}  # no retrain, no download
+    assert await serving(example) == first
+    assert not (await example.workspace().plan()).plan.has_changes
+
+
+async def test_a_pin_to_a_job_the_platform_does_not_know_is_a_located_plan_error(example: Example) -> None:
+    assert (await example.workspace().apply()).report.ok
+    pin_to(example, "no-such-job")
+    before = await example.stats()
+    with pytest.raises(ReconcilerError) as caught:
+        await example.workspace().plan()
+    text = str(caught.value)
+    assert "retrain job no-such-job is not on the platform" in text
+    assert "sony-results.yaml:" in text
+    assert sent(before, await example.stats()) == {}
+
+
+async def test_a_retrain_its_checks_reject_is_not_pinned_but_its_results_file_is_saved(
+    example: Example,
+) -> None:
+    text = example.spec.read_text()
+    example.spec.write_text(
+        text.replace(
+            "    switch: false", "    switch: false\n    checks: [{metric: accuracy, at_least: 0.99}]"
+        )
+    )
+    result = await example.workspace().apply()
+    assert not result.report.ok
+    assert record(example)["status"] == "rejected"
+    assert results(example).exists()  # the file the checks read is kept
+    assert await serving(example) is None  # the pin was held back: the API still serves the original model
+    assert PIN not in json.loads((example.root / "state" / "sony-results.json").read_text())["resources"]
