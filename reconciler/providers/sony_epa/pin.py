@@ -114,7 +114,7 @@ class Pin(ResourceType[PinConfig, SonyEpaClient, PinFacts]):
         await client.update_model(job_id)
         return Applied(
             outputs={ID: job_id, "model_id": live.model_id},
-            display={"status": live.status},
+            display={"status": live.status, "follows": desired.config.retrain},
             identity=identity,
         )
 
@@ -129,7 +129,8 @@ def _wanted(desired: Desired[PinConfig], record: ResourceState | None = None) ->
     assert config.retrain is not None
     found = desired.output(config.retrain, ID)
     upstream = desired.upstream[config.retrain]
-    if found is KNOWN_AFTER_APPLY and upstream.action is Action.UPDATE and record is not None:
+    followed = record is not None and record.display.get("follows") == config.retrain
+    if found is KNOWN_AFTER_APPLY and upstream.action is Action.UPDATE and record is not None and followed:
         return record.outputs.get(ID, KNOWN_AFTER_APPLY)
     return found
 
