@@ -63,4 +63,9 @@ def write_atomically(path: Path, content: bytes) -> str:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)  # the rename itself survives a crash too
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
     return hashlib.sha256(content).hexdigest()

@@ -22,7 +22,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,23 +185,3 @@ def output_bytes(result: Any, *, suffix: str = ".json") -> bytes:
     if suffix.lower() == ".csv":
         return csv_bytes(result)
     return (json.dumps(result, indent=2, ensure_ascii=False) + "\n").encode()
-
-
-def write_atomically(path: Path, content: bytes) -> str:
-    """Replace ``path`` with ``content`` all at once; returns the sha256 of what was written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-    return hashlib.sha256(content).hexdigest()

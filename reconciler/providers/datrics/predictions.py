@@ -46,9 +46,8 @@ from reconciler.providers.datrics.files import (
     output_bytes,
     rows_of,
     sha256_of,
-    write_atomically,
 )
-from reconciler.providers.files import human_size
+from reconciler.providers.files import human_size, write_atomically
 from reconciler.providers.identity import Identity
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import VOLATILE, Action, Reason

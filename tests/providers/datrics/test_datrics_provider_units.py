@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from reconciler.providers.datrics.client import TaskInfo, TaskReport, task_status
-from reconciler.providers.datrics.files import InputError, load_input, parse_records, write_atomically
+from reconciler.providers.datrics.files import InputError, load_input, parse_records
+from reconciler.providers.files import write_atomically
 
 
 @pytest.mark.parametrize(
