@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from reconciler.errors import SpecError
 from reconciler.spec.document import ImportBlock, Lifecycle, Location, MovedBlock
-from reconciler.spec.messages import describe, spec_error
+from reconciler.spec.messages import describe, require_mapping, spec_error, unknown_keys
 from reconciler.spec.names import parse_instance, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
@@ -97,22 +97,21 @@ def read_lifecycle(
     """
     if path in document.broken:
         return None
-    if not isinstance(value, dict):
-        got = describe(document, path, value)
-        message = f"{subject}: 'lifecycle' must be a mapping (prevent_replace, ignore_changes)"
-        errors.append(spec_error(message + (f", got {got}" if got else ""), document.at(path)))
+    expected = "a mapping (prevent_replace, ignore_changes)"
+    if (
+        require_mapping(document, path, value, f"{subject}: 'lifecycle'", errors=errors, expected=expected)
+        is None
+    ):
         return None
-    ok = True
-    for key in value:
-        if key not in _LIFECYCLE_KEYS:
-            close = suggest(str(key), _LIFECYCLE_KEYS)
-            hint = f"did you mean {close!r}?" if close else f"lifecycle takes: {', '.join(_LIFECYCLE_KEYS)}"
-            errors.append(
-                spec_error(
-                    f"{subject}: unknown lifecycle key {key!r}", document.key_at((*path, key)), hint=hint
-                )
-            )
-            ok = False
+    ok = unknown_keys(
+        document,
+        path,
+        value,
+        _LIFECYCLE_KEYS,
+        subject=f"{subject}: unknown lifecycle key",
+        takes="lifecycle takes",
+        errors=errors,
+    )
     prevent = value.get("prevent_replace", False)
     if not isinstance(prevent, bool):
         where = (*path, "prevent_replace")
@@ -204,22 +203,18 @@ def _items(
         path: YamlPath = (section, index)
         if path in document.broken:
             continue
-        if not isinstance(item, dict):
-            got = describe(document, path, item)
-            message = f"{section}[{index}] must be a mapping {shape}"
-            errors.append(spec_error(message + (f", got {got}" if got else ""), document.at(path)))
+        entry = f"{section}[{index}]"
+        if require_mapping(document, path, item, entry, errors=errors, expected=f"a mapping {shape}") is None:
             continue
-        ok = True
-        for key in item:
-            if key not in keys:
-                close = suggest(str(key), keys)
-                hint = f"did you mean {close!r}?" if close else f"each entry takes: {', '.join(keys)}"
-                errors.append(
-                    spec_error(
-                        f"{section}[{index}]: unknown key {key!r}", document.key_at((*path, key)), hint=hint
-                    )
-                )
-                ok = False
+        ok = unknown_keys(
+            document,
+            path,
+            item,
+            keys,
+            subject=f"{entry}: unknown key",
+            takes="each entry takes",
+            errors=errors,
+        )
         for key in keys:
             if key not in item:
                 errors.append(spec_error(f"{section}[{index}]: {key!r} is required", document.at(path)))

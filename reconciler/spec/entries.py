@@ -20,7 +20,7 @@ from reconciler.errors import SpecError
 from reconciler.spec.blocks import read_lifecycle
 from reconciler.spec.checks import Check, read_checks
 from reconciler.spec.document import Lifecycle, Location, ProviderSpec, ResourceSpec, SpecRegistry
-from reconciler.spec.messages import describe, spec_error, validation_errors
+from reconciler.spec.messages import describe, require_mapping, spec_error, validation_errors
 from reconciler.spec.names import parse_instance, parse_provider, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
@@ -60,25 +60,6 @@ class Entry:
         """Whether an interpolation failed (and was reported) somewhere in the body."""
         prefix = len(self.path)
         return any(path[:prefix] == self.path for path in self.document.broken)
-
-
-def require_mapping(
-    document: Document,
-    path: YamlPath,
-    value: Any,
-    what: str,
-    *,
-    errors: list[SpecError],
-    expected: str = "a mapping",
-) -> dict[str, Any] | None:
-    """``value`` if it is a mapping; otherwise None, with an error saying what it is instead."""
-    if isinstance(value, dict):
-        return value
-    if path not in document.broken:
-        got = describe(document, path, value)
-        message = f"{what} must be {expected}" + (f", got {got}" if got else "")
-        errors.append(spec_error(message, document.at(path)))
-    return None
 
 
 class EntryBuilder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,7 +29,16 @@ from reconciler.errors import SpecError
 from reconciler.spec.names import SECRETISH, suggest
 from reconciler.spec.yamlpos import Document, YamlPath
 
-__all__ = ["describe", "display_path", "hinted", "is_secret_path", "spec_error", "validation_errors"]
+__all__ = [
+    "describe",
+    "display_path",
+    "hinted",
+    "is_secret_path",
+    "require_mapping",
+    "spec_error",
+    "unknown_keys",
+    "validation_errors",
+]
 
 _HINTED = "reconciler_hinted"
 
@@ -238,3 +248,44 @@ def validation_errors(
                 seen.add(message)
                 found.append(spec_error(f"{subject}: {message}", where, hint=hint))
     return found
+
+
+def require_mapping(
+    document: Document,
+    path: YamlPath,
+    value: Any,
+    what: str,
+    *,
+    errors: list[SpecError],
+    expected: str = "a mapping",
+) -> dict[str, Any] | None:
+    """``value`` if it is a mapping; otherwise None, with an error saying what it is instead."""
+    if isinstance(value, dict):
+        return value
+    if path not in document.broken:
+        got = describe(document, path, value)
+        message = f"{what} must be {expected}" + (f", got {got}" if got else "")
+        errors.append(spec_error(message, document.at(path)))
+    return None
+
+
+def unknown_keys(
+    document: Document,
+    path: YamlPath,
+    body: Mapping[str, Any],
+    allowed: Sequence[str],
+    *,
+    subject: str,
+    takes: str,
+    errors: list[SpecError],
+) -> bool:
+    """Whether every key of the mapping at ``path`` is ``allowed``; each other one is an error at
+    the key, with the closest allowed key or else the list (``takes``: "a module call takes")."""
+    ok = True
+    for key in body:
+        if key not in allowed:
+            close = suggest(str(key), allowed)
+            hint = f"did you mean {close!r}?" if close else f"{takes}: {', '.join(allowed)}"
+            errors.append(spec_error(f"{subject} {key!r}", document.key_at((*path, key)), hint=hint))
+            ok = False
+    return ok

@@ -45,7 +45,7 @@ from reconciler.spec.document import Location
 from reconciler.spec.entries import Entry, require_mapping
 from reconciler.spec.expand import Declared, Expander, Lazy, Locals, Template
 from reconciler.spec.expressions import Each, Evaluator, Scope, Unavailable, has_expression
-from reconciler.spec.messages import describe, spec_error, validation_errors
+from reconciler.spec.messages import describe, spec_error, unknown_keys, validation_errors
 from reconciler.spec.names import parse_instance, parse_provider, suggest
 from reconciler.spec.outputs import OUTPUT_NAME, OutputBody
 from reconciler.spec.variables import module_variables
@@ -410,15 +410,15 @@ class ModuleCalls(Lazy, Mapping[str, Any]):
         )
         if body is None:
             return self.unknown()
-        ok = True
-        for key in body:
-            if key not in CALL_KEYS:
-                close = suggest(key, CALL_KEYS)
-                hint = f"did you mean {close!r}?" if close else f"a module call takes: {', '.join(CALL_KEYS)}"
-                self.errors.append(
-                    spec_error(f"{subject}: unknown key {key!r}", document.key_at((*path, key)), hint=hint)
-                )
-                ok = False
+        ok = unknown_keys(
+            document,
+            path,
+            body,
+            CALL_KEYS,
+            subject=f"{subject}: unknown key",
+            takes="a module call takes",
+            errors=self.errors,
+        )
         if "source" not in body:
             self.errors.append(
                 spec_error(
