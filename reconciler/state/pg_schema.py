@@ -9,6 +9,11 @@ schema between them: every row is keyed by workspace name.
   and resources must read back in the order they were written.
 * ``reconciler_state_history``: every version ever stored, appended by the
   same transaction that stores it, so any earlier serial can be restored.
+* ``reconciler_runs``: the run history (:mod:`.runs`), one row per plan or
+  apply the agent made, the :class:`~reconciler.state.runs.RunRecord` as
+  ``json`` beside the columns a query sorts or filters by.  It is created
+  with the others, or on the first run recorded into a database whose tables
+  an earlier version made; its absence never stops a state read or write.
 * ``reconciler_locks``: who holds each workspace's lock (a
   :class:`~reconciler.state.lock.LockInfo`) and the server process that holds
   it.  The lock itself is a session advisory lock; this row only describes it,
@@ -62,6 +67,25 @@ _DDL = (
     """,
 )
 
+RUNS_TABLE = "reconciler_runs"
+
+_RUNS_DDL = (
+    """
+    CREATE TABLE IF NOT EXISTS reconciler_runs (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        workspace text NOT NULL,
+        kind text NOT NULL,
+        outcome text NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL,
+        record json NOT NULL
+    )
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS reconciler_runs_by_workspace ON reconciler_runs (workspace, id)
+    """,
+)
+
 # The granted advisory locks on one key in this database, as pg_locks shows a bigint key.
 HOLDERS_SQL = """
     SELECT pid FROM pg_locks
@@ -102,7 +126,23 @@ def ensure_schema(conn: psycopg.Connection[Any]) -> None:
         return
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_KEY,))
-        for statement in _DDL:
+        for statement in (*_DDL, *_RUNS_DDL):
+            conn.execute(statement)
+
+
+def has_runs_table(conn: psycopg.Connection[Any]) -> bool:
+    """Whether the run history's table exists (a database set up by an earlier version has none)."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (RUNS_TABLE,)).fetchone()
+    return row is not None and bool(row[0])
+
+
+def ensure_runs_table(conn: psycopg.Connection[Any]) -> None:
+    """Create the run history's table unless it exists, under the schema lock like the others."""
+    if has_runs_table(conn):
+        return
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_KEY,))
+        for statement in _RUNS_DDL:
             conn.execute(statement)
 
 

@@ -35,11 +35,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 from reconciler import errors
 from reconciler.redact import Redactor, cut, remember
-from reconciler.state import pg_schema
+from reconciler.state import pg_schema, runs
 from reconciler.state.document import StateDocument, parse_document
 from reconciler.state.emergency import write_emergency
 from reconciler.state.lock import LockInfo
 from reconciler.state.pg_lock import AdvisoryLock
+from reconciler.state.runs import RunRecord
 
 T = TypeVar("T")
 Connection = psycopg.Connection[Any]
@@ -81,6 +82,7 @@ class PostgresBackend:
         self._poll_interval = poll_interval
         self._lock = AdvisoryLock(workspace, what=self.describe(), explain=self._why)
         self._schema_ready = False
+        self._runs_ready = False
         # The serial this backend last read or wrote: a store at another serial was changed elsewhere.
         self._known_serial: int | None = None
         self._data = _Connection()
@@ -141,6 +143,56 @@ class PostgresBackend:
                 self._lock.force_unlock(conn, lock_id)
         except psycopg.Error as exc:
             raise self._failure("unlock", exc) from exc
+
+    # -- run history (see :mod:`.runs`) -----------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> RunRecord:
+        """Store ``run`` (cleaned) in ``reconciler_runs``; keep this workspace's newest ``runs.KEEP``."""
+        try:
+            return self._on_data_connection(lambda conn: self._record_run(conn, run))
+        except psycopg.Error as exc:
+            raise self._failure("record a run in", exc) from exc
+
+    def recent_runs(self, limit: int) -> list[RunRecord]:
+        """This workspace's newest runs first, at most ``limit``."""
+        try:
+            return self._on_data_connection(lambda conn: self._recent_runs(conn, limit))
+        except psycopg.Error as exc:
+            raise self._failure("read the run history of", exc) from exc
+
+    def _record_run(self, conn: Connection, run: RunRecord) -> RunRecord:
+        if not self._runs_ready:
+            pg_schema.ensure_runs_table(conn)
+            self._runs_ready = True
+        text = run.model_dump_json()
+        with conn.transaction():
+            row = conn.execute(
+                "INSERT INTO reconciler_runs (workspace, kind, outcome, started_at, finished_at, record) "
+                "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (self.workspace, run.kind, run.outcome, run.started_at, run.finished_at, text),
+            ).fetchone()
+            conn.execute(
+                "DELETE FROM reconciler_runs WHERE workspace = %(ws)s AND id <= ("
+                "SELECT id FROM reconciler_runs WHERE workspace = %(ws)s "
+                "ORDER BY id DESC OFFSET %(keep)s LIMIT 1)",
+                {"ws": self.workspace, "keep": runs.KEEP},
+            )
+        assert row is not None
+        return run.model_copy(update={"id": int(row[0])})
+
+    def _recent_runs(self, conn: Connection, limit: int) -> list[RunRecord]:
+        if not self._runs_ready and not pg_schema.has_runs_table(conn):
+            return []
+        rows = conn.execute(
+            "SELECT id, record::text FROM reconciler_runs WHERE workspace = %s ORDER BY id DESC LIMIT %s",
+            (self.workspace, limit),
+        ).fetchall()
+        found = []
+        for number, text in rows:
+            run = runs.parse_run(text)
+            if run is not None:
+                found.append(run.model_copy(update={"id": int(number)}))
+        return found
 
     # -- documents -----------------------------------------------------------------------------
 
