@@ -12,6 +12,8 @@ from reconciler.state import LocalBackend, StateBackend
 from reconciler.state import runs as runs_module
 from reconciler.state.runs import RunRecord, recent_runs, record_run, runs_path
 
+from .pg_cluster import PgCluster
+
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
@@ -125,3 +127,23 @@ def test_local_history_unwritable_is_a_state_error(tmp_path: Path) -> None:
     backend = LocalBackend(blocker / "demo.json")
     with pytest.raises(errors.StateError, match="cannot record the run"):
         record_run(backend, run(0))
+
+
+def test_postgres_database_of_an_earlier_version_gets_the_table_on_first_run(pg_cluster: PgCluster) -> None:
+    import psycopg
+
+    from reconciler.state.postgres import PostgresBackend
+
+    dsn = pg_cluster.new_database()
+    backend = PostgresBackend(dsn, workspace="old")
+    backend.read()  # the tables made
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE reconciler_runs")  # as an earlier version left the database
+    other = PostgresBackend(dsn, workspace="old")
+    try:
+        assert recent_runs(other) == []
+        stored = record_run(other, run(0))
+        assert recent_runs(backend) == [stored]
+    finally:
+        backend.close()
+        other.close()

@@ -258,7 +258,8 @@ def test_many_processes_creating_the_schema_at_once_all_succeed(pg_cluster: PgCl
 
     assert [child.returncode for child in children] == [0] * CHILDREN, [err for _, err in outcomes]
     tables = _sql(dsn, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'reconciler%%' ORDER BY 1")
-    assert tables == [("reconciler_locks",), ("reconciler_state",), ("reconciler_state_history",)]
+    names = ["reconciler_locks", "reconciler_runs", "reconciler_state", "reconciler_state_history"]
+    assert tables == [(name,) for name in names]
     final = PostgresBackend(dsn, workspace="race")
     assert sorted(final.read().resources) == [f"test.item.{n}" for n in range(CHILDREN)]
     final.close()
