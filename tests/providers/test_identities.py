@@ -25,7 +25,9 @@ from reconciler import emulators, errors
 from reconciler.engine.checkpoint import Checkpointer, ResourceJournal
 from reconciler.engine.plan import Plan
 from reconciler.providers.akkio.config import ModelConfig
+from reconciler.providers.akkio.config import PredictionsConfig as AkkioPredictionsConfig
 from reconciler.providers.akkio.model import identity as training_identity
+from reconciler.providers.akkio.predictions import identity as akkio_prediction_identity
 from reconciler.providers.alviss import refit as refit_module
 from reconciler.providers.alviss.attribution import attribution_identity
 from reconciler.providers.alviss.config import (
@@ -210,10 +212,29 @@ UNIT_GOLDEN: dict[str, tuple[Identity, str]] = {
                 duration=300,
                 ignore_fields=["z", "y"],
                 extra_attention=True,
+                force=True,  # how a training is asked for, not what it trains: not in the identity
             ),
             "ds-1",
         ),
         "sha256:b8812b9c4ebc92498e36500998e52aece6c96bc6ef77df5eb22cd481fed6a3f4",
+    ),
+    "akkio.model (a dataset rows are appended to)": (
+        training_identity(ModelConfig(dataset_id="ds-1", predict_fields=["y"]), "ds-1", "d" * 64),
+        "sha256:e670a5ed6d89f97f399b4e3f9c18d2b918bfc40b67eab3ffb2b82576fc6aff78",
+    ),
+    "akkio.predictions": (
+        akkio_prediction_identity(
+            AkkioPredictionsConfig(model_id="m-1", input="i.csv", output="o.csv"), "c" * 64, "m-1"
+        ),
+        "sha256:c56acf109c33bde25e6465d0e888cc66b614dba0839b6764d52beffdeb70ae62",
+    ),
+    "akkio.predictions (predictions only)": (
+        akkio_prediction_identity(
+            AkkioPredictionsConfig(model_id="m-1", input="i.csv", output="o.csv", with_inputs=False),
+            "c" * 64,
+            "m-1",
+        ),
+        "sha256:1ea50761322bc7bee9ca74637549edb9246a7a0c8c8babfa64ec7c2e956810d7",
     ),
     "datrics.predictions (only predictions)": (
         prediction_identity(

@@ -25,6 +25,7 @@ from reconciler.providers.akkio.client import Listed, TrainStatus
 from reconciler.providers.akkio.dataset import DatasetFacts
 from reconciler.providers.akkio.dataset import LocalFile as AkkioFile
 from reconciler.providers.akkio.model import ModelFacts
+from reconciler.providers.akkio.predictions import PredictionFacts as AkkioPredictionFacts
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.active_dataset import ActiveDatasetFacts
 from reconciler.providers.alviss.attribution_set import SetFacts
@@ -65,6 +66,7 @@ resources:
   akkio.model.m: {dataset: akkio.dataset.d, predict_fields: [y], duration: 60}
   sony_epa.retrain.r: {train_file: train.csv}
   datrics.predictions.p: {model_path: 1/4/model-groups/2/2.json, bucket: b, input: in.csv, output: out.json}
+  akkio.predictions.p: {model: akkio.model.m, input: in.csv, output: out.csv}
 """
 
 #: What each upstream gives when it is in sync, and (for "inputs changed") another object of it.
@@ -74,6 +76,7 @@ OUTPUTS: Mapping[str, Mapping[str, Any]] = {
     "alviss.refit.r": {"model_id": 12, "dataset_id": 5},
     "alviss.attribution.a": {"attribution_id": 30},
     "akkio.dataset.d": {"dataset_id": "ds-1", "rows": 3},
+    "akkio.model.m": {"model_id": "m-1"},
 }
 OTHER: Mapping[str, Mapping[str, Any]] = {
     "alviss.upload.u": {"upload_id": 8},
@@ -81,6 +84,7 @@ OTHER: Mapping[str, Mapping[str, Any]] = {
     "alviss.refit.r": {"model_id": 14, "dataset_id": 6},
     "alviss.attribution.a": {"attribution_id": 31},
     "akkio.dataset.d": {"dataset_id": "ds-2", "rows": 3},
+    "akkio.model.m": {"model_id": "m-2"},
 }
 OUTPUT_SHA = "e" * 64
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -152,6 +156,12 @@ def _predictions(shown: Shown) -> PredictionFacts:
     return PredictionFacts(input=file, output_sha256=output, task=task, read_at=NOW)
 
 
+def _akkio_predictions(shown: Shown) -> AkkioPredictionFacts:
+    output = None if shown == "gone" else OUTPUT_SHA
+    file = InputFile(path="in.csv", size=10, sha256="d" * 64, records=3)
+    return AkkioPredictionFacts(input=file, output_sha256=output)
+
+
 @dataclass(frozen=True)
 class Kit:
     """One job-like resource type: its resource in the spec, its facts, and what it records."""
@@ -189,6 +199,11 @@ KITS = (
         _predictions,
         {"task_id": "t-0", "output": "out.json", "output_sha256": OUTPUT_SHA},
     ),
+    Kit(
+        "akkio.predictions.p",
+        _akkio_predictions,
+        {"model_id": "m-1", "output": "out.csv", "output_sha256": OUTPUT_SHA, "predictions": 3},
+    ),
 )
 SELECTIONS = ("alviss.active_dataset.d", "alviss.active_attribution_set.s")
 WITHOUT_UPSTREAM = ("alviss.upload.u", "akkio.dataset.d", "sony_epa.retrain.r", "datrics.predictions.p")
@@ -207,13 +222,18 @@ class Case:
 SELECTION_IGNORES = (Action.NOOP, Reason.IN_SYNC)  # an active selection is judged by the live one
 CASES = (
     Case("no record", (Action.CREATE, Reason.NO_RECORD)),
-    Case("pending with id", (Action.RESUME, Reason.JOB_RUNNING)),
+    Case(
+        "pending with id",
+        (Action.RESUME, Reason.JOB_RUNNING),
+        # An Akkio prediction is one call per batch, no job to wait for: an interrupted one is asked again.
+        own={"akkio.predictions.p": (Action.CREATE, Reason.ANSWER_LOST)},
+    ),
     Case("pending without id", (Action.CREATE, Reason.ANSWER_LOST)),
     Case(
         "failed",
         (Action.REPLACE, Reason.FAILED_ON_PLATFORM),
         # Rows are sent in batches with no job to fail: a dataset being filled is filled on.
-        own={"akkio.dataset.d": (Action.RESUME, Reason.JOB_RUNNING)}
+        own={"akkio.dataset.d": (Action.RESUME, Reason.JOB_RUNNING), "akkio.predictions.p": None}
         | dict.fromkeys(SELECTIONS, SELECTION_IGNORES),
     ),
     Case(
@@ -315,8 +335,8 @@ TABLE = [
 
 def test_the_table_runs_every_job_type_through_every_case() -> None:
     types = {resource_type(kit.address.rsplit(".", 1)[0]).name for kit in KITS}
-    assert len(types) == len(KITS) == 10
-    assert len(TABLE) == len(KITS) * len(CASES) - len(WITHOUT_UPSTREAM)
+    assert len(types) == len(KITS) == 11
+    assert len(TABLE) == len(KITS) * len(CASES) - len(WITHOUT_UPSTREAM) - 1  # an Akkio prediction never fails
 
 
 @pytest.mark.parametrize(("kit", "case", "expected"), TABLE)

@@ -5,7 +5,8 @@ dataset's rows and the request, in exactly the shape of the vendor's sample
 result (seed 004), so a client sees realistic, stable values and a changed
 dataset or parameter visibly changes them.  Longer ``duration`` values give
 better scores, as the vendor describes.  The same module answers the
-legacy prediction calls with the majority class (or the mean) of the data.
+legacy prediction calls from the data: per record, the outcomes of the
+training rows that share its value of the most important category field.
 
 Pure functions only; ``world.py`` stores what they return.
 """
@@ -168,18 +169,65 @@ def train(
         "field_importance": importance,
         "data_story": story,
     }
-    return result, {"predict_fields": predict, "defaults": defaults, "columns": columns}
+    # Records are predicted by the most important field with few values (a category), so each value
+    # stands for a group of training rows rather than one row.
+    by = next((name for name in ranked if field_type([row.get(name) for row in rows]) == "category"), None)
+    groups = {name: _groups(rows, name, by) for name in predict}
+    model = {"predict_fields": predict, "defaults": defaults, "columns": columns, "by": by, "groups": groups}
+    return result, model
+
+
+def _groups(rows: list[dict[str, Any]], name: str, by: str | None) -> dict[str, Any]:
+    """What a prediction reads: the predicted field's outcomes per value of the most important field.
+
+    Categories: the share of each class (``""``: over every row); numbers: the mean.
+    """
+    values = [row.get(name) for row in rows]
+    keyed: dict[str, list[Any]] = {"": values}
+    if by is not None:
+        for row, value in zip(rows, values, strict=True):
+            keyed.setdefault("=" + _label(row.get(by)), []).append(value)
+    if field_type(values) == "category":
+        classes = sorted({_label(value) for value in values})
+        shares = {}
+        for key, group in keyed.items():
+            counted = Counter(_label(value) for value in group)
+            shares[key] = {cls: round(counted[cls] / len(group), 4) for cls in classes}
+        return {"kind": "category", "shares": shares}
+    means = {}
+    for key, group in keyed.items():
+        numbers = [float(value) for value in group if value is not None]
+        means[key] = round(sum(numbers) / len(numbers), 4) if numbers else None
+    return {"kind": "number", "means": means}
 
 
 def predictions(model: dict[str, Any], data: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Legacy ``POST /v1/models`` answer: each record with its predicted field(s)."""
+    """Legacy ``POST /v1/models`` answer: each record with its predicted field(s).
+
+    A record is predicted from the training rows that share its value of the
+    most important category field (all rows when none does): the most frequent class
+    and every class's probability (``Probability <field> is <class>``, as the
+    vendor's Models page shows), or the mean of a number field.
+    """
+    by = model.get("by")
     answers = []
-    for _record in data:
+    for record in data:
         answer: dict[str, Any] = {}
+        key = "=" + _label(record.get(by)) if by is not None else ""
         for name in model["predict_fields"]:
-            default = model["defaults"][name]
-            answer[name] = default["value"]
-            if default["probability"] is not None:
-                answer[f"Probability {name} is {default['value']}"] = default["probability"]
+            grouped = (model.get("groups") or {}).get(name)
+            if grouped is None:  # a model stored before predictions read the data
+                default = model["defaults"][name]
+                answer[name] = default["value"]
+                if default["probability"] is not None:
+                    answer[f"Probability {name} is {default['value']}"] = default["probability"]
+            elif grouped["kind"] == "category":
+                shares = grouped["shares"].get(key) or grouped["shares"][""]
+                answer[name] = sorted(shares.items(), key=lambda item: (-item[1], item[0]))[0][0]
+                for cls, share in shares.items():
+                    answer[f"Probability {name} is {cls}"] = share
+            else:
+                mean = grouped["means"].get(key)
+                answer[name] = mean if mean is not None else grouped["means"][""]
         answers.append(answer)
     return answers

@@ -201,6 +201,12 @@ class AkkioClient(PlatformClient):
         return list(body.models)
 
     async def predict(self, model_id: str, data: Sequence[dict[str, Any]]) -> list[Any]:
+        """One batch of records predicted by a model: one answer per record, in order.
+
+        INFERRED: the public OpenAPI document of ``/api/v1`` shows no prediction call; this is the
+        legacy one of the vendor's Models page (``POST /v1/models {api_key, id, data}``).  It
+        changes nothing on the platform, so it may be sent again.
+        """
         body = await self._legacy(
             "POST", "/models", Predictions, json={"api_key": self._key, "id": model_id, "data": list(data)}
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.checks import Metric
-from reconciler.spec.refs import DataFile, RefTo, RemoteId
+from reconciler.spec.messages import hinted
+from reconciler.spec.refs import DataFile, LocalFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 
@@ -59,6 +60,23 @@ class DatasetConfig(BaseModel):
         max_length=100,
         description="Dataset name; the platform's dataset is called NAME-<12 hex digits of its sha256>.",
     )
+    append: bool = Field(
+        default=False,
+        description="When the file changes only by rows added at its end, send just those rows to the "
+        "same dataset (the legacy API adds rows to a dataset) instead of filling a new one.",
+    )
+
+
+def _field_names(value: list[str]) -> list[str]:
+    """Field names as the training API takes them: case sensitive, none empty, none twice."""
+    if any(not name.strip() for name in value):
+        raise hinted("has an empty field name", "name the dataset's fields exactly (case sensitive)")
+    twice = sorted({name for name in value if value.count(name) > 1})
+    if twice:
+        raise hinted(
+            f"names {', '.join(repr(name) for name in twice)} more than once", "name each field once"
+        )
+    return value
 
 
 class ModelConfig(BaseModel):
@@ -76,8 +94,34 @@ class ModelConfig(BaseModel):
     duration: Duration = Field(default=10, description="Training time: 10, 60, 300 or 1800.")
     ignore_fields: list[str] = Field(default_factory=list, description="Fields the model must not use.")
     extra_attention: bool = Field(default=False, description="Helps with predicting rare cases.")
+    force: bool = Field(
+        default=False,
+        description="Ask for a fresh model on every training, even where the platform already trained "
+        "these very inputs (false: the platform answers with that earlier model).",
+    )
 
     result_metrics: ClassVar[dict[str, Metric]] = TRAINING_METRICS
+
+    @field_validator("predict_fields")
+    @classmethod
+    def _predicted(cls, value: list[str]) -> list[str]:
+        return _field_names(value)
+
+    @field_validator("ignore_fields")
+    @classmethod
+    def _ignored(cls, value: list[str]) -> list[str]:
+        return _field_names(value)
+
+    @model_validator(mode="after")
+    def _predicted_not_ignored(self) -> Self:
+        both = [name for name in self.predict_fields if name in self.ignore_fields]
+        if both:
+            raise hinted(
+                f"names {', '.join(repr(name) for name in both)}, which predict_fields names too",
+                "a predicted field is never an input of its own model: leave it out of ignore_fields",
+                field="ignore_fields",
+            )
+        return self
 
     @model_validator(mode="after")
     def _one_dataset(self) -> Self:
@@ -103,3 +147,59 @@ class DatasetLookup(BaseModel):
         if (self.id is None) == (self.name is None):
             raise ValueError("give exactly one of id or name")
         return self
+
+
+class PredictionsConfig(BaseModel):
+    """A trained model's predictions for a file of records, written to a local file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: Annotated[str, RefTo("akkio.model")] | None = Field(
+        default=None, description="Address of an akkio.model resource (or give model_id)."
+    )
+    model_id: Annotated[str, RemoteId("akkio.model")] | None = Field(
+        default=None, min_length=1, description="Id of a model that already exists on the platform."
+    )
+    input: DataFile | Annotated[list[DataFile], Field(min_length=1)] = Field(
+        description="CSV (header row) or JSON array of records, or a list of such files (their records "
+        "in order), relative to the spec file."
+    )
+    output: Annotated[str, LocalFile(output=True)] = Field(
+        min_length=1,
+        description="File the predictions are written to: .csv for CSV (a header row), else JSON.",
+    )
+    with_inputs: bool = Field(
+        default=True,
+        description="Write each record's input fields beside its predictions (false: the predictions only).",
+    )
+    batch_size: int = Field(default=1000, ge=1, le=100_000, description="Records per prediction request.")
+    max_in_flight: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Prediction requests sent and not yet answered at any one time (the platform allows "
+        "5 requests a second).",
+    )
+
+    @model_validator(mode="after")
+    def _one_model(self) -> Self:
+        if (self.model is None) == (self.model_id is None):
+            raise ValueError("give exactly one of model (a resource address) or model_id (an existing id)")
+        return self
+
+    @field_validator("input")
+    @classmethod
+    def _no_empty_path(cls, value: str | list[str]) -> str | list[str]:
+        for item in [value] if isinstance(value, str) else value:
+            if not item:
+                raise ValueError("an input path must not be empty")
+        return value
+
+    @property
+    def inputs(self) -> list[str]:
+        """The input files, in order."""
+        return [self.input] if isinstance(self.input, str) else list(self.input)
+
+    @property
+    def input_label(self) -> str:
+        return ", ".join(self.inputs)

@@ -13,6 +13,15 @@ resumed apply sends only the batches never confirmed, and a dataset whose
 last batch has an unknown outcome is abandoned (it may hold that batch or
 not) and a fresh one is filled instead.  Cell values are typed as a person
 would read them: integers, decimals, empty cells as null, the rest text.
+
+``append: true``: the legacy API adds rows to an existing dataset (the same
+call that fills it), so a file that changed only by rows added at its end
+(its first bytes are exactly the content last sent, and those rows read the
+same) plans an update that sends just the new rows to the same dataset,
+which keeps its id and its platform name.  Its outputs then carry
+``content`` (the sha256 of what the dataset holds), so a model trained on
+it is trained again after rows are appended.  Any other change fills a new
+dataset, as without ``append``.
 """
 
 from __future__ import annotations
@@ -68,6 +77,9 @@ class DatasetFacts:
     file: LocalFile
     live: Listed | None
     gone: bool = False
+    #: With ``append: true``: how many rows were added at the end of the file since the content
+    #: recorded (None: the file changed otherwise, or not at all).
+    appended: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,14 @@ def typed(cell: str) -> Any:
 def read_table(path: Path) -> Table:
     """Hash and parse a CSV file (header row, comma separated, UTF-8)."""
     data = path.read_bytes()
+    parsed = _parse(data)
     file = LocalFile(path=str(path), size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    return Table(file=file, columns=parsed.columns, rows=parsed.rows)
+
+
+def _parse(data: bytes) -> Table:
+    """The header and typed rows of CSV bytes (the file left blank)."""
+    file = LocalFile(path="", size=len(data), sha256="")
     reader = csv.reader(io.StringIO(data.decode("utf-8-sig")))
     header = next(reader, None)
     if not header or not any(name.strip() for name in header):
@@ -114,6 +133,37 @@ def read_table(path: Path) -> Table:
 
 def remote_name(config: DatasetConfig, sha256: str) -> str:
     return f"{config.name}-{sha256[:12]}"
+
+
+def appended_rows(path: Path, size: int, sha256: str) -> int | None:
+    """How many rows the file has after the content recorded (its first ``size`` bytes, ``sha256``).
+
+    None unless the file grew by whole rows only: its first ``size`` bytes
+    hash to ``sha256``, and the rows they hold are the file's first rows,
+    unchanged (a last line completed by the addition is a change, not an addition).
+    """
+    with path.open("rb") as handle:
+        head = handle.read(size)
+    if len(head) != size or hashlib.sha256(head).hexdigest() != sha256:
+        return None
+    whole = read_table(path)
+    if whole.file.size <= size:
+        return None
+    try:
+        before = _parse(head)
+    except (ValueError, UnicodeDecodeError, csv.Error):
+        return None
+    if before.columns != whole.columns or whole.rows[: len(before.rows)] != before.rows:
+        return None
+    return len(whole.rows) - len(before.rows) or None
+
+
+def outputs_of(config: DatasetConfig, dataset_id: Any, rows: Any, sha256: str) -> dict[str, Any]:
+    """What downstream resources use: the id and rows, and with ``append`` the content's sha256."""
+    outputs = {"dataset_id": dataset_id, "rows": rows}
+    if config.append:
+        outputs["content"] = sha256
+    return outputs
 
 
 class DatasetIdentity(Identity):
@@ -143,6 +193,21 @@ def progress(pending: PendingOperation | None) -> Progress:
     return Progress(str(pending.job_id), added)
 
 
+async def _appended(
+    target: Target[DatasetConfig], record: ResourceState | None, local: LocalFile
+) -> int | None:
+    """With ``append: true``: the rows added at the end of the file since the recorded content, or None."""
+    if not target.config.append or record is None or record.inputs.get("sha256") == local.sha256:
+        return None
+    size, sha256 = record.display.get("bytes"), record.inputs.get("sha256")
+    if not isinstance(size, int) or not isinstance(sha256, str):
+        return None  # recorded before appends were known: the file is compared whole
+    try:
+        return await asyncio.to_thread(appended_rows, target.path(target.config.file), size, sha256)
+    except (OSError, ValueError, csv.Error):
+        return None  # read again, with the error located, by the checks of the whole file
+
+
 async def _read(target: Target[DatasetConfig], reader: Any) -> Any:
     path = target.path(target.config.file)
     try:
@@ -155,13 +220,13 @@ async def _read(target: Target[DatasetConfig], reader: Any) -> Any:
         raise target.error(("file",), f"{path} is not a usable CSV file: {exc}") from exc
 
 
-def _dataset_rules(file: str) -> tuple[jobs.Rule, ...]:
+def _dataset_rules(config: DatasetConfig, facts: DatasetFacts, label: str) -> tuple[jobs.Rule, ...]:
     """Akkio's own rules: a dataset is filled in batches, so an interrupted one resumes or starts afresh."""
 
     def no_record(job: jobs.Job) -> jobs.Verdict | None:
         if job.record is not None:
             return None
-        return jobs.verdict(Action.CREATE, Reason.NO_RECORD, f"{file} is not on the platform yet")
+        return jobs.verdict(Action.CREATE, Reason.NO_RECORD, f"{config.file} is not on the platform yet")
 
     def job_running(job: jobs.Job) -> jobs.Verdict | None:
         found = progress(job.pending)
@@ -204,16 +269,35 @@ def _dataset_rules(file: str) -> tuple[jobs.Rule, ...]:
             Action.CREATE, Reason.GONE, f"dataset {job.recorded_id} no longer exists on the platform"
         )
 
-    def in_sync(job: jobs.Job) -> jobs.Verdict:
-        assert job.record is not None and job.identity is not None
+    def appended(job: jobs.Job) -> jobs.Verdict | None:
+        record = job.record
+        if not config.append or facts.appended is None or record is None or facts.gone:
+            return None
+        if record.status != "ready" or record.inputs.get("name") != config.name or job.recorded_id is None:
+            return None
+        rows = int(record.outputs.get("rows") or 0)
         return jobs.verdict(
-            Action.NOOP,
-            Reason.IN_SYNC,
-            outputs={"dataset_id": job.recorded_id, "rows": job.record.outputs.get("rows")},
-            refreshed=jobs.upgraded(job.identity, job.record),
+            Action.UPDATE,
+            Reason.INPUTS_CHANGED,
+            f"{facts.appended} rows were added at the end of {config.file}; they are appended to "
+            f"dataset {job.recorded_id} (append: true)",
+            summary="append rows",
+            before={"file": record.display.get("file_label"), "rows": rows, "dataset_id": job.recorded_id},
+            after={"file": label, "rows": rows + facts.appended, "dataset_id": job.recorded_id},
         )
 
-    return jobs.rules(job_running, answer_lost, no_record, gone, in_sync)
+    def in_sync(job: jobs.Job) -> jobs.Verdict:
+        record, wanted = job.record, job.identity
+        assert record is not None and wanted is not None
+        outputs = outputs_of(config, job.recorded_id, record.outputs.get("rows"), facts.file.sha256)
+        refreshed = jobs.upgraded(wanted, record)
+        if record.outputs != outputs:  # append turned on or off: the content is an output or not
+            refreshed = (refreshed or record).model_copy(update={"outputs": outputs})
+        return jobs.verdict(Action.NOOP, Reason.IN_SYNC, outputs=outputs, refreshed=refreshed)
+
+    return jobs.rules(
+        job_running, answer_lost, no_record, gone, appended, in_sync, before={"appended": "inputs_changed"}
+    )
 
 
 class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
@@ -233,7 +317,9 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         if dataset_id is None:
             return DatasetFacts(file=local, live=None)
         live = next((item for item in await client.list_datasets() if same_id(item.id, dataset_id)), None)
-        return DatasetFacts(file=local, live=live, gone=live is None)
+        return DatasetFacts(
+            file=local, live=live, gone=live is None, appended=await _appended(target, record, local)
+        )
 
     def decide(
         self, desired: Desired[DatasetConfig], record: ResourceState | None, facts: DatasetFacts
@@ -262,7 +348,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             jobs.JobWords(noun="dataset", summary="new dataset", id_key="dataset_id"),
             explain=explain,
         )
-        return jobs.decide(job, after=after, before=before, ruleset=_dataset_rules(config.file))
+        return jobs.decide(job, after=after, before=before, ruleset=_dataset_rules(config, facts, label))
 
     async def apply(
         self,
@@ -283,6 +369,8 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
         pending = journal.pending if jobs.pending_for(wanted, journal.pending) else None
         found = progress(pending)
         dataset_id, start = found.dataset_id, found.rows_added
+        if pending is not None and isinstance(pending.detail.get("name"), str):
+            name = pending.detail["name"]  # an append resumed: the dataset keeps its first name
         if found.suspect:
             abandoned = [*(pending.detail.get("abandoned", []) if pending else []), found.dataset_id]
             await journal.intent("abandon", identity=wanted, abandoned=abandoned)
@@ -296,6 +384,12 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             if recovered is not None:
                 dataset_id, start = str(recovered), 0
                 await journal.submitted(dataset_id, rows_added=0)
+        if dataset_id is None and decision.action is Action.UPDATE and record is not None:
+            # append: true, and the file grew by rows at its end: only those go, to the same dataset.
+            dataset_id, start = str(record.outputs["dataset_id"]), int(record.outputs.get("rows") or 0)
+            name = str(record.display.get("name") or name)
+            await journal.intent("append", identity=wanted, name=name, appended_from=start)
+            await journal.submitted(dataset_id, rows_added=start)
         if dataset_id is None:
             existing = [str(item.id) for item in await client.list_datasets() if item.name == name]
             await journal.intent(
@@ -314,11 +408,12 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
             await client.add_rows(dataset_id, batch)
             await journal.submitted(dataset_id, rows_added=offset + len(batch))
         return Applied(
-            outputs={"dataset_id": dataset_id, "rows": len(table.rows)},
+            outputs=outputs_of(config, dataset_id, len(table.rows), table.file.sha256),
             display={
                 "name": name,
                 "columns": table.columns,
                 "rows": len(table.rows),
+                "bytes": table.file.size,
                 "file_label": decision.after.get("file", config.file),
             },
             identity=wanted,
@@ -326,14 +421,16 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
 
     async def find(self, client: AkkioClient, desired: Desired[DatasetConfig]) -> Found:
         """Datasets named ``<name>-<sha256[:12]>``: the spec's name and this very file content."""
-        local: LocalFile = await _read(desired.target, hash_file)
+        table: Table = await _read(desired.target, read_table)
+        local = table.file
         name = remote_name(desired.config, local.sha256)
         listed = await client.list_datasets()
         return Found(
             tuple(
                 Candidate(
                     object_id=str(item.id),
-                    outputs={"dataset_id": str(item.id)},
+                    # As an adoption records them (apply takes an adopted dataset as filled).
+                    outputs=outputs_of(desired.config, str(item.id), len(table.rows), local.sha256),
                     matched={"name": name},
                     rank=rank,
                 )

@@ -9,11 +9,15 @@ prints them), with the full stats and field importance in what the record displa
 
 ``force``: the platform answers a training it has already done with the same
 inputs by returning that earlier task (``force: false``).  The reconciler
-sends ``force: true`` only when it means to train again what the platform
-already trained: the record holds a model for exactly these inputs, yet the
-spec needs a new one (the record is tainted or the model is gone).  A
-retried request whose answer was lost goes out with ``force: false``, so a
-training that finished meanwhile is adopted instead of repeated.
+sends ``force: true`` when the spec says ``force: true`` (every new training
+asks for a fresh model, never one the platform trained earlier), and also
+when it means to train again what the platform already trained: the record
+holds a model for exactly these inputs, yet the spec needs a new one (the
+record is tainted or the model is gone).  ``force`` is not part of the
+identity: it says how a new training is asked for, not what it trains, so
+turning it on or off trains nothing.  A retried request whose answer was
+lost goes out with ``force: false`` whatever the spec says, so a training
+that finished meanwhile is adopted instead of repeated.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from reconciler.providers.base import Applied, Decision, Desired, Found, Journal
 from reconciler.providers.identity import Identity
 from reconciler.spec.checks import Measured
 from reconciler.state.document import ResourceState
-from reconciler.vocabulary import Action, Reason, is_known
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply, Reason, is_known
 
 IDENTITY_KEYS = ("dataset_id", "predict_fields", "duration", "ignore_fields", "extra_attention")
 
@@ -53,6 +57,17 @@ def dataset_of(desired: Desired[ModelConfig]) -> Any:
     return config.dataset_id
 
 
+def content_of(desired: Desired[ModelConfig]) -> Any:
+    """What the referenced dataset holds where it says so (``append: true``), else None."""
+    config = desired.config
+    if config.dataset is None:
+        return None
+    outputs = desired.upstream[config.dataset].outputs
+    if isinstance(outputs, KnownAfterApply):
+        return KNOWN_AFTER_APPLY
+    return outputs.get("content")
+
+
 class TrainingIdentity(Identity):
     """A training is the same for the same dataset and the same training inputs (what the API is given)."""
 
@@ -64,15 +79,19 @@ class TrainingIdentity(Identity):
     duration: int
     ignore_fields: list[str]
     extra_attention: bool = False
+    #: The sha256 of what a dataset that rows are appended to holds (its id stays): another
+    #: content is other data to train on.  None for every other dataset.
+    dataset_content: str | None = None
 
 
-def identity(config: ModelConfig, dataset_id: Any) -> TrainingIdentity:
+def identity(config: ModelConfig, dataset_id: Any, content: Any = None) -> TrainingIdentity:
     return TrainingIdentity(
         dataset_id=str(dataset_id),
         predict_fields=list(config.predict_fields),
         duration=config.duration,
         ignore_fields=sorted(config.ignore_fields),
         extra_attention=config.extra_attention,
+        dataset_content=content if isinstance(content, str) else None,
     )
 
 
@@ -155,20 +174,34 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _why(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [
+def _why(before: dict[str, Any], after: dict[str, Any], content: str | None) -> list[str]:
+    why = [
         f"{key} changed ({before.get(key)!r} → {after[key]!r})"
         for key in IDENTITY_KEYS
         if before.get(key) != after[key]
     ]
+    old = before.get("dataset_content")
+    if not why and old is not None and old != content:
+        why.append(
+            f"rows were appended to dataset {after['dataset_id']} (content {old[:12]} → {str(content)[:12]})"
+        )
+    return why
 
 
 def _same_as_recorded(job: jobs.Job, wanted: dict[str, Any]) -> bool:
-    """The record is of this training: by fingerprint, or by the recorded inputs as shown."""
+    """The record is of this training: by fingerprint, or by the recorded inputs as shown.
+
+    A record written before the dataset's content was part of the identity (none recorded)
+    is of the same training when its inputs are; one with a content must have this one.
+    """
     record, wanted_identity = job.record, job.identity
     if record is None or wanted_identity is None:
         return False
-    return jobs.recorded_for(wanted_identity, record) or recorded_identity(record) == wanted
+    if jobs.recorded_for(wanted_identity, record):
+        return True
+    content = record.inputs.get("dataset_content")
+    now = wanted_identity.canonical().get("dataset_content")
+    return recorded_identity(record) == wanted and content in (None, now)
 
 
 def _anew(job: jobs.Job) -> Action:
@@ -176,7 +209,9 @@ def _anew(job: jobs.Job) -> Action:
     return Action.REPLACE if job.record is not None and job.record.outputs else Action.CREATE
 
 
-def _training_rules(address: str, dataset: str | None, wanted: dict[str, Any]) -> tuple[jobs.Rule, ...]:
+def _training_rules(
+    address: str, dataset: str | None, wanted: dict[str, Any], content: str | None
+) -> tuple[jobs.Rule, ...]:
     """Akkio's own rules: a training is looked at through its task, and a model through the list."""
 
     def no_record(job: jobs.Job) -> jobs.Verdict | None:
@@ -232,7 +267,11 @@ def _training_rules(address: str, dataset: str | None, wanted: dict[str, Any]) -
     def inputs_changed(job: jobs.Job) -> jobs.Verdict | None:
         if job.record is None or _same_as_recorded(job, wanted):
             return None
-        return jobs.verdict(_anew(job), Reason.INPUTS_CHANGED, *_why(recorded_identity(job.record), wanted))
+        recorded = {
+            **recorded_identity(job.record),
+            "dataset_content": job.record.inputs.get("dataset_content"),
+        }
+        return jobs.verdict(_anew(job), Reason.INPUTS_CHANGED, *_why(recorded, wanted, content))
 
     def gone(job: jobs.Job) -> jobs.Verdict | None:
         if job.facts.extra.get("listed") is not False:
@@ -269,11 +308,17 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
 
     async def find(self, client: AkkioClient, desired: Desired[ModelConfig]) -> Found:
         """Akkio lists no trainings with their inputs; it deduplicates an identical training itself."""
-        return Found(
-            searched=False,
-            how="Akkio lists no trainings with their inputs; the training is sent with force: false, "
-            "and Akkio answers one it already did with that one (no second training)",
-        )
+        if desired.config.force:
+            how = (
+                "Akkio lists no trainings with their inputs, and the spec asks for a fresh model "
+                "(force: true): a new training is sent"
+            )
+        else:
+            how = (
+                "Akkio lists no trainings with their inputs; the training is sent with force: false, "
+                "and Akkio answers one it already did with that one (no second training)"
+            )
+        return Found(searched=False, how=how)
 
     async def read(
         self, client: AkkioClient, target: Target[ModelConfig], record: ResourceState | None
@@ -299,12 +344,12 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
         self, desired: Desired[ModelConfig], record: ResourceState | None, facts: ModelFacts
     ) -> Decision:
         config = desired.config
-        dataset_id = dataset_of(desired)
+        dataset_id, content = dataset_of(desired), content_of(desired)
         wanted = shown(config, dataset_id)
-        known = is_known(dataset_id) and dataset_id is not None
+        known = is_known(dataset_id) and dataset_id is not None and is_known(content)
         job = jobs.Job(
             record,
-            identity(config, dataset_id) if known else None,
+            identity(config, dataset_id, content) if known else None,
             jobs.JobFacts(
                 status=job_status(facts.status) if facts.status is not None else None,
                 gone=facts.status_gone,
@@ -313,7 +358,10 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
             jobs.JobWords(noun="task", summary="retrain", id_key="model_id"),
         )
         same_as_recorded = _same_as_recorded(job, wanted)
-        force = bool(same_as_recorded and record is not None and record.outputs.get("model_id"))
+        retrained = bool(same_as_recorded and record is not None and record.outputs.get("model_id"))
+        force = config.force or retrained
+        if job.pending is not None and job.pending.job_id is None:
+            force = False  # an answer lost: a training that finished meanwhile is returned, not repeated
         before = {}
         if record is not None and record.outputs:
             before = {**recorded_identity(record), "model_id": record.outputs.get("model_id")}
@@ -321,7 +369,9 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
             job,
             after={**wanted, "force": force},
             before=before,
-            ruleset=_training_rules(desired.address, config.dataset, wanted),
+            ruleset=_training_rules(
+                desired.address, config.dataset, wanted, content if isinstance(content, str) else None
+            ),
         )
 
     async def apply(
@@ -338,7 +388,7 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
             raise errors.PlanError(
                 f"{desired.address}: the dataset to train on is not known", hint="run plan again"
             )
-        wanted = identity(config, dataset_id)
+        wanted = identity(config, dataset_id, content_of(desired))
         pending = journal.pending
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             task_id = str(pending.job_id)

@@ -256,10 +256,23 @@ async def test_legacy_predictions_answer_each_record(make: Make, clock: Clock) -
     client = make(train=0.0)
     task_id = await train(client, await dataset(client))
     model_id = (await client.get(f"/api/v1/models/train/{task_id}/result", headers=H)).json()["model_id"]
-    data = [{"Job Title": "Executive", "Webinars Attended": 2}, {"Job Title": "Assistant"}]
+    result = (await client.get(f"/api/v1/models/train/{task_id}/result", headers=H)).json()
+    top = max(("Job Title", "Webinars Attended"), key=lambda name: result["field_importance"][name])
+    values = sorted({str(row[top]) for row in ROWS})
+    data = [{top: value} for value in values] + [{"Job Title": "Nobody has this title"}]
     answer = (await client.post("/v1/models", json={"api_key": KEY, "id": model_id, "data": data})).json()
     assert answer["status"] == "success"
-    assert [row["Positive Lead"] for row in answer["predictions"]] == ["0", "0"]
+    assert len(answer["predictions"]) == len(data)
+    for record, predicted in zip(data, answer["predictions"], strict=True):
+        # The vendor's Models page: the field, then "Probability <field> is <class>" per class.
+        same = [row for row in ROWS if str(row.get(top)) == str(record.get(top))] or ROWS
+        shares = {
+            cls: sum(str(row["Positive Lead"]) == cls for row in same) / len(same) for cls in ("0", "1")
+        }
+        best = max(sorted(shares), key=lambda cls: shares[cls])
+        assert predicted["Positive Lead"] == best
+        for cls, share in shares.items():  # every class, a missing one at 0
+            assert predicted[f"Probability Positive Lead is {cls}"] == round(share, 4)
 
 
 async def test_the_world_outlives_the_app_and_request_counts_reset(make: Make) -> None:
