@@ -26,8 +26,8 @@ def _sample(name: str, dataset_type: str) -> CheckResult:
 
 def add_upload(
     db: Tx,
-    team: int,
-    project: int,
+    team: int | str,
+    project: int | str,
     *,
     kind: str,
     filename: str,
@@ -42,13 +42,13 @@ def add_upload(
     return upload_id
 
 
-def add_graph(db: Tx, team: int, graph: graphs.Graph) -> dict[str, int]:
+def add_graph(db: Tx, team: int | str, graph: graphs.Graph) -> dict[str, int]:
     graph_id = db.add_graph(team, "graph", graph_id=None, data=graph)
     instance_id = db.add_graph(team, "instance", graph_id=graph_id, data=graphs.lower(graph))
     return {"id": instance_id, "graph_id": graph_id}
 
 
-def seed_project(db: Tx, team: int, project: int, *, now: float) -> None:
+def seed_project(db: Tx, team: int | str, project: int | str, *, now: float) -> None:
     """Give a new project the default world: the ids the vendor's examples expect."""
     sales, media = _sample("sales.csv", "Sales"), _sample("media.csv", "Media")
     add_upload(db, team, project, kind="Sales", filename="sales.csv", checked=sales, now=now, duration=0.0)

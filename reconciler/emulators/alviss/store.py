@@ -42,8 +42,8 @@ CREATE TABLE IF NOT EXISTS graphs (
 class Obj:
     """One stored object (upload, dataset, model, attribution or attribution set)."""
 
-    team: int
-    project: int
+    team: int | str
+    project: int | str
     kind: str
     id: int
     created_at: float
@@ -59,21 +59,22 @@ class Tx(Tables):
     TABLES = TABLES
 
     # -- projects ---------------------------------------------------------
-    def has_project(self, team: int, project: int) -> bool:
+    def has_project(self, team: int | str, project: int | str) -> bool:
         row = self._conn.execute(
             "SELECT 1 FROM projects WHERE team=? AND project=?", (team, project)
         ).fetchone()
         return row is not None
 
-    def add_project(self, team: int, project: int, *, now: float) -> None:
+    def add_project(self, team: int | str, project: int | str, *, now: float) -> None:
         self._conn.execute("INSERT INTO projects VALUES (?, ?, ?)", (team, project, now))
 
-    def projects(self) -> list[tuple[int, int]]:
+    def projects(self) -> list[tuple[int | str, int | str]]:
+        """Every project opened so far; ids as stored (an integer, or a string id such as ``acme``)."""
         rows = self._conn.execute("SELECT team, project FROM projects ORDER BY team, project").fetchall()
-        return [(int(team), int(project)) for team, project in rows]
+        return [(team, project) for team, project in rows]
 
     # -- objects ----------------------------------------------------------
-    def next_id(self, team: int, project: int, kind: str) -> int:
+    def next_id(self, team: int | str, project: int | str, kind: str) -> int:
         row = self._conn.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM objects WHERE team=? AND project=? AND kind=?",
             (team, project, kind),
@@ -96,26 +97,28 @@ class Tx(Tables):
             ),
         )
 
-    def get(self, team: int, project: int, kind: str, obj_id: int) -> Obj | None:
+    def get(self, team: int | str, project: int | str, kind: str, obj_id: int) -> Obj | None:
         row = self._conn.execute(
             "SELECT * FROM objects WHERE team=? AND project=? AND kind=? AND id=?",
             (team, project, kind, obj_id),
         ).fetchone()
         return None if row is None else _obj(row)
 
-    def all(self, team: int, project: int, kind: str) -> list[Obj]:
+    def all(self, team: int | str, project: int | str, kind: str) -> list[Obj]:
         rows = self._conn.execute(
             "SELECT * FROM objects WHERE team=? AND project=? AND kind=? ORDER BY id", (team, project, kind)
         ).fetchall()
         return [_obj(row) for row in rows]
 
-    def set_activated(self, team: int, project: int, kind: str, obj_id: int, *, at: float) -> None:
+    def set_activated(
+        self, team: int | str, project: int | str, kind: str, obj_id: int, *, at: float
+    ) -> None:
         self._conn.execute(
             "UPDATE objects SET activated_at=? WHERE team=? AND project=? AND kind=? AND id=?",
             (at, team, project, kind, obj_id),
         )
 
-    def latest_activated(self, team: int, project: int, kind: str, *, now: float) -> Obj | None:
+    def latest_activated(self, team: int | str, project: int | str, kind: str, *, now: float) -> Obj | None:
         """The object activated last, at or before ``now`` (activation may be scheduled ahead)."""
         row = self._conn.execute(
             "SELECT * FROM objects WHERE team=? AND project=? AND kind=? AND activated_at IS NOT NULL"
@@ -126,7 +129,7 @@ class Tx(Tables):
 
     # -- upload keys (what the dates endpoint filters) ---------------------
     def add_keys(
-        self, team: int, project: int, upload_id: int, keys: Iterable[tuple[str, str, str, str]]
+        self, team: int | str, project: int | str, upload_id: int, keys: Iterable[tuple[str, str, str, str]]
     ) -> None:
         self._conn.executemany(
             "INSERT OR IGNORE INTO upload_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -134,7 +137,11 @@ class Tx(Tables):
         )
 
     def dates(
-        self, team: int, project: int, upload_ids: list[int], combinations: list[tuple[str, str, str]]
+        self,
+        team: int | str,
+        project: int | str,
+        upload_ids: list[int],
+        combinations: list[tuple[str, str, str]],
     ) -> list[str]:
         found: set[str] = set()
         marks = ",".join("?" * len(upload_ids))
@@ -148,7 +155,7 @@ class Tx(Tables):
         return sorted(found)
 
     # -- graphs (ids unique within a team) --------------------------------
-    def add_graph(self, team: int, kind: str, *, graph_id: int | None, data: dict[str, Any]) -> int:
+    def add_graph(self, team: int | str, kind: str, *, graph_id: int | None, data: dict[str, Any]) -> int:
         row = self._conn.execute(
             "SELECT COALESCE(MAX(id), 0) + 1 FROM graphs WHERE team=? AND kind=?", (team, kind)
         ).fetchone()
@@ -158,18 +165,18 @@ class Tx(Tables):
         )
         return new_id
 
-    def graph(self, team: int, kind: str, graph_id: int) -> tuple[int | None, dict[str, Any]] | None:
+    def graph(self, team: int | str, kind: str, graph_id: int) -> tuple[int | None, dict[str, Any]] | None:
         row = self._conn.execute(
             "SELECT graph_id, data FROM graphs WHERE team=? AND kind=? AND id=?", (team, kind, graph_id)
         ).fetchone()
         return None if row is None else (row[0], json.loads(row[1]))
 
     # -- statistics ---------------------------------------------------------
-    def object_counts(self) -> list[tuple[int, int, str, int]]:
+    def object_counts(self) -> list[tuple[int | str, int | str, str, int]]:
         rows = self._conn.execute(
             "SELECT team, project, kind, COUNT(*) FROM objects GROUP BY team, project, kind"
         ).fetchall()
-        return [(int(a), int(b), str(c), int(d)) for a, b, c, d in rows]
+        return [(a, b, str(c), int(d)) for a, b, c, d in rows]
 
 
 def _obj(row: sqlite3.Row) -> Obj:

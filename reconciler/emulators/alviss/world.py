@@ -58,7 +58,7 @@ class World(base.World[Tx]):
     transaction = Tx
 
     # -- helpers --------------------------------------------------------------
-    def _open(self, db: Tx, team: int, project: int) -> float:
+    def _open(self, db: Tx, team: int | str, project: int | str) -> float:
         now = self.clock()
         if not db.has_project(team, project):
             db.add_project(team, project, now=now)
@@ -66,20 +66,24 @@ class World(base.World[Tx]):
         return now
 
     @staticmethod
-    def _get(db: Tx, team: int, project: int, kind: str, obj_id: int) -> Obj:
+    def _get(db: Tx, team: int | str, project: int | str, kind: str, obj_id: int) -> Obj:
         obj = db.get(team, project, kind, obj_id)
         if obj is None:
             raise Problem(404, f"{_NOUN[kind]} {obj_id} not found")
         return obj
 
-    def _finished(self, db: Tx, team: int, project: int, kind: str, obj_id: int, *, now: float) -> Obj:
+    def _finished(
+        self, db: Tx, team: int | str, project: int | str, kind: str, obj_id: int, *, now: float
+    ) -> Obj:
         obj = self._get(db, team, project, kind, obj_id)
         word = jobs.status(obj, now=now)
         if word != jobs.DONE_WORD[kind]:
             raise Problem(409, f"{_NOUN[kind]} {obj_id} is {word}, not {jobs.DONE_WORD[kind]}")
         return obj
 
-    def _new(self, db: Tx, team: int, project: int, kind: str, *, now: float, job: str, **fields: Any) -> Obj:
+    def _new(
+        self, db: Tx, team: int | str, project: int | str, kind: str, *, now: float, job: str, **fields: Any
+    ) -> Obj:
         duration = self.duration(job)
         obj_id = db.next_id(team, project, kind)
         error = fields.pop("error", None) or self.faults.job_error(job, team, project, obj_id)
@@ -98,28 +102,28 @@ class World(base.World[Tx]):
         db.insert(obj)
         return obj
 
-    def _active_id(self, db: Tx, team: int, project: int, kind: str, *, now: float) -> int | None:
+    def _active_id(self, db: Tx, team: int | str, project: int | str, kind: str, *, now: float) -> int | None:
         if kind not in jobs.ACTIVATED:
             return None
         active = db.latest_activated(team, project, kind, now=now)
         return None if active is None else active.id
 
     # -- reading and activating (every kind alike) ------------------------------
-    def shown(self, team: int, project: int, kind: str, obj_id: int) -> dict[str, Any]:
+    def shown(self, team: int | str, project: int | str, kind: str, obj_id: int) -> dict[str, Any]:
         """One object of ``kind`` as the wire shows it."""
         with self.store.transaction() as db:
             now = self._open(db, team, project)
             obj = self._get(db, team, project, kind, obj_id)
             return jobs.view(obj, now=now, active_id=self._active_id(db, team, project, kind, now=now))
 
-    def listed(self, team: int, project: int, kind: str) -> list[dict[str, Any]]:
+    def listed(self, team: int | str, project: int | str, kind: str) -> list[dict[str, Any]]:
         """Every object of ``kind`` in the project, oldest first."""
         with self.store.transaction() as db:
             now = self._open(db, team, project)
             active = self._active_id(db, team, project, kind, now=now)
             return [jobs.view(obj, now=now, active_id=active) for obj in db.all(team, project, kind)]
 
-    def active(self, team: int, project: int, kind: str) -> dict[str, Any]:
+    def active(self, team: int | str, project: int | str, kind: str) -> dict[str, Any]:
         """The active object of ``kind`` (one of :data:`jobs.ACTIVATED`)."""
         with self.store.transaction() as db:
             now = self._open(db, team, project)
@@ -128,7 +132,7 @@ class World(base.World[Tx]):
                 raise Problem(404, f"No active {_NOUN[kind].lower()}")
             return jobs.view(active, now=now, active_id=active.id)
 
-    def activate(self, team: int, project: int, kind: str, obj_id: int) -> dict[str, Any]:
+    def activate(self, team: int | str, project: int | str, kind: str, obj_id: int) -> dict[str, Any]:
         """Make a finished object of ``kind`` the active one, now."""
         with self.store.transaction() as db:
             now = self._open(db, team, project)
@@ -137,7 +141,9 @@ class World(base.World[Tx]):
             return jobs.view(obj, now=now, active_id=obj_id)
 
     # -- uploads ----------------------------------------------------------------
-    def create_upload(self, team: int, project: int, *, kind: str, filename: str, stream: IO[bytes]) -> int:
+    def create_upload(
+        self, team: int | str, project: int | str, *, kind: str, filename: str, stream: IO[bytes]
+    ) -> int:
         checked = check_file(stream, filename=filename, dataset_type=kind)  # outside the transaction: slow
         with self.store.transaction() as db:
             now = self._open(db, team, project)
@@ -156,7 +162,7 @@ class World(base.World[Tx]):
             )
 
     # -- datasets ---------------------------------------------------------------
-    def create_dataset(self, team: int, project: int, body: wire.DatasetCreate) -> int:
+    def create_dataset(self, team: int | str, project: int | str, body: wire.DatasetCreate) -> int:
         with self.store.transaction() as db:
             now = self._open(db, team, project)
             uploads: set[int] = set()
@@ -183,7 +189,13 @@ class World(base.World[Tx]):
             return dataset.id
 
     def dates(
-        self, team: int, project: int, dataset_id: int, *, kind: str, combos: list[wire.Combination]
+        self,
+        team: int | str,
+        project: int | str,
+        dataset_id: int,
+        *,
+        kind: str,
+        combos: list[wire.Combination],
     ) -> list[str]:
         with self.store.transaction() as db:
             now = self._open(db, team, project)
@@ -197,7 +209,7 @@ class World(base.World[Tx]):
             return db.dates(team, project, of_kind, wanted) if of_kind and wanted else []
 
     # -- models -----------------------------------------------------------------
-    def refit(self, team: int, project: int, model_id: int, body: wire.Refit) -> int:
+    def refit(self, team: int | str, project: int | str, model_id: int, body: wire.Refit) -> int:
         with self.store.transaction() as db:
             now = self._open(db, team, project)
             source = self._finished(db, team, project, "model", model_id, now=now).data
@@ -212,7 +224,7 @@ class World(base.World[Tx]):
             )  # fmt: skip
             return model.id
 
-    def build_model(self, team: int, project: int, body: wire.BuildModel) -> int:
+    def build_model(self, team: int | str, project: int | str, body: wire.BuildModel) -> int:
         graph = body.graph_detail.graph.as_data()
         found = graphs.problems(graph)
         if found:
@@ -232,7 +244,7 @@ class World(base.World[Tx]):
             )  # fmt: skip
             return model.id
 
-    def graph(self, team: int, project: int, graph_id: int) -> dict[str, Any]:
+    def graph(self, team: int | str, project: int | str, graph_id: int) -> dict[str, Any]:
         with self.store.transaction() as db:
             self._open(db, team, project)
             found = db.graph(team, "graph", graph_id)
@@ -240,7 +252,7 @@ class World(base.World[Tx]):
                 raise Problem(404, f"Graph {graph_id} not found")
             return found[1]
 
-    def graph_instance(self, team: int, instance_id: int) -> dict[str, Any]:
+    def graph_instance(self, team: int | str, instance_id: int) -> dict[str, Any]:
         with self.store.transaction() as db:
             found = db.graph(team, "instance", instance_id)
             if found is None:
@@ -248,7 +260,7 @@ class World(base.World[Tx]):
             return found[1]
 
     # -- attributions -----------------------------------------------------------
-    def create_attribution(self, team: int, project: int, body: wire.AttributionCreate) -> int:
+    def create_attribution(self, team: int | str, project: int | str, body: wire.AttributionCreate) -> int:
         if body.start_date > body.end_date:
             raise Problem(422, "start_date is after end_date")
         with self.store.transaction() as db:
@@ -258,7 +270,7 @@ class World(base.World[Tx]):
             obj = self._new(db, team, project, "attribution", now=now, job="attribution", **body.model_dump())
             return obj.id
 
-    def align_dates(self, team: int, project: int, body: wire.AlignDates) -> int:
+    def align_dates(self, team: int | str, project: int | str, body: wire.AlignDates) -> int:
         with self.store.transaction() as db:
             now = self._open(db, team, project)
             ids = list(dict.fromkeys(body.attributionjob_ids))
@@ -277,7 +289,7 @@ class World(base.World[Tx]):
     def teams(self) -> list[dict[str, Any]]:
         with self.store.transaction() as db:
             projects = db.projects()
-        teams: dict[int, list[dict[str, Any]]] = {}
+        teams: dict[int | str, list[dict[str, Any]]] = {}
         for team, project in projects:
             teams.setdefault(team, []).append({"Id": project, "Name": f"Project {project}"})
         return [{"Id": team, "Name": f"Team {team}", "Projects": found} for team, found in teams.items()]

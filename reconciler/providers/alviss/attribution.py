@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler import errors
 from reconciler.answers import ObjectId, same_id
 from reconciler.providers.alviss import inputs, lookup, shapes
 from reconciler.providers.alviss.client import ATTRIBUTION, AlvissClient, nested_id
@@ -34,6 +33,8 @@ class AttributionIdentity(Identity):
     start_date: str | None = None
     end_date: str | None = None
     samples: int
+    #: Whose dates give a missing end of the range (dataset type, combinations), when the spec says.
+    dates: dict[str, Any] | None = None
 
 
 def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
@@ -43,6 +44,7 @@ def attribution_identity(config: AttributionConfig, *, model: Any, dataset: Any)
         start_date=config.start_date.isoformat() if config.start_date else None,
         end_date=config.end_date.isoformat() if config.end_date else None,
         samples=config.samples,
+        dates=config.dates.identity() if config.dates is not None else None,
     )
 
 
@@ -80,6 +82,7 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
             "start_date": config.start_date.isoformat() if config.start_date else "first date",
             "end_date": config.end_date.isoformat() if config.end_date else "last date",
             "samples": config.samples,
+            **({"dates": inputs.dates_shown(config.dates)} if config.dates is not None else {}),
         }
 
     async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
@@ -181,9 +184,11 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     ) -> tuple[str, str]:
         if config.start_date is not None and config.end_date is not None:
             return config.start_date.isoformat(), config.end_date.isoformat()
-        dates = await client.dates(dataset, inputs.combination_of(await client.get_model(model)))
-        if not dates:
-            raise errors.ProviderError(f"dataset {dataset} has no dates for model {model}'s combination")
+        named = config.dates is not None and config.dates.combinations is not None
+        source = None if named else await client.get_model(model)
+        dates = await inputs.dataset_dates(
+            client, dataset_id=dataset, combination=None, source=source, dates=config.dates
+        )
         start = config.start_date.isoformat() if config.start_date else dates[0]
         end = config.end_date.isoformat() if config.end_date else dates[-1]
         return start, end

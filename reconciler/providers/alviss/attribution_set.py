@@ -4,11 +4,16 @@ As in the vendor's "extend active attribution set" example, a new set is made
 by aligning the dates of the wanted attributions (plus, with
 ``keep_existing``, those already in the live active set), waited for and
 activated.  With ``keep_existing: false`` the set must hold exactly these.
+
+With ``activate: false`` the set is built and not activated (the vendor's
+``"active": False`` without the ``activate`` call), and which set is active
+does not matter to the plan: the recorded set stands while it exists and the
+spec asks for the same attributions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import field_validator
@@ -30,6 +35,8 @@ class SetFacts:
 
     active: shapes.AttributionSet | None
     building: shapes.AttributionSet | None = None
+    #: With ``activate: false``: the recorded set, as the platform shows it now.
+    recorded: jobs.JobFacts = field(default_factory=jobs.JobFacts)
 
 
 def _sorted(values: Any) -> list[Any]:
@@ -85,12 +92,17 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
             building = await jobs.read_or_gone(lambda: client.get_attribution_set(job_id))
-        return SetFacts(active=active, building=building)
+        if target.config.activate:
+            return SetFacts(active=active, building=building)
+        recorded = await lookup.read_job(client.get_attribution_set, record, "attribution_set_id")
+        return SetFacts(active=active, building=building, recorded=recorded)
 
     def decide(
         self, desired: Desired[ActiveAttributionSetConfig], record: ResourceState | None, facts: SetFacts
     ) -> Decision:
         config = desired.config
+        if not config.activate:
+            return self._decide_built_only(desired, record, facts)
         wanted = [inputs.resolve(desired, item, "attribution_id") for item in config.includes]
         known = [value for value in wanted if is_known(value)]
         unknown = [
@@ -151,6 +163,38 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         )
         return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
 
+    def _decide_built_only(
+        self, desired: Desired[ActiveAttributionSetConfig], record: ResourceState | None, facts: SetFacts
+    ) -> Decision:
+        """``activate: false``: a set built once for these attributions, whatever set is active."""
+        config = desired.config
+        wanted = [inputs.resolve(desired, item, "attribution_id") for item in config.includes]
+        waiting = tuple(
+            item
+            for item in config.includes
+            if isinstance(item, str) and not is_known(inputs.resolve(desired, item, "attribution_id"))
+        )
+        words = jobs.JobWords(
+            noun="attribution set",
+            summary="new attribution set (not activated)",
+            id_key="attribution_set_id",
+            shown_as="attribution_set",
+        )
+        known = [value for value in wanted if is_known(value)]
+        live = _sorted(set_attribution_ids(facts.active) or []) if facts.active else []
+        planned = members(config, known, live) + [KNOWN_AFTER_APPLY] * (len(wanted) - len(known))
+        after = {"attributions": planned, "activate": False}
+        before = (
+            {
+                "attribution_set": record.outputs.get("attribution_set_id"),
+                "attributions": record.outputs.get("attribution_ids"),
+            }
+            if record is not None and record.outputs
+            else None
+        )
+        job = jobs.Job(record, self.identity(desired), facts.recorded, words, waiting)
+        return jobs.decide(job, after=after, before=before)
+
     async def recover(
         self, client: AlvissClient, desired: Desired[ActiveAttributionSetConfig], pending: PendingOperation
     ) -> int | str | None:
@@ -182,7 +226,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             set_id = pending.job_id
             chosen = list(pending.detail.get("attribution_ids", []))
         else:
-            active = await client.get_active_attribution_set()
+            active = await client.get_active_attribution_set() if config.keep_existing else None
             live = (set_attribution_ids(active) or []) if active else []
             chosen = members(config, wanted, live)
             await journal.intent(
@@ -196,8 +240,9 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         final = await client.wait(
             ATTRIBUTION_SET, lambda: client.get_attribution_set(set_id), what=what, journal=journal
         )
-        await journal.intent("activate", attribution_set_id=set_id)
-        await client.activate_attribution_set(set_id)
+        if config.activate:
+            await journal.intent("activate", attribution_set_id=set_id)
+            await client.activate_attribution_set(set_id)
         return Applied(
             outputs={
                 "attribution_set_id": inputs.normalize(set_id),

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from reconciler import answers, errors
 from reconciler.http import HttpClient
@@ -84,12 +84,19 @@ class AlvissClient(PlatformClient):
     """
 
     def __init__(
-        self, http: HttpClient, *, team: int, project: int, waiter: Waiter | None = None, base_url: str = ""
+        self,
+        http: HttpClient,
+        *,
+        team: int | str,
+        project: int | str,
+        waiter: Waiter | None = None,
+        base_url: str = "",
     ) -> None:
         super().__init__(http, waiter=waiter, base_url=base_url)
         self.team = team
         self.project = project
-        self.prefix = f"/projects/{team}/{project}"
+        # Ids may be strings (the vendor's scripts show "<set me>"): each is one quoted path segment.
+        self.prefix = f"/projects/{segment(team)}/{segment(project)}"
 
     def _parse(self, shape: Any, body: Any, *, call: str, creates: bool = False) -> Any:
         return answers.parse(shape, body, service=self.http.service, call=call, creates=creates)
@@ -164,14 +171,22 @@ class AlvissClient(PlatformClient):
         await self.http.request("POST", f"{self.prefix}/datasets/{dataset_id}/activate")
 
     async def dates(
-        self, dataset_id: int | str, combination: dict[str, str], *, dataset_name: str = "Sales"
+        self,
+        dataset_id: int | str,
+        combination: dict[str, str] | list[dict[str, str]],
+        *,
+        dataset_name: str = "Sales",
     ) -> list[str]:
-        """The dataset's distinct dates for one combination (a read, though the vendor made it a POST)."""
+        """The dataset's distinct dates for one combination or several (a read, though a POST).
+
+        The vendor's body is a list of combinations; every one given is sent in one call.
+        """
+        combinations = combination if isinstance(combination, list) else [combination]
         body = await self.http.send_json(
             "POST",
             f"{self.prefix}/datasets/{dataset_id}/dates",
             params={"dataset_name": dataset_name},
-            json=[combination],
+            json=combinations,
         )
         dates: list[str] = self._parse(list[str], body, call="POST /datasets/{dataset_id}/dates")
         return dates
@@ -219,7 +234,7 @@ class AlvissClient(PlatformClient):
         # The vendor serves graph instances per team, outside the project.
         return await self._get(
             shapes.Graph,
-            f"/graph_instances/{self.team}/{instance_id}",
+            f"/graph_instances/{segment(self.team)}/{instance_id}",
             call="/graph_instances/{team_id}/{graph_instance_id}",
         )
 
@@ -283,6 +298,11 @@ class AlvissClient(PlatformClient):
             f"and the team and project ids ({self.team}/{self.project}), and that the token's user "
             "can see that project",
         )
+
+
+def segment(value: int | str) -> str:
+    """An id as one URL path segment (a string id is percent-encoded, ``/`` included)."""
+    return quote(str(value), safe="")
 
 
 class ConfigurationError(errors.NotFound):

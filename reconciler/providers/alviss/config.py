@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
+from reconciler.spec.messages import hinted
 from reconciler.spec.refs import DataFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://app.alviss.io/api/v1/api"
@@ -29,6 +38,37 @@ DatasetType = Literal[
 ]
 
 
+def _path_id(value: Any) -> int | str:
+    """A team or project id: an integer, or a string (``"7"`` is 7; ``"acme"`` stays a string).
+
+    The vendor's scripts set both to ``"<set me>"`` strings and put them in the
+    URL path, so any id that can be one path segment is accepted; decimal
+    strings are normalised to integers so ``7`` and ``"7"`` are one project
+    (in identities, the state, messages and the emulator's world).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise hinted(
+            "must be an integer or a string", 'write the id the Alviss URL shows, e.g. 1 or "my-team"'
+        )
+    if isinstance(value, int):
+        if value < 0:
+            raise hinted("must not be negative", "write the id the Alviss URL shows, e.g. 1")
+        return value
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if not text or text != value or "/" in text or not text.isprintable() or " " in text:
+        raise hinted(
+            "must be one URL path segment: not empty, without spaces, '/' or control characters",
+            'write the id the Alviss URL shows (…/projects/TEAM/PROJECT/…), e.g. 1 or "my-team"',
+        )
+    return text
+
+
+#: A team or project id as written in a spec or the environment: an integer or a string.
+PathId = Annotated[int | str, BeforeValidator(_path_id)]
+
+
 class AlvissConfig(ProviderConfig):
     """One Alviss project, reached with one access token (sent as ``Authorization: Bearer TOKEN``)."""
 
@@ -39,8 +79,8 @@ class AlvissConfig(ProviderConfig):
         DEFAULT_ENDPOINT, description="API base URL, or emulator://alviss for the embedded emulator."
     )
     token: HeaderSecret | None = secret_field("Access token")
-    team: int = Field(description="Team id.")
-    project: int = Field(description="Project id.")
+    team: PathId = Field(description='Team id: an integer or a string ("7" is 7).')
+    project: PathId = Field(description='Project id: an integer or a string ("7" is 7).')
 
 
 class UploadConfig(BaseModel):
@@ -52,14 +92,106 @@ class UploadConfig(BaseModel):
     file: DataFile = Field(description="Path of a CSV or XLSX file, relative to the spec file.")
 
 
+UploadRef = Annotated[str, RefTo("alviss.upload")]
+#: A dataset a new dataset extends: an id, or the dataset of an alviss.active_dataset (resource or data).
+ExtendsRef = Annotated[str, RefTo("alviss.active_dataset")]
+ExtendsId = Annotated[int, RemoteId("alviss.dataset")]
+
+
+_LIVE_ACTIVE = "data.alviss.active_dataset."
+
+
 class ActiveDatasetConfig(BaseModel):
-    """The project's active dataset contains these uploads."""
+    """A dataset of these uploads, made the project's active one (unless ``activate: false``).
+
+    Membership modes: ``contains`` (the live active dataset holds at least
+    these uploads: a new dataset extends it with the missing ones), ``exactly``
+    (a dataset of exactly these uploads, as the vendor's upload example makes
+    it) and ``extends`` (a dataset extending the named ones with ``contains``,
+    the vendor's ``dataset_ids``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    contains: list[Annotated[str, RefTo("alviss.upload")]] = Field(
-        min_length=1, description="Addresses of alviss.upload resources."
+    contains: list[UploadRef] | None = Field(
+        default=None,
+        min_length=1,
+        description="Addresses of alviss.upload resources the dataset holds (with others).",
     )
+    exactly: list[UploadRef] | None = Field(
+        default=None,
+        min_length=1,
+        description="Addresses of alviss.upload resources: a dataset of exactly these uploads.",
+    )
+    activate: bool = Field(
+        default=True, description="Activate the dataset when it is built; false: build it only."
+    )
+    extends: ExtendsId | ExtendsRef | list[ExtendsId | ExtendsRef] | None = Field(
+        default=None,
+        description="Dataset id(s) or alviss.active_dataset reference(s) the new dataset extends "
+        "(sent as dataset_ids); contains adds uploads to them.",
+    )
+
+    @field_validator("exactly")
+    @classmethod
+    def _exactly_alone(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is not None and info.data.get("contains") is not None:
+            raise hinted(
+                "cannot be given with 'contains': exactly these uploads, or at least these",
+                "keep one of them: exactly for a dataset of only these uploads, contains to extend "
+                "the active dataset with them",
+            )
+        return value
+
+    @field_validator("extends")
+    @classmethod
+    def _extends_not_exactly(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("exactly") is not None:
+            raise hinted(
+                "cannot be given with 'exactly': a dataset extending another holds that one's uploads too",
+                "write contains with extends (the extended dataset plus these uploads), or exactly "
+                "without extends (only these uploads)",
+            )
+        bases = value if isinstance(value, list) else [value]
+        if not bases:
+            raise hinted("must name at least one dataset", "write a dataset id or an alviss.active_dataset")
+        chasing = [base for base in bases if isinstance(base, str) and base.startswith(_LIVE_ACTIVE)]
+        if chasing and info.data.get("activate", True):
+            raise hinted(
+                f"names {chasing[0]}, the live active dataset, and this dataset is activated: the next "
+                "plan would read this very dataset and build another on it, every time",
+                "leave extends out (contains extends the live active dataset), or add activate: false",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _some_members(self) -> ActiveDatasetConfig:
+        if self.contains is None and self.exactly is None and self.extends is None:
+            raise hinted(
+                "is required: the dataset needs members",
+                "write contains: [UPLOAD, …] (the active dataset holds these), exactly: [UPLOAD, …] "
+                "(a dataset of only these) or extends: DATASET with contains",
+                field="contains",
+            )
+        return self
+
+    @property
+    def uploads(self) -> list[str]:
+        """The upload addresses the spec names, whatever the mode."""
+        return list(self.exactly or self.contains or [])
+
+    @property
+    def mode(self) -> str:
+        if self.exactly is not None:
+            return "exactly"
+        return "extends" if self.extends is not None else "contains"
+
+    @property
+    def bases(self) -> list[int | str]:
+        """What ``extends`` names (ids or references), as a list."""
+        if self.extends is None:
+            return []
+        return list(self.extends) if isinstance(self.extends, list) else [self.extends]
 
 
 ModelRef = Annotated[str, RefTo("alviss.refit", "alviss.model")]
@@ -82,6 +214,32 @@ class Combination(BaseModel):
 
     def wire(self) -> dict[str, str]:
         return {"country_code": self.country, "region_code": self.region, "grouping": self.grouping}
+
+
+class DatesFrom(BaseModel):
+    """Which dates of a dataset a refit or an attribution uses: the query of the dates endpoint.
+
+    The vendor's ``POST /datasets/{id}/dates?dataset_name=Sales`` takes a
+    dataset type and a *list* of combinations; the dates of every combination
+    listed are used together (sorted, each once).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset_name: DatasetType = Field(
+        default="Sales", description="The dataset type whose dates are used (the vendor's Sales)."
+    )
+    combinations: list[Combination] | None = Field(
+        default=None,
+        min_length=1,
+        description="Whose dates: several combinations together; default: the model's own combination.",
+    )
+
+    def identity(self) -> dict[str, Any]:
+        form: dict[str, Any] = {"dataset_name": self.dataset_name}
+        if self.combinations is not None:
+            form["combinations"] = [combination.wire() for combination in self.combinations]
+        return form
 
 
 class ModelParams(BaseModel):
@@ -145,6 +303,28 @@ class RefitConfig(Split):
         description="Refit on a combination other than the source model's (otherwise a plan error).",
     )
     params: ModelParams = Field(default_factory=ModelParams)
+    dates: DatesFrom | None = Field(
+        default=None,
+        description="Whose dates are split: {dataset_name, combinations}; default: the Sales dates of "
+        "the combination.",
+    )
+
+    @field_validator("dates")
+    @classmethod
+    def _dates_once(cls, value: DatesFrom | None, info: ValidationInfo) -> DatesFrom | None:
+        if value is None:
+            return value
+        if info.data.get("train_dates") is not None:
+            raise hinted(
+                "is not read when train_dates and eval_dates are given",
+                "leave dates out, or the explicit train_dates and eval_dates",
+            )
+        if value.combinations is not None and info.data.get("combination") is not None:
+            raise hinted(
+                "cannot name combinations with 'combination' also given: both say whose dates are used",
+                "list every combination under dates.combinations and leave combination out",
+            )
+        return value
 
 
 class RemodelConfig(Split):
@@ -172,6 +352,33 @@ class AttributionConfig(BaseModel):
     start_date: date | None = Field(default=None, description="Default: the dataset's first date.")
     end_date: date | None = Field(default=None, description="Default: the dataset's last date.")
     samples: int = Field(default=20, gt=0)
+    dates: DatesFrom | None = Field(
+        default=None,
+        description="Where a missing start or end date comes from: {dataset_name, combinations}; "
+        "default: the Sales dates of the model's combination.",
+    )
+
+    @field_validator("end_date")
+    @classmethod
+    def _range_in_order(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("start_date")
+        if value is not None and start is not None and start > value:
+            raise hinted(
+                f"({value.isoformat()}) is before start_date ({start.isoformat()})",
+                "write the range's first date as start_date and its last as end_date",
+            )
+        return value
+
+    @field_validator("dates")
+    @classmethod
+    def _dates_needed(cls, value: DatesFrom | None, info: ValidationInfo) -> DatesFrom | None:
+        if value is not None and info.data.get("start_date") and info.data.get("end_date"):
+            raise hinted(
+                "is not read when start_date and end_date are both given",
+                "leave dates out for an explicit range, or drop start_date or end_date to take it "
+                "from the dataset",
+            )
+        return value
 
 
 class ActiveAttributionSetConfig(BaseModel):
@@ -183,6 +390,10 @@ class ActiveAttributionSetConfig(BaseModel):
     keep_existing: bool = Field(
         default=True,
         description="Keep the attributions already in the live active set; false: exactly these.",
+    )
+    activate: bool = Field(
+        default=True,
+        description="Activate the set when it is built; false: build it only (the vendor's active: false).",
     )
 
 

@@ -13,7 +13,7 @@ from reconciler import errors
 from reconciler.answers import normalize_id
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient
-from reconciler.providers.alviss.config import Combination, Split
+from reconciler.providers.alviss.config import Combination, DatesFrom, Split
 from reconciler.providers.base import Desired
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, is_known
 
@@ -67,19 +67,55 @@ async def train_eval_dates(
     combination: Combination | None,
     source: shapes.Model | None,
     split: Split,
+    dates: DatesFrom | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Explicit dates as given; otherwise the dataset's dates for the combination, split."""
+    """Explicit dates as given; otherwise the dataset's dates for the combination(s), split."""
     if split.train_dates is not None and split.eval_dates is not None:
         return [day.isoformat() for day in split.train_dates], [day.isoformat() for day in split.eval_dates]
-    combo = combination.wire() if combination else combination_of(source or shapes.Model())
-    dates = await client.dates(dataset_id, combo)
-    if not dates:
+    found = await dataset_dates(
+        client, dataset_id=dataset_id, combination=combination, source=source, dates=dates
+    )
+    return split_dates(found, split.train_fraction)
+
+
+def date_query(
+    combination: Combination | None, source: shapes.Model | None, dates: DatesFrom | None
+) -> tuple[str, list[dict[str, str]]]:
+    """The dates endpoint's query: the dataset type and the combinations (``dates``, else the one given,
+    else the source model's)."""
+    if dates is not None and dates.combinations is not None:
+        combos = [item.wire() for item in dates.combinations]
+    else:
+        combos = [combination.wire() if combination else combination_of(source or shapes.Model())]
+    return (dates.dataset_name if dates is not None else "Sales"), combos
+
+
+async def dataset_dates(
+    client: AlvissClient,
+    *,
+    dataset_id: Any,
+    combination: Combination | None,
+    source: shapes.Model | None,
+    dates: DatesFrom | None,
+) -> list[str]:
+    """The dataset's dates for the query; an empty answer is an error naming the query."""
+    dataset_name, combos = date_query(combination, source, dates)
+    found = await client.dates(dataset_id, combos, dataset_name=dataset_name)
+    if not found:
+        shown = ", ".join(f"{c['country_code']}/{c['region_code']}/{c['grouping']}" for c in combos)
         raise errors.ProviderError(
-            f"dataset {dataset_id} has no Sales dates for {combo['country_code']}/"
-            f"{combo['region_code']}/{combo['grouping']}",
-            hint="check the combination, or upload Sales data for it",
+            f"dataset {dataset_id} has no {dataset_name} dates for {shown}",
+            hint=f"check the combination, or upload {dataset_name} data for it",
         )
-    return split_dates(dates, split.train_fraction)
+    return found
+
+
+def dates_shown(dates: DatesFrom) -> str:
+    """``Media dates of SWE/all/all + NOR/all/all`` (or ``of the model's combination``), for a plan."""
+    if dates.combinations is None:
+        return f"{dates.dataset_name} dates of the model's combination"
+    combos = " + ".join(f"{c.country}/{c.region}/{c.grouping}" for c in dates.combinations)
+    return f"{dates.dataset_name} dates of {combos}"
 
 
 def shown(value: Any) -> Any:

@@ -36,15 +36,19 @@ class RefitIdentity(Identity):
     combination: dict[str, str] | None = None
     split: dict[str, Any]
     params: ModelParams
+    #: Whose dates (dataset type, combinations), when the spec says (left out otherwise).
+    dates: dict[str, Any] | None = None
 
 
 def refit_identity(config: RefitConfig, *, model: Any, dataset: Any) -> RefitIdentity:
+    explicit = config.train_dates is not None
     return RefitIdentity(
         model=model,
         dataset=dataset,
         combination=config.combination.wire() if config.combination else None,
         split=config.identity(),
         params=config.params,
+        dates=config.dates.identity() if config.dates is not None and not explicit else None,
     )
 
 
@@ -103,11 +107,14 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
         return JobWords(noun="refit", summary=f"refit of model {inputs.shown(model)}", id_key="model_id")
 
     def shows(self, config: RefitConfig, *, model: Any, dataset: Any) -> Mapping[str, Any]:
-        return {
+        shown: dict[str, Any] = {
             "model": inputs.shown(model),
             "dataset": inputs.shown(dataset),
             "params": config.params.model_dump(),
         }
+        if config.dates is not None and config.train_dates is None:
+            shown["dates"] = inputs.dates_shown(config.dates)
+        return shown
 
     async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
         return await client.get_model(object_id)
@@ -184,9 +191,15 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             model_id = pending.job_id
         else:
-            source = None if config.combination else await client.get_model(model)
+            named = config.combination or (config.dates and config.dates.combinations)
+            source = None if named or config.train_dates is not None else await client.get_model(model)
             train, evaluate = await inputs.train_eval_dates(
-                client, dataset_id=dataset, combination=config.combination, source=source, split=config
+                client,
+                dataset_id=dataset,
+                combination=config.combination,
+                source=source,
+                split=config,
+                dates=config.dates,
             )
             detail = {"dataset_id": dataset, "train_dates": train, "eval_dates": evaluate}
             await journal.intent(
