@@ -51,7 +51,7 @@ def test_every_example_spec_validates(path: Path, schema: dict[str, Any]) -> Non
         (("resources:", "resource:"), "$.resource: unknown key"),
         (("  alviss.upload.sales_w47:", "  alviss.uplod.sales_w47:"), "alviss.uplod.sales_w47: unknown key"),
         (("dataset_name: Sales", "dataset_name: Sails"), "not in"),
-        (("    team: 1", "    team: one"), "expected integer"),
+        (("    team: 1", "    team: [1]"), "expected integer"),
     ],
 )
 def test_a_misspelled_key_or_wrong_value_is_rejected(
