@@ -154,6 +154,8 @@ def test_every_command_with_terraforms_spellings_exits_by_the_table(
     monkeypatch.setenv("RECONCILER_EMULATOR_DURATIONS", "upload=3600,dataset=3600")
     run("apply", "-auto-approve", "-detach", SPEC, code=0)
     assert "jobs still running" in run("drift", "-no-color", SPEC, code=4)
+    assert "demo: running;" in run("report", "-html=status.html", "-refresh=0", SPEC, code=0)
+    run("report", "-html=status.html", "specs/nope.yaml", code=1)  # the page is written, showing the error
 
     # 1: usage errors and errors, never 2
     run("plan", "-no-such-flag", SPEC, code=1)
