@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from reconciler import errors
 from reconciler.report.view import WorkspaceView, view_of
 from reconciler.spec.document import Spec
 from reconciler.state.document import StateDocument
+from reconciler.state.runs import RunRecord, recent_runs
 from reconciler.workflow import Workspace
 
 
@@ -25,7 +25,7 @@ async def collect(
     workspace: Workspace,
     *,
     name: str | None = None,
-    runs: Sequence[Any] | None = None,
+    runs: Sequence[RunRecord] | None = None,
     limit: int = 20,
     now: datetime | None = None,
 ) -> WorkspaceView:
@@ -69,17 +69,9 @@ def _name(workspace: Workspace) -> str:
     return spec.state.workspace or spec.files[0].stem
 
 
-def _recent_runs(workspace: Workspace, *, limit: int) -> Sequence[Any]:
-    """The workspace's recorded runs, newest first, where the state backend keeps a history."""
+def _recent_runs(workspace: Workspace, *, limit: int) -> Sequence[RunRecord]:
+    """The workspace's recorded runs, newest first (none when no agent has run it)."""
     try:
-        from reconciler.state import runs as history  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # no run history in this version
+        return recent_runs(workspace.backend(), limit=limit)
+    except errors.ReconcilerError:  # a history that cannot be read does not hide the rest of the page
         return ()
-    recent = getattr(history, "recent_runs", None)
-    if recent is None:
-        return ()
-    try:
-        found: Sequence[Any] = recent(workspace.backend(), limit=limit)
-    except errors.ReconcilerError:
-        return ()
-    return found

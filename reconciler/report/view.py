@@ -28,6 +28,7 @@ from reconciler.engine.plan import Change, Plan
 from reconciler.spec.document import Spec
 from reconciler.spec.names import parse_instance
 from reconciler.state.document import ResourceState, StateDocument
+from reconciler.state.runs import RunRecord
 from reconciler.vocabulary import Action, Reason, is_known
 
 #: Status words, in the order the page counts them (the worst first).
@@ -121,11 +122,14 @@ class RunView:
     started_at: datetime | None
     finished_at: datetime | None
     outcome: str
+    kind: str | None = None
     drift: str | None = None
     plan: str | None = None
     apply: str | None = None
     errors: tuple[str, ...] = ()
     agent: str | None = None
+    #: A saved plan waiting for approval (``reconciler approve PLANFILE``).
+    plan_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,7 @@ def view_of(
     state: StateDocument | None,
     plan: Plan | None = None,
     planned_at: datetime | None = None,
-    runs: Sequence[Any] = (),
+    runs: Sequence[RunRecord] = (),
     error: str | None = None,
     source: str | None = None,
     now: datetime | None = None,
@@ -386,37 +390,52 @@ def _graph(spec: Spec | None, resources: Sequence[ResourceView]) -> GraphView:
     return GraphView(nodes=nodes, edges=edges)
 
 
-def run_view(run: Any) -> RunView:
-    """A recorded run as text, read by attribute name (missing attributes are left blank)."""
+def run_view(run: RunRecord | Mapping[str, Any] | Any) -> RunView:
+    """A recorded run (:class:`~reconciler.state.runs.RunRecord`, or anything with its fields) as text."""
 
     def get(*names: str) -> Any:
         for name in names:
             value = run.get(name) if isinstance(run, Mapping) else getattr(run, name, None)
-            if value is not None:
+            if value is not None and value != "":
                 return value
         return None
 
-    errors = get("errors", "error")
-    if errors is None:
-        listed: tuple[str, ...] = ()
-    elif isinstance(errors, str):
-        listed = (errors,)
-    else:
-        listed = tuple(str(item) for item in errors)
-    outcome = get("outcome", "status", "result")
+    listed: list[str] = []
+    error = get("error")
+    if error is not None:
+        listed.append(str(error))
+    failures = get("failures")
+    if isinstance(failures, Mapping):
+        listed += [f"{address}: {message}" for address, message in failures.items()]
+    elif isinstance(failures, list | tuple):
+        listed += [str(item) for item in failures]
+    errors = get("errors")
+    if isinstance(errors, str):
+        listed.append(errors)
+    elif isinstance(errors, list | tuple):
+        listed += [str(item) for item in errors]
+    outcome = get("outcome")
     if outcome is None:
-        ok = get("ok", "succeeded")
+        ok = get("ok")
         outcome = "ok" if ok is True else "failed" if ok is False or listed else ""
+    drift = get("drift")
     return RunView(
-        started_at=_when(get("started_at", "started")),
-        finished_at=_when(get("finished_at", "finished", "ended_at")),
-        outcome=str(outcome),
-        drift=_summary(get("drift", "drift_class")),
-        plan=_summary(get("plan_summary", "plan")),
-        apply=_summary(get("apply_summary", "apply")),
-        errors=listed,
-        agent=_summary(get("agent", "holder", "host")),
+        started_at=_when(get("started_at")),
+        finished_at=_when(get("finished_at")),
+        outcome=_words(outcome),
+        kind=_summary(get("kind")),
+        drift=_words(drift) if drift is not None else None,
+        plan=_summary(get("plan_summary")),
+        apply=_summary(get("apply_summary")),
+        errors=tuple(listed),
+        agent=_summary(get("agent")),
+        plan_file=_summary(get("plan_file")),
     )
+
+
+def _words(value: Any) -> str:
+    """A code as words: ``in_sync`` → ``in sync``."""
+    return str(value).replace("_", " ")
 
 
 def _when(value: Any) -> datetime | None:
@@ -434,6 +453,6 @@ def _when(value: Any) -> datetime | None:
 def _summary(value: Any) -> str | None:
     if value is None or value == "":
         return None
-    if isinstance(value, Mapping):
-        return ", ".join(f"{key} {_text(item)}" for key, item in value.items())
+    if isinstance(value, Mapping):  # counts by word: {"create": 2, "update": 1} → "2 create, 1 update"
+        return ", ".join(f"{_text(item)} {key}" for key, item in value.items()) or None
     return _text(value)

@@ -14,6 +14,7 @@ import http.server
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from reconciler.report import WorkspaceView, collect, render_page, write_page
+from reconciler.state.runs import RunRecord, record_run
 from tests.report.conftest import console_errors, full_screenshot, start_browser
 from tests.report.report_support import mixed
 from tests.system.support import run
@@ -35,7 +37,24 @@ def mixed_view(tmp_path_factory: pytest.TempPathFactory) -> WorkspaceView:
     root = tmp_path_factory.mktemp("mixed")
 
     async def made() -> WorkspaceView:
-        return await collect(await mixed(root))
+        workspace = await mixed(root)
+        started = datetime.now(UTC) - timedelta(minutes=10)
+        record_run(
+            workspace.backend(),
+            RunRecord(
+                workspace="mixed",
+                kind="apply",
+                started_at=started,
+                finished_at=started + timedelta(seconds=95),
+                outcome="failed",
+                drift="spec",
+                plan_summary={"create": 5},
+                apply_summary={"done": 3, "failed": 1, "rejected": 1},
+                failures={"sony_epa.retrain.churn": "retrain failed: injected failure (seed 3)"},
+                agent="agent-1:4242",
+            ),
+        )
+        return await collect(workspace)
 
     return asyncio.run(made())
 
@@ -102,6 +121,14 @@ def test_a_workspace_with_running_failed_and_rejected_resources_shows_each(
     assert drawn["akkio.model.positive_lead"] == "node status-rejected"
     assert drawn["alviss.upload.sales_w47"] == "node status-running"
     assert len(browser.find_elements(By.CSS_SELECTOR, "svg.graph path.edge")) == 2
+
+    # The recent runs, from the workspace's history.
+    (run,) = browser.find_elements(By.CSS_SELECTOR, "tr.run")
+    cells = {cell.get_attribute("data-label"): cell.text for cell in run.find_elements(By.TAG_NAME, "td")}
+    assert cells["run"] == "apply" and cells["took"] == "1m 35s" and cells["by"] == "agent-1:4242"
+    assert cells["apply"] == "3 done, 1 failed, 1 rejected"
+    assert cells["outcome"].startswith("failed")
+    assert "sony_epa.retrain.churn: retrain failed: injected failure (seed 3)" in cells["outcome"]
 
     # Opened as a file, it says how to see newer data instead of fetching anything.
     assert "opened as a file" in browser.find_element(By.ID, "refresh-note").text

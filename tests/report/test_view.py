@@ -11,8 +11,9 @@ import pytest
 from reconciler.engine.plan import Change, Plan
 from reconciler.providers.base import Decision
 from reconciler.report import view_of
-from reconciler.report.view import run_view
+from reconciler.report.view import RunView, run_view
 from reconciler.state.document import PendingOperation, ResourceState, StateDocument
+from reconciler.state.runs import RunRecord
 from reconciler.vocabulary import Action, Reason
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
@@ -186,25 +187,56 @@ def test_an_error_makes_the_workspace_failed_even_with_nothing_else_known() -> N
     )
 
 
-def test_runs_are_read_by_attribute_name_whatever_their_class() -> None:
+def test_runs_of_the_history_read_as_words() -> None:
     started = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-    run = SimpleNamespace(
+    run = RunRecord(
+        workspace="weekly",
+        kind="apply",
         started_at=started,
         finished_at=started + timedelta(seconds=42),
+        outcome="failed",
         drift="live",
-        plan_summary={"update": 1},
-        apply_summary=None,
-        errors=["alviss: 503"],
+        plan_summary={"update": 1, "resume": 2},
+        apply_summary={"done": 2, "failed": 1},
+        failures={"alviss.refit.a": "refit 12 failed: diverged"},
         agent="host-a:123",
     )
-    shown = run_view(run)
-    assert (shown.outcome, shown.drift, shown.plan, shown.apply, shown.errors, shown.agent) == (
-        "failed",
-        "live",
-        "update 1",
-        None,
-        ("alviss: 503",),
-        "host-a:123",
+    view = view_of("weekly", spec=None, state=None, runs=[run], now=NOW)
+    (shown,) = view.runs
+    assert shown == RunView(
+        started_at=started,
+        finished_at=started + timedelta(seconds=42),
+        outcome="failed",
+        kind="apply",
+        drift="live",
+        plan="1 update, 2 resume",
+        apply="2 done, 1 failed",
+        errors=("alviss.refit.a: refit 12 failed: diverged",),
+        agent="host-a:123",
     )
-    as_mapping = run_view({"started_at": "2026-12-01T03:00:00", "ok": True, "outcome": None})
+    waiting = run_view(
+        RunRecord(
+            workspace="weekly",
+            kind="plan",
+            started_at=started,
+            finished_at=started,
+            outcome="in_sync",
+            drift="in_sync",
+            plan_file="plans/weekly.plan",
+        )
+    )
+    assert (waiting.outcome, waiting.drift, waiting.plan, waiting.agent, waiting.plan_file) == (
+        "in sync",
+        "in sync",
+        None,
+        None,
+        "plans/weekly.plan",
+    )
+
+
+def test_a_run_may_be_any_object_or_mapping_with_the_fields() -> None:
+    started = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    shown = run_view(SimpleNamespace(started_at=started, error="alviss: 503", ok=None, outcome=None))
+    assert (shown.outcome, shown.errors) == ("failed", ("alviss: 503",))
+    as_mapping = run_view({"started_at": "2026-12-01T03:00:00", "ok": True})
     assert (as_mapping.started_at, as_mapping.outcome) == (started, "ok")
