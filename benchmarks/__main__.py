@@ -28,9 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--big-mib", type=int, default=defaults.big_mib, help="W4: file size in MiB")
     run.add_argument("--startup-runs", type=int, default=defaults.startup_runs, help="W6: runs per command")
     run.add_argument("--rounds", type=int, default=defaults.rounds, help="W7: rounds of the two plans")
+    run.add_argument(
+        "--apply-rounds", type=int, default=defaults.apply_rounds, help="W9: rounds of the two applies"
+    )
     run.add_argument("--expansion-markets", type=int, default=defaults.expansion_markets, help="W8: markets")
     run.add_argument(
-        "--terraform", metavar="PATH", help="W6/W7: Terraform's executable (default: terraform on PATH)"
+        "--terraform", metavar="PATH", help="W6/W7/W9: Terraform's executable (default: terraform on PATH)"
     )
     args = parser.parse_args(argv)
 
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         markets=args.markets, duration_scale=args.duration_scale, projects=args.projects,
         per_project=args.per_project, big_mib=args.big_mib, startup_runs=args.startup_runs,
         rounds=args.rounds, expansion_markets=args.expansion_markets,
+        apply_rounds=args.apply_rounds,
     )  # fmt: skip
     started = time.perf_counter()
     results = suite.run(

@@ -89,17 +89,18 @@ class World:
                       log=self.work / "emulator.log", port=self.port)  # fmt: skip
 
 
-def apply_world(work: Path, *, projects: int, per_project: int) -> World:
-    """W5's apply: ``projects`` × ``per_project`` uploads created against a served emulator."""
+def apply_world(work: Path, *, projects: int, per_project: int, probe: bool = True) -> World:
+    """W5's apply: ``projects`` × ``per_project`` uploads created against a served emulator.
+
+    With ``probe`` the state writes are timed in-process (W5); without, the installed command runs (W9).
+    """
     env = {"ALVISS_TOKEN": TOKEN}
     with served(work / "emulator", durations=INSTANT, log=work / "emulator.log") as emulator:
         spec = write_spec(work / "spec", projects=projects, per_project=per_project, endpoint=emulator.api)
         probe_out = work / "writes.json"
-        applied = run_timed(
-            [sys.executable, "-m", "benchmarks.probe", str(probe_out), "apply", "--auto-approve", str(spec)],
-            env=env,
-            cwd=ROOT,
-        )
+        probed = [sys.executable, "-m", "benchmarks.probe", str(probe_out)]
+        command = probed if probe else reconciler_command()
+        applied = run_timed([*command, "apply", "--auto-approve", str(spec)], env=env, cwd=ROOT)
     port = int(emulator.base.rsplit(":", 1)[1])
     return World(work, spec, port, projects, per_project, applied, probe_out)
 

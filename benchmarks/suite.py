@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import bigfile, expansion, scale, startup, terraform, versus, weekly
+from benchmarks import applies, bigfile, expansion, scale, startup, terraform, versus, weekly
 from benchmarks.results import Result
 
-IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8")
+IDS = ("W1", "W1b", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9")
 TITLES = {
     "W1": "weekly refresh, N markets: apply wall ÷ critical path of one market",
     "W1b": "the same by the seed script, market after market: seed wall ÷ reconciler wall",
@@ -23,6 +23,7 @@ TITLES = {
     "W6": "start-up, and beside Terraform's",
     "W7": "no-op plan of 100 projects × 20 resources, no added latency, beside Terraform's of 2,000",
     "W8": "expand and validate a for_each spec of 30 markets × 6 resources (CPU time)",
+    "W9": "apply creating 100 projects × 20 uploads, beside Terraform's apply of 2,000 terraform_data",
 }
 
 
@@ -39,6 +40,7 @@ class Sizes:
     rounds: int = 5
     expansion_markets: int = 30
     expansion_runs: int = 15
+    apply_rounds: int = 1
 
 
 def run(
@@ -108,6 +110,18 @@ def run(
                 results["W6"].notes.append(terraform.missing_note("W6", terraform_path))
             startup.run(scratch / "w6", runs=sizes.startup_runs, executable=reference, result=results["W6"])
             results["W6"].seconds = time.perf_counter() - started
+        if "W9" in wanted:
+            progress(f"W9: applies of {sizes.projects * sizes.per_project} resources, "
+                     f"{sizes.apply_rounds} round(s) beside Terraform's"
+                     + ("" if reference else " (terraform missing)"))  # fmt: skip
+            started = time.perf_counter()
+            if reference is None:
+                results["W9"].notes.append(terraform.missing_note("W9", terraform_path))
+            applies.run(
+                scratch / "w9", projects=sizes.projects, per_project=sizes.per_project,
+                rounds=sizes.apply_rounds, executable=reference, result=results["W9"],
+            )  # fmt: skip
+            results["W9"].seconds = time.perf_counter() - started
         if "W8" in wanted:
             progress(f"W8: expansion of {sizes.expansion_markets} markets")
             started = time.perf_counter()

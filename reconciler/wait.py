@@ -5,9 +5,13 @@ or hours (a refit).  The copied scripts this project replaces slept a fixed
 2 s between polls and waited forever; here one state machine does it for
 every resource type:
 
-- the first poll comes after ``first`` seconds, later ones grow by ``factor``
-  up to ``cap`` (seconds for uploads, a minute for refits: the caller picks);
-  a platform's own ``estimate_seconds`` replaces the guess for the next poll;
+- the first poll comes after ``first`` seconds; up to twice the job kind's
+  ``expected`` duration the polls stay that close, and one lands just after
+  the expected end, so a job that ends about when such jobs do is noticed
+  within ``first`` (at once when it ends on time); later polls grow by
+  ``factor`` up to ``cap`` (seconds for uploads, a minute for refits: the
+  caller picks); a platform's own ``estimate_seconds`` replaces the guess for
+  the next poll;
 - a failure word ends the wait at once with the platform's message;
 - any word the caller's classifier does not know counts as still running, so
   a new intermediate word on the platform never breaks an apply;
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -69,6 +74,11 @@ DEFAULT_FAILED_WORDS: tuple[str, ...] = (
 )
 
 
+#: How long after a job's expected end the poll meant to catch it comes (the job started before the
+#: wait did, by the creating call's answer and the checkpoint of its id, so this is margin enough).
+ON_TIME = 0.02
+
+
 @dataclass(frozen=True)
 class PollSchedule:
     """When to poll a job and when to give up waiting for it."""
@@ -76,15 +86,31 @@ class PollSchedule:
     first: float = 0.5  # first poll after this many seconds
     factor: float = 1.5
     cap: float = 10.0  # longest interval
+    #: How long such a job usually takes: up to twice that the polls stay ``first`` apart, one of them
+    #: just after this time (a job that ends on time is noticed at once); the growth starts after.
+    expected: float = 0.0
     deadline: float = 3600.0  # give up waiting after this (JobTimeout; job stays pending for the caller)
     not_found_grace: int = 3  # 404s tolerated right after create
     outage: float = 900.0  # seconds of consecutive failed polls ridden out before giving up
 
-    def after(self, interval: float, status: JobStatus | None) -> float:
-        """The interval to wait after a poll that followed ``interval``."""
+    def after(self, interval: float, status: JobStatus | None, *, waited: float = 0.0) -> float:
+        """The interval to wait after a poll that followed ``interval``, ``waited`` seconds into the wait."""
         if status is not None and status.estimate_seconds is not None:
             return min(self.cap, max(self.first, status.estimate_seconds))
+        if waited + self.first <= 2 * self.expected:
+            # On the grid ``start() + k × first`` (time spent polling does not push the polls later).
+            offset = self.start()
+            due = offset + (math.floor((waited - offset) / self.first) + 1) * self.first - waited
+            return due if due >= self.first / 2 else due + self.first
         return min(self.cap, interval * self.factor)
+
+    def start(self) -> float:
+        """The wait before the first poll: ``first``, shifted (by less than ``first``) so that the polls
+        ``first`` apart that follow put one just after the expected end."""
+        if self.expected <= 0 or self.first <= 0:
+            return self.first
+        offset = (self.expected + ON_TIME) % self.first
+        return offset if offset >= self.first / 2 else offset + self.first
 
 
 @dataclass(frozen=True)
@@ -122,7 +148,7 @@ async def wait_for(
 ) -> JobStatus:
     """Poll until the job succeeds (returned), fails (JobFailed) or the deadline passes (JobTimeout)."""
     started = clock()
-    interval = schedule.first
+    interval = schedule.start()
     not_found = 0
     failing_since: float | None = None
     last: JobStatus | None = None
@@ -137,7 +163,7 @@ async def wait_for(
             not_found += 1
             if last is not None or not_found > schedule.not_found_grace:
                 raise
-            interval = schedule.after(interval, None)
+            interval = schedule.after(interval, None, waited=clock() - started)
             continue
         except errors.ProviderError as exc:
             if not transient(exc):
@@ -147,13 +173,13 @@ async def wait_for(
             if now - failing_since >= schedule.outage:
                 raise
             log.info("%s: a poll failed (%s); polling on", what, exc.message)
-            interval = schedule.after(interval, None)
+            interval = schedule.after(interval, None, waited=now - started)
             continue
         failing_since = None
         if _settled(status, what=what, on_status=on_status):
             return status
         last = status
-        interval = schedule.after(interval, status)
+        interval = schedule.after(interval, status, waited=clock() - started)
 
 
 def transient(exc: errors.ReconcilerError) -> bool:
@@ -239,6 +265,7 @@ class Waiter:
             first=schedule.first * self.scale,
             factor=schedule.factor,
             cap=schedule.cap * self.scale,
+            expected=schedule.expected * self.scale,
             deadline=schedule.deadline,
             not_found_grace=schedule.not_found_grace,
             outage=schedule.outage,
