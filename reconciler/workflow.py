@@ -35,12 +35,21 @@ from reconciler.engine import saved
 from reconciler.engine.adopt import adopt
 from reconciler.engine.checkpoint import Checkpointer
 from reconciler.engine.drift import DriftReport
+from reconciler.engine.early import EarlyApply, branches
 from reconciler.engine.executor import ApplyReport, Event, Executor
+from reconciler.engine.graph import Graph
 from reconciler.engine.lifecycle import refused_replacements
 from reconciler.engine.moves import AlreadyThere, NothingThere, apply_moves, move_records
 from reconciler.engine.outputs import OutputNote, record_outputs
 from reconciler.engine.plan import Plan
-from reconciler.engine.planner import ambiguity, check_addresses, look_up, refresh, select
+from reconciler.engine.planner import (
+    ambiguity,
+    check_addresses,
+    expand_addresses,
+    look_up,
+    refresh,
+    select,
+)
 from reconciler.engine.remote import check_named, data_named, plan_reads, raise_all, read_data, read_named
 from reconciler.providers.base import ClientOptions, Connection, emulator_name, endpoint_problem
 from reconciler.providers.platform import Platform
@@ -292,6 +301,7 @@ class Workspace:
         targets: Collection[str] = (),
         replace: Collection[str] = (),
         plan_file: Path | None = None,
+        early: bool = False,
     ) -> ApplyResult:
         """Plan, ask ``approve``, then carry the plan out under the state lock.
 
@@ -303,6 +313,12 @@ class Workspace:
         With ``plan_file`` the saved plan is carried out exactly, after checking
         that the state and every live object it was based on are unchanged
         (otherwise :class:`errors.PlanError` names each difference).
+
+        ``early`` (``apply --auto-approve``: every plan is approved) starts each
+        branch of the spec as soon as its own reads are done, rather than after
+        the whole refresh (:mod:`reconciler.engine.early`); ``approve`` is still
+        given the whole plan (to show it) before any progress is reported.  It
+        applies without a saved plan, ``--target`` or moved blocks to apply.
         """
         stored = saved.read(plan_file) if plan_file is not None else None
         if stored is not None and stored.variables:
@@ -314,37 +330,53 @@ class Workspace:
         with self._lock(backend, operation="apply"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
-                if stored is not None:  # planned again with the saved plan's own selection
-                    targets, replace = stored.plan.targets, stored.plan.replace
-                plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
-                if stored is not None:
-                    stale = saved.stale_reasons(stored, state=state, spec=spec, fresh=plan)
-                    if stale:
-                        raise errors.PlanError(
-                            f"the saved plan {plan_file} no longer matches what it was based on:\n  - "
-                            + "\n  - ".join(stale),
-                            hint="make a new plan (plan -out FILE) and review it",
-                        )
-                    # The fresh plan is the saved one change for change (checked above); carrying it
-                    # out rather than the file's copy means nothing read from the file reaches a platform.
-                if plan.has_changes and approve is not None and not approve(plan):
-                    return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
-                if plan.moved:  # recorded first, as `state mv` would: nothing is sent
-                    state = backend.write(apply_moves(spec, state)[0])
-                checkpointer = Checkpointer(state, backend)
-                executor = Executor(
-                    plan,
-                    spec=spec,
-                    types=resource_type,
-                    clients=clients,
-                    checkpointer=checkpointer,
-                    on_event=on_event,
-                    per_provider=self.settings.per_provider,
-                    stop=stop,
+                graph = Graph.from_spec(spec)
+
+                def executor(
+                    plan: Plan, checkpointer: Checkpointer, report: Callable[[Event], None] | None
+                ) -> Executor:
+                    return Executor(
+                        plan,
+                        spec=spec,
+                        types=resource_type,
+                        clients=clients,
+                        checkpointer=checkpointer,
+                        on_event=report,
+                        per_provider=self.settings.per_provider,
+                        stop=stop,
+                        graph=graph,
+                    )
+
+                sooner = (
+                    early
+                    and stored is None
+                    and not targets
+                    and not apply_moves(spec, state)[1]
+                    and len(branches(spec, graph)) > 1
                 )
+                checkpointer = Checkpointer(state, backend)
+                stoppable = interrupts(stop) if handle_interrupts else contextlib.nullcontext()
                 try:
-                    with interrupts(stop) if handle_interrupts else contextlib.nullcontext():
-                        report = await executor.run()
+                    if sooner:
+                        with stoppable:  # jobs may start while other branches are still being read
+                            plan, report, approved = await self._apply_early(
+                                spec, state, clients, checkpointer, executor,
+                                approve=approve, on_event=on_event, replace=replace, stop=stop,
+                            )  # fmt: skip
+                        if not approved:
+                            checkpointer.close()
+                            return ApplyResult(
+                                plan=plan, report=report, state=checkpointer.document, approved=False
+                            )
+                    else:
+                        outcome = await self._apply_planned(
+                            spec, state, backend, clients, executor,
+                            approve=approve, on_event=on_event, targets=targets, replace=replace,
+                            stored=stored, plan_file=plan_file, stoppable=stoppable,
+                        )  # fmt: skip
+                        if isinstance(outcome, ApplyResult):
+                            return outcome
+                        plan, report, checkpointer = outcome
                 except BaseException:
                     # Everything recorded is durable in the checkpoint log already; fold it in if possible.
                     with contextlib.suppress(errors.StateError):
@@ -359,6 +391,81 @@ class Workspace:
         return ApplyResult(
             plan=plan, report=report, state=document, interrupted=stop.is_set(), output_notes=notes
         )
+
+    async def _apply_planned(
+        self,
+        spec: Spec,
+        state: StateDocument,
+        backend: StateBackend,
+        clients: Mapping[str, Any],
+        executor: Callable[[Plan, Checkpointer, Callable[[Event], None] | None], Executor],
+        *,
+        approve: Callable[[Plan], bool] | None,
+        on_event: Callable[[Event], None] | None,
+        targets: Collection[str],
+        replace: Collection[str],
+        stored: saved.SavedPlan | None,
+        plan_file: Path | None,
+        stoppable: contextlib.AbstractContextManager[None],
+    ) -> ApplyResult | tuple[Plan, ApplyReport, Checkpointer]:
+        """The whole plan made (or a saved one checked), approved, then carried out."""
+        if stored is not None:  # planned again with the saved plan's own selection
+            targets, replace = stored.plan.targets, stored.plan.replace
+        plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
+        if stored is not None:
+            stale = saved.stale_reasons(stored, state=state, spec=spec, fresh=plan)
+            if stale:
+                raise errors.PlanError(
+                    f"the saved plan {plan_file} no longer matches what it was based on:\n  - "
+                    + "\n  - ".join(stale),
+                    hint="make a new plan (plan -out FILE) and review it",
+                )
+            # The fresh plan is the saved one change for change (checked above); carrying it
+            # out rather than the file's copy means nothing read from the file reaches a platform.
+        if plan.has_changes and approve is not None and not approve(plan):
+            return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
+        if plan.moved:  # recorded first, as `state mv` would: nothing is sent
+            state = backend.write(apply_moves(spec, state)[0])
+        checkpointer = Checkpointer(state, backend)
+        with stoppable:
+            report = await executor(plan, checkpointer, on_event).run()
+        return plan, report, checkpointer
+
+    async def _apply_early(
+        self,
+        spec: Spec,
+        state: StateDocument,
+        clients: Mapping[str, Any],
+        checkpointer: Checkpointer,
+        executor: Callable[[Plan, Checkpointer, Callable[[Event], None] | None], Executor],
+        *,
+        approve: Callable[[Plan], bool] | None,
+        on_event: Callable[[Event], None] | None,
+        replace: Collection[str],
+        stop: asyncio.Event,
+    ) -> tuple[Plan, ApplyReport, bool]:
+        """Each branch started as soon as it is planned; the whole plan shown once made, then progress.
+        Also whether ``approve`` said yes."""
+        start = EarlyApply(
+            spec,
+            executor=lambda plan, report: executor(plan, checkpointer, report),
+            on_event=on_event,
+            stop=stop,
+        )
+        plan, running = await self._plan_early(spec, state, clients, replace=replace, start=start)
+        if plan.has_changes and approve is not None and not approve(plan):
+            # Only an approval that says yes to every plan may start work early: stop what runs.
+            stop.set()
+            report = await start.settle(running)
+            start.shown()
+            return plan, report, False
+        start.shown()
+        forgotten = dataclasses.replace(
+            plan, changes=tuple(c for c in plan.changes if c.address not in spec.resources)
+        )
+        if forgotten.changes:
+            running.append(asyncio.ensure_future(executor(forgotten, checkpointer, on_event).run()))
+        return plan, await start.settle(running), True
 
     def use_recorded_variables(self, values: Mapping[str, Any]) -> None:
         """Load the spec with the variable values a saved plan was made with (they win over any given)."""
@@ -377,6 +484,16 @@ class Workspace:
     ) -> Plan:
         # The spec's moved blocks first: each moved record is decided at its new address.
         state, moves = apply_moves(spec, state)
+        described, data = await self._read_first(spec, state, clients)
+        plan = await self._decide(spec, state, clients, described=described, data=data, replace=replace)
+        plan = dataclasses.replace(select(plan, spec, targets), moved=moves)
+        _check(plan, spec)
+        return plan
+
+    async def _read_first(
+        self, spec: Spec, state: StateDocument, clients: Mapping[str, Any]
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """The providers' descriptions, and the data sources read (with every id the spec names checked)."""
         described = {
             name: PLATFORMS[provider.platform].describe(provider.config)
             for name, provider in spec.providers.items()
@@ -391,8 +508,21 @@ class Workspace:
         problems.extend(missing)
         problems.extend(check_named(spec, named, types=resource_type))
         raise_all(problems, order={str(path): index for index, path in enumerate(spec.files)})
+        return described, plan_reads(spec, found)
+
+    async def _decide(
+        self,
+        spec: Spec,
+        state: StateDocument,
+        clients: Mapping[str, Any],
+        *,
+        described: Mapping[str, str],
+        data: Mapping[str, Any],
+        replace: Collection[str],
+    ) -> Plan:
+        """Read the live facts of ``spec``'s resources, look up what the state lacks, and decide."""
         facts = await refresh(spec, state, types=resource_type, clients=clients)
-        plan = await look_up(
+        return await look_up(
             spec,
             state,
             facts,
@@ -400,16 +530,30 @@ class Workspace:
             clients=clients,
             providers=described,
             replace=replace,
-            data=plan_reads(spec, found),
+            data=data,
         )
-        plan = dataclasses.replace(select(plan, spec, targets), moved=moves)
-        ambiguous = ambiguity(plan, spec)
-        if ambiguous is not None:
-            raise ambiguous
-        refused = refused_replacements(plan, spec)
-        if refused is not None:
-            raise refused
-        return plan
+
+    async def _plan_early(
+        self,
+        spec: Spec,
+        state: StateDocument,
+        clients: Mapping[str, Any],
+        *,
+        replace: Collection[str],
+        start: EarlyApply,
+    ) -> tuple[Plan, list[asyncio.Task[ApplyReport]]]:
+        """As :meth:`_plan`, each branch of the spec planned alone and started by ``start`` once it is."""
+        check_addresses(spec, replace, option="--replace")
+        described, data = await self._read_first(spec, state, clients)
+
+        async def plan_branch(branch: Spec, chosen: Collection[str]) -> Plan:
+            return await self._decide(branch, state, clients, described=described, data=data, replace=chosen)
+
+        plan, running = await start.plan(
+            plan_branch, state=state, replace=expand_addresses(spec, replace), check=lambda p: _check(p, spec)
+        )
+        _check(plan, spec)  # as a whole (the branches passed one by one)
+        return plan, running
 
     # state commands --------------------------------------------------------------
     def state_record(self, address: str) -> ResourceState:
@@ -635,6 +779,16 @@ class Workspace:
                 extra["variant"] = emulators.parse_variant(env["RECONCILER_EMULATOR_VARIANT"])
             self._apps[key] = emulators.create_app(name, data_dir=data_dir, durations=durations, **extra)
         return self._apps[key]
+
+
+def _check(plan: Plan, spec: Spec) -> None:
+    """Refuse a plan with an ambiguous lookup or a replacement its lifecycle forbids."""
+    ambiguous = ambiguity(plan, spec)
+    if ambiguous is not None:
+        raise ambiguous
+    refused = refused_replacements(plan, spec)
+    if refused is not None:
+        raise refused
 
 
 def _instance_of(address: str, resource: str) -> bool:

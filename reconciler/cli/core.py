@@ -295,6 +295,7 @@ def apply(
                     targets=targets,
                     replace=replace,
                     plan_file=plan_file,
+                    early=auto_approve and plan_file is None,
                 )
             )
         )

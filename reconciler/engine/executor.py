@@ -121,6 +121,7 @@ class Executor:
         on_event: Callable[[Event], None] | None = None,
         per_provider: int = 4,
         stop: asyncio.Event | None = None,
+        graph: Graph | None = None,
     ) -> None:
         self.plan = plan
         self.spec = spec
@@ -128,7 +129,7 @@ class Executor:
         self.clients = clients
         self.checkpointer = checkpointer
         self.on_event = on_event or (lambda event: None)
-        self.graph = Graph.from_spec(spec)
+        self.graph = graph or Graph.from_spec(spec)  # given: several executors share the spec's graph
         self.report = ApplyReport()
         self.stop = stop or asyncio.Event()
         self._limits: dict[str, asyncio.Semaphore] = {}

@@ -170,6 +170,10 @@ def _assemble(
     )
 
 
+#: The plan of walked changes, with the forgets (:func:`reconciler.engine.early.merge` uses it too).
+assemble = _assemble
+
+
 def _walk(
     spec: Spec,
     state: StateDocument,
