@@ -221,7 +221,7 @@ def record(
 ) -> None:
     """W1's and W2's figures from one apply."""
     path = critical_path(durations)
-    result.add("apply wall ÷ critical path", apply_wall / path, target=1.15)
+    result.add("apply wall ÷ critical path", apply_wall / path, target=1.10)
     result.details.update(markets=markets, critical_path=path, durations=dict(durations))
     waits.details.update(waiting)
     result = waits
@@ -229,5 +229,5 @@ def record(
     if per_job:
         result.add("status requests per job (worst kind)", max(per_job.values()), target=12)
     for kind, lags in waiting["lags"].items():
-        allowed = max(0.5, 0.1 * durations[kind])
+        allowed = max(0.3, 0.1 * durations[kind])
         result.add(f"median lag, {kind} ({durations[kind]:g} s)", median(lags), unit="s", target=allowed)
