@@ -11,6 +11,7 @@ outside the tool; bad combinations are located errors at validate time.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import textwrap
 from dataclasses import replace
@@ -460,3 +461,78 @@ async def test_the_example_converges_against_the_served_emulator(tmp_path: Path,
         again = await Workspace(spec, settings=settings).apply()
         assert again.report.ok, again.report.messages
         assert not (await Workspace(spec, settings=settings).plan()).plan.has_changes
+
+
+# -- drift and lost state -----------------------------------------------------------------------------
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECONCILER_EMULATOR_DIR", str(tmp_path / "emulators"))
+    monkeypatch.setenv(
+        "RECONCILER_EMULATOR_DURATIONS", "upload=0,dataset=0,refit=0,build=0,attribution=0,attribution_set=0"
+    )
+    return tmp_path
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), env={}, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def test_drift_reports_another_active_dataset_but_not_for_one_built_only(checkout: Path) -> None:
+    spec = "specs/dataset-modes.yaml"
+    assert cli("apply", spec, "--auto-approve")[0] == 0
+    assert cli("drift", spec) == (0, "In sync: the live platforms match the spec and the state.\n")
+    outsider = Project.__new__(Project)
+    outsider.world = checkout / "emulators"
+    asyncio.run(outsider.call("POST", "/datasets/1/activate"))
+    code, output = cli("drift", spec)
+    assert code == 3, output
+    assert "alviss.active_dataset.history: the active dataset was changed outside reconciler" in output
+    assert "this_week" not in output  # built only: which dataset is active is none of its business
+    assert "review" not in output
+    code, output = cli("plan", spec)
+    assert "~ alviss.active_dataset.history: activate dataset" in output
+    assert "alviss.refit.nordics" not in output.split("Plan:")[0].split("activate dataset")[1]
+    assert cli("apply", spec, "--auto-approve")[0] == 0
+    assert cli("drift", spec)[0] == 0
+
+
+async def test_lost_state_adopts_the_active_dataset_of_exactly_these_uploads(project: Project) -> None:
+    project.write(
+        UPLOADS + "alviss.active_dataset.main: {exactly: [alviss.upload.sales, alviss.upload.media]}\n"
+    )
+    await project.converged()
+    datasets = (await project.counts())["dataset"]
+    (project.root / "specs" / "state" / "modes.json").unlink()
+    planned = (await project.workspace().plan()).plan
+    assert planned["alviss.active_dataset.main"].action is Action.ADOPT
+    await project.converged()
+    assert (await project.counts())["dataset"] == datasets
+
+
+async def test_data_sources_and_the_plan_name_a_project_with_string_ids(project: Project) -> None:
+    project.write(
+        UPLOADS
+        + "alviss.active_dataset.main: {contains: [alviss.upload.sales]}\n"
+        + "alviss.refit.latest: {model: data.alviss.model.swe, dataset: alviss.active_dataset.main}\n",
+        team='"acme"',
+        project='"7"',
+    )
+    project.spec.write_text(
+        project.spec.read_text().replace(
+            "resources:\n",
+            "data:\n  alviss.model.swe: {combination: {country: SWE}}\n  alviss.active_dataset.now: {}\n"
+            "resources:\n",
+        )
+    )
+    planned = await project.workspace().plan()
+    reads = {read.address: read.summary for read in planned.plan.data}
+    assert reads["data.alviss.model.swe"] == "model 3 (SWE/all/all, completed)"
+    assert reads["data.alviss.active_dataset.now"] == "dataset 1 (uploads 1, 2)"
+    result = await project.converged()
+    assert (
+        outputs(result, "alviss.refit.latest")["dataset_id"]
+        == outputs(result, "alviss.active_dataset.main")["dataset_id"]
+    )

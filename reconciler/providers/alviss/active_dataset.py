@@ -231,16 +231,29 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
 
     def _job(
-        self, record: ResourceState | None, identity: ActiveDatasetIdentity | None, facts: ActiveDatasetFacts
+        self,
+        record: ResourceState | None,
+        identity: ActiveDatasetIdentity | None,
+        facts: ActiveDatasetFacts,
+        summary: str = "new active dataset",
     ) -> jobs.Job:
         return jobs.Job(
             record,
             identity,
             jobs.JobFacts(status=job_status(facts.building) if facts.building is not None else None),
-            jobs.JobWords(
-                noun="dataset", summary="new active dataset", id_key="dataset_id", shown_as="dataset"
-            ),
+            jobs.JobWords(noun="dataset", summary=summary, id_key="dataset_id", shown_as="dataset"),
         )
+
+    def _summary(self, desired: Desired[ActiveDatasetConfig]) -> str:
+        """What the plan calls the dataset to build, by mode."""
+        config = desired.config
+        what = "new active dataset" if config.activate else "new dataset (not activated)"
+        if config.exactly is not None:
+            return f"{what} of exactly these uploads"
+        if config.extends is not None:
+            bases = [str(inputs.shown(base)) for base in self.bases(desired)]
+            return f"{what} extending dataset{'s' if len(bases) > 1 else ''} {', '.join(bases)}"
+        return what
 
     def _target_members(
         self, desired: Desired[ActiveDatasetConfig], facts: ActiveDatasetFacts, wanted: list[Any]
@@ -259,16 +272,15 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         return _ids(found)
 
     def _planned(self, desired: Desired[ActiveDatasetConfig], facts: ActiveDatasetFacts) -> dict[str, Any]:
-        """What the plan shows the new dataset will be."""
+        """What the plan shows the new dataset will be: what it builds on, these uploads, the unknown ones."""
         config = desired.config
         wanted = [desired.output(address, "upload_id") for address in config.uploads]
         known = [value for value in wanted if is_known(value)]
-        target = self._target_members(desired, facts, known) if is_known(wanted) else None
-        uploads: Any = (
-            target
-            if target is not None
-            else [*_ids(known), *[KNOWN_AFTER_APPLY] * (len(wanted) - len(known))]
-        )
+        if config.mode == "contains":
+            base = members(facts.active, None) or []  # the live active dataset it extends
+        else:
+            base = self._target_members(desired, facts, []) or []  # the extended datasets' (exactly: none)
+        uploads = [*_ids([*base, *known]), *[KNOWN_AFTER_APPLY] * (len(wanted) - len(known))]
         after: dict[str, Any] = {"dataset": KNOWN_AFTER_APPLY, "uploads": uploads}
         if config.extends is not None:
             after["extends"] = [inputs.shown(base) for base in self.bases(desired)]
@@ -398,7 +410,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             base=jobs.selection_rules(selection),
             before={"activate_again": "selection_differs"},
         )
-        job = self._job(record, wanted_identity, facts)
+        job = self._job(record, wanted_identity, facts, self._summary(desired))
         decision = jobs.decide(job, after=after, before=before, ruleset=ruleset)
         if reactivate and decision.reason is Reason.LIVE_CHANGED and record is not None:
             # The same dataset is activated again: what depends on it keeps its inputs (no new refit).
@@ -420,7 +432,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
             ]
         )
         words = jobs.JobWords(
-            noun="dataset", summary="new dataset (not activated)", id_key="dataset_id", shown_as="dataset"
+            noun="dataset", summary=self._summary(desired), id_key="dataset_id", shown_as="dataset"
         )
         job = jobs.Job(record, self.identity(desired), facts.recorded, words, waiting)
         after = self._planned(desired, facts)

@@ -61,11 +61,17 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 
 def run_script(
-    name: str, served: Served, *, project: int, tmp_path: Path, file_path: Path | None = None
+    name: str,
+    served: Served,
+    *,
+    project: int | str,
+    tmp_path: Path,
+    file_path: Path | None = None,
+    team: int | str = TEAM,
 ) -> str:
     """Run a vendor script with only its settings replaced; return what it printed."""
     text = (HERE / name).read_text()
-    values = {"token": TOKEN, "team_id": str(TEAM), "project_id": str(project)}
+    values = {"token": TOKEN, "team_id": str(team), "project_id": str(project)}
     if file_path is not None:
         values["file_path"] = str(file_path)
     swaps = {'"https://app.alviss.io/api/v1/api"': f'"{served.base}/api/v1/api"'}
@@ -213,3 +219,12 @@ def test_serve_answers_over_http_and_never_logs_the_token(tmp_path: Path) -> Non
     assert "/models/3" in output  # the access log is there, and it holds no token
     assert secret not in output and "not-it" not in output
     assert (tmp_path / "alviss.sqlite3").exists()
+
+
+def test_example_data_upload_with_string_team_and_project_ids(served: Served, tmp_path: Path) -> None:
+    """The scripts set ``team_id = "<set me>"``: string ids are served as their own project."""
+    run_script("seed001_example_data_upload.py", served, project="north", team="acme", tmp_path=tmp_path,
+               file_path=_new_sales_file(tmp_path))  # fmt: skip
+    assert served.stats()["projects"]["acme/north"] == {**SEEDED, "upload": 3, "dataset": 2}
+    active = served.client.get("/api/v1/api/projects/acme/north/datasets/active").json()
+    assert (active["IId"], active["DataUploads"], active["ExtendedFrom"]) == (2, [3], [])
