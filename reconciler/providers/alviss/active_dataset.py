@@ -158,7 +158,9 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
         self, client: AlvissClient, target: Target[ActiveDatasetConfig], record: ResourceState | None
     ) -> ActiveDatasetFacts:
         config = target.config
-        active = await live_active(client)
+        # Built only, of exactly some uploads or extending named datasets: the active one is not looked at.
+        looks = config.activate or config.mode == "contains"
+        active = await live_active(client) if looks else None
         building = None
         if record is not None and record.pending is not None and record.pending.job_id is not None:
             job_id = record.pending.job_id
