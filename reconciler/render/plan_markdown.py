@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler import diff
 from reconciler.engine.plan import Change, Plan
 from reconciler.render.diagnostics import TARGETING_TITLE
 from reconciler.vocabulary import Action, KnownAfterApply, is_known
@@ -69,6 +70,9 @@ def _details(change: Change, plan: Plan) -> list[str]:
     if keys:
         lines += ["", "| field | before | after |", "|---|---|---|"]
         for key in keys:
+            if _nested(change.before.get(key), change.after.get(key)):
+                lines.extend(_leaf_rows(key, change.before.get(key), change.after[key]))
+                continue
             before = _value(change.before[key]) if key in change.before else ""
             after = _value(change.after[key]) if key in change.after else ""
             if not is_known(change.after.get(key)) or before != after:
@@ -77,6 +81,24 @@ def _details(change: Change, plan: Plan) -> list[str]:
                 lines.append(f"| {_cell(key)} | {_cell(before)} | (unchanged) |")
     lines += ["", "</details>", ""]
     return lines
+
+
+def _nested(before: Any, after: Any) -> bool:
+    """Whether a value is shown leaf by leaf, as the text plan does: a mapping that changes."""
+    return isinstance(after, Mapping) and (before is None or isinstance(before, Mapping)) and before != after
+
+
+def _leaf_rows(key: str, before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """One row per leaf of a changing mapping (``+``/``-``/``~`` where it changes): a graph edit's
+    diff reads as a diff in a pull-request comment too."""
+    marks = {"same": "", "changed": "~ ", "added": "+ ", "removed": "- "}
+    rows = []
+    for leaf in diff.structured(before or {}, after):
+        was = "" if leaf.before is diff.ABSENT else _value(leaf.before)
+        now = "" if leaf.after is diff.ABSENT else _value(leaf.after)
+        field = f"{marks[leaf.kind]}{key}.{leaf.path}"
+        rows.append(f"| {_cell(field)} | {_cell(was)} | {_cell(now)} |")
+    return rows
 
 
 def _targeting(plan: Plan) -> str:

@@ -3,8 +3,13 @@
 A model's ``GraphInstance`` is a low-level graph (each media channel expanded
 into its adstock and saturation steps) made from a high-level ``Graph`` (one
 node per driver).  The remodel example fetches either level and posts it back
-to ``/build/model``, so the emulator must accept both: lowering a graph that
-is already low-level leaves it as it is.
+to ``/build/model``, so the emulator must accept both: a graph that holds any
+low-level step (an ``adstock`` or ``saturation`` node) is low-level already
+and is kept as it is, so an edited low-level graph (a channel's steps
+removed: "no carry-over for TV") is built as posted, not expanded again.
+
+The node and edge shapes (``id``/``type``/attributes, ``source``/``target``)
+are the emulator's own: the vendor's pages show only ``nodes`` and ``edges``.
 """
 
 from __future__ import annotations
@@ -30,8 +35,14 @@ def default_graph() -> Graph:
     return {"nodes": nodes, "edges": edges}
 
 
+#: The node types only a low-level graph holds.
+LOW_LEVEL_TYPES = frozenset({"adstock", "saturation"})
+
+
 def lower(graph: Graph) -> Graph:
     """The low-level version of ``graph``: media nodes gain adstock and saturation steps."""
+    if any(node.get("type") in LOW_LEVEL_TYPES for node in graph["nodes"]):
+        return {"nodes": [dict(node) for node in graph["nodes"]], "edges": [dict(e) for e in graph["edges"]]}
     ids = {str(node["id"]) for node in graph["nodes"]}
     expand = {
         str(node["id"])
@@ -58,7 +69,7 @@ def lower(graph: Graph) -> Graph:
 
 
 def problems(graph: Graph) -> list[str]:
-    """What makes ``graph`` unusable for a model (duplicate nodes, dangling edges)."""
+    """What makes ``graph`` unusable for a model (duplicate nodes or edges, dangling edges)."""
     found: list[str] = []
     ids: set[str] = set()
     for node in graph["nodes"]:
@@ -68,8 +79,13 @@ def problems(graph: Graph) -> list[str]:
         ids.add(name)
     if not ids:
         found.append("the graph has no nodes")
+    edges: set[tuple[str, str]] = set()
     for edge in graph["edges"]:
         for end in ("source", "target"):
             if str(edge[end]) not in ids:
                 found.append(f"edge {end} '{edge[end]}' is not a node")
+        ends = (str(edge["source"]), str(edge["target"]))
+        if ends in edges:
+            found.append(f"duplicate edge '{ends[0]}' -> '{ends[1]}'")
+        edges.add(ends)
     return found

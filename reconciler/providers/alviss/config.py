@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from reconciler.providers.alviss.graph_edits import GraphEdits
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
 from reconciler.spec.messages import hinted
 from reconciler.spec.refs import DataFile, RefTo, RemoteId
@@ -340,6 +341,10 @@ class RemodelConfig(Split):
     combination: Combination | None = Field(default=None, description="Default: the source model's.")
     params: ModelParams = Field(default_factory=lambda: ModelParams(epochs=50, learning_rate=0.01, samples=2))
     activate: bool = Field(default=False, description="Activate the new model when it is built.")
+    edits: GraphEdits | None = Field(
+        default=None,
+        description="Edits to the source graph before it is built: nodes and edges to add, remove or change.",
+    )
 
 
 class AttributionConfig(BaseModel):

@@ -2,26 +2,35 @@
 
 The vendor shows two ways, both supported: from the model's high-level graph
 (``GET /build/graphs/{Graph.Id}``) or its low-level graph instance
-(``GET /graph_instances/{team}/{GraphInstance.Id}``).  Identity is (source
-model, graph level, dataset, combination, split, params, activate).
+(``GET /graph_instances/{team}/{GraphInstance.Id}``), "where possibly
+different modeling assumptions are made": the spec's ``edits`` to that graph
+(:mod:`~reconciler.providers.alviss.graph_edits`).  Identity is (source model,
+graph level, dataset, combination, split, params, activate, edits).
+
+The source graph is read at plan time when the source model is named by id
+(the edits are checked against it and the plan shows their diff); a source
+made by this apply is read, and the edits checked, when it is built, before
+anything is sent.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, Literal
 
 from reconciler import errors
-from reconciler.answers import ObjectId
-from reconciler.providers.alviss import inputs, lookup, shapes
+from reconciler.answers import ObjectId, same_id
+from reconciler.providers.alviss import graph_edits, graphs, inputs, lookup, shapes
 from reconciler.providers.alviss.client import BUILD, AlvissClient, nested_id
 from reconciler.providers.alviss.config import ModelParams, RemodelConfig
 from reconciler.providers.alviss.model_job import ModelJob
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, Target
 from reconciler.providers.identity import Identity, same_config
-from reconciler.providers.jobs import JobWords, pending_for
+from reconciler.providers.jobs import JobFacts, JobWords, pending_for
+from reconciler.spec.messages import display_path
 from reconciler.state.document import PendingOperation, ResourceState
-from reconciler.vocabulary import Action
+from reconciler.vocabulary import Action, is_known
 
 
 class RemodelIdentity(Identity):
@@ -39,6 +48,8 @@ class RemodelIdentity(Identity):
     split: dict[str, Any]
     params: ModelParams
     activate: bool = False
+    #: The graph edits in their canonical order; left out when there are none (remodels made before).
+    edits: dict[str, Any] | None = None
 
 
 def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> RemodelIdentity:
@@ -50,7 +61,45 @@ def remodel_identity(config: RemodelConfig, *, source: Any, dataset: Any) -> Rem
         split=config.identity(),
         params=config.params,
         activate=config.activate,
+        edits=config.edits.canonical() if config.edits else None,
     )
+
+
+#: The facts' keys holding the source graph read at plan time, and the model it is of.
+SOURCE_GRAPH = "source_graph"
+SOURCE_MODEL = "source_model"
+
+
+def _edits(config: RemodelConfig) -> graph_edits.GraphEdits | None:
+    return config.edits if config.edits is not None and not config.edits.empty else None
+
+
+def _graph_name(model: Any, level: str) -> str:
+    return f"model {model}'s {level}-level graph"
+
+
+def edits_errors(target: Target[RemodelConfig], found: list[graph_edits.Problem]) -> errors.SpecErrors:
+    """The problems of the edits as spec errors, each at the edit it is about."""
+    located = []
+    for problem in found:
+        path = ("edits", *problem.path)
+        located.append(target.error(path, f"{display_path(path)!r} {problem.sentence}", hint=problem.hint))
+    return errors.SpecErrors(sorted(located, key=lambda error: (error.file, error.line, error.column)))
+
+
+async def edited_graph(
+    client: AlvissClient, target: Target[RemodelConfig], source: shapes.Model, model: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """The source model's graph at the configured level, with the spec's edits applied (checked first)."""
+    config = target.config
+    graph = (await source_graph(client, source, config.graph)).model_dump()
+    edits = _edits(config)
+    if edits is None:
+        return graph
+    found = graphs.problems(edits, graph, what=_graph_name(model, config.graph))
+    if found:
+        raise edits_errors(target, found)
+    return graphs.edited(edits, graph)
 
 
 async def source_graph(client: AlvissClient, source: shapes.Model, level: str) -> shapes.Graph:
@@ -95,6 +144,56 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
 
     async def fetch(self, client: AlvissClient, object_id: Any) -> shapes.Job:
         return await client.get_model(object_id)
+
+    async def read(
+        self, client: AlvissClient, target: Target[RemodelConfig], record: ResourceState | None
+    ) -> JobFacts:
+        """The recorded build; with edits, the source model's graph where it is known before apply.
+
+        That is the model a literal ``from_model`` names, or for a reference,
+        the source the last build recorded (used only while the reference
+        still resolves to it).
+        """
+        facts = await super().read(client, target, record)
+        config = target.config
+        if _edits(config) is None:
+            return facts
+        literal = isinstance(config.from_model, int)
+        source_id = config.from_model if literal else (record.inputs.get("from_model") if record else None)
+        if source_id is None:
+            return facts
+        try:
+            source = await client.get_model(source_id)
+            graph = (await source_graph(client, source, config.graph)).model_dump()
+        except errors.NotFound:
+            if literal:
+                raise
+            return facts  # the recorded source is gone: its graph is read when the build is made
+        return dataclasses.replace(facts, extra={**facts.extra, SOURCE_GRAPH: graph, SOURCE_MODEL: source_id})
+
+    def decide(
+        self, desired: Desired[RemodelConfig], record: ResourceState | None, facts: JobFacts
+    ) -> Decision:
+        """The standard decision, the edits checked against the source graph where it is known; a
+        build shows its edits as a diff against that graph."""
+        edits = _edits(desired.config)
+        graph = None
+        if edits is not None and SOURCE_GRAPH in facts.extra:
+            model, _ = self.ids(desired)
+            if is_known(model) and same_id(model, facts.extra.get(SOURCE_MODEL)):
+                graph = facts.extra[SOURCE_GRAPH]
+                found = graphs.problems(edits, graph, what=_graph_name(model, desired.config.graph))
+                if found:
+                    raise edits_errors(desired.target, found)
+        decision = super().decide(desired, record, facts)
+        if edits is None or decision.action is Action.NOOP:
+            return decision
+        before, after = graphs.diff_view(edits, graph)
+        shown = {key: value for key, value in decision.after.items() if key != self.id_key}
+        shown["edits"] = after
+        if self.id_key in decision.after:
+            shown[self.id_key] = decision.after[self.id_key]
+        return dataclasses.replace(decision, before={**decision.before, "edits": before}, after=shown)
 
     def planned(
         self, target: Target[RemodelConfig], named: Mapping[tuple[str | int, ...], Any]
@@ -147,7 +246,7 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
         else:
             source = await client.get_model(source_id)
             dataset_id = dataset if dataset is not None else nested_id(source, "DataSet")
-            graph = await source_graph(client, source, config.graph)
+            graph = await edited_graph(client, desired.target, source, source_id)
             train, evaluate = await inputs.train_eval_dates(
                 client, dataset_id=dataset_id, combination=config.combination, source=source, split=config
             )
@@ -161,7 +260,7 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
                     "activate": config.activate,
                     "modelling_combination": combination,
                 },
-                "graph_detail": {"graph": {"nodes": graph.nodes, "edges": graph.edges}},
+                "graph_detail": {"graph": {"nodes": graph["nodes"], "edges": graph["edges"]}},
             }
             await journal.intent(
                 "build",

@@ -124,3 +124,50 @@ async def test_a_graph_with_dangling_edges_is_refused(make_client: Maker) -> Non
     response = await client.post(P + "/build/model", json=_build(graph))
     assert response.status_code == 422
     assert response.json() == {"detail": "Invalid graph: edge target 'sales' is not a node"}
+
+
+async def _graphs_of(client: httpx.AsyncClient, model_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    instance = (await client.get(P + f"/models/{model_id}")).json()["GraphInstance"]
+    high = (await client.get(P + f"/build/graphs/{instance['Graph']['Id']}")).json()
+    low = (await client.get(f"/api/v1/api/graph_instances/1/{instance['Id']}")).json()
+    return high, low
+
+
+async def test_an_edited_low_level_graph_is_built_as_posted(make_client: Maker) -> None:
+    """A channel's steps removed from a low-level graph ("no carry-over for TV") stay removed: a graph
+    with any adstock or saturation step is low-level already and is not expanded again."""
+    client = make_client(durations=SLOW)
+    _, low = await _graphs_of(client, 3)
+    steps = {"tv_adstock", "tv_saturation"}
+    nodes = [node for node in low["nodes"] if node["id"] not in steps]
+    edges = [edge for edge in low["edges"] if edge["source"] not in steps and edge["target"] not in steps]
+    edges.append({"source": "tv", "target": "sales"})
+    response = await client.post(P + "/build/model", json=_build({"nodes": nodes, "edges": edges}))
+    assert response.status_code == 200, response.text
+    _, built_low = await _graphs_of(client, response.json()["IId"])
+    assert built_low == {"nodes": nodes, "edges": edges}
+
+
+async def test_a_new_media_node_of_a_high_level_graph_gets_its_steps(make_client: Maker) -> None:
+    client = make_client(durations=SLOW)
+    high, _ = await _graphs_of(client, 11)
+    graph = {
+        "nodes": [*high["nodes"], {"id": "influencer", "type": "media", "label": "Influencers"}],
+        "edges": [*high["edges"], {"source": "influencer", "target": "sales"}],
+    }
+    response = await client.post(P + "/build/model", json=_build(graph))
+    assert response.status_code == 200, response.text
+    built_high, built_low = await _graphs_of(client, response.json()["IId"])
+    assert built_high == graph
+    ids = [node["id"] for node in built_low["nodes"]]
+    assert {"influencer_adstock", "influencer_saturation"} <= set(ids)
+    assert {"source": "influencer_saturation", "target": "sales"} in built_low["edges"]
+
+
+async def test_a_graph_with_a_duplicate_edge_is_refused(make_client: Maker) -> None:
+    client = make_client(durations=SLOW)
+    high, _ = await _graphs_of(client, 11)
+    graph = {"nodes": high["nodes"], "edges": [*high["edges"], dict(high["edges"][0])]}
+    response = await client.post(P + "/build/model", json=_build(graph))
+    assert response.status_code == 422
+    assert response.json() == {"detail": "Invalid graph: duplicate edge 'tv' -> 'search'"}
