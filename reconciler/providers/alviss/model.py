@@ -98,7 +98,15 @@ async def edited_graph(
         return graph
     found = graphs.problems(edits, graph, what=_graph_name(model, config.graph))
     if found:
-        raise edits_errors(target, found)
+        # Refused before anything is sent: a PlanError records nothing (no job, nothing to taint).
+        located = edits_errors(target, found).errors
+        prefix = f"{target.address}: "
+        lines = [
+            f"{error.location}: {error.message.removeprefix(prefix)}"
+            + (f"\n  hint: {error.hint}" if error.hint else "")
+            for error in located
+        ]
+        raise errors.PlanError("\n".join(lines))
     return graphs.edited(edits, graph)
 
 
