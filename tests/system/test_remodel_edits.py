@@ -88,6 +88,7 @@ def test_a_remodel_with_graph_edits_plans_the_diff_applies_and_then_plans_no_cha
         "- edges.social → sales",  # the removed node's edge goes with it
         "- edges.tv → search",
         "~ nodes.tv_adstock.decay               0.5 → 0.7",
+        "+ edges.tv_saturation → sales.lag      1",
         "- nodes.price  (known after apply)",  # its source is built by this apply
     ):
         assert line in text, line
@@ -127,6 +128,7 @@ def test_a_remodel_with_graph_edits_plans_the_diff_applies_and_then_plans_no_cha
     assert not any("social" in (edge["source"], edge["target"]) for edge in graph["edges"])
     sweden = served.low_graph_of(served.outputs(SWEDEN)["model_id"])
     assert {"id": "tv_adstock", "type": "adstock", "decay": 0.7} in sweden["nodes"]
+    assert {"source": "tv_saturation", "target": "sales", "lag": 1} in sweden["edges"]
     no_price = served.graph_of(served.outputs(NO_PRICE)["model_id"])
     assert [node["id"] for node in no_price["nodes"]] == ["tv", "search", "base", "sales", "influencer"]
 
