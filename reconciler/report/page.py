@@ -44,8 +44,23 @@ def render_page(
         refresh_seconds=int(refresh_seconds or 0),
         generated_at=generated_at or datetime.now(UTC),
         title=title,
+        tab=_tab(title, views),
         version=__version__,
     )
+
+
+def _tab(title: str, views: Sequence[WorkspaceView]) -> str:
+    """The browser tab's title: the page's, with what needs a look counted (``…: 1 failed, 2 running``)."""
+    counted: dict[str, int] = {}
+    for view in views:
+        if view.error:
+            counted["error"] = counted.get("error", 0) + 1
+        for status, count in view.counts:
+            if status in ("failed", "rejected", "drifted", "running"):
+                counted[status] = counted.get(status, 0) + count
+    order = ("error", "failed", "rejected", "drifted", "running")
+    shown = ", ".join(f"{counted[status]} {status}" for status in order if status in counted)
+    return f"{title}: {shown}" if shown else title
 
 
 def write_page(path: Path, html: str) -> None:

@@ -22,7 +22,7 @@ from reconciler.spec.names import parse_instance
 
 NODE_WIDTH = 200
 NODE_HEIGHT = 36
-COLUMN_GAP = 36
+COLUMN_GAP = 32
 ROW_GAP = 12
 MARGIN = 10
 #: Characters of a label that fit in a node (the full address is the node's tooltip).

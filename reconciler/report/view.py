@@ -27,6 +27,7 @@ from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, Plan
 from reconciler.spec.document import Spec
 from reconciler.spec.names import parse_instance
+from reconciler.spec.refs import references
 from reconciler.state.document import ResourceState, StateDocument
 from reconciler.state.runs import RunRecord
 from reconciler.vocabulary import Action, Reason, is_known
@@ -43,6 +44,8 @@ STATUSES: tuple[str, ...] = (
     "ready",
     "not in spec",
 )
+#: The statuses a person must look at: listed first, each with the platform's message or the plan's reason.
+ATTENTION: tuple[str, ...] = ("failed", "rejected", "drifted")
 _MAX_VALUE = 160
 
 
@@ -73,7 +76,7 @@ class ResourceView:
     status: str
     #: The platform's own status word as last read (``complete``, ``RUNNING``), if it gave one.
     platform_status: str | None = None
-    #: The platform's message for a failed or rejected job.
+    #: The platform's message for a failed or rejected job; for a drifted one, what the plan found.
     message: str | None = None
     #: What the last plan would do (``create``, ``resume``, …), or None when nothing.
     action: str | None = None
@@ -208,7 +211,7 @@ def view_of(
         groups=_groups(resources),
         jobs=tuple(resource.job for resource in resources if resource.job is not None),
         changes=tuple(_change(change, plan) for change in plan.actionable) if plan else (),
-        problems=tuple(r for r in resources if r.status in ("failed", "rejected")),
+        problems=tuple(r for r in resources if r.status in ATTENTION),
         graph=_graph(spec, resources),
         runs=tuple(run_view(run) for run in runs),
         error=error,
@@ -273,7 +276,9 @@ def _status(declared: bool, record: ResourceState | None, change: Change | None)
     if record.status == "pending":
         return "running", None
     if change is not None and change.action is not Action.NOOP:
-        return ("drifted" if change.cause == "live" else "waiting" if waiting else "changes"), None
+        if change.cause == "live":  # changed outside reconciler: say what the plan found
+            return "drifted", _first(change)
+        return ("waiting" if waiting else "changes"), None
     return "ready", None
 
 
@@ -381,11 +386,17 @@ def _text(value: Any) -> str:
 
 
 def _graph(spec: Spec | None, resources: Sequence[ResourceView]) -> GraphView:
+    """The resources and the data sources they read (as ``reconciler graph`` draws them), with statuses."""
     if spec is None:
         return GraphView()
     status = {resource.address: resource.status for resource in resources}
-    dependencies = Graph.from_spec(spec).dependencies
-    nodes = tuple((address, status.get(address, "new")) for address in dependencies)
+    dependencies: dict[str, tuple[str, ...]] = dict.fromkeys(spec.data, ())
+    for address, deps in Graph.from_spec(spec).dependencies.items():
+        read = (ref.address for ref in references(spec.resources[address].config) if ref.address in spec.data)
+        dependencies[address] = tuple(dict.fromkeys((*read, *deps)))
+    nodes = tuple(
+        (address, status.get(address, "data" if address in spec.data else "new")) for address in dependencies
+    )
     edges = tuple((dep, address) for address, deps in dependencies.items() for dep in deps)
     return GraphView(nodes=nodes, edges=edges)
 

@@ -74,7 +74,7 @@ def test_a_workspace_with_running_failed_and_rejected_resources_shows_each(
     browser: Any, mixed_page: Path
 ) -> None:
     browser.get(mixed_page.as_uri())
-    assert browser.title == "reconciler status"
+    assert browser.title == "reconciler status: 1 failed, 1 rejected, 1 running"
     section = browser.find_element(By.CSS_SELECTOR, 'section.workspace[data-workspace="mixed"]')
     assert section.find_element(By.TAG_NAME, "h2").text.startswith("mixed")
 
@@ -223,6 +223,7 @@ def refreshes(browser: Any, url: str, page: Path, mixed_view: WorkspaceView) -> 
         )
     )
     assert "the platform is down for maintenance" in browser.find_element(By.CSS_SELECTOR, ".error").text
+    assert browser.title == "reconciler status: 1 error, 1 failed, 1 rejected, 1 running"  # the tab follows
     assert (
         browser.find_element(By.CSS_SELECTOR, "details.change").get_attribute("open") is None
     )  # kept closed

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+from reconciler.workflow import Settings
+from tests.support import Demo
 from tests.system.support import run
 
 WEEKLY = "specs/weekly-refresh.yaml"
@@ -92,3 +95,51 @@ def test_no_secret_reaches_the_page(project: Path, monkeypatch: object) -> None:
     html = (project / "page.html").read_text()
     assert secret not in html
     assert "upload failed: the platform echoed Bearer ***" in html
+
+
+def test_an_activation_outside_reconciler_is_on_the_page_as_drift_with_what_the_plan_found(
+    project: Path,
+) -> None:
+    code, output = run("apply", DEMO, "--auto-approve")
+    assert code == 0, output
+    outsider = Demo(root=project, settings=Settings(emulator_dir=project / "emulators"))
+    asyncio.run(outsider.call("POST", "/datasets/1/activate"))
+
+    code, output = run("report", "--html", "page.html", DEMO)
+    assert code == 0, output
+    assert output.splitlines()[0] == "demo: live; 1 drifted, 2 ready"
+    html = (project / "page.html").read_text()
+    assert "live state changed outside reconciler" in html
+    attention = html[html.index("<h3>Needs attention</h3>") : html.index("<h3>Jobs in flight</h3>")]
+    assert 'data-address="alviss.active_dataset.main"' in attention
+    assert "badge status-drifted" in attention
+    assert "the active dataset was changed outside reconciler: now 1, recorded 2" in attention
+
+
+DATA_SPEC = """\
+version: 1
+state: {path: ../state/looked.json}
+providers:
+  alviss: {endpoint: emulator://alviss, team: 1, project: 1}
+data:
+  alviss.model.latest_se:
+    combination: {country: SWE}
+  alviss.active_dataset.se: {}
+resources:
+  alviss.refit.se:
+    model: data.alviss.model.latest_se
+    dataset: data.alviss.active_dataset.se
+    combination: {country: SWE}
+"""
+
+
+def test_the_graph_shows_the_data_sources_resources_read(project: Path) -> None:
+    (project / "specs" / "looked.yaml").write_text(DATA_SPEC)
+    code, output = run("report", "--html", "page.html", "specs/looked.yaml")
+    assert code == 0, output
+    html = (project / "page.html").read_text()
+    graph = html[html.index("<svg") : html.index("</svg>")]
+    for address in ("data.alviss.model.latest_se", "data.alviss.active_dataset.se"):
+        assert f'<g class="node status-data" data-address="{address}">' in graph
+    assert '<g class="node status-new" data-address="alviss.refit.se">' in graph
+    assert graph.count('class="edge"') == 2

@@ -98,7 +98,7 @@ def test_each_status_word() -> None:
     )
     plan = plan_of(
         ch("alviss.refit.a", Action.RESUME, Reason.JOB_RUNNING, cause="running"),
-        ch("alviss.refit.b", Action.UPDATE, Reason.LIVE_CHANGED, cause="live"),
+        ch("alviss.refit.b", Action.UPDATE, Reason.LIVE_CHANGED, cause="live", reasons=("switched outside",)),
         ch(
             "alviss.refit.c",
             Action.UPDATE,
@@ -126,7 +126,8 @@ def test_each_status_word() -> None:
         300.0,
         "running",
     )
-    assert [problem.address for problem in view.problems] == ["alviss.refit.d"]
+    assert [problem.address for problem in view.problems] == ["alviss.refit.b", "alviss.refit.d"]
+    assert view.problems[0].message == "switched outside"  # what the plan found
     assert view.drift == "live"  # someone changed production: the most urgent class wins
     assert view.plan_summary == "1 to create, 2 to change, 1 to resume"
     assert [c.address for c in view.changes] == [

@@ -45,11 +45,13 @@
         return response.text();
       })
       .then(function (text) {
-        var fresh = new DOMParser().parseFromString(text, "text/html").getElementById("content");
+        var parsed = new DOMParser().parseFromString(text, "text/html");
+        var fresh = parsed.getElementById("content");
         var current = document.getElementById("content");
         if (!fresh || !current) { throw new Error("not a status page"); }
         var state = openState();
         current.replaceWith(document.importNode(fresh, true));
+        if (parsed.title) { document.title = parsed.title; }
         for (var id in state) {
           var details = document.getElementById(id);
           if (details) { details.open = state[id]; }
