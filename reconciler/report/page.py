@@ -95,16 +95,20 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return _utc(value).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return _utc(value).isoformat().replace("+00:00", "Z")
 
 
 def _since(now: datetime, then: datetime) -> str:
-    return duration((now - then).total_seconds())
+    return duration((_utc(now) - _utc(then)).total_seconds())
 
 
 @cache

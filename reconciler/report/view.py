@@ -191,7 +191,7 @@ def view_of(
     now: datetime | None = None,
 ) -> WorkspaceView:
     """The view of one workspace from what is known of it (any part may be missing)."""
-    now = now or datetime.now(UTC)
+    now = _aware(now) if now is not None else datetime.now(UTC)
     records: Mapping[str, ResourceState] = state.resources if state is not None else {}
     changes: dict[str, Change] = {change.address: change for change in plan.changes} if plan else {}
     addresses = list(dict.fromkeys([*(spec.resources if spec is not None else ()), *records, *changes]))
@@ -232,13 +232,14 @@ def _resource(
     job = None
     if record is not None and record.pending is not None:
         pending = record.pending
+        submitted = _aware(pending.submitted_at)
         job = JobView(
             address=address,
             provider=provider,
             step=pending.step,
             job_id=None if pending.job_id is None else str(pending.job_id),
-            submitted_at=pending.submitted_at,
-            age_seconds=max((now - pending.submitted_at).total_seconds(), 0.0),
+            submitted_at=submitted,
+            age_seconds=max((now - submitted).total_seconds(), 0.0),
             status=status if change is not None else "recorded",
             message=message,
         )
@@ -449,9 +450,14 @@ def _words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+def _aware(value: datetime) -> datetime:
+    """A time without a zone (as a hand-edited or older record may hold) read as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _when(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return _aware(value)
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)

@@ -150,6 +150,15 @@ def test_a_plan_without_changes_is_in_sync_and_no_plan_is_not_planned() -> None:
     assert unplanned.resources[0].status == "ready"  # no spec given: the record is all there is
 
 
+def test_a_time_without_a_zone_is_read_as_utc() -> None:
+    pending = PendingOperation(
+        action="create", step="upload", fingerprint="f", submitted_at=datetime(2026, 12, 1, 3, 59)
+    )
+    state = StateDocument(resources={"alviss.upload.a": record("pending", pending=pending)})
+    (job,) = view_of("w", spec=None, state=state, now=NOW).jobs
+    assert job.age_seconds == 60.0
+
+
 def test_a_job_without_a_plan_is_recorded_and_its_age_never_negative() -> None:
     pending = PendingOperation(
         action="create", step="upload", fingerprint="f", submitted_at=NOW + timedelta(seconds=5)
