@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from reconciler.errors import SpecError
 from reconciler.http import HttpClient
 from reconciler.providers.base import (
     Auth,
@@ -31,6 +32,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.waiting import JobKind
 from reconciler.redact import remember
+from reconciler.spec.document import ResourceSpec
 from reconciler.wait import Waiter
 
 __all__ = ["Platform", "RemoteKind", "Session", "by_name", "data_by_name", "remote_kinds"]
@@ -162,6 +164,11 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
         if auth is None:
             raise TypeError(f"{self.config_class.__name__} declares no auth")
         return auth
+
+    def spec_problems(self, resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
+        """What it finds wrong across a spec's resources (every one, by address), located; asked by
+        ``validate`` and ``plan`` of a spec that uses the platform.  The default finds nothing."""
+        return []
 
     def endpoint(self, config: ProviderConfigT) -> str:
         """The endpoint the configuration names (``https://…`` or ``emulator://name``)."""

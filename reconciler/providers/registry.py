@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from reconciler import platforms
 from reconciler.providers.base import DataSourceType, ResourceType
 from reconciler.providers.platform import Platform, RemoteKind
-from reconciler.spec.document import SpecRegistry
+from reconciler.spec.document import SpecCheck, SpecRegistry
 
 __all__ = ["PLATFORMS", "data_source", "remote_kind", "resource_type", "spec_registry"]
 
@@ -129,9 +129,23 @@ class _TypeModels(Mapping[str, type[BaseModel]]):
         return True
 
 
+class _SpecChecks(Mapping[str, SpecCheck]):
+    """Each platform's check across a spec's resources; a lookup imports that platform only."""
+
+    def __getitem__(self, name: str) -> SpecCheck:
+        return PLATFORMS[name].spec_problems
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PLATFORMS)
+
+    def __len__(self) -> int:
+        return len(PLATFORMS)
+
+
 def spec_registry() -> SpecRegistry:
     return SpecRegistry(
         providers=_ProviderModels(),
         resources=_TypeModels(lambda platform: platform.resource_types),
         data=_TypeModels(lambda platform: platform.data_sources),
+        checks=_SpecChecks(),
     )

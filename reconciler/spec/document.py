@@ -7,13 +7,14 @@ These are plain containers; the per-platform and per-type configuration models
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+from reconciler.errors import SpecError
 from reconciler.spec.names import resource_of
 
 if TYPE_CHECKING:
@@ -62,11 +63,17 @@ class StateConfig(BaseModel):
 
 @dataclass(frozen=True)
 class SpecRegistry:
-    """The configuration models the providers offer, keyed by platform, resource type and data source type."""
+    """The configuration models the providers offer, keyed by platform, resource type and data source type.
+
+    ``checks`` holds, per platform, what it finds wrong across the spec's resources (two resources
+    that would fight over one object): each problem is located, and reported by ``validate`` and
+    ``plan`` with the rest.  Only the platforms the spec uses are asked.
+    """
 
     providers: Mapping[str, type[BaseModel]]
     resources: Mapping[str, type[BaseModel]]
     data: Mapping[str, type[BaseModel]] = field(default_factory=dict)
+    checks: Mapping[str, SpecCheck] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,10 @@ class ResourceSpec:
     @property
     def platform(self) -> str:
         return self.type.split(".", 1)[0]
+
+
+#: A platform's check across a spec's resources (every resource, by address): the problems found.
+SpecCheck = Callable[[Mapping[str, ResourceSpec]], list[SpecError]]
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,10 @@ class _Loader:
                 check_references(resources, known=known, quote=self.quote, data=data, templates=instances)
             )
             self.errors.extend(check_blocks(self.moved, self.imports, resources=known))
+            for platform in sorted({resource.platform for resource in resources.values()}):
+                across = self.registry.checks.get(platform)
+                if across is not None:
+                    self.errors.extend(across(resources))
         outputs = read_outputs(
             self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
         )

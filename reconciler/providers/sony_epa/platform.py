@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from reconciler.errors import SpecError
 from reconciler.http import HttpClient
 from reconciler.providers.platform import Platform, Session, by_name, data_by_name
 from reconciler.providers.sony_epa.client import RETRAIN, SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
 from reconciler.providers.sony_epa.data import RetrainJobData
-from reconciler.providers.sony_epa.pin import Pin
+from reconciler.providers.sony_epa.pin import Pin, switch_conflicts
 from reconciler.providers.sony_epa.retrain import Retrain
+from reconciler.spec.document import ResourceSpec
 
 
 class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
@@ -19,6 +23,9 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     jobs = (RETRAIN,)
     resource_types = by_name(Retrain(), Pin())
     data_sources = data_by_name(RetrainJobData())
+
+    def spec_problems(self, resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
+        return switch_conflicts(resources)
 
     def client(self, config: SonyEpaConfig, session: Session) -> SonyEpaClient:
         def uploader(size: int | None) -> HttpClient:
