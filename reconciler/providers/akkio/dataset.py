@@ -83,6 +83,23 @@ class DatasetFacts:
 
 
 @dataclass(frozen=True)
+class Fields:
+    """What a dataset the spec fills will hold, as far as known before apply: its file's header."""
+
+    columns: list[str]
+
+
+def header(path: Path) -> list[str] | None:
+    """The field names of a CSV file's header row, or None when it cannot be read as one."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle), None)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return [name.strip() for name in first] if first else None
+
+
+@dataclass(frozen=True)
 class Progress:
     """How far an earlier, interrupted apply got with filling its dataset."""
 
@@ -306,6 +323,16 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
     name = "akkio.dataset"
     config_class = DatasetConfig
     identity_class = DatasetIdentity
+
+    def planned(
+        self, target: Target[DatasetConfig], named: Mapping[tuple[str | int, ...], Any]
+    ) -> Fields | None:
+        """The fields the dataset will have: its file's header (the first rows define them)."""
+        try:
+            columns = header(target.path(target.config.file))
+        except errors.SpecError:
+            return None  # not a regular file: reported where the file is read
+        return Fields(columns) if columns else None
 
     async def read(
         self, client: AkkioClient, target: Target[DatasetConfig], record: ResourceState | None

@@ -23,6 +23,7 @@ that finished meanwhile is adopted instead of repeated.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,11 @@ from reconciler.answers import same_id
 from reconciler.providers import jobs
 from reconciler.providers.akkio.client import TRAIN, AkkioClient, TrainResult, TrainStatus, job_status
 from reconciler.providers.akkio.config import ModelConfig
+from reconciler.providers.akkio.dataset import Fields
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.spec.checks import Measured
+from reconciler.spec.names import suggest
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, KnownAfterApply, Reason, is_known
 
@@ -301,6 +304,34 @@ class Training(ResourceType[ModelConfig, AkkioClient, ModelFacts]):
     name = "akkio.model"
     config_class = ModelConfig
     identity_class = TrainingIdentity
+
+    def check(
+        self, target: Target[ModelConfig], named: Mapping[tuple[str | int, ...], Any]
+    ) -> list[errors.SpecError]:
+        """Fields to predict or ignore that the dataset the spec fills does not have (case sensitive)."""
+        dataset = named.get(("dataset",))
+        if not isinstance(dataset, Fields):
+            return []  # a dataset named by id or read by a data source: its fields are not shown
+        config = target.config
+        problems = []
+        for key, names in (
+            ("predict_fields", config.predict_fields),
+            ("ignore_fields", config.ignore_fields),
+        ):
+            for index, name in enumerate(names):
+                if name in dataset.columns:
+                    continue
+                close = suggest(name, dataset.columns)
+                hint = f"did you mean {close!r}? " if close else ""
+                problems.append(
+                    target.error(
+                        (key, index),
+                        f"{key}: {config.dataset} has no field {name!r} (its file's header has "
+                        f"{', '.join(dataset.columns)})",
+                        hint=hint + "fields are case sensitive",
+                    )
+                )
+        return problems
 
     def measure(self, record: ResourceState) -> Measured:
         """The result's ``stats`` as recorded (``display``): what the checks are judged against."""

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from reconciler import emulators, errors
+from reconciler.emulators.faults import Faults
 from reconciler.providers.base import ClientOptions
 from reconciler.render.plan_text import render_plan
 from reconciler.vocabulary import Action
@@ -152,14 +153,25 @@ async def test_rows_go_in_batches_of_a_thousand(akkio: Akkio) -> None:
 
 
 async def test_a_training_that_fails_taints_the_model_with_the_platforms_error(akkio: Akkio) -> None:
-    akkio.spec.write_text(akkio.spec.read_text().replace("[Positive Lead]", "[Positive lead]"))
-    result = await akkio.workspace().apply()
+    failing = akkio.workspace(emulator_faults=Faults(job_failure_rate=1.0, seed=7))
+    result = await failing.apply()
     assert result.report.outcomes == {DATASET: "done", MODEL: "failed"}
     model = akkio.state()["resources"][MODEL]
-    assert model["status"] == "tainted" and "Positive lead" in model["error"]
+    assert model["status"] == "tainted" and "injected failure" in model["error"]
     replan = (await akkio.workspace().plan()).plan
     assert replan[MODEL].action is Action.CREATE and replan[MODEL].after["force"] is False
-    assert "Positive lead" in replan[MODEL].reasons[0]
+    assert "injected failure" in replan[MODEL].reasons[0]
+
+
+async def test_a_field_the_dataset_lacks_stops_the_plan_at_the_field(akkio: Akkio) -> None:
+    akkio.spec.write_text(akkio.spec.read_text().replace("[Positive Lead]", "[Positive lead]"))
+    with pytest.raises(errors.SpecErrors) as caught:
+        await akkio.workspace().plan()
+    [problem] = caught.value.errors
+    assert problem.file.endswith("akkio-leads.yaml") and problem.line == 26
+    assert "akkio.dataset.leads has no field 'Positive lead'" in str(problem)
+    assert "did you mean 'Positive Lead'?" in str(problem)
+    assert not (akkio.root / "state" / "akkio-leads.json").exists()  # nothing planned, nothing sent
 
 
 async def test_a_training_running_past_the_deadline_is_resumed_not_resent(akkio: Akkio) -> None:
