@@ -70,6 +70,30 @@ def test_nested_parameters_show_as_a_structured_diff() -> None:
     assert any(re.fullmatch(r"\s+model_id\s+12 → \(known after apply\)", line) for line in lines), lines
 
 
+def test_markdown_shows_a_changing_mapping_row_by_row_and_the_rest_as_before() -> None:
+    change = change_of(
+        "alviss.model.remodel",
+        Action.REPLACE,
+        Reason.INPUTS_CHANGED,
+        before={
+            "params": {"epochs": 50},
+            "edits": {"nodes": {"tv": {"label": "TV"}, "social": ""}},
+            "graph": "high",
+        },
+        after={
+            "params": {"epochs": 50},
+            "edits": {"nodes": {"tv": {"label": "TV (linear)"}, "radio": {"type": "media"}}},
+            "graph": "high",
+        },
+    )
+    markdown = render_plan_markdown(plan_of(change))
+    assert "| ~ edits.nodes.tv.label | TV | TV (linear) |" in markdown
+    assert "| + edits.nodes.radio.type |  | media |" in markdown
+    assert "| - edits.nodes.social |  |  |" in markdown
+    assert "| params | {epochs: 50} | (unchanged) |" in markdown  # an unchanged mapping stays one row
+    assert "| graph | high | (unchanged) |" in markdown
+
+
 def test_long_values_are_cut_to_the_width_keeping_size_and_hash() -> None:
     label = "data/" + "very-long-directory/" * 8 + "sales.csv (1.2 MB, sha256 0123456789ab)"
     change = change_of("alviss.upload.s", Action.CREATE, after={"file": label})
