@@ -501,7 +501,7 @@ class Workspace:
         # The data sources and every id the spec names are read first: one that finds or names nothing
         # stops the plan at its field, before anything is decided or sent.
         (found, missing), (named, problems) = await asyncio.gather(
-            read_data(spec, state, types=data_source, clients=clients),
+            read_data(spec, state, types=data_source, clients=clients, resources=resource_type),
             read_named(spec, kinds=remote_kind, clients=clients, providers=described),
         )
         data_named(spec, found, named)
@@ -618,9 +618,13 @@ class Workspace:
         with self._lock(backend, operation="import"):
             state = backend.read()
             async with self._clients(spec, options, state=state) as clients:
-                importing = (spec.resources[address].provider, object_id.strip())
                 found, problems = await read_data(
-                    spec, state, types=data_source, clients=clients, importing=importing
+                    spec,
+                    state,
+                    types=data_source,
+                    clients=clients,
+                    resources=resource_type,
+                    importing=(address, object_id.strip()),
                 )
                 raise_all(problems, order={str(path): index for index, path in enumerate(spec.files)})
                 data = plan_reads(spec, found)

@@ -137,25 +137,39 @@ async def read_data(
     *,
     types: DataLookup,
     clients: Mapping[str, Any],
+    resources: TypeLookup,
     limit: int = 16,
     importing: tuple[str, str] | None = None,
 ) -> tuple[dict[str, DataRead], list[errors.SpecError]]:
     """What every data source of ``spec`` found, by address, and the error of each that found nothing.
 
     Each is told which ids the state records for its provider instance (what
-    this spec made), which a lookup of "the latest" leaves out; ``importing``
-    (provider instance, id) is the object ``import`` is adopting, made by this
-    spec as far as the lookups go (under the key ``*``: whatever its output key).
+    this spec made), per kind of object, which a lookup of "the latest" of that
+    kind leaves out; ``importing`` (address, id) is the object ``import`` is
+    adopting, made by this spec as far as the lookups of its kind go.
+    ``resources`` gives each resource type, whose ``made_key`` names the kind.
     """
     semaphore = asyncio.Semaphore(limit)
+    made_keys: dict[str, str | None] = {}
+
+    def made_key(type_name: str) -> str | None:
+        if type_name not in made_keys:
+            try:
+                made_keys[type_name] = resources(type_name).made_key
+            except KeyError:  # a record of a type no platform has now: it made nothing looked up
+                made_keys[type_name] = None
+        return made_keys[type_name]
 
     async def read(source: ResourceSpec) -> DataRead | errors.SpecError:
         target = target_of(source, spec)
         async with semaphore:
             try:
-                made = _made(state, source.provider)
-                if importing is not None and importing[0] == source.provider:
-                    made["*"] = frozenset({importing[1]})
+                made = _made(state, source.provider, made_key)
+                if importing is not None and importing[0] in spec.resources:
+                    adopting = spec.resources[importing[0]]
+                    key = made_key(adopting.type)
+                    if adopting.provider == source.provider and key is not None:
+                        made[key] = made.get(key, frozenset()) | {importing[1]}
                 return await types(source.type).read(clients[source.provider], target, made=made)
             except errors.SpecError as error:  # nothing found, or several where one is needed: located
                 return error
@@ -172,15 +186,22 @@ async def read_data(
     return found, problems
 
 
-def _made(state: StateDocument, provider: str) -> dict[str, frozenset[str]]:
-    """Per output key, the ids the state records for resources of ``provider``."""
+def _made(
+    state: StateDocument, provider: str, made_key: Callable[[str], str | None]
+) -> dict[str, frozenset[str]]:
+    """Per output key, the ids of the objects the resources of ``provider`` made, as the state records them.
+
+    Only each record's own object counts (its type's ``made_key``): a refit
+    records the dataset it ran on as ``dataset_id``, which it did not make.
+    """
     made: dict[str, set[str]] = {}
     for record in state.resources.values():
         if record.provider != provider:
             continue
-        for key, value in record.outputs.items():
-            if isinstance(value, int | str) and not isinstance(value, bool):
-                made.setdefault(key, set()).add(str(value))
+        key = made_key(record.type)
+        value = record.outputs.get(key) if key is not None else None
+        if key is not None and isinstance(value, int | str) and not isinstance(value, bool):
+            made.setdefault(key, set()).add(str(value))
     return {key: frozenset(ids) for key, ids in made.items()}
 
 

@@ -232,6 +232,10 @@ class ResourceType(ABC, Generic[ConfigT, ClientT, FactsT]):
     config_class: ClassVar[type[BaseModel]]
     #: What makes this type's object "the same" (``providers/identity.py``); its ``kind`` is ``name``.
     identity_class: ClassVar[type[Identity]]
+    #: The output holding the id of the object this type makes (``model_id`` for a refit), or None.
+    #: A data source's lookup of "the latest" of that kind leaves out the ids the state records under
+    #: it (and the id ``import`` adopts as this type): never an id recorded under another key.
+    made_key: ClassVar[str | None] = None
 
     @abstractmethod
     async def read(self, client: ClientT, target: Target[ConfigT], record: ResourceState | None) -> FactsT:
@@ -332,11 +336,13 @@ class DataSourceType(ABC, Generic[ConfigT, ClientT]):
     ) -> DataRead:
         """Look it up (reads only).
 
-        ``made`` holds, per output key (``model_id``), the ids the state records
-        for the resources of this provider instance: what this spec made.  A
+        ``made`` holds, per output key (``model_id``), the ids of the objects the
+        resources of this provider instance made, as the state records them
+        under their type's :attr:`ResourceType.made_key` (and the object
+        ``import`` is adopting, under its type's key): what this spec made.  A
         lookup of "the latest" leaves them out, or a refit of the latest model
-        would refit its own result on every plan (``*``: ids made whatever
-        their key, e.g. the object ``import`` adopts).  Nothing found, or several
+        would refit its own result on every plan; an id of another kind of
+        object (a dataset 3) never hides one of this kind (model 3).  Nothing found, or several
         where one is needed, is ``target.error(field, …)``: a spec error at the
         field that asked.
         """

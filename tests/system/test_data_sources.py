@@ -6,6 +6,7 @@ Against the in-process Alviss emulator, whose projects start with models 3
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -305,8 +306,6 @@ def test_the_json_plan_and_a_saved_plan_carry_the_reads(looked: Demo, tmp_path: 
 
 
 def test_a_saved_plan_whose_data_source_reads_otherwise_now_is_refused(looked: Demo, tmp_path: Path) -> None:
-    import asyncio
-
     env = {
         "RECONCILER_EMULATOR_DIR": str(looked.settings.emulator_dir),
         "RECONCILER_EMULATOR_DURATIONS": "refit=0,attribution=0",
@@ -504,3 +503,80 @@ def test_the_schema_describes_data_sources() -> None:
         "alviss.active_datasett.se: unknown key" in error
         for error in schema_check.errors(unknown, schema, schema)
     )
+
+
+IMPORTED = """\
+version: 1
+state: {path: ../state/imported.json}
+providers:
+  alviss: {endpoint: emulator://alviss, team: 1, project: 1}
+data:
+  alviss.model.latest_se:
+    combination: {country: SWE}
+resources:
+  alviss.upload.sales: {dataset_name: Sales, file: data/demo/sales_w47.csv}
+  alviss.active_dataset.built:
+    exactly: [alviss.upload.sales]
+    activate: false
+  alviss.refit.se:
+    model: data.alviss.model.latest_se
+    dataset: 1
+"""
+
+
+async def dataset_outside(demo: Demo, uploads: list[int]) -> int:
+    """Someone else builds a dataset of ``uploads`` in project 1/1 (not this spec)."""
+    app = emulators.create_app("alviss", data_dir=demo.settings.emulator_dir or demo.root, durations=INSTANT)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": "Bearer outsider"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://e", headers=headers) as client:
+        response = await client.post("/api/v1/api/projects/1/1/datasets", json={"upload_ids": uploads})
+        response.raise_for_status()
+        made: int = response.json()["IId"]
+        return made
+
+
+def test_an_imported_object_hides_no_object_of_another_kind_from_the_lookups(demo: Demo) -> None:
+    """Importing dataset 3 leaves model 3 to ``data.alviss.model``: only imported models are left out."""
+    imported = Demo(root=demo.root, settings=demo.settings, name="imported")
+    imported.spec.write_text(IMPORTED)
+    assert asyncio.run(dataset_outside(imported, [1])) == 2  # so that the spec's dataset is 3, as model 3
+    assert asyncio.run(imported.workspace().apply()).report.ok
+    resources = imported.state()["resources"]
+    assert resources["alviss.active_dataset.built"]["outputs"]["dataset_id"] == 3
+    assert resources["alviss.refit.se"]["outputs"]["model_id"] == 12
+    imported.workspace().state_rm(["alviss.active_dataset.built"])
+    env = {
+        "RECONCILER_EMULATOR_DIR": str(imported.settings.emulator_dir),
+        "RECONCILER_EMULATOR_DURATIONS": "refit=0,attribution=0",
+    }
+    result = CliRunner().invoke(
+        main,
+        ["import", str(imported.spec), "alviss.active_dataset.built", "3"],
+        env=env,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert imported.state()["resources"]["alviss.active_dataset.built"]["outputs"]["dataset_id"] == 3
+    again = asyncio.run(imported.workspace().plan())
+    reads = {read.address: read for read in again.plan.data}
+    assert reads["data.alviss.model.latest_se"].outputs["model_id"] == 3  # model 12 is this spec's refit
+    assert not again.plan.has_changes
+
+
+def test_an_imported_model_is_left_out_of_the_latest_of_its_combination(looked: Demo) -> None:
+    """A model adopted by ``import`` is this spec's, as one its refit made: never "the latest" to refit."""
+    newer = asyncio.run(refit_outside(looked, 3))
+    edit(looked, "    model: data.alviss.model.latest_se\n", "    model: 3\n")
+    env = {
+        "RECONCILER_EMULATOR_DIR": str(looked.settings.emulator_dir),
+        "RECONCILER_EMULATOR_DURATIONS": "refit=0,attribution=0",
+    }
+    result = CliRunner().invoke(
+        main, ["import", str(looked.spec), "alviss.refit.se", str(newer)], env=env, catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    edit(looked, "    model: 3\n", "    model: data.alviss.model.latest_se\n")
+    plan = asyncio.run(looked.workspace().plan()).plan
+    reads = {read.address: read for read in plan.data}
+    assert reads["data.alviss.model.latest_se"].outputs["model_id"] == 3

@@ -136,6 +136,7 @@ class ActiveDataset(ResourceType[ActiveDatasetConfig, AlvissClient, ActiveDatase
     """A dataset of an Alviss project: the active one, or built only (``activate: false``)."""
 
     name = "alviss.active_dataset"
+    made_key = "dataset_id"
     config_class = ActiveDatasetConfig
     identity_class = ActiveDatasetIdentity
 

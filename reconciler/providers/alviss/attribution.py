@@ -68,6 +68,7 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     config_class = AttributionConfig
     identity_class = AttributionIdentity
     id_key = "attribution_id"
+    made_key = id_key
 
     def identify(self, config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
         return attribution_identity(config, model=model, dataset=dataset)

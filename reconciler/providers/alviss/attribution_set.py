@@ -73,6 +73,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
     """The active attribution set of an Alviss project."""
 
     name = "alviss.active_attribution_set"
+    made_key = "attribution_set_id"
     config_class = ActiveAttributionSetConfig
     identity_class = AttributionSetIdentity
 

@@ -70,7 +70,7 @@ class ModelData(DataSourceType[ModelLookup, AlvissClient]):
             client,
             target,
             config.combination,
-            made=made.get("model_id", frozenset()) | made.get("*", frozenset()),
+            made=made.get("model_id", frozenset()),
         )
 
     async def by_combination(

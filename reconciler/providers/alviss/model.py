@@ -132,6 +132,7 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
     config_class = RemodelConfig
     identity_class = RemodelIdentity
     id_key = "model_id"
+    made_key = id_key
     model_field = "from_model"
 
     def identify(self, config: RemodelConfig, *, model: Any, dataset: Any) -> RemodelIdentity:

@@ -99,6 +99,7 @@ class Refit(ModelJob[RefitConfig, RefitIdentity]):
     config_class = RefitConfig
     identity_class = RefitIdentity
     id_key = "model_id"
+    made_key = id_key
 
     def identify(self, config: RefitConfig, *, model: Any, dataset: Any) -> RefitIdentity:
         return refit_identity(config, model=model, dataset=dataset)

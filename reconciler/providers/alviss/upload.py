@@ -77,6 +77,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     """A file uploaded to an Alviss project."""
 
     name = "alviss.upload"
+    made_key = "upload_id"
     config_class = UploadConfig
     identity_class = UploadIdentity
 
