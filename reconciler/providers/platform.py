@@ -32,7 +32,7 @@ from reconciler.providers.base import (
 )
 from reconciler.providers.waiting import JobKind
 from reconciler.redact import remember
-from reconciler.spec.document import ResourceSpec
+from reconciler.spec.document import ProviderSpec, ResourceSpec
 from reconciler.wait import Waiter
 
 __all__ = ["Platform", "RemoteKind", "Session", "by_name", "data_by_name", "remote_kinds"]
@@ -165,9 +165,12 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
             raise TypeError(f"{self.config_class.__name__} declares no auth")
         return auth
 
-    def spec_problems(self, resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
+    def spec_problems(
+        self, resources: Mapping[str, ResourceSpec], providers: Mapping[str, ProviderSpec]
+    ) -> list[SpecError]:
         """What it finds wrong across a spec's resources (every one, by address), located; asked by
-        ``validate`` and ``plan`` of a spec that uses the platform.  The default finds nothing."""
+        ``validate`` and ``plan`` of a spec that uses the platform, with the spec's provider instances
+        (by name).  The default finds nothing."""
         return []
 
     def endpoint(self, config: ProviderConfigT) -> str:

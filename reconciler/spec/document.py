@@ -144,8 +144,9 @@ class ResourceSpec:
         return self.type.split(".", 1)[0]
 
 
-#: A platform's check across a spec's resources (every resource, by address): the problems found.
-SpecCheck = Callable[[Mapping[str, ResourceSpec]], list[SpecError]]
+#: A platform's check across a spec's resources (every resource, by address) and its provider
+#: instances (by name, for what each reaches: two names may reach one project): the problems found.
+SpecCheck = Callable[[Mapping[str, ResourceSpec], Mapping[str, ProviderSpec]], list[SpecError]]
 
 
 @dataclass(frozen=True)

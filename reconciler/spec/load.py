@@ -301,7 +301,7 @@ class _Loader:
             for platform in sorted({resource.platform for resource in resources.values()}):
                 across = self.registry.checks.get(platform)
                 if across is not None:
-                    self.errors.extend(across(resources))
+                    self.errors.extend(across(resources, providers))
         outputs = read_outputs(
             self.outputs if sound else {}, known=known, types=self.registry.resources, errors=self.errors
         )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from reconciler.errors import SpecError
 from reconciler.providers.alviss.active_dataset import ActiveDataset
 from reconciler.providers.alviss.attribution import Attribution
 from reconciler.providers.alviss.attribution_set import ActiveAttributionSet
 from reconciler.providers.alviss.client import JOBS, AlvissClient
 from reconciler.providers.alviss.config import AlvissConfig
+from reconciler.providers.alviss.conflicts import activation_conflicts
 from reconciler.providers.alviss.data import DATA_SOURCES
 from reconciler.providers.alviss.lookup import REMOTE_KINDS
 from reconciler.providers.alviss.model import Remodel
 from reconciler.providers.alviss.refit import Refit
 from reconciler.providers.alviss.upload import Upload
 from reconciler.providers.platform import Platform, Session, by_name, data_by_name
+from reconciler.spec.document import ProviderSpec, ResourceSpec
 
 
 class Alviss(Platform[AlvissConfig, AlvissClient]):
@@ -26,6 +31,11 @@ class Alviss(Platform[AlvissConfig, AlvissClient]):
     )
     data_sources = data_by_name(*DATA_SOURCES)
     remote_kinds = REMOTE_KINDS
+
+    def spec_problems(
+        self, resources: Mapping[str, ResourceSpec], providers: Mapping[str, ProviderSpec]
+    ) -> list[SpecError]:
+        return activation_conflicts(resources, providers)
 
     def describe(self, config: AlvissConfig) -> str:
         return f"{config.endpoint}, project {config.team}/{config.project}"

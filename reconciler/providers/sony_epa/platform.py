@@ -12,7 +12,7 @@ from reconciler.providers.sony_epa.config import SonyEpaConfig
 from reconciler.providers.sony_epa.data import RetrainJobData
 from reconciler.providers.sony_epa.pin import Pin, switch_conflicts
 from reconciler.providers.sony_epa.retrain import Retrain
-from reconciler.spec.document import ResourceSpec
+from reconciler.spec.document import ProviderSpec, ResourceSpec
 
 
 class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
@@ -24,7 +24,9 @@ class SonyEpa(Platform[SonyEpaConfig, SonyEpaClient]):
     resource_types = by_name(Retrain(), Pin())
     data_sources = data_by_name(RetrainJobData())
 
-    def spec_problems(self, resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
+    def spec_problems(
+        self, resources: Mapping[str, ResourceSpec], providers: Mapping[str, ProviderSpec]
+    ) -> list[SpecError]:
         return switch_conflicts(resources)
 
     def client(self, config: SonyEpaConfig, session: Session) -> SonyEpaClient:
