@@ -9,10 +9,17 @@ With ``activate: false`` the set is built and not activated (the vendor's
 ``"active": False`` without the ``activate`` call), and which set is active
 does not matter to the plan: the recorded set stands while it exists and the
 spec asks for the same attributions.
+
+Activated, and another set activated since outside the tool, the set built
+for this spec is activated again (nothing is built) while it still exists,
+has not failed and still holds what the spec asks: these attributions and,
+with ``keep_existing``, every one of the set now active (else a new set
+keeps those), as an ``exactly`` dataset is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +33,7 @@ from reconciler.providers.alviss.config import ActiveAttributionSetConfig
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.state.document import PendingOperation, ResourceState
-from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, is_known
+from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason, is_known
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,11 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             job_id = record.pending.job_id
             building = await jobs.read_or_gone(lambda: client.get_attribution_set(job_id))
         if target.config.activate:
-            return SetFacts(active=active, building=building)
+            if not _elsewhere(active, record):
+                return SetFacts(active=active, building=building)
+            # Another set is active: the recorded one may be activated again, if it still stands.
+            recorded = await lookup.read_job(client.get_attribution_set, record, "attribution_set_id")
+            return SetFacts(active=active, building=building, recorded=recorded)
         recorded = await lookup.read_job(client.get_attribution_set, record, "attribution_set_id")
         return SetFacts(active=active, building=building, recorded=recorded)
 
@@ -126,7 +137,7 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         if recorded is not None and live_id != recorded:
             reasons.append(
                 "the active attribution set was changed outside reconciler: "
-                f"now {live_id}, recorded {recorded}"
+                f"now {shown(live_id)}, recorded {recorded}"
             )
         reasons.extend(f"{address} is not made yet" for address in unknown)
         missing = [value for value in known if value not in live]
@@ -142,6 +153,13 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             reasons.append(
                 f"keep_existing is false and the active set also holds {', '.join(map(str, extra))}"
             )
+        again = (
+            _standing(record, wanted_identity, facts.recorded)
+            if (missing or extra) and not unknown and recorded is not None and live_id != recorded
+            else None
+        )
+        if again is not None and not _holds(config, again, known, live):
+            again = None
         job = jobs.Job(
             record,
             wanted_identity,
@@ -162,7 +180,29 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             display={"Status": facts.active.Status if facts.active else None},
             made="made",
         )
-        return jobs.decide(job, after=after, before=before, ruleset=jobs.selection_rules(selection))
+        base = jobs.selection_rules(selection)
+        if again is None:
+            return jobs.decide(job, after=after, before=before, ruleset=base)
+
+        def activate_again(job: jobs.Job) -> jobs.Verdict | None:
+            return jobs.verdict(
+                Action.UPDATE,
+                Reason.LIVE_CHANGED,
+                *reasons,
+                f"attribution set {recorded} (built for this spec) is activated again; "
+                "no new attribution set",
+                summary=f"activate attribution set {recorded} again",
+                after={"attribution_set": recorded, "attributions": again},
+            )
+
+        ruleset = jobs.rules(activate_again, base=base, before={"activate_again": "selection_differs"})
+        decision = jobs.decide(job, after=after, before=before, ruleset=ruleset)
+        if decision.reason is Reason.LIVE_CHANGED:
+            # The same set is activated again: what depends on it keeps its inputs.
+            return dataclasses.replace(
+                decision, outputs={"attribution_set_id": recorded, "attribution_ids": again}
+            )
+        return decision
 
     def _decide_built_only(
         self, desired: Desired[ActiveAttributionSetConfig], record: ResourceState | None, facts: SetFacts
@@ -226,6 +266,15 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
         if decision.action is Action.RESUME and pending is not None and pending.job_id is not None:
             set_id = pending.job_id
             chosen = list(pending.detail.get("attribution_ids", []))
+        elif (
+            decision.reason is Reason.LIVE_CHANGED
+            and is_known(decision.after.get("attribution_set"))
+            and config.activate
+            and record is not None
+        ):
+            # The set built earlier for this spec is activated again, nothing is built.
+            set_id = decision.after["attribution_set"]
+            chosen = list(record.outputs.get("attribution_ids") or [])
         else:
             active = await client.get_active_attribution_set() if config.keep_existing else None
             live = (set_attribution_ids(active) or []) if active else []
@@ -252,3 +301,41 @@ class ActiveAttributionSet(ResourceType[ActiveAttributionSetConfig, AlvissClient
             display={"Status": final.Status},
             identity=identity,
         )
+
+
+def _elsewhere(active: shapes.AttributionSet | None, record: ResourceState | None) -> bool:
+    """Whether a set other than the recorded one is active (by id, or by members where ids are not shown)."""
+    if record is None or record.pending is not None or record.outputs.get("attribution_set_id") is None:
+        return False
+    if active is None:
+        return True
+    if active.IId is not None:
+        recorded: Any = inputs.normalize(record.outputs["attribution_set_id"])
+        return bool(inputs.normalize(active.IId) != recorded)
+    return _sorted(set_attribution_ids(active) or []) != _sorted(record.outputs.get("attribution_ids") or [])
+
+
+def _standing(
+    record: ResourceState | None, identity: AttributionSetIdentity | None, facts: jobs.JobFacts
+) -> list[Any] | None:
+    """The members of the set recorded for ``identity`` while it still stands on the platform, else None.
+
+    It must be recorded whole for the same attributions, and show as built
+    (not gone, not failed); its members are as it shows them, else as recorded.
+    """
+    if record is None or identity is None or record.status != "ready" or record.pending is not None:
+        return None
+    if not jobs.recorded_for(identity, record) or facts.gone or facts.status is None:
+        return None
+    if facts.status.state != "succeeded":
+        return None
+    shown = (facts.live or {}).get("Attributions")
+    held = shown if isinstance(shown, list) else record.outputs.get("attribution_ids")
+    return _sorted(held) if isinstance(held, list) else None
+
+
+def _holds(config: ActiveAttributionSetConfig, held: list[Any], wanted: list[Any], live: list[Any]) -> bool:
+    """Whether a set of ``held`` is what the spec asks, ``live`` being the members of the set now active."""
+    if config.keep_existing:
+        return all(value in held for value in [*wanted, *live])
+    return held == _sorted(wanted)
