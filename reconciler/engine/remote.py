@@ -146,11 +146,16 @@ async def read_data(
     Each is told which ids the state records for its provider instance (what
     this spec made), per kind of object, which a lookup of "the latest" of that
     kind leaves out; ``importing`` (address, id) is the object ``import`` is
-    adopting, made by this spec as far as the lookups of its kind go.
-    ``resources`` gives each resource type, whose ``made_key`` names the kind.
+    adopting, made by this spec as far as the lookups of its kind go, as is
+    the object of each ``import:`` block whose resource the state does not
+    record yet.  ``resources`` gives each resource type, whose ``made_key``
+    names the kind.
     """
     semaphore = asyncio.Semaphore(limit)
     made_keys: dict[str, str | None] = {}
+    adopting = [(block.to, str(block.id)) for block in spec.imports if block.to not in state.resources]
+    if importing is not None:
+        adopting.append(importing)
 
     def made_key(type_name: str) -> str | None:
         if type_name not in made_keys:
@@ -165,11 +170,11 @@ async def read_data(
         async with semaphore:
             try:
                 made = _made(state, source.provider, made_key)
-                if importing is not None and importing[0] in spec.resources:
-                    adopting = spec.resources[importing[0]]
-                    key = made_key(adopting.type)
-                    if adopting.provider == source.provider and key is not None:
-                        made[key] = made.get(key, frozenset()) | {importing[1]}
+                for address, object_id in adopting:
+                    resource = spec.resources.get(address)
+                    key = made_key(resource.type) if resource is not None else None
+                    if resource is not None and resource.provider == source.provider and key is not None:
+                        made[key] = made.get(key, frozenset()) | {object_id}
                 return await types(source.type).read(clients[source.provider], target, made=made)
             except errors.SpecError as error:  # nothing found, or several where one is needed: located
                 return error

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from reconciler import emulators, errors
 from reconciler.cli import main
 from reconciler.render.plan_text import render_plan
+from reconciler.vocabulary import Action
 from tests.support import INSTANT, Demo, mutating
 
 SPEC = """\
@@ -580,3 +581,17 @@ def test_an_imported_model_is_left_out_of_the_latest_of_its_combination(looked: 
     plan = asyncio.run(looked.workspace().plan()).plan
     reads = {read.address: read for read in plan.data}
     assert reads["data.alviss.model.latest_se"].outputs["model_id"] == 3
+
+
+async def test_an_import_block_object_is_left_out_of_the_latest_of_its_kind(looked: Demo) -> None:
+    """An ``import:`` block adopting the spec's own refit: the lookup of "the latest" does not chase it."""
+    assert (await looked.workspace().apply()).report.ok
+    model_id = looked.state()["resources"]["alviss.refit.se"]["outputs"]["model_id"]
+    looked.workspace().state_rm(["alviss.refit.se"])
+    looked.spec.write_text(
+        looked.spec.read_text() + f"import:\n  - {{to: alviss.refit.se, id: {model_id}}}\n"
+    )
+    planned = (await looked.workspace().plan()).plan
+    reads = {read.address: read for read in planned.data}
+    assert reads["data.alviss.model.latest_se"].outputs["model_id"] == 3
+    assert planned["alviss.refit.se"].action is Action.ADOPT
