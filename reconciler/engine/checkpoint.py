@@ -21,6 +21,7 @@ checkpoint, serialised so concurrent branches never interleave.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -46,7 +47,14 @@ class StateWriter(Protocol):
 
 
 class Checkpointer:
-    """The state document being applied, persisted after every change to it."""
+    """The state document being applied, persisted after every change to it.
+
+    With a checkpoint log the appends and compactions run one at a time on a
+    worker thread (:meth:`_drain`), so a fsync holds up only the branches
+    waiting for that very checkpoint, never the event loop: the other
+    branches keep polling and sending, and what they checkpoint meanwhile
+    goes out together in the next append.
+    """
 
     def __init__(
         self,
@@ -69,6 +77,12 @@ class Checkpointer:
         self._logged = 0
         self._timer: asyncio.TimerHandle | None = None
         self._failure: errors.StateError | None = None
+        self._writer: asyncio.Task[None] | None = None  # the drain in progress, if any
+        self._due = False  # compacting for the log's age is due
+        #: Held by whoever touches the backend (the worker thread, or :meth:`close`): one at a time.
+        self._io = threading.Lock()
+        self._closed = False
+        self._inflight: asyncio.Future[None] | None = None  # the batch on the worker thread
 
     async def put(self, address: str, record: ResourceState | None) -> None:
         """Set (or with ``None`` remove) one resource's record; return once it is durable."""
@@ -95,7 +109,7 @@ class Checkpointer:
             loop = asyncio.get_running_loop()
             self._batch = loop.create_future()
             # After the branches already runnable in this turn had their say: one fsync for all.
-            loop.call_soon(self._sync)
+            loop.call_soon(self._kick)
         # Shielded: a branch cancelled while waiting must not cancel the others' commit.
         await asyncio.shield(self._batch)
 
@@ -107,52 +121,128 @@ class Checkpointer:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._batch is not None:
-            self._sync()
+        with self._io:  # an append or compaction still on the worker thread finishes first
+            self._closed = True  # and one about to start does nothing: everything is written here
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer.cancel()  # its result is folded in below: the whole document is written
+            batches = [batch for batch in (self._inflight, self._batch) if batch is not None]
+            self._inflight = self._batch = None
+            unsynced, self._unsynced = self._unsynced, []
+            if self._failure is None and (self._logged or unsynced or writer is not None):
+                self._write_whole()
+            for batch in batches:  # the whole document written holds their checkpoints
+                if batch.done():
+                    continue
+                if self._failure is not None:
+                    batch.set_exception(self._failure)
+                    batch.exception()
+                else:
+                    batch.set_result(None)
         if self._failure is not None:
             raise self._failure
-        if self._logged:
-            self._compact()
-            if self._failure is not None:
-                raise self._failure
 
-    def _sync(self) -> None:
-        batch, self._batch = self._batch, None
-        addresses, self._unsynced = list(dict.fromkeys(self._unsynced)), []
-        if batch is None or not addresses:
-            return
+    def _kick(self) -> None:
+        """Start draining, unless a drain is already on it (it takes the new batch next)."""
+        if self._writer is None and (self._batch is not None or self._due):
+            self._writer = asyncio.ensure_future(self._drain())
+
+    async def _drain(self) -> None:
+        """Append the waiting batch, compact when due, and again while more came meanwhile."""
         assert self._log is not None
+        log = self._log
         try:
-            self._log.append(self.document, addresses)
-        except errors.StateError as exc:
-            self._failure = exc
-            batch.set_exception(exc)
-            batch.exception()  # retrieved here: every waiter may have been cancelled
-            return
-        self.appends += 1
-        self._logged += len(addresses)
-        batch.set_result(None)
-        if self._logged >= max(MIN_COMPACT_RECORDS, len(self.document.resources)):
-            self._compact()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._compact_after, self._compact)
+            while self._failure is None and (self._batch is not None or self._due):
+                if self._batch is not None:
+                    batch = self._inflight = self._batch
+                    self._batch = None
+                    addresses, self._unsynced = list(dict.fromkeys(self._unsynced)), []
+                    document = self.document
+                    try:
+                        await asyncio.to_thread(self._locked, log.append, document, addresses)
+                    except _Closed:
+                        return
+                    except errors.StateError as exc:
+                        self._fail(exc, batch)
+                        return
+                    self._inflight = None
+                    self.appends += 1
+                    self._logged += len(addresses)
+                    batch.set_result(None)
+                    if self._logged >= max(MIN_COMPACT_RECORDS, len(self.document.resources)):
+                        self._due = True
+                    elif self._timer is None:
+                        loop = asyncio.get_running_loop()
+                        self._timer = loop.call_later(self._compact_after, self._age_due)
+                if self._due:
+                    await self._compact()
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None
 
-    def _compact(self) -> None:
+    def _locked(self, call: Callable[..., Any], *args: Any) -> Any:
+        """``call`` on the worker thread, unless :meth:`close` got there first (it wrote everything)."""
+        with self._io:
+            if self._closed:
+                raise _Closed
+            try:
+                return call(*args)
+            except errors.StateError:
+                raise
+            except Exception as exc:  # anything else still stops the apply as a state error would
+                raise errors.StateError(f"could not record the state: {exc}") from exc
+
+    def _age_due(self) -> None:
+        self._timer = None
+        self._due = True
+        self._kick()
+
+    def _fail(self, exc: errors.StateError, batch: asyncio.Future[None]) -> None:
+        self._failure = exc  # raised by the next checkpoint: nothing new starts
+        self._inflight = None
+        for waiting in (batch, self._batch):
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(exc)
+                waiting.exception()  # retrieved here: every waiter may have been cancelled
+        self._batch = None
+
+    async def _compact(self) -> None:
+        """Rewrite the whole document (folding the log in) on the worker thread."""
+        self._due = False
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._failure is not None or not self._logged:
+        if not self._logged:
             return
+        document, logged = self.document, self._logged
         started = self._clock()
         try:
-            self.document = self.backend.write(self.document)
+            written = await asyncio.to_thread(self._locked, self.backend.write, document)
+        except _Closed:
+            return
         except errors.StateError as exc:
             self._failure = exc  # raised by the next checkpoint: nothing new starts
             return
         self.writes += 1
-        self._logged = 0
+        self._logged -= logged
+        # Records put meanwhile are in memory and waiting for the next append: only the serial is taken.
+        self.document = self.document.model_copy(update={"serial": written.serial})
         # Compacting for age costs at most COMPACT_SHARE of the time, however big the document.
         self._compact_after = max(self._compact_after, (self._clock() - started) / COMPACT_SHARE)
+
+    def _write_whole(self) -> None:
+        """The whole document written now (the caller holds ``_io``)."""
+        try:
+            self.document = self.backend.write(self.document)
+        except errors.StateError as exc:
+            self._failure = exc
+            return
+        self.writes += 1
+        self._logged = 0
+
+
+class _Closed(Exception):
+    """The checkpointer was closed before the worker thread got to its call."""
 
 
 class ResourceJournal:
