@@ -76,7 +76,7 @@ DEFAULT_FAILED_WORDS: tuple[str, ...] = (
 
 #: How long after a job's expected end the poll meant to catch it comes (the job started before the
 #: wait did, by the creating call's answer and the checkpoint of its id, so this is margin enough).
-ON_TIME = 0.02
+ON_TIME = 0.005
 
 
 @dataclass(frozen=True)

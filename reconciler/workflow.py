@@ -354,34 +354,36 @@ class Workspace:
                     and not apply_moves(spec, state)[1]
                     and len(branches(spec, graph)) > 1
                 )
-                checkpointer = Checkpointer(state, backend)
+                # The one checkpointer of this apply (made anew once moved records are written, see
+                # _apply_planned): whatever ends the apply, it is closed, folding its log into the state.
+                made = [Checkpointer(state, backend)]
                 stoppable = interrupts(stop) if handle_interrupts else contextlib.nullcontext()
                 try:
                     if sooner:
                         with stoppable:  # jobs may start while other branches are still being read
                             plan, report, approved = await self._apply_early(
-                                spec, state, clients, checkpointer, executor,
+                                spec, state, clients, made[0], executor,
                                 approve=approve, on_event=on_event, replace=replace, stop=stop,
                             )  # fmt: skip
                         if not approved:
-                            checkpointer.close()
-                            return ApplyResult(
-                                plan=plan, report=report, state=checkpointer.document, approved=False
-                            )
+                            made[0].close()
+                            document = made[0].document
+                            return ApplyResult(plan=plan, report=report, state=document, approved=False)
                     else:
                         outcome = await self._apply_planned(
                             spec, state, backend, clients, executor,
                             approve=approve, on_event=on_event, targets=targets, replace=replace,
-                            stored=stored, plan_file=plan_file, stoppable=stoppable,
+                            stored=stored, plan_file=plan_file, stoppable=stoppable, made=made,
                         )  # fmt: skip
                         if isinstance(outcome, ApplyResult):
                             return outcome
-                        plan, report, checkpointer = outcome
+                        plan, report = outcome
                 except BaseException:
                     # Everything recorded is durable in the checkpoint log already; fold it in if possible.
                     with contextlib.suppress(errors.StateError):
-                        checkpointer.close()
+                        made[0].close()
                     raise
+                checkpointer = made[0]
                 checkpointer.close()
                 read = {source.address: source.outputs for source in plan.data}
                 document, notes = record_outputs(spec, checkpointer.document, data=read)
@@ -407,8 +409,10 @@ class Workspace:
         stored: saved.SavedPlan | None,
         plan_file: Path | None,
         stoppable: contextlib.AbstractContextManager[None],
-    ) -> ApplyResult | tuple[Plan, ApplyReport, Checkpointer]:
-        """The whole plan made (or a saved one checked), approved, then carried out."""
+        made: list[Checkpointer],
+    ) -> ApplyResult | tuple[Plan, ApplyReport]:
+        """The whole plan made (or a saved one checked), approved, then carried out (``made`` holds the
+        checkpointer it records through)."""
         if stored is not None:  # planned again with the saved plan's own selection
             targets, replace = stored.plan.targets, stored.plan.replace
         plan = await self._plan(spec, state, clients, targets=targets, replace=replace)
@@ -426,10 +430,10 @@ class Workspace:
             return ApplyResult(plan=plan, report=ApplyReport(), state=state, approved=False)
         if plan.moved:  # recorded first, as `state mv` would: nothing is sent
             state = backend.write(apply_moves(spec, state)[0])
-        checkpointer = Checkpointer(state, backend)
+            made[0] = Checkpointer(state, backend)
         with stoppable:
-            report = await executor(plan, checkpointer, on_event).run()
-        return plan, report, checkpointer
+            report = await executor(plan, made[0], on_event).run()
+        return plan, report
 
     async def _apply_early(
         self,

@@ -256,19 +256,19 @@ def test_classify_with_platform_failure_words() -> None:
 
 
 async def test_polls_land_just_after_the_expected_end() -> None:
-    # Expected 3 s, polls 0.3 s apart: the grid is shifted so that one poll comes 0.02 s after 3 s.
+    # Expected 3 s, polls 0.3 s apart: the grid is shifted so that one poll comes 0.005 s after 3 s.
     job = Scripted([RUNNING] * 9 + [DONE])
     await job.wait(PollSchedule(first=0.3, factor=1.1, cap=60.0, expected=3.0))
-    assert job.polled_at == pytest.approx([0.32 + 0.3 * k for k in range(10)])
-    assert job.polled_at[-1] == pytest.approx(3.02)
+    assert job.polled_at == pytest.approx([0.305 + 0.3 * k for k in range(10)])
+    assert job.polled_at[-1] == pytest.approx(3.005)
 
 
 async def test_polls_stay_close_up_to_twice_the_expected_time_then_grow() -> None:
     job = Scripted([RUNNING] * 12, then=DONE)
     await job.wait(PollSchedule(first=0.5, factor=2.0, cap=8.0, expected=2.0))
-    # 2.02 % 0.5 = 0.02 is under half an interval: the first poll is at 0.52; then every 0.5 s while the
+    # 2.005 % 0.5 = 0.005 is under half an interval: the first poll is at 0.505; then every 0.5 s while the
     # next one stays within 4 s; then the intervals grow by the factor.
-    assert job.polled_at[:7] == pytest.approx([0.52, 1.02, 1.52, 2.02, 2.52, 3.02, 3.52])
+    assert job.polled_at[:7] == pytest.approx([0.505, 1.005, 1.505, 2.005, 2.505, 3.005, 3.505])
     assert job.sleeps[7:11] == pytest.approx([1.0, 2.0, 4.0, 8.0])
 
 
@@ -283,9 +283,9 @@ async def test_slow_polls_do_not_push_the_grid_later() -> None:
 
     job = Slow([RUNNING] * 3 + [DONE])
     await job.wait(PollSchedule(first=0.3, factor=1.1, cap=60.0, expected=1.0))
-    assert job.polled_at == pytest.approx([0.42, 0.72, 1.02, 1.32])
+    assert job.polled_at == pytest.approx([0.405, 0.705, 1.005, 1.305])
 
 
 def test_a_schedule_without_an_expected_time_starts_at_first() -> None:
     assert PollSchedule(first=0.7).start() == 0.7
-    assert PollSchedule(first=0.3, expected=1.0).start() == pytest.approx(0.42)
+    assert PollSchedule(first=0.3, expected=1.0).start() == pytest.approx(0.405)

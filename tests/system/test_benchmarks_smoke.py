@@ -109,3 +109,24 @@ def test_w8_expands_30_markets_of_6_resources_within_its_budget(tmp_path: Path) 
     milliseconds, resources = expansion.measure(tmp_path, markets=30, runs=5)
     assert resources == 180
     assert milliseconds < expansion.TARGET_MS
+
+
+def test_w9_applies_beside_terraform_where_installed_and_says_so_where_not(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    absent = tmp_path / "no-such-dir" / "terraform"
+    code = main(["run", "W9", "--projects", "1", "--per-project", "2", "--apply-rounds", "1",
+                 "--terraform", str(absent), "--json", str(out)])  # fmt: skip
+    assert code == 0
+    document = json.loads(out.read_text())
+    w9 = next(r for r in document["results"] if r["workload"] == "W9")
+    assert w9["notes"] == [terraform.missing_note("W9", str(absent))]
+    figures = _figures(document)
+    assert {name for _, name in figures} == {"apply wall", "apply CPU", "apply peak RSS"}
+    assert all(math.isfinite(f["value"]) and f["value"] > 0 for f in figures.values())
+    assert w9["details"]["resources"] == 2 and len(w9["details"]["samples"]["reconciler"]) == 1
+    if terraform.find() is not None:  # both, taking turns: the ratio of the walls
+        code = main(["run", "W9", "--projects", "1", "--per-project", "2", "--json", str(out)])
+        assert code == 0
+        figures = _figures(json.loads(out.read_text()))
+        assert figures[("W9", "Terraform's apply wall ÷ the reconciler's")]["value"] > 0
+        assert figures[("W9", "Terraform apply wall")]["value"] > 0
