@@ -35,6 +35,6 @@ unit: $(STAMP)
 clean:
 	rm -rf $(VENV) .reconciler .pytest_cache .mypy_cache .ruff_cache
 
-## bench: the benchmark suite (W1–W7 of docs/performance.md); one workload: make bench IDS=W1
+## bench: the benchmark suite (W1–W9 of docs/performance.md); one workload: make bench IDS=W1
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks run $(IDS)
