@@ -1,7 +1,9 @@
 """The CI workflow ``reconciler init`` writes: the recipe of docs/ci.md, for the new repo's spec.
 
 Pull requests get the markdown plan as a comment, a merge applies the plan
-made on the merged commit, and a schedule runs the read-only drift check.
+made on the merged commit, and a schedule runs the read-only drift check,
+then keeps the status page (``report --html``) as the run's ``status-page``
+artifact.
 
 Every CI run starts from a fresh checkout, so the state must live outside it:
 with ``init --state postgres`` the spec keeps it in PostgreSQL, reached through
@@ -98,6 +100,12 @@ jobs:
             4) echo "::notice::jobs still running" ;;
             *) exit "$code" ;;
           esac
+      - name: status page (docs/report.md; read-only too)
+        if: always()
+        run: reconciler report --html status/index.html {spec}
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with: {{name: status-page, path: status/index.html}}
 """
 
 

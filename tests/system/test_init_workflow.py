@@ -42,6 +42,16 @@ def test_init_writes_the_workflow_for_its_spec(tmp_path: Path) -> None:
     assert sorted(jobs(text)) == ["apply", "drift", "plan"]
     assert "reconciler drift spec.yaml" in text
     assert "reconciler apply plan.json" in text
+    drift = jobs(text)["drift"]
+    assert isinstance(drift, dict)
+    steps = drift["steps"]
+    page = [step for step in steps if "reconciler report" in step.get("run", "")]
+    assert [step["run"] for step in page] == ["reconciler report --html status/index.html spec.yaml"]
+    assert page[0]["if"] == "always()"  # the page is kept whatever drift found
+    upload = steps[steps.index(page[0]) + 1]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["if"] == "always()"
+    assert upload["with"] == {"name": "status-page", "path": "status/index.html"}
 
 
 # --- the scaffolded workflow, run twice from two fresh checkouts ----------------------------------
@@ -124,7 +134,10 @@ def test_the_postgres_workflow_run_from_two_fresh_checkouts_submits_no_second_jo
         assert "No changes." in (second / "plan.md").read_text()
         run_job(text, "apply", second, env)
         run_job(text, "drift", second, env)
-        assert objects(base) == after_first
+        assert objects(base) == after_first  # the status page is read-only too
+        page = (second / "status" / "index.html").read_text()
+        assert page.lstrip().lower().startswith("<!doctype html")
+        assert "alviss.active_dataset" in page
 
 
 def test_the_local_state_workflow_says_what_is_lost_and_adopts_instead_of_repeating(tmp_path: Path) -> None:
