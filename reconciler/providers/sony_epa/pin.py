@@ -12,59 +12,18 @@ Removing the pin from the spec switches nothing (there is nothing to undo).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from reconciler import errors
-from reconciler.errors import SpecError
 from reconciler.providers.base import Applied, Decision, Desired, Journal, ResourceType, Target
 from reconciler.providers.identity import Identity
 from reconciler.providers.sony_epa.client import JobGone, RetrainJob, SonyEpaClient, job_status
 from reconciler.providers.sony_epa.config import PinConfig
-from reconciler.spec.document import ResourceSpec
-from reconciler.spec.messages import spec_error
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import KNOWN_AFTER_APPLY, Action, Reason
 
 ID = "retrain_job_id"
-
-
-def display_file(path: str) -> str:
-    """A spec file as messages name it: its name (the error's own location gives the full path)."""
-    return Path(path).name
-
-
-def switch_conflicts(resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
-    """A pin and a retrain with ``switch: true`` on one model (one provider instance, one API key):
-    each would switch the model's API its own way, back and forth on every apply.  One error per
-    pair, at the retrain's ``switch`` (or the retrain, where ``switch`` is left at its default, true)."""
-    pins: dict[str, list[ResourceSpec]] = {}
-    for resource in resources.values():
-        if resource.type == "sony_epa.pin":
-            pins.setdefault(resource.provider, []).append(resource)
-    problems = []
-    for retrain in resources.values():
-        if retrain.type != "sony_epa.retrain" or not getattr(retrain.config, "switch", False):
-            continue
-        written = ("switch",) in retrain.field_locations
-        where = retrain.field_locations.get(("switch",), retrain.location)
-        said = "switch: true" if written else "switch (true when not set)"
-        for pin in pins.get(retrain.provider, []):
-            at = pin.location
-            problems.append(
-                spec_error(
-                    f"{retrain.address}: {said} switches the model's API of provider {retrain.provider} to "
-                    f"each new retrain, while {pin.address} ({display_file(at.file)}:{at.line}) pins that "
-                    "API to one retrain job: the two would switch it back and forth",
-                    where,
-                    hint=f"set switch: false on {retrain.address} and let the pin decide which job the "
-                    f"API serves (a pin with retrain: {retrain.address} follows this retrain), or remove "
-                    "the pin",
-                )
-            )
-    return problems
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from reconciler.http import HttpClient
 from reconciler.providers.platform import Platform, Session, by_name, data_by_name
 from reconciler.providers.sony_epa.client import RETRAIN, SonyEpaClient
 from reconciler.providers.sony_epa.config import SonyEpaConfig
+from reconciler.providers.sony_epa.conflicts import switch_conflicts
 from reconciler.providers.sony_epa.data import RetrainJobData
-from reconciler.providers.sony_epa.pin import Pin, switch_conflicts
+from reconciler.providers.sony_epa.pin import Pin
 from reconciler.providers.sony_epa.retrain import Retrain
 from reconciler.spec.document import ProviderSpec, ResourceSpec
 

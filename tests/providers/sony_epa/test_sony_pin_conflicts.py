@@ -84,11 +84,12 @@ def test_every_pair_is_reported_and_validate_and_plan_exit_1(
     monkeypatch.chdir(tmp_path)
     body = retrain("churn", "sony_epa.churn", "true") + retrain("b", "sony_epa.churn", None) + PIN
     spec = write(tmp_path, body)
-    assert len(errors_of(spec)) == 2
+    assert len(errors_of(spec)) == 3  # each retrain with the pin, and the two retrains
     for command in ("validate", "plan"):
         code, output = run(command, str(spec))
         assert code == 1, output
-        assert output.count("the two would switch it back and forth") == 2, output
+        assert output.count("pins that API to one retrain job") == 2, output
+        assert output.count("while sony_epa.retrain.churn (spec.yaml:6) switches it to its own") == 1
         assert "Traceback" not in output
     with pytest.raises(SpecErrors):
         Workspace(spec, settings=Settings(environ={})).validate()
