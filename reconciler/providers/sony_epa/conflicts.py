@@ -41,7 +41,8 @@ def switch_conflicts(resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
                 f"{pin.address}: pins the model's API of provider {model} to a retrain job, while "
                 f"{_named(first)} already pins it: the two would switch it back and forth",
                 pin.location,
-                hint=f"keep one sony_epa.pin per model: remove {pin.address} or {first.address} (another "
+                hint=_instances_hint(pin, first)
+                or f"keep one sony_epa.pin per model: remove {pin.address} or {first.address} (another "
                 "model has its own provider instance, with its own API key)",
             )
             for pin in found[1:]
@@ -54,7 +55,8 @@ def switch_conflicts(resources: Mapping[str, ResourceSpec]) -> list[SpecError]:
                 f"each new retrain, while {_named(first)} switches it to its own: the two would switch "
                 "it back and forth",
                 _switch_at(retrain),
-                hint=f"set switch: false on {retrain.address}, so that only {first.address} switches the "
+                hint=_instances_hint(retrain, first)
+                or f"set switch: false on {retrain.address}, so that only {first.address} switches the "
                 "model's API (or pin the job to serve with a sony_epa.pin and set switch: false on both)",
             )
             for retrain in found[1:]
@@ -82,6 +84,17 @@ def _pins_against_retrains(
                 for pin in pins.get(model, [])
             )
     return problems
+
+
+def _instances_hint(later: ResourceSpec, first: ResourceSpec) -> str | None:
+    """Where both are instances of one template (``for_each``, a module's), what to change there."""
+    if later.location != first.location:
+        return None
+    return (
+        f"every instance of this {later.type} uses provider {later.provider}: give each instance its own "
+        "model, e.g. a provider block with the same for_each and provider: NAME[${each.key}] (or, in a "
+        "module, map its provider per instance in the call's providers:)"
+    )
 
 
 def _by_model(resources: Iterable[ResourceSpec]) -> dict[str, list[ResourceSpec]]:

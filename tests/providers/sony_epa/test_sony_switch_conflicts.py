@@ -127,6 +127,8 @@ def test_for_each_instances_of_one_model_fight(tmp_path: Path) -> None:
     assert (error.line, error.column) == (7, 3)
     assert "sony_epa.retrain.weekly[demand]: switch (true when not set)" in str(error)
     assert "while sony_epa.retrain.weekly[churn] (spec.yaml:7) switches it to its own" in str(error)
+    assert error.hint is not None
+    assert "every instance of this sony_epa.retrain uses provider sony_epa.model[churn]" in error.hint
 
 
 def test_for_each_instances_of_their_own_models_are_fine(tmp_path: Path) -> None:
@@ -164,6 +166,7 @@ def test_module_instances_on_one_model_fight_located_in_the_module(tmp_path: Pat
         in str(error)
     )
     assert "while module.serving[se].sony_epa.pin.serve (serving.yaml:2) already pins it" in str(error)
+    assert error.hint is not None and "map its provider per instance" in error.hint
 
 
 def test_module_instances_on_their_own_models_are_fine(tmp_path: Path) -> None:
