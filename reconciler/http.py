@@ -118,6 +118,12 @@ class _Outcome:
     response: httpx.Response | None = None
     exc: httpx.HTTPError | None = None
 
+    def fault(self) -> str:
+        """A short, bounded name of what went wrong: ``HTTP 503`` or the transport error's class."""
+        if self.response is not None:
+            return f"HTTP {self.response.status_code}"
+        return type(self.exc).__name__ if self.exc is not None else "unknown"
+
 
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
@@ -147,8 +153,11 @@ class HttpClient:
         auth_hint: str | None = None,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
         answer_deadline: float = ANSWER_DEADLINE,
+        on_fault: Callable[[str, bool], None] | None = None,
     ) -> None:
         self.service = service
+        #: Told of every failed attempt: the fault (``HTTP 503``, ``ConnectError``) and whether it is retried.
+        self._on_fault = on_fault
         self.policy = policy
         self.max_answer_bytes = max_answer_bytes
         self.answer_deadline = answer_deadline
@@ -239,18 +248,28 @@ class HttpClient:
                     where=where, creates=creates,
                 )  # fmt: skip
             except httpx.HTTPError as exc:
-                outcome = self._transport_outcome(exc, where=where, creates=creates)
+                try:
+                    outcome = self._transport_outcome(exc, where=where, creates=creates)
+                except errors.ReconcilerError:
+                    self._fault(type(exc).__name__, retried=False)
+                    raise
             except (httpx.InvalidURL, httpx.StreamError) as exc:
                 raise errors.TransportError(f"{where}: {self._reason(exc)}") from exc
             else:
                 if response.status_code < 400:
                     return response
-                outcome = self._status_outcome(response, route=route, where=where, creates=creates)
+                try:
+                    outcome = self._status_outcome(response, route=route, where=where, creates=creates)
+                except OutcomeUnknown:
+                    self._fault(f"HTTP {response.status_code}", retried=False)
+                    raise
 
             limit = self.policy.max_attempts
+            fault = outcome.fault()
             if outcome.response is not None and outcome.response.status_code == _SERVER_ERROR:
                 server_errors += 1
             if attempt >= limit or server_errors >= self.policy.server_error_attempts:
+                self._fault(fault, retried=False)
                 raise self._exhausted(outcome, where=where, reason=f"gave up after {attempt} attempts") from (
                     outcome.exc
                 )
@@ -258,12 +277,14 @@ class HttpClient:
             delay = self._delay(attempt, outcome.response)
             elapsed = self._clock() - started
             if elapsed + delay > self.policy.deadline:
+                self._fault(fault, retried=False)
                 raise self._exhausted(
                     outcome,
                     where=where,
                     reason=f"gave up after {attempt} attempts: the next wait would pass the "
                     f"{self.policy.deadline:g}s deadline",
                 ) from outcome.exc
+            self._fault(fault, retried=True)
             log.info(
                 "%s: %s; attempt %d of %d, retrying in %.1fs",
                 where,
@@ -372,6 +393,10 @@ class HttpClient:
         if status == 404:
             raise errors.NotFound(f"{where}: not found (HTTP 404){detail}", status=status, body=body)
         raise errors.ApiError(f"{where}: HTTP {status}{detail}", status=status, body=body)
+
+    def _fault(self, fault: str, *, retried: bool) -> None:
+        if self._on_fault is not None:
+            self._on_fault(fault, retried)
 
     def _exhausted(self, outcome: _Outcome, *, where: str, reason: str) -> errors.ProviderError:
         if outcome.response is not None:

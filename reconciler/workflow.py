@@ -302,6 +302,7 @@ class Workspace:
         replace: Collection[str] = (),
         plan_file: Path | None = None,
         early: bool = False,
+        stop: asyncio.Event | None = None,
     ) -> ApplyResult:
         """Plan, ask ``approve``, then carry the plan out under the state lock.
 
@@ -319,13 +320,16 @@ class Workspace:
         the whole refresh (:mod:`reconciler.engine.early`); ``approve`` is still
         given the whole plan (to show it) before any progress is reported.  It
         applies without a saved plan, ``--target`` or moved blocks to apply.
+
+        ``stop``, when given and set (the agent's SIGTERM), ends the run as a
+        first SIGINT does: nothing new starts, waits end, every job stays recorded.
         """
         stored = saved.read(plan_file) if plan_file is not None else None
         if stored is not None and stored.variables:
             self.use_recorded_variables(stored.variables)
         spec = self.validate()
         backend = self.backend()
-        stop = asyncio.Event()
+        stop = stop if stop is not None else asyncio.Event()
         options = dataclasses.replace(self.settings.client, detach=detach, stop=stop)
         with self._lock(backend, operation="apply"):
             state = backend.read()

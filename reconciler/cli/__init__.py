@@ -9,7 +9,7 @@ itself on :data:`main` when imported here.
 
 from __future__ import annotations
 
-from reconciler.cli import core, drift, emulator, report, state, tools
+from reconciler.cli import agent, core, drift, emulator, report, state, tools
 from reconciler.cli.group import main
 
-__all__ = ["core", "drift", "emulator", "main", "report", "state", "tools"]
+__all__ = ["agent", "core", "drift", "emulator", "main", "report", "state", "tools"]

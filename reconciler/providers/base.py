@@ -371,6 +371,8 @@ class ClientOptions:
     stop: asyncio.Event | None = None
     #: The largest platform answer read (``$RECONCILER_MAX_ANSWER_MIB``); None: the HTTP layer's default.
     max_answer_bytes: int | None = None
+    #: Told of every failed attempt of a platform request: (platform, fault, retried); the agent's metrics.
+    on_fault: Callable[[str, str, bool], None] | None = None
 
     def waiter(self) -> Waiter:
         """How a client of this run waits for jobs: its time, pace, ``--detach`` and stop signal."""

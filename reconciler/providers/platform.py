@@ -13,6 +13,7 @@ and, where the plain ``Title (instance)`` does not say enough, how it names itse
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -56,6 +57,8 @@ class Session:
     refused: str | None
     #: Every value the HTTP clients mask (the secret and, when signed, what was signed from it).
     secrets: tuple[str, ...]
+    #: The platform's name (``alviss``), which its HTTP clients' faults are counted under.
+    platform: str = ""
 
     @property
     def base_url(self) -> str:
@@ -64,7 +67,13 @@ class Session:
     def http_client(self, *, service: str, headers: Mapping[str, str], **extra: Any) -> HttpClient:
         """Another HTTP client on the same connection, time and masked secrets (e.g. for storage)."""
         return http_client(
-            self.connection, self.options, service=service, headers=headers, secrets=self.secrets, **extra
+            self.connection,
+            self.options,
+            service=service,
+            headers=headers,
+            secrets=self.secrets,
+            platform=self.platform,
+            **extra,
         )
 
 
@@ -75,10 +84,13 @@ def http_client(
     service: str,
     headers: Mapping[str, str],
     secrets: tuple[str, ...],
+    platform: str = "",
     **extra: Any,
 ) -> HttpClient:
     """The shared retrying HTTP client for one provider instance, on the run's time and randomness."""
     timing: dict[str, Any] = {}
+    if options.on_fault is not None:
+        timing["on_fault"] = functools.partial(options.on_fault, platform)
     if options.sleep is not None:
         timing["sleep"] = options.sleep
     if options.clock is not None:
@@ -205,8 +217,11 @@ class Platform(ABC, Generic[ProviderConfigT, ClientT]):
             service=self.service(instance, config),
             headers={auth.header: auth.format.format(sent)},
             secrets=secrets,
+            platform=self.name,
             **({} if refused is None else {"auth_hint": refused}),
         )
-        session = Session(instance, connection, options, http, options.waiter(), secret, refused, secrets)
+        session = Session(
+            instance, connection, options, http, options.waiter(), secret, refused, secrets, self.name
+        )
         async with http:
             yield self.client(config, session)
