@@ -57,12 +57,17 @@ class PostgresClaims:
         self._held: set[str] = set()
 
     def try_claim(self, key: str) -> bool:
-        conn = self._connection()
-        try:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_key(key),)).fetchone()
-        except Exception as exc:
-            self._lost(exc)
-            raise errors.StateError(f"cannot claim {key} in {self._what}: {_why(exc)}") from exc
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_key(key),)).fetchone()
+                break
+            except Exception as exc:
+                dead = bool(conn.closed or conn.broken)
+                self._lost(exc)
+                # A session the server ended (a restart, an idle timeout) fails on first use: one retry.
+                if attempt == 2 or not dead:
+                    raise errors.StateError(f"cannot claim {key} in {self._what}: {_why(exc)}") from exc
         if row is not None and row[0]:
             self._held.add(key)
             return True

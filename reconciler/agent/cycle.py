@@ -32,6 +32,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from reconciler import errors
 from reconciler.agent import approval
@@ -213,9 +214,15 @@ class _Cycle:
             stop=self.stop,
             targets=tuple(resumes),
         )
+        full = self.plan
         if not result.approved:  # something besides resumes turned up under the lock: only planned
             return self._planned_record()
-        return self._applied(result)
+        record = self._applied(result)
+        if full is not None and full is not result.plan:
+            # The run shows the whole plan (what still waits for an apply), and what resuming did.
+            self.plan = full
+            record = record.model_copy(update=self._plan_fields())
+        return record
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -283,9 +290,10 @@ class _Cycle:
         outcome: RunOutcome
         error = None
         if result.interrupted:
-            outcome = "running" if not report.failed or not failures else "failed"
-            error = "stopped by the agent's shutdown: every job stays recorded; the next cycle resumes"
+            # What the stop kept from starting is no failure: the next cycle starts it.
             failures = {k: v for k, v in failures.items() if report.outcomes[k] != "skipped"}
+            outcome = "failed" if failures else "running"
+            error = "stopped by the agent's shutdown: every job stays recorded; the next cycle resumes"
         elif report.failed:
             outcome = "failed"
         elif not report.ok:
@@ -304,6 +312,16 @@ class _Cycle:
         outcome: RunOutcome = "changes" if self.plan is not None and self.plan.has_changes else "in_sync"
         return self._record("plan", outcome, plan_file=plan_file)
 
+    def _plan_fields(self) -> dict[str, Any]:
+        """The run's drift class and plan summary, from the cycle's plan (none before one was made)."""
+        if self.plan is None:
+            return {"drift": None, "plan_summary": {}}
+        drift: DriftClass = DriftReport.from_plan(self.plan).worst or "in_sync"
+        summary = {action.value: count for action, count in self.plan.counts().items()}
+        if self.plan.moved:
+            summary["move"] = len(self.plan.moved)
+        return {"drift": drift, "plan_summary": summary}
+
     def _record(
         self,
         kind: RunKind,
@@ -314,21 +332,13 @@ class _Cycle:
         error: str | None = None,
         plan_file: Path | None = None,
     ) -> RunRecord:
-        drift: DriftClass | None = None
-        summary: dict[str, int] = {}
-        if self.plan is not None:
-            drift = DriftReport.from_plan(self.plan).worst or "in_sync"
-            summary = {action.value: count for action, count in self.plan.counts().items()}
-            if self.plan.moved:
-                summary["move"] = len(self.plan.moved)
         return RunRecord(
             workspace=self.name,
             kind=kind,
             started_at=self.started,
             finished_at=self.settings.now(),
             outcome=outcome,
-            drift=drift,
-            plan_summary=summary,
+            **self._plan_fields(),
             apply_summary=apply_summary or {},
             failures=failures or {},
             error=error,
@@ -352,7 +362,8 @@ def _same_plan(plan_file: Path, plan: Plan) -> bool:
 
 def _shape(plan: Plan) -> tuple[object, ...]:
     changes = tuple((c.address, c.action, c.fingerprint, c.basis) for c in plan.actionable)
-    return (plan.lineage, plan.serial, changes, tuple((m.source, m.to) for m in plan.moved))
+    lineage = plan.lineage if plan.serial else None  # an empty state gets a new lineage at each read
+    return (lineage, plan.serial, changes, tuple((m.source, m.to) for m in plan.moved))
 
 
 def _platform_kind(address: str) -> tuple[str, str]:

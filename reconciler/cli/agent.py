@@ -125,7 +125,7 @@ def agent(
 @main.command(
     epilog=examples(
         "reconciler approve specs/plans/weekly-refresh.plan",
-        "reconciler show specs/plans/demo.plan && reconciler approve specs/plans/demo.plan",
+        "reconciler approve plans/weekly-refresh.plan   # read it first: reconciler show PLANFILE",
     )
 )
 @click.argument("plan_file", metavar="PLANFILE", type=click.Path(dir_okay=False, path_type=Path))
