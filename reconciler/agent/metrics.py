@@ -20,6 +20,9 @@ back from the shared run history) and its state as last read:
 ``reconciler_jobs_in_flight{workspace,platform,kind}`` recorded jobs still running
 ``reconciler_job_age_seconds{workspace,address,platform,kind}``  each running job's age
 ``reconciler_job_oldest_age_seconds{…,platform,kind}`` the oldest of them
+``reconciler_jobs_past_deadline{…,platform,kind}``     those running longer than one apply waits
+                                                       for their kind
+``reconciler_job_deadline_seconds{platform,kind}``     that wait (for the kinds in flight)
 ``reconciler_agent_cycles_total{workspace,outcome}``   this agent's cycles
 =====================================================  =========================================
 
@@ -47,6 +50,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from reconciler import __version__
+from reconciler.agent.deadlines import deadline
 from reconciler.state.document import StateDocument
 from reconciler.state.runs import RunRecord
 
@@ -66,6 +70,8 @@ class Job:
     platform: str
     kind: str
     submitted_at: float
+    #: How long one apply waits for such a job (None: not known for its type).
+    deadline: float | None = None
 
 
 @dataclass
@@ -180,7 +186,8 @@ class Metrics:
             if pending is None or pending.job_id is None:
                 continue
             platform, _, kind = record.type.partition(".")
-            jobs.append(Job(address, platform, kind, _timestamp(pending.submitted_at)))
+            limit = deadline(record.type)
+            jobs.append(Job(address, platform, kind, _timestamp(pending.submitted_at), limit))
         with self._lock:
             snap = self._snapshots.setdefault(name, Snapshot())
             snap.resources = statuses
@@ -259,6 +266,17 @@ class _WorkspaceCollector(Collector):
             "Age of the oldest recorded job still running.",
             labels=["workspace", "platform", "kind"],
         )
+        late = GaugeMetricFamily(
+            "reconciler_jobs_past_deadline",
+            "Recorded jobs still running longer than one apply waits for their kind.",
+            labels=["workspace", "platform", "kind"],
+        )
+        deadlines = GaugeMetricFamily(
+            "reconciler_job_deadline_seconds",
+            "How long one apply waits for a job of this kind (kinds with jobs in flight).",
+            labels=["platform", "kind"],
+        )
+        limits: dict[tuple[str, str], float] = {}
         for name, snap in sorted(snapshots.items()):
             if snap.drift is not None:
                 for cls in DRIFT_CLASSES:
@@ -280,13 +298,21 @@ class _WorkspaceCollector(Collector):
             for status in STATUSES:
                 resources.add_metric([name, status], float(snap.resources.get(status, 0)))
             groups: dict[tuple[str, str], list[float]] = {}
+            overdue: Counter[tuple[str, str]] = Counter()
             for job in snap.jobs:
                 age = max(now - job.submitted_at, 0.0)
                 ages.add_metric([name, job.address, job.platform, job.kind], age)
                 groups.setdefault((job.platform, job.kind), []).append(age)
+                if job.deadline is not None:
+                    limits[(job.platform, job.kind)] = job.deadline
+                    overdue[(job.platform, job.kind)] += age > job.deadline
             for (platform, kind), found in sorted(groups.items()):
                 in_flight.add_metric([name, platform, kind], float(len(found)))
                 oldest.add_metric([name, platform, kind], max(found))
+                if (platform, kind) in limits:
+                    late.add_metric([name, platform, kind], float(overdue[(platform, kind)]))
+        for (platform, kind), seconds in sorted(limits.items()):
+            deadlines.add_metric([platform, kind], seconds)
         yield from (
             drift,
             since,
@@ -298,6 +324,8 @@ class _WorkspaceCollector(Collector):
             in_flight,
             ages,
             oldest,
+            late,
+            deadlines,
         )
 
 

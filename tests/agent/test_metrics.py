@@ -107,8 +107,12 @@ def test_resources_and_jobs_in_flight_with_their_age() -> None:
     assert value(metrics, "reconciler_jobs_in_flight", **jobs) == 2
     assert value(metrics, "reconciler_job_oldest_age_seconds", **jobs) == 7200
     assert value(metrics, "reconciler_job_age_seconds", address="alviss.refit.no", **jobs) == 3600
+    assert value(metrics, "reconciler_job_deadline_seconds", platform="alviss", kind="refit") == 86400
+    assert value(metrics, "reconciler_jobs_past_deadline", **jobs) == 0
     now[0] += 60  # ages grow between scrapes
     assert value(metrics, "reconciler_job_oldest_age_seconds", **jobs) == 7260
+    now[0] += 86400 - 7200  # the older refit has run longer than one apply waits for a refit
+    assert value(metrics, "reconciler_jobs_past_deadline", **jobs) == 1
     metrics.observe_state("se", StateDocument())
     assert value(metrics, "reconciler_jobs_in_flight", **jobs) is None
 
@@ -130,3 +134,15 @@ def test_job_durations_and_http_faults_by_platform() -> None:
         value(metrics, "reconciler_agent_info", agent="a:1", version=__import__("reconciler").__version__)
         == 1
     )
+
+
+def test_every_deadline_is_a_job_kinds_of_a_registered_resource_type() -> None:
+    from reconciler.agent import deadlines
+    from reconciler.providers.registry import resource_type
+
+    for name in deadlines._KINDS:
+        assert resource_type(name).name == name
+        seconds = deadlines.deadline(name)
+        assert seconds is not None and seconds >= 3600, name
+    assert deadlines.deadline("alviss.refit") == 24 * 3600
+    assert deadlines.deadline("akkio.dataset") is None
