@@ -58,6 +58,8 @@ logger = logging.getLogger("reconciler.agent")
 TICK = 1.0
 #: How many runs of a workspace the page shows.
 PAGE_RUNS = 20
+#: Seconds between two checks that the state database answers (``/readyz``).
+READY_EVERY = 5.0
 
 
 @dataclass
@@ -106,6 +108,7 @@ class Agent:
         self._tasks: set[asyncio.Task[None]] = set()
         self._limit = asyncio.Semaphore(self.options.concurrency)
         self._forced = False
+        self._checked = float("-inf")
         self._served: Served | None = None
 
     # -- the whole run ---------------------------------------------------------------------------
@@ -115,6 +118,9 @@ class Agent:
         found = find_targets(self.options.specs, self.options.var_files, cwd=self.cwd)
         self.slots = [self._slot(target) for target in found.targets]
         self._refuse_shared_state()
+        for slot in self.slots:
+            if slot.backend is not None:
+                self._claims_for(slot)  # so /readyz knows whether each state database answers
         self.metrics.watch(slot.name for slot in self.slots)
         for pattern, specs in found.matched.items():
             logger.info("var file pattern %s: %s", pattern, ", ".join(specs))
@@ -203,7 +209,7 @@ class Agent:
         backend = workspace.backend()
         try:
             if not claimed:
-                logger.info("workspace %s: another agent is working on it; looking again later", slot.name)
+                logger.debug("workspace %s: another agent is working on it; looking again later", slot.name)
                 slot.due = self._next(self.options.interval / 2)
                 self._look(slot, workspace, backend)
                 return
@@ -314,9 +320,10 @@ class Agent:
     def _workspace(self, target: Target) -> Workspace:
         variables = VarInputs(files=target.var_files)
         client = dataclasses.replace(self.settings.client, on_fault=self.metrics.observe_fault)
-        return Workspace(
-            target.spec, settings=dataclasses.replace(self.settings, variables=variables, client=client)
-        )
+        # No wait for a state lock someone holds (the wait would block the loop): that cycle is an
+        # error on the record, and the next one tries again.
+        settings = dataclasses.replace(self.settings, variables=variables, client=client, lock_timeout=0.0)
+        return Workspace(target.spec, settings=settings)
 
     def _identify(self, slot: Slot, workspace: Workspace) -> None:
         """The workspace's name and claim key from its state block (read again each cycle)."""
@@ -394,6 +401,10 @@ class Agent:
         if self.stop.is_set():
             self.health.set_ready(False, "stopping")
             return
+        now = self.timing.clock()
+        if self.health.ready and now - self._checked < READY_EVERY:
+            return
+        self._checked = now
         for name, claims in list(self._claims.items()):
             if not claims.check():
                 self.health.set_ready(False, f"the state database does not answer ({name.split(':')[0]})")
