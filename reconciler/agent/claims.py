@@ -51,6 +51,7 @@ class PostgresClaims:
     """Claims as session advisory locks on one connection to the state database."""
 
     def __init__(self, dsn: str, *, what: str = "the state database") -> None:
+        _remember_secrets(dsn)
         self._dsn = dsn
         self._what = what
         self._conn: Any = None
@@ -159,6 +160,22 @@ class LocalClaims:
     def close(self) -> None:
         for key in list(self._held):
             self.release(key)
+
+
+def _remember_secrets(dsn: str) -> None:
+    """Mask the DSN and its password in every message, as the PostgreSQL backend does."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from reconciler.redact import remember
+
+    secrets = [dsn]
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+    except Exception:  # a DSN that does not parse: the backend refuses it, naming no part of it
+        password = None
+    if password:
+        secrets.append(str(password))
+    remember(*secrets)
 
 
 def _key(name: str) -> int:

@@ -45,3 +45,22 @@ def test_local_claims_keep_a_second_agent_off_a_state_file(tmp_path: Path) -> No
     two.close()
     assert one.try_claim(str(state)) and one.check()
     one.close()
+
+
+def test_a_database_that_does_not_answer_is_an_error_without_the_password(tmp_path: Path) -> None:
+    import pytest
+
+    from reconciler import errors
+    from reconciler.redact import forget_all
+
+    dsn = f"host={tmp_path} port=1 user=agent password=s3cret-pw dbname=none"
+    claims = PostgresClaims(dsn)
+    try:
+        assert claims.check() is False
+        with pytest.raises(errors.StateError) as caught:
+            claims.try_claim("ws")
+        assert "s3cret-pw" not in str(caught.value)
+        assert "cannot connect to the state database" in str(caught.value)
+    finally:
+        claims.close()
+        forget_all()
