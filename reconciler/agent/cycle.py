@@ -164,28 +164,46 @@ class _Cycle:
         plan_file = plan_file_for(self.name, self.spec_path, self.settings.plan_dir)
         if plan_file.exists() and approval.approval_of(plan_file) is not None:
             return await self._apply_approved(plan_file)
-        fresh = await self._plan_to(plan_file.parent)
+        planned, temp = await self._plan_to(plan_file.parent)
         try:
-            plan = fresh[0].plan
-            self._took(plan, fresh[0].state)
+            plan = planned.plan
+            self._took(plan, planned.state)
             resumes = _resumes(plan)
-            if resumes and len(resumes) == len(plan.actionable) and not plan.moved:
-                return await self._resume(resumes, fresh[0].state)
-            if not plan.has_changes:
-                approval.withdraw(plan_file)  # whatever waited is moot now
-                return self._planned_record()
-            if plan_file.exists() and _same_plan(plan_file, plan):
-                return self._planned_record(plan_file=plan_file)
-            os.replace(fresh[1], plan_file)
-            with contextlib.suppress(FileNotFoundError):
-                approval.approval_path(plan_file).unlink()  # an approval was for the plan replaced
-            logger.info(
-                "workspace %s: a plan waits for approval: reconciler approve %s", self.name, plan_file
-            )
-            return self._planned_record(plan_file=plan_file)
+            resumed: RunRecord | None = None
+            if resumes:
+                # Waiting for submitted jobs needs no approval: resume them, then plan the rest again.
+                resumed = await self._resume(resumes, planned.state)
+                if len(resumes) == len(plan.actionable) and not plan.moved:
+                    return resumed
+                temp.unlink()
+                planned, temp = await self._plan_to(plan_file.parent)
+                plan = planned.plan
+                self._took(plan, planned.state)
+            record = self._wait_for_approval(plan, plan_file, temp)
+            if resumed is not None:
+                update = {
+                    "kind": "apply",
+                    "apply_summary": resumed.apply_summary,
+                    "failures": resumed.failures,
+                }
+                record = record.model_copy(update=update)
+            return record
         finally:
             with contextlib.suppress(FileNotFoundError):
-                fresh[1].unlink()
+                temp.unlink()
+
+    def _wait_for_approval(self, plan: Plan, plan_file: Path, temp: Path) -> RunRecord:
+        """Keep ``temp`` (the plan just saved) as the plan waiting for approval, unless nothing changed."""
+        if not plan.has_changes:
+            approval.withdraw(plan_file)  # whatever waited is moot now
+            return self._planned_record()
+        if plan_file.exists() and _same_plan(plan_file, plan):
+            return self._planned_record(plan_file=plan_file)
+        os.replace(temp, plan_file)
+        with contextlib.suppress(FileNotFoundError):
+            approval.approval_path(plan_file).unlink()  # an approval was for the plan replaced
+        logger.info("workspace %s: a plan waits for approval: reconciler approve %s", self.name, plan_file)
+        return self._planned_record(plan_file=plan_file)
 
     async def _apply_approved(self, plan_file: Path) -> RunRecord:
         before = self.workspace.state()

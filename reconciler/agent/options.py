@@ -1,6 +1,8 @@
 """What ``reconciler agent`` is told: which specs, how often, whether it may apply; and its workspaces.
 
-One workspace per spec file matched by ``--specs`` (a glob, repeatable).  A
+One workspace per spec file matched by ``--specs`` (a glob, repeatable): a
+file with ``version:`` and ``resources:`` at its top, so that ``specs/**/*.yaml``
+passes over modules and var files (a file named without a glob is taken as given).  A
 ``--var-file`` is for every spec, or, written ``PATTERN=FILE``, only for the
 specs whose path, file name or stem ``PATTERN`` matches (``se=vars/se.yaml``,
 ``'specs/markets/*.yaml=vars/common.yaml'``).  A workspace is named by its
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from reconciler import errors
+from reconciler.spec.discover import is_spec_file
 
 ApplyMode = Literal["never", "auto", "approved"]
 APPLY_MODES: tuple[ApplyMode, ...] = ("never", "auto", "approved")
@@ -89,16 +92,23 @@ class Found:
     targets: tuple[Target, ...]
     #: Each ``PATTERN=FILE`` var file's pattern with the specs it applies to (for the start-up lines).
     matched: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Files a glob matched that are no spec (no ``version:`` and ``resources:`` at their top).
+    skipped: tuple[str, ...] = ()
 
 
 def find_targets(specs: Sequence[str], var_files: Sequence[str] = (), *, cwd: Path | None = None) -> Found:
     """The spec files ``specs`` (globs) match, sorted and without repeats; each with its var files."""
     base = cwd or Path.cwd()
     paths: dict[Path, str] = {}
+    skipped: list[str] = []
     for pattern in specs:
         root = None if Path(pattern).is_absolute() else base
         hits = sorted(glob.glob(pattern, root_dir=root, recursive=True))
         files = [hit for hit in hits if (base / hit).is_file()]
+        if glob.has_magic(pattern):
+            # A glob also meets modules, var files and data: only spec files are workspaces.
+            skipped.extend(hit for hit in files if not is_spec_file(base / hit))
+            files = [hit for hit in files if is_spec_file(base / hit)]
         if not files:
             raise errors.ReconcilerError(
                 f"--specs {pattern} matches no spec file",
@@ -124,7 +134,7 @@ def find_targets(specs: Sequence[str], var_files: Sequence[str] = (), *, cwd: Pa
             f"--var-file {unused[0]}=… matches none of the specs ({', '.join(paths.values())})",
             hint="PATTERN is matched against each spec's path, file name and stem, e.g. se=vars/se.yaml",
         )
-    return Found(tuple(targets), {k: tuple(v) for k, v in matched.items()})
+    return Found(tuple(targets), {k: tuple(v) for k, v in matched.items()}, tuple(skipped))
 
 
 def _split_var_file(value: str) -> tuple[str | None, str]:

@@ -124,6 +124,8 @@ class Agent:
         self.metrics.watch(slot.name for slot in self.slots)
         for pattern, specs in found.matched.items():
             logger.info("var file pattern %s: %s", pattern, ", ".join(specs))
+        if found.skipped:
+            logger.info("not specs (no version: and resources: at the top): %s", ", ".join(found.skipped))
         self._say_sharing()
         app = make_app(self.metrics, self.health, self.page)
         self._served = Served(app, host=self.options.host, port=self.options.port)

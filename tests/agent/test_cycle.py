@@ -141,3 +141,24 @@ async def test_a_broken_spec_is_an_error_on_the_record(demo: Demo) -> None:
 
 def test_plan_files_are_named_safely(tmp_path: Path) -> None:
     assert plan_file_for("team a/ws:1", tmp_path / "s.yaml", tmp_path / "p").name == "team_a_ws_1.plan"
+
+
+async def test_approved_resumes_without_approval_and_saves_the_rest_for_it(demo: Demo) -> None:
+    clock = [1_000.0]
+    durations = {"alviss": {**demo.settings.emulator_durations["alviss"], "upload": 60.0}}  # type: ignore[index]
+    demo.settings = dataclasses.replace(
+        demo.settings, emulator_durations=durations, emulator_clock=lambda: clock[0]
+    )
+    await demo.workspace().apply(detach=True, targets=["alviss.upload.sales_w47", "alviss.upload.media_w47"])
+    clock[0] += 120
+    sent = mutating(await demo.stats())
+
+    result = await cycle(demo, "approved")
+    run = result.run
+    assert (run.kind, run.outcome) == ("apply", "changes")
+    assert run.apply_summary == {"done": 2}
+    assert run.plan_summary == {"update": 1}  # what waits for approval: the new active dataset
+    plan_file = plan_file_for("demo", demo.spec, None)
+    assert run.plan_file == str(plan_file) and plan_file.exists()
+    assert mutating(await demo.stats()) == sent
+    assert not list(plan_file.parent.glob(".agent-*"))  # no temporary plan left behind

@@ -14,8 +14,9 @@ from reconciler.agent.options import AgentOptions, find_targets
 def specs(tmp_path: Path) -> Path:
     for name in ("se.yaml", "no.yaml", "dk.yml"):
         (tmp_path / "specs" / "markets").mkdir(parents=True, exist_ok=True)
-        (tmp_path / "specs" / "markets" / name).write_text("version: 1\n")
+        (tmp_path / "specs" / "markets" / name).write_text("version: 1\nresources: {}\n")
     (tmp_path / "specs" / "markets" / "notes").mkdir()
+    (tmp_path / "specs" / "markets" / "vars.yaml").write_text("markets: [se]\n")  # no spec
     return tmp_path
 
 
@@ -27,6 +28,9 @@ def test_globs_match_spec_files_sorted_once_each(specs: Path) -> None:
         "specs/markets/dk.yml",
     ]
     assert all(t.spec.is_absolute() for t in found.targets)
+    assert found.skipped == ("specs/markets/vars.yaml",)
+    named = find_targets(["specs/markets/vars.yaml"], cwd=specs)  # named, not globbed: taken as given
+    assert [t.label for t in named.targets] == ["specs/markets/vars.yaml"]
 
 
 def test_var_files_for_every_spec_or_those_a_pattern_matches(specs: Path) -> None:
