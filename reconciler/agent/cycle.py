@@ -149,6 +149,7 @@ class _Cycle:
             on_event=self._event(before),
             detach=self.settings.detach,
             stop=self.stop,
+            early=True,  # as apply --auto-approve: each branch starts as soon as it is planned
         )
         return self._applied(result)
 

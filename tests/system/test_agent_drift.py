@@ -68,7 +68,9 @@ def test_an_out_of_band_activation_is_reported_within_one_interval(tmp_path: Pat
             assert after[0].started_at.timestamp() - activated_at <= INTERVAL * (1 + JITTER) + SLACK
             status, page = agent.get("/")
             assert status == 200
-            assert "ws1" in page and "live" in page
+            assert "ws1" in page
+            assert "live state changed outside reconciler" in page  # the drift class, as the page words it
+            assert "drift class: live" in page  # and the plan's change, with its reason
             assert TOKEN not in page
             _, metrics = agent.get("/metrics")
             assert TOKEN not in metrics

@@ -159,6 +159,12 @@ def test_two_agents_apply_each_change_once_and_take_over_a_killed_agents_workspa
             # What the killed agent held is now the second agent's: taken over, not started again.
             taken = _latest_runs(database, holding)
             assert all(run["agent"].endswith(f":{second.pid}") for run in taken.values())
+            status, page = second.get("/")
+            assert status == 200 and all(name in page for name in names)
+            assert database not in page and TOKEN not in page
+            assert (
+                second.metric("reconciler_workspace_drift", workspace=names[0], **{"class": "in_sync"}) == 1
+            )
             assert second.terminate() == 0, second.log()
             assert "claims released" in second.log()
         finally:
