@@ -7,6 +7,7 @@ workspace and exits.  Its log goes to stderr, one timestamped line per event.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -96,12 +97,35 @@ def agent(
     each is worked on by one agent at a time, and a dead agent's are taken
     over within one interval. With a local state the agent works alone.
     """
-    import asyncio
     import logging
+
+    handler = _log_to_stderr()
+    try:
+        code = _run_agent(
+            specs, var_files, interval, jitter, apply_mode, concurrency, host, port, plan_dir, detach, once
+        )
+    finally:
+        logging.getLogger("reconciler").removeHandler(handler)
+    sys.exit(code)
+
+
+def _run_agent(
+    specs: tuple[str, ...],
+    var_files: tuple[str, ...],
+    interval: float,
+    jitter: float,
+    apply_mode: str,
+    concurrency: int,
+    host: str,
+    port: int,
+    plan_dir: Path | None,
+    detach: bool,
+    once: bool,
+) -> int:
+    import asyncio
 
     from reconciler.agent import Agent, AgentOptions
 
-    _log_to_stderr()
     options = run(
         lambda: AgentOptions(
             specs=specs,
@@ -117,9 +141,7 @@ def agent(
             once=once,
         )
     )
-    code = run(lambda: asyncio.run(Agent(options).run()))
-    logging.shutdown()
-    sys.exit(code)
+    return run(lambda: asyncio.run(Agent(options).run()))
 
 
 @main.command(
@@ -147,14 +169,20 @@ def approve(plan_file: Path) -> None:
     click.echo("If what it was based on changed by then, it is refused and a new plan waits for approval.")
 
 
-def _log_to_stderr() -> None:
-    import logging
+def _log_to_stderr() -> logging.Handler:
+    """One timestamped line per event on stderr (whatever ``sys.stderr`` is when the line is written)."""
     import time
 
-    handler = logging.StreamHandler(sys.stderr)
+    class Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+        def emit(self, record: logging.LogRecord) -> None:
+            self.stream = sys.stderr  # a test's captured stderr, or the real one
+            super().emit(record)
+
+    handler = Stderr()
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     root = logging.getLogger("reconciler")
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    return handler

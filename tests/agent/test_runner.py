@@ -120,3 +120,22 @@ async def test_endpoints_while_running_and_a_broken_spec_beside_a_good_one(demo:
 def test_the_agent_lock_file_sits_beside_the_state(demo: Demo, tmp_path: Path) -> None:
     asyncio.run(Agent(options(once=True, apply="never"), settings=demo.settings, cwd=demo.root).run())
     assert (demo.root / "state" / "demo.json.agent").exists()
+
+
+async def test_each_spec_is_loaded_with_the_var_files_its_pattern_names(weekly: Demo) -> None:
+    agent = Agent(
+        options(
+            specs=("specs/demo.yaml", "specs/weekly-refresh.yaml"),
+            var_files=("weekly-refresh=specs/vars/30-markets.yaml",),
+            apply="never",
+            once=True,
+        ),
+        settings=weekly.settings,
+        cwd=weekly.root,
+    )
+    assert await agent.run() == 0
+    (weekly_run,) = recent_runs(LocalBackend(weekly.state_file), limit=5)
+    (demo_run,) = history(Demo(root=weekly.root, settings=weekly.settings))
+    assert weekly_run.outcome == "changes", weekly_run.error
+    assert weekly_run.plan_summary["create"] >= 30 * 2  # thirty markets' uploads, not the default two
+    assert demo_run.plan_summary == {"create": 2, "update": 1}  # the pattern left the demo alone

@@ -43,6 +43,8 @@ def test_agent_mistakes_exit_1(here: Path, args: list[str], message: str) -> Non
 def test_agent_once_reconciles_and_exits_0(here: Path) -> None:
     code, output = run("agent", "--specs", "specs/demo.yaml", "--once", "--apply", "auto", "--port", "0")
     assert code == 0, output
+    assert "workspace demo: apply applied; drift spec" in output  # the log, one line per event
+    assert "this agent runs alone" in output
     runs = (here / "state" / "demo.json.runs.jsonl").read_text().splitlines()
     assert json.loads(runs[-1])["outcome"] == "applied"
 

@@ -142,6 +142,13 @@ def test_every_command_with_terraforms_spellings_exits_by_the_table(
     assert json.loads(run("output", "-json", SPEC, code=0)) == {}  # the demo declares no outputs
     run("output", "no_such_output", SPEC, code=1)
 
+    # the agent: one cycle of the spec; a saved plan approved for it
+    run("agent", f"-specs={SPEC}", "-once", "-apply=never", "-interval=1m", "-port=0", code=0)
+    run("agent", "-specs=nothing/*.yaml", code=1)
+    run("plan", "-out=approve.plan", "-no-color", SPEC, code=0)
+    run("approve", "approve.plan", code=0)
+    run("approve", "missing.plan", code=1)
+
     # drift's codes: 3 changed outside, 2 spec not applied (3 wins over 2)
     asyncio.run(outsider(project).call("POST", "/datasets/1/activate"))
     assert "live state changed outside reconciler" in run("drift", "-no-color", SPEC, code=3)
