@@ -26,6 +26,7 @@ import asyncio
 import dataclasses
 import difflib
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
@@ -39,6 +40,7 @@ from reconciler import errors
 from reconciler.engine import gates, lifecycle
 from reconciler.engine.graph import Graph
 from reconciler.engine.plan import Change, DataSourceRead, Plan
+from reconciler.providers import bulk
 from reconciler.providers.base import Candidate, Decision, Desired, Found, ResourceType, Target, Upstream
 from reconciler.spec.document import ImportBlock, ResourceSpec, Spec
 from reconciler.spec.names import resource_of
@@ -77,7 +79,11 @@ async def refresh(
     clients: Mapping[str, Any],
     limit: int = 16,
 ) -> dict[str, Any]:
-    """Read the live facts of every resource in the spec, at most ``limit`` at a time."""
+    """Read the live facts of every resource in the spec, at most ``limit`` at a time.
+
+    The reads share one :func:`bulk.snapshot`: where a platform lists a kind
+    of object, the recorded objects of one client come from one list read.
+    """
     semaphore = asyncio.Semaphore(limit)
 
     async def read(resource: ResourceSpec) -> Any:
@@ -86,10 +92,27 @@ async def refresh(
             record = state.resources.get(resource.address)
             return await rtype.read(clients[resource.provider], target_of(resource, spec), record)
 
-    resources = list(spec.resources.values())
-    reads: list[Awaitable[Any]] = [read(resource) for resource in resources]
-    results = await asyncio.gather(*reads)
+    # Taking turns between provider instances: the first reads of a hundred projects start their
+    # lists at once, rather than every read of the first project waiting on its one list.
+    resources = _taking_turns(list(spec.resources.values()))
+    recorded = [
+        (clients[resource.provider], resource.type)
+        for resource in resources
+        if resource.address in state.resources
+    ]
+    with bulk.snapshot(recorded):
+        reads: list[Awaitable[Any]] = [read(resource) for resource in resources]
+        results = await asyncio.gather(*reads)
     return {resource.address: facts for resource, facts in zip(resources, results, strict=True)}
+
+
+def _taking_turns(resources: list[ResourceSpec]) -> list[ResourceSpec]:
+    """The resources, one of each provider instance in turn (each instance's in spec order)."""
+    queues: dict[str, list[ResourceSpec]] = {}
+    for resource in resources:
+        queues.setdefault(resource.provider, []).append(resource)
+    rounds = itertools.zip_longest(*queues.values())
+    return [resource for turn in rounds for resource in turn if resource is not None]
 
 
 def make_plan(

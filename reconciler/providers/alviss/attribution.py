@@ -69,6 +69,7 @@ class Attribution(ModelJob[AttributionConfig, AttributionIdentity]):
     identity_class = AttributionIdentity
     id_key = "attribution_id"
     made_key = id_key
+    listed_kind = "attributions"
 
     def identify(self, config: AttributionConfig, *, model: Any, dataset: Any) -> AttributionIdentity:
         return attribution_identity(config, model=model, dataset=dataset)

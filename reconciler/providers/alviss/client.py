@@ -204,6 +204,11 @@ class AlvissClient(PlatformClient):
         are read through the kind's model and given back as plain dicts
         (ids normalised, references as ``{"IId": …}``, unknown fields dropped).
         """
+        return [item.model_dump() for item in await self.listed(kind)]
+
+    async def listed(self, kind: str) -> list[shapes.Job]:
+        """Every object of a kind, each read through the kind's model as a GET of it is (errors as
+        :meth:`list_objects`)."""
         try:
             body = await self.http.get_json(f"{self.prefix}/{kind}")
         except errors.ApiError as exc:
@@ -217,7 +222,7 @@ class AlvissClient(PlatformClient):
             raise
         shape = shapes.LISTED.get(kind, shapes.Job)
         items: list[shapes.Job] = self._parse(list[shape], body, call=f"GET /{kind}")  # type: ignore[valid-type]
-        return [item.model_dump() for item in items]
+        return items
 
     # models ----------------------------------------------------------------------
     async def get_model(self, model_id: int | str) -> shapes.Model:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from reconciler import errors
+from reconciler.providers import bulk
 from reconciler.providers.alviss import shapes
 from reconciler.providers.alviss.client import AlvissClient, ListingUnavailable, detail, job_status
 from reconciler.providers.base import Candidate, Found
@@ -25,18 +26,54 @@ T = TypeVar("T")
 
 
 async def read_job(
-    fetch: Callable[[Any], Awaitable[shapes.Job]], record: ResourceState | None, id_key: str
+    fetch: Callable[[Any], Awaitable[shapes.Job]],
+    record: ResourceState | None,
+    id_key: str,
+    *,
+    listed: tuple[AlvissClient, str, str] | None = None,
 ) -> JobFacts:
-    """The recorded object (or the pending job) as the platform shows it now."""
+    """The recorded object (or the pending job) as the platform shows it now.
+
+    ``listed`` (client, resource type, kind listed) lets a refresh read it
+    from the kind's list (:func:`read_recorded`).
+    """
     object_id = record.outputs.get(id_key) if record else None
     if record is not None and record.pending is not None and record.pending.job_id is not None:
         object_id = record.pending.job_id
     if object_id is None:
         return JobFacts()
-    live = await read_or_gone(lambda: fetch(object_id))
+    if listed is None:
+        live = await read_or_gone(lambda: fetch(object_id))
+    else:
+        client, type_name, kind = listed
+        live = await read_recorded(client, type_name, kind, object_id, fetch)
     if live is None:
         return JobFacts(gone=True)
     return JobFacts(live=live.model_dump(), status=job_status(live))
+
+
+J = TypeVar("J", bound=shapes.Job)
+
+
+async def read_recorded(
+    client: AlvissClient, type_name: str, kind: str, object_id: Any, fetch: Callable[[Any], Awaitable[J]]
+) -> J | None:
+    """A recorded object as the platform shows it now, None when it says twice that it has none.
+
+    During a refresh it comes from the project's list of ``kind``, read once
+    for every resource of the type (:mod:`reconciler.providers.bulk`); the
+    object's own read is used when there is no such list, the object is not
+    in it, or the listed item has no ``Status`` to decide on.
+    """
+    item = await bulk.listed(client, type_name, kind, object_id, lambda: client.listed(kind), _item_id)
+    if item is not None and item.Status is not None:
+        found: J = item  # type: ignore[assignment]  # the list is read through the kind's own model
+        return found
+    return await read_or_gone(lambda: fetch(object_id))
+
+
+def _item_id(item: shapes.Job) -> Any:
+    return item.IId
 
 
 #: How far the platform's clock may lag ours when matching a lost create by its creation time.

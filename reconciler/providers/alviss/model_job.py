@@ -34,6 +34,8 @@ class ModelJob(ResourceType[ConfigT, AlvissClient, JobFacts], Generic[ConfigT, I
     dataset_field: ClassVar[str] = "dataset"
     #: The output holding the id of the object the job makes.
     id_key: ClassVar[str]
+    #: The project's list that shows the object the job makes (read once per refresh for all of them).
+    listed_kind: ClassVar[str] = "models"
 
     @abstractmethod
     def identify(self, config: ConfigT, *, model: Any, dataset: Any) -> IdentityT:
@@ -68,7 +70,10 @@ class ModelJob(ResourceType[ConfigT, AlvissClient, JobFacts], Generic[ConfigT, I
         self, client: AlvissClient, target: Target[ConfigT], record: ResourceState | None
     ) -> JobFacts:
         # A model or dataset the spec names by id was read before planning began (``engine/remote.py``).
-        return await lookup.read_job(lambda object_id: self.fetch(client, object_id), record, self.id_key)
+        listed = (client, self.name, self.listed_kind)
+        return await lookup.read_job(
+            lambda object_id: self.fetch(client, object_id), record, self.id_key, listed=listed
+        )
 
     def decide(self, desired: Desired[ConfigT], record: ResourceState | None, facts: JobFacts) -> Decision:
         config = desired.config

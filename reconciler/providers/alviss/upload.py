@@ -19,8 +19,9 @@ from reconciler.providers.alviss.client import UPLOAD, AlvissClient, job_status
 from reconciler.providers.alviss.config import UploadConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
 from reconciler.providers.files import LocalFile, hash_file, human_size
+from reconciler.providers.hashcache import file_facts
 from reconciler.providers.identity import Identity
-from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for, read_or_gone
+from reconciler.providers.jobs import JobFacts, JobWords, decide_job, pending_for
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action
 
@@ -86,7 +87,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
     ) -> UploadFacts:
         path = target.path(target.config.file)
         try:
-            local = await asyncio.to_thread(hash_file, path)
+            local = await file_facts(path)
         except FileNotFoundError as exc:
             raise target.error(("file",), f"file {path} does not exist", hint="check the path") from exc
         except OSError as exc:
@@ -96,7 +97,7 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
             upload_id = record.pending.job_id
         if upload_id is None:
             return UploadFacts(file=local, live=None)
-        live = await read_or_gone(lambda: client.get_upload(upload_id))
+        live = await lookup.read_recorded(client, self.name, "datauploads", upload_id, client.get_upload)
         return UploadFacts(file=local, live=live, gone=live is None)
 
     def decide(
@@ -122,14 +123,14 @@ class Upload(ResourceType[UploadConfig, AlvissClient, UploadFacts]):
         self, client: AlvissClient, desired: Desired[UploadConfig], pending: PendingOperation
     ) -> int | str | None:
         config = desired.config
-        local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
+        local = await file_facts(desired.target.path(config.file))
         if not pending_for(identity(config, local), pending):
             return None
         return await lookup.find_created(client, "datauploads", pending, _matches(config, local))
 
     async def find(self, client: AlvissClient, desired: Desired[UploadConfig]) -> Found:
         config = desired.config
-        local = await asyncio.to_thread(hash_file, desired.target.path(config.file))
+        local = await file_facts(desired.target.path(config.file))
         return await lookup.find_unrecorded(
             client,
             "datauploads",
