@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from reconciler.cli.flags import Duration
-from reconciler.cli.group import exit_interrupted, here, main, run, var_options, workspace
+from reconciler.cli.group import exit_interrupted, here, main, rehash_option, run, var_options, workspace
 from reconciler.cli.shell import SPEC, complete_addresses, examples
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def validate_json(spec: str) -> None:
     help="json: the versioned document of docs/plan-format.md; markdown: for a pull-request comment.",
 )
 @selection_options
+@rehash_option
 @no_color_option
 def plan(
     spec: str,
@@ -190,8 +191,8 @@ def plan(
 
         click.echo(render_plan_markdown(result.plan))  # says so itself, for the pull request's readers
     else:
+        from reconciler.render.color import wants_color
         from reconciler.render.plan_text import render_plan
-        from reconciler.render.progress import wants_color
 
         color = wants_color(sys.stdout, False if no_color else None)
         click.echo(render_plan(result.plan, color=color))
@@ -225,6 +226,7 @@ def plan(
 )
 @click.option("--spec", "spec_override", metavar="SPEC", help="With a saved plan: the spec it was made from.")
 @selection_options
+@rehash_option
 @lock_timeout_option
 @no_color_option
 def apply(
@@ -401,8 +403,8 @@ def show_plan(path: Path, *, format_: str, color: bool | None) -> None:
 
         click.echo(render_plan_markdown(stored.plan))
     else:
+        from reconciler.render.color import wants_color
         from reconciler.render.plan_text import render_plan
-        from reconciler.render.progress import wants_color
 
         shown_color = wants_color(sys.stdout, color)
         click.echo(render_plan(stored.plan, color=shown_color))

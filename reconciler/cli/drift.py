@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from reconciler.cli.group import main, run, var_options, workspace
+from reconciler.cli.group import main, rehash_option, run, var_options, workspace
 from reconciler.cli.shell import SPEC, examples
 
 
@@ -24,6 +24,7 @@ from reconciler.cli.shell import SPEC, examples
 )
 @click.argument("spec", type=SPEC)
 @var_options
+@rehash_option
 def drift(spec: str) -> None:
     """Check whether the live platforms match the spec; say which resource differs and why."""
     import asyncio

@@ -17,7 +17,7 @@ from reconciler.cli.shell import examples
 
 if TYPE_CHECKING:
     from reconciler.spec.variables import VarInputs
-    from reconciler.workflow import Workspace
+    from reconciler.workflow import Settings, Workspace
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,17 +108,43 @@ def given_variables() -> VarInputs:
     )
 
 
-def workspace(spec: str) -> Workspace:
-    from reconciler.workflow import Settings, Workspace
+_REHASH = "reconciler.rehash"
 
-    return Workspace(spec, settings=Settings(variables=given_variables()))
+
+def rehash_option(command: F) -> F:
+    """``--rehash``: for every command that plans (kept in the click context, as the variables are)."""
+
+    def keep(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        ctx.meta[_REHASH] = ctx.meta.get(_REHASH, False) or value
+
+    return click.option(
+        "--rehash",
+        is_flag=True,
+        expose_value=False,
+        callback=keep,
+        help="Hash every data file again rather than trust the hashes remembered from earlier runs.",
+    )(command)
+
+
+def _settings() -> Settings:
+    from reconciler.workflow import Settings
+
+    ctx = click.get_current_context(silent=True)
+    rehash = bool(ctx.meta.get(_REHASH, False)) if ctx is not None else False
+    return Settings(variables=given_variables(), rehash=rehash)
+
+
+def workspace(spec: str) -> Workspace:
+    from reconciler.workflow import Workspace
+
+    return Workspace(spec, settings=_settings())
 
 
 def here() -> Workspace:
     """The workspace of the one spec in the current directory or its specs/ (``show``, ``output``)."""
-    from reconciler.workflow import Settings, Workspace
+    from reconciler.workflow import Workspace
 
-    return Workspace.here(settings=Settings(variables=given_variables()))
+    return Workspace.here(settings=_settings())
 
 
 def exits_1(error: click.UsageError) -> None:

@@ -184,7 +184,7 @@ def test_the_provider_block_can_name_the_world(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     assert _invoke("apply", "--auto-approve", str(spec))[0] == 0
     assert (project / "worlds" / "alviss.sqlite3").is_file()
-    assert not (project / "state" / ".reconciler").exists()
+    assert not (project / "state" / ".reconciler" / "emulators").exists()
 
     spec.write_text(spec.read_text().replace("emulator://alviss", "https://app.alviss.io/api/v1/api"))
     code, output = _invoke("validate", str(spec))
