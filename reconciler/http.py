@@ -132,6 +132,20 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def _speaks_tls(base_url: str) -> bool:
+    """Whether requests to ``base_url`` may use TLS: only plain ``http://`` never does (redirects are
+    not followed, and every path is relative to the base URL)."""
+    return not base_url.lower().startswith("http://")
+
+
+@functools.cache
+def _no_tls_context() -> ssl.SSLContext:
+    """For an ``http://`` endpoint: a context that verifies certificates but trusts none, so it costs
+    nothing to make (loading the CA bundle is most of a plain-HTTP plan's start-up) and any TLS it
+    were ever asked for would fail closed."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 class HttpClient:
     """An httpx client for one platform endpoint, with the project's retry policy."""
 
@@ -177,7 +191,7 @@ class HttpClient:
         self._now = now
         extra: dict[str, Any] = {} if limits is None else {"limits": limits}
         if transport is None:
-            extra["verify"] = _ssl_context()
+            extra["verify"] = _ssl_context() if _speaks_tls(base_url) else _no_tls_context()
         self._client = httpx.AsyncClient(
             base_url=base_url, headers=dict(headers or {}), transport=transport, timeout=timeout, **extra
         )

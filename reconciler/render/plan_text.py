@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from typing import Any
 
-from rich.console import Console
 from rich.text import Text
 
 from reconciler import diff
@@ -287,6 +286,8 @@ def render_plan(plan: Plan, *, color: bool = False, width: int | None = None) ->
     lines = plan_lines(plan, width=width)
     if not color:
         return "\n".join(line.plain for line in lines)
+    from rich.console import Console  # only for colours: the plain text is the lines' own
+
     buffer = io.StringIO()
     console = Console(
         file=buffer, force_terminal=True, color_system="standard", width=_MAX_WIDTH, highlight=False

@@ -30,6 +30,8 @@ from rich.table import Table
 from rich.text import Text
 
 from reconciler.engine.executor import Event
+from reconciler.render.color import isatty as _isatty
+from reconciler.render.color import wants_color
 
 _ENDED = ("done", "failed", "pending", "waiting", "skipped", "rejected")
 _END_STYLES = {
@@ -164,23 +166,6 @@ class LiveProgress:
         for job in jobs:
             table.add_row(*self.job_row(job, now))
         return Group(table, self.summary(now))
-
-
-def wants_color(stream: IO[str], color: bool | None, environ: Mapping[str, str] | None = None) -> bool:
-    """``color`` when given; otherwise a terminal without ``NO_COLOR`` set (to anything non-empty)."""
-    env = os.environ if environ is None else environ
-    if env.get("NO_COLOR"):
-        return False
-    if color is not None:
-        return color
-    return _isatty(stream)
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 @contextlib.contextmanager

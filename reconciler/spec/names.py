@@ -20,6 +20,7 @@ written without quotes; ``[`` and ``]`` never appear inside one.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -221,8 +222,12 @@ class _Scanner:
         return tuple(steps)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_instance(address: str) -> Address:
-    """Parse any resource or data source address (module path, ``data.``, ``[KEY]``); ValueError if bad."""
+    """Parse any resource or data source address (module path, ``data.``, ``[KEY]``); ValueError if bad.
+
+    Remembered (an :class:`Address` is immutable): loading a spec parses each address several times.
+    """
     scan = _Scanner(address, "resource address", "'platform.type.name'")
     modules = scan.modules()
     data = address.startswith("data.", scan.pos)
