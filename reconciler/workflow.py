@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
 #: Where an ``emulator://`` world is kept, in the state file's directory (see ``Workspace.emulator_dir``).
 WORLD_DIR = Path(".reconciler") / "emulators"
-#: The data files' remembered hashes (:mod:`reconciler.providers.hashcache`), in the same directory.
+#: The data files' remembered hashes (:mod:`reconciler.providers.hashcache`), beside the worlds.
 HASH_CACHE = Path(".reconciler") / "file-hashes.json"
 
 

@@ -100,11 +100,11 @@ def test_an_upload_missing_from_the_list_is_read_and_planned_again_only_when_gon
     assert sent.get(ONE) == 2  # the object's own read, twice (two 404s), for that one upload only
 
 
-def test_hashes_are_remembered_beside_the_state_and_rehash_is_accepted(project: Path) -> None:
+def test_hashes_are_remembered_and_rehash_is_accepted(project: Path) -> None:
     with served_emulator("alviss", data_dir=project / "world", token=TOKEN) as base:
         spec = write_spec(project, base)
         assert run("apply", str(spec), "--auto-approve")[0] == 0
-        cache = project / "state" / ".reconciler" / "file-hashes.json"
+        cache = project / "state" / ".reconciler" / "file-hashes.json"  # beside the state
         assert sorted(Path(name).name for name in json.loads(cache.read_text())["files"]) == sorted(
             f"p{project}_u{number}.csv" for project in (1, 2) for number in range(3)
         )

@@ -154,8 +154,7 @@ async def test_every_adoptable_example_creates_nothing_after_its_state_is_delete
     before = await _objects(world)
     state = Workspace(spec, settings=settings).backend()
     recorded = state.read()
-    for path in (tmp_path / "state").glob("*"):
-        path.unlink()
+    _lose_state(tmp_path / "state")
 
     again = await Workspace(spec, settings=settings).apply()
     assert again.report.ok, again.report.messages
@@ -180,8 +179,7 @@ async def test_a_platform_without_lists_says_in_the_plan_that_it_could_not_look(
 ) -> None:
     spec, settings = _example(tmp_path, spec_name, monkeypatch)
     assert (await Workspace(spec, settings=settings).apply()).report.ok
-    for path in (tmp_path / "state").glob("*"):
-        path.unlink()
+    _lose_state(tmp_path / "state")
     change = (await Workspace(spec, settings=settings).plan()).plan[address]
     assert change.action is Action.CREATE
     assert any(reason.startswith(f"not looked up: {says}") for reason in change.reasons), change.reasons
@@ -197,8 +195,7 @@ async def test_jobs_still_running_when_the_state_was_lost_are_adopted_and_waited
     detached = await Workspace(spec, settings=settings).apply(detach=True)
     assert set(detached.report.outcomes.values()) >= {"pending"}
     submitted = await _objects(tmp_path / "emulators")
-    for path in (tmp_path / "state").glob("*"):
-        path.unlink()
+    _lose_state(tmp_path / "state")
 
     plan = (await Workspace(spec, settings=settings).plan()).plan
     assert all(plan[address].action is Action.ADOPT for address in plan_uploads(plan))
@@ -211,3 +208,12 @@ async def test_jobs_still_running_when_the_state_was_lost_are_adopted_and_waited
 
 def plan_uploads(plan: Any) -> list[str]:
     return [change.address for change in plan.changes if change.type == "alviss.upload"]
+
+
+def _lose_state(directory: Path) -> None:
+    """Everything beside the spec's state is gone: its files, and what the tool keeps in ``.reconciler/``."""
+    for path in directory.glob("*"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
