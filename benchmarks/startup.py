@@ -3,7 +3,9 @@
 ``hyperfine`` is used when installed; otherwise each command runs a few
 times as a subprocess and the median wall time is kept.  The plan runs
 ``specs/demo.yaml`` (the in-process emulator) in a scratch copy that one
-apply has already brought up to date.
+apply has already brought up to date, and again with its provider pointed at
+the Alviss emulator served over ``http://`` (what a spec with a real
+endpoint costs: no in-process emulator, no FastAPI in the plan's process).
 
 Beside Terraform (when installed): ``reconciler --version`` and
 ``terraform version``, then the demo's no-op plan and Terraform's no-op plan
@@ -15,14 +17,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from benchmarks import terraform
-from benchmarks.harness import ROOT, Timed, alternate, median, reconciler_command, run_timed
+from benchmarks.harness import ROOT, TOKEN, Timed, alternate, median, reconciler_command, run_timed, served
 from benchmarks.results import Result
+from benchmarks.scale import INSTANT
 
 
 def _time(command: Sequence[str], *, env: Mapping[str, str], runs: int, work: Path) -> tuple[float, str]:
@@ -62,10 +66,31 @@ def run(work: Path, *, runs: int, executable: Path | None, result: Result) -> No
         [*reconciler_command(), "plan", "--detailed-exitcode", spec], env=env, runs=runs, work=work
     )
     result.add("reconciler --version", version, unit="s", target=0.15)
-    result.add("no-op plan of specs/demo.yaml", plan, unit="s", target=0.7)
+    result.add("no-op plan of specs/demo.yaml", plan, unit="s", target=0.25)
+    served_plan = _served_plan(work / "http", runs=runs)
+    result.add("no-op plan of specs/demo.yaml, http:// endpoint", served_plan, unit="s", target=0.2)
     result.details.update(runs=runs, timed_with=how)
     if executable is not None:
         _beside_terraform(work, spec, env=env, runs=runs, executable=executable, result=result)
+
+
+def _served_plan(work: Path, *, runs: int) -> float:
+    """The demo's no-op plan against the Alviss emulator served over ``http://`` (no in-process app)."""
+    shutil.copytree(ROOT / "specs", work / "specs", ignore=shutil.ignore_patterns("*.json"))
+    spec = work / "specs" / "demo.yaml"
+    text = spec.read_text()
+    endpoint = re.compile(r"^    endpoint: emulator://alviss.*$", re.MULTILINE)
+    if not endpoint.search(text):
+        raise RuntimeError("specs/demo.yaml no longer names emulator://alviss: update benchmarks/startup.py")
+    env = {"ALVISS_TOKEN": TOKEN}
+    with served(work / "world", durations=INSTANT, log=work / "emulator.log") as emulator:
+        block = f"    endpoint: {emulator.api}\n    token: ${{env:ALVISS_TOKEN}}"
+        spec.write_text(endpoint.sub(lambda _: block, text, count=1))
+        run_timed([*reconciler_command(), "apply", "--auto-approve", str(spec)], env=env, cwd=work)
+        plan, _ = _time(
+            [*reconciler_command(), "plan", "--detailed-exitcode", str(spec)], env=env, runs=runs, work=work
+        )
+    return plan
 
 
 def _beside_terraform(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import difflib
+import functools
 import hashlib
 import itertools
 import json
@@ -663,17 +664,32 @@ def _cause(decision: Decision, upstream: list[Change]) -> Cause | None:
     return cause
 
 
+#: Values that are their own canonical form (checked by exact type first: the common case, and cheap).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _kept_fields(kind: type, stable: bool) -> tuple[str, ...]:
+    """A dataclass's field names, without the volatile ones when ``stable`` (computed once per class)."""
+    return tuple(
+        field.name
+        for field in dataclasses.fields(kind)
+        if not (stable and VOLATILE.items() <= field.metadata.items())
+    )
+
+
 def canonical(value: Any, *, stable: bool = False) -> Any:
     """Facts as plain JSON values: dataclasses, models, mappings and sets in a stable form.
 
     ``stable`` leaves out dataclass fields declared volatile (:data:`~reconciler.vocabulary.VOLATILE`).
     """
+    kind: Any = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {str(key): canonical(item, stable=stable) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: canonical(getattr(value, field.name), stable=stable)
-            for field in dataclasses.fields(value)
-            if not (stable and VOLATILE.items() <= field.metadata.items())
-        }
+        return {name: canonical(getattr(value, name), stable=stable) for name in _kept_fields(kind, stable)}
     if isinstance(value, BaseModel):
         return canonical(value.model_dump(mode="json"), stable=stable)
     if isinstance(value, Mapping):

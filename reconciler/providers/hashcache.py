@@ -133,6 +133,15 @@ def hash_cache(path: Path | None, *, rehash: bool = False) -> Iterator[HashCache
         cache.save()
 
 
+def hashed(path: Path) -> LocalFile:
+    """:func:`file_facts` for code already in a worker thread (the cache open in the caller's context)."""
+    cache = _CURRENT.get()
+    if cache is None:
+        return hash_file(path)
+    known = cache.known(path, os.stat(path))
+    return known if known is not None else cache.hash(path)
+
+
 async def file_facts(path: Path) -> LocalFile:
     """Size and sha256 of a data file: from the open cache when the file is unchanged, else read.
 

@@ -135,3 +135,19 @@ async def test_without_a_cache_every_read_hashes(tmp_path: Path, reads: list[Pat
 async def test_a_missing_file_is_reported_as_before(tmp_path: Path) -> None:
     with hash_cache(tmp_path / "file-hashes.json"), pytest.raises(FileNotFoundError):
         await file_facts(tmp_path / "missing.csv")
+
+
+async def test_code_in_a_worker_thread_uses_the_cache_of_its_caller(
+    tmp_path: Path, reads: list[Path]
+) -> None:
+    """Akkio and Sony EPA hash in a thread (``asyncio.to_thread`` carries the open cache along)."""
+    import asyncio
+
+    path, cache = data_file(tmp_path), tmp_path / "file-hashes.json"
+    for _ in range(2):
+        with hash_cache(cache):
+            local = await asyncio.to_thread(hashcache.hashed, path)
+    assert local.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert reads == [path]
+    assert hashcache.hashed(path).sha256 == local.sha256  # no cache open: read again
+    assert len(reads) == 2

@@ -51,7 +51,8 @@ from reconciler.providers.base import (
     ResourceType,
     Target,
 )
-from reconciler.providers.files import LocalFile, hash_file
+from reconciler.providers.files import LocalFile
+from reconciler.providers.hashcache import hashed
 from reconciler.providers.identity import Identity
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import Action, Reason
@@ -337,7 +338,7 @@ class Dataset(ResourceType[DatasetConfig, AkkioClient, DatasetFacts]):
     async def read(
         self, client: AkkioClient, target: Target[DatasetConfig], record: ResourceState | None
     ) -> DatasetFacts:
-        local: LocalFile = await _read(target, hash_file)
+        local: LocalFile = await _read(target, hashed)
         dataset_id = record.outputs.get("dataset_id") if record else None
         if dataset_id is None and record is not None:
             dataset_id = progress(record.pending).dataset_id

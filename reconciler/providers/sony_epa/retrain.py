@@ -31,7 +31,8 @@ from typing import Any
 from reconciler import errors
 from reconciler.providers import jobs
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.files import LocalFile, hash_file, human_size, write_atomically
+from reconciler.providers.files import LocalFile, human_size, write_atomically
+from reconciler.providers.hashcache import hashed
 from reconciler.providers.identity import Identity
 from reconciler.providers.sony_epa.client import (
     RETRAIN,
@@ -459,7 +460,7 @@ def _earlier(job: jobs.Job, config: RetrainConfig) -> jobs.Verdict | None:
 async def _hash(target: Target[RetrainConfig], field: str, relative: str) -> LocalFile:
     path: Path = target.path(relative)
     try:
-        return await asyncio.to_thread(hash_file, path)
+        return await asyncio.to_thread(hashed, path)
     except FileNotFoundError as exc:
         raise target.error((field,), f"file {path} does not exist", hint="check the path") from exc
     except OSError as exc:
@@ -472,7 +473,7 @@ async def _saved(target: Target[RetrainConfig]) -> LocalFile | None:
     if not relative:
         return None
     try:
-        return await asyncio.to_thread(hash_file, target.path(relative))
+        return await asyncio.to_thread(hashed, target.path(relative))
     except FileNotFoundError:
         return None
     except OSError as exc:
