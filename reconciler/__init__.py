@@ -15,16 +15,9 @@ Names are imported on first use (PEP 562) so that ``import reconciler`` and
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-
-# httpx's own command-line client (``httpx._main``) imports rich, pygments and click whenever they are
-# installed: a third of httpx's import time, for a program this tool never runs.  ``None`` in
-# ``sys.modules`` makes that one import fail, and httpx then defines a stub ``main`` instead (what it
-# does when its command-line extras are not installed).  Set before anything here imports httpx.
-sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 _EXPORTS = {
     "Workspace": "reconciler.workflow",
