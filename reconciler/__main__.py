@@ -28,9 +28,12 @@ def run() -> None:
     #   (~10 ms of each start); the command line uses none;
     # - httpx imports its own command-line client (rich, pygments, click) whenever they are installed,
     #   a third of its import time; None in sys.modules makes that one import fail, and httpx then
-    #   defines a stub instead (what it does when its command-line extras are not installed).
+    #   defines a stub instead (what it does when its command-line extras are not installed);
+    # - httpcore imports trio whenever it is installed (a test tool's dependency brings it), to run
+    #   under it; this program runs under asyncio only, and trio's import alone was ~70 ms.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    for unused in ("httpx._main", "trio"):
+        sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
     from reconciler.cli import main
 
     main()

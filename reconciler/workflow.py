@@ -586,14 +586,17 @@ class Workspace:
     ) -> tuple[Plan, list[asyncio.Task[ApplyReport]]]:
         """As :meth:`_plan`, each branch of the spec planned alone and started by ``start`` once it is."""
         check_addresses(spec, replace, option="--replace")
-        described, data = await self._read_first(spec, state, clients)
 
         async def plan_branch(branch: Spec, chosen: Collection[str]) -> Plan:
             return await self._decide(branch, state, clients, described=described, data=data, replace=chosen)
 
-        plan, running = await start.plan(
-            plan_branch, state=state, replace=expand_addresses(spec, replace), check=lambda p: _check(p, spec)
-        )
+        # One hash cache for every branch (as in _plan): each data file hashed once, remembered after.
+        with hash_cache(self.hash_cache_path(), rehash=self.settings.rehash):
+            described, data = await self._read_first(spec, state, clients)
+            chosen = expand_addresses(spec, replace)
+            plan, running = await start.plan(
+                plan_branch, state=state, replace=chosen, check=lambda p: _check(p, spec)
+            )
         _check(plan, spec)  # as a whole (the branches passed one by one)
         return plan, running
 
