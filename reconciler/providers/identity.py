@@ -32,6 +32,7 @@ change needs a new version whose ``upgrade`` writes the old default in.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -73,6 +74,12 @@ class Identity(BaseModel):
         return form
 
     def fingerprint(self) -> str:
+        return self._digest
+
+    @functools.cached_property
+    def _digest(self) -> str:
+        # Once per identity (it is frozen): planning one job compares it three or four times.
+        # Kept beside the fields, never one of them: equality, hashing and dumps ignore it.
         return digest(self.canonical())
 
     @classmethod
