@@ -30,9 +30,12 @@ def run() -> None:
     #   a third of its import time; None in sys.modules makes that one import fail, and httpx then
     #   defines a stub instead (what it does when its command-line extras are not installed);
     # - httpcore imports trio whenever it is installed (a test tool's dependency brings it), to run
-    #   under it; this program runs under asyncio only, and trio's import alone was ~70 ms.
+    #   under it; this program runs under asyncio only, and trio's import alone was ~70 ms;
+    # - the emulators' web framework imports pydantic's v1 compatibility layer (~25 ms) to ask of
+    #   every route's types whether they are v1 models; none here is, and without the layer it
+    #   answers no.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    for unused in ("httpx._main", "trio"):
+    for unused in ("httpx._main", "trio", "pydantic.v1"):
         sys.modules.setdefault(unused, None)  # type: ignore[arg-type]
     from reconciler.cli import main
 
