@@ -29,8 +29,8 @@ def run(*args: str) -> tuple[int, str]:
     [
         # Which project-level read answers 404 first depends on timing (they run side by side):
         # what matters is the URL tried, with the prefix as written.
-        ("{base}", "GET /projects/1/1/"),  # the /api/v1/api prefix left out
-        ("{base}/api/v1", "GET /api/v1/projects/1/1/"),  # half of it
+        ("{base}", "GET /projects/1/"),  # the /api/v1/api prefix left out (any market's project)
+        ("{base}/api/v1", "GET /api/v1/projects/1/"),  # half of it
     ],
 )
 def test_an_endpoint_without_its_prefix_stops_the_plan_and_sends_nothing(
