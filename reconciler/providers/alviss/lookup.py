@@ -132,11 +132,18 @@ async def _listed_once(client: AlvissClient, kind: str) -> list[dict[str, Any]]:
     return await asyncio.shield(memo[kind])
 
 
+_LOOK_FOR_IT = (
+    "look for it in Alviss: `reconciler state import ADDRESS ID` if it exists, "
+    "`reconciler state rm ADDRESS` to send it again"
+)
+
+
 async def find_created(
     client: AlvissClient,
     kind: str,
     pending: PendingOperation,
     match: Callable[[dict[str, Any]], bool],
+    confirm: Callable[[dict[str, Any]], Awaitable[bool | None]] | None = None,
 ) -> int | str | None:
     """The object a lost creating call made: listed under ``kind``, matching, created after it was sent.
 
@@ -146,6 +153,10 @@ async def find_created(
     documented), nothing can be looked up: that is an unknown outcome, so the
     write-ahead record stays and nothing is sent again until someone checks
     (``reconciler state import`` the object, or ``state rm`` the record).
+
+    ``confirm`` checks what the listing does not show (a remodel's graph, read
+    per candidate): False drops a candidate; None (cannot be told) makes the
+    outcome unknown as above when no candidate is confirmed.
     """
     since = pending.submitted_at - CLOCK_TOLERANCE
     excluded = pending.detail.get("replaces")
@@ -155,10 +166,24 @@ async def find_created(
         raise errors.OutcomeUnknown(
             f"{exc.message}, so the object an earlier run may have created cannot be looked up; "
             "nothing is sent again",
-            hint="look for it in Alviss: `reconciler state import ADDRESS ID` if it exists, "
-            "`reconciler state rm ADDRESS` to send it again",
+            hint=_LOOK_FOR_IT,
         ) from exc
+    undecided = False
+    if confirm is not None:
+        confirmed = []
+        for obj in objects:
+            verdict = await confirm(obj)
+            undecided = undecided or verdict is None
+            if verdict:
+                confirmed.append(obj)
+        objects = confirmed
     candidates: list[int | str] = [obj["IId"] for obj in objects]
+    if not candidates and undecided:
+        raise errors.OutcomeUnknown(
+            f"whether a listed {kind} object is the one an earlier run may have created cannot be told, "
+            "so it cannot be looked up; nothing is sent again",
+            hint=_LOOK_FOR_IT,
+        )
     if not candidates:
         return None
     return min(candidates, key=lambda value: (not isinstance(value, int), str(value).zfill(20)))

@@ -125,6 +125,48 @@ async def source_graph(client: AlvissClient, source: shapes.Model, level: str) -
     return await client.graph(instance.Graph.Id)
 
 
+def same_graph(one: shapes.Graph | dict[str, Any], other: dict[str, Any]) -> bool | None:
+    """Whether two graphs hold the same nodes and edges, whatever their order; None when either
+    cannot be read by ids."""
+    left = graphs.Source.of(one if isinstance(one, dict) else one.model_dump())
+    right = graphs.Source.of(other)
+    if isinstance(left, str) or isinstance(right, str):
+        return None
+    return left == right
+
+
+async def built_from(client: AlvissClient, obj: Mapping[str, Any], graph: dict[str, Any]) -> bool | None:
+    """Whether the listed model ``obj`` was built from ``graph``; None when that cannot be told.
+
+    The graph a build posts is the built model's ``Graph`` in the emulator, and
+    its ``GraphInstance`` once lowered; which level a real platform keeps it at
+    is INFERRED, so either level holding ``graph`` counts, and a model whose
+    graphs both read otherwise is another remodel's.
+    """
+    try:
+        model = await client.get_model(obj["IId"])
+    except errors.NotFound:
+        return None
+    instance = model.GraphInstance
+    if instance is None:
+        return None
+    verdicts: list[bool | None] = [None] if instance.Graph is None else []
+    levels = [("instance", instance.Id)]
+    if instance.Graph is not None:
+        levels.insert(0, ("graph", instance.Graph.Id))
+    for level, graph_id in levels:
+        try:
+            read = await (client.graph(graph_id) if level == "graph" else client.graph_instance(graph_id))
+        except (errors.NotFound, errors.MalformedAnswer):
+            verdicts.append(None)
+            continue
+        verdict = same_graph(read, graph)
+        if verdict:
+            return True
+        verdicts.append(verdict)
+    return None if None in verdicts else False
+
+
 class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
     """A new model built from an existing model's graph."""
 
@@ -223,7 +265,17 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
         wanted = self.identity(desired)
         if wanted is None or not pending_for(wanted, pending):
             return None
-        combination = pending.detail.get("combination") or {}
+        source, graph = await self._lost_graph(client, desired.target, wanted.from_model)
+        config = desired.config
+        # Recorded with the intent; a record written before it was is given the combination the
+        # build was sent with, which the spec or the source model fixes.
+        combination = pending.detail.get("combination") or (
+            config.combination.wire() if config.combination else inputs.combination_of(source)
+        )
+
+        async def same_graph(obj: dict[str, Any]) -> bool | None:
+            return await built_from(client, obj, graph)
+
         return await lookup.find_created(
             client,
             "models",
@@ -234,7 +286,30 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
                 and same_config(obj.get("ModelParam"), desired.config.params)
                 and inputs.combination_of(obj) == combination
             ),
+            confirm=same_graph,
         )
+
+    async def _lost_graph(
+        self, client: AlvissClient, target: Target[RemodelConfig], source_id: Any
+    ) -> tuple[shapes.Model, dict[str, list[dict[str, Any]]]]:
+        """The source model and the graph the lost build was sent with: the source's, edited as the
+        spec says.
+
+        When it cannot be read the lost build cannot be told from another
+        remodel of the same source: nothing is sent again (an unknown outcome).
+        """
+        try:
+            source = await client.get_model(source_id)
+            return source, await edited_graph(client, target, source, source_id)
+        except (errors.TransportError, errors.AuthError):
+            raise
+        except (errors.ProviderError, errors.PlanError) as exc:
+            raise errors.OutcomeUnknown(
+                f"the graph model {source_id}'s remodel was built with cannot be read ({exc.message}), "
+                "so the model an earlier run may have built cannot be looked up; nothing is sent again",
+                hint="look for it in Alviss: `reconciler state import ADDRESS ID` if it exists, "
+                "`reconciler state rm ADDRESS` to send it again",
+            ) from exc
 
     async def apply(
         self,
@@ -275,6 +350,7 @@ class Remodel(ModelJob[RemodelConfig, RemodelIdentity]):
                 "build",
                 identity=wanted,
                 dataset_id=dataset_id,
+                combination=combination,
             )
             model_id = await client.build_model(body)
             await journal.submitted(model_id)
