@@ -13,10 +13,15 @@ JSON.
 The output is written atomically (``providers/files.py``): a crash leaves
 either the previous file or the new one, never half of one, and the recorded
 sha256 of the output is always the sha256 of a whole file.
+
+Both prediction resources read their files (:func:`read_files`), write their
+output (:func:`write_output`) and judge the output file (:func:`output_rules`)
+through here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -25,6 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from reconciler import errors
+from reconciler.providers import jobs
+from reconciler.providers.base import Target
+from reconciler.providers.files import write_atomically
+from reconciler.vocabulary import Action, Reason
 
 SUFFIXES = (".csv", ".json")
 
@@ -123,6 +134,64 @@ def load_inputs(paths: Sequence[Path]) -> tuple[InputFile, list[dict[str, Any]]]
         records=len(records),
     )
     return combined, records
+
+
+async def read_files(
+    target: Target[Any], inputs: Sequence[str], *, several: bool, output: str
+) -> tuple[InputFile, str | None]:
+    """The input files as one (see :func:`load_inputs`) and the output file's sha256 (None: none yet).
+
+    Each input is read first on its own, so an error names the spec field of
+    the file at fault (``input``, or ``input[i]`` when ``several`` are listed).
+    """
+    for index, name in enumerate(inputs):
+        path = target.path(name)
+        at: tuple[str | int, ...] = ("input", index) if several else ("input",)
+        try:
+            await asyncio.to_thread(load_input, path)
+        except FileNotFoundError as exc:
+            raise target.error(at, f"file {path} does not exist", hint="check the path") from exc
+        except InputError as exc:
+            raise target.error(at, f"cannot read {path} as records: {exc}") from exc
+        except OSError as exc:
+            raise target.error(at, f"cannot read {path}: {exc.strerror}") from exc
+    found, _ = await asyncio.to_thread(load_inputs, [target.path(name) for name in inputs])
+    return found, await asyncio.to_thread(sha256_of, target.path(output))
+
+
+async def write_output(target: Target[Any], output: str, result: Any) -> str:
+    """Write the predictions to the output file (CSV or JSON by its suffix); returns the sha256 written."""
+    path = target.path(output)
+    try:
+        content = output_bytes(result, suffix=path.suffix)
+    except ValueError as exc:
+        raise errors.ProviderError(f"{target.address}: cannot write {path} as CSV: {exc}") from exc
+    try:
+        return await asyncio.to_thread(write_atomically, path, content)
+    except OSError as exc:
+        raise errors.ProviderError(
+            f"{target.address}: cannot write {path}: {exc.strerror}", hint="check the output path"
+        ) from exc
+
+
+def output_rules(output: str, output_sha256: str | None) -> tuple[jobs.Check, jobs.Check]:
+    """The rules on the output file, for :func:`jobs.rules`: ``gone`` when it does not exist,
+    ``output_edited`` when its sha256 (``output_sha256``, as read now) is not the one recorded."""
+
+    def gone(job: jobs.Job) -> jobs.Verdict | None:
+        if output_sha256 is not None:
+            return None
+        return jobs.verdict(Action.CREATE, Reason.GONE, f"{output} does not exist")
+
+    def output_edited(job: jobs.Job) -> jobs.Verdict | None:
+        assert job.record is not None and output_sha256 is not None
+        recorded = str(job.record.outputs.get("output_sha256", ""))
+        if output_sha256 == recorded:
+            return None
+        text = f"{output} was edited (sha256 {recorded[:12]} → {output_sha256[:12]})"
+        return jobs.verdict(Action.REPLACE, Reason.LIVE_CHANGED, text)
+
+    return gone, output_edited
 
 
 def batches(records: list[dict[str, Any]], size: int | None) -> list[list[dict[str, Any]]]:

@@ -32,16 +32,16 @@ from reconciler.providers import jobs
 from reconciler.providers.akkio.client import AkkioClient
 from reconciler.providers.akkio.config import PredictionsConfig
 from reconciler.providers.base import Applied, Decision, Desired, Found, Journal, ResourceType, Target
-from reconciler.providers.files import human_size, write_atomically
+from reconciler.providers.files import human_size
 from reconciler.providers.identity import Identity
 from reconciler.providers.records import (
     InputError,
     InputFile,
     batches,
-    load_input,
     load_inputs,
-    output_bytes,
-    sha256_of,
+    output_rules,
+    read_files,
+    write_output,
 )
 from reconciler.state.document import ResourceState
 from reconciler.vocabulary import Action, Reason, is_known
@@ -131,18 +131,7 @@ def _rules(config: PredictionsConfig, facts: PredictionFacts) -> tuple[jobs.Rule
             f"{config.model} changes, so the records are predicted by the new model",
         )
 
-    def gone(job: jobs.Job) -> jobs.Verdict | None:
-        if facts.output_sha256 is not None:
-            return None
-        return jobs.verdict(Action.CREATE, Reason.GONE, f"{config.output} does not exist")
-
-    def output_edited(job: jobs.Job) -> jobs.Verdict | None:
-        assert job.record is not None and facts.output_sha256 is not None
-        recorded = str(job.record.outputs.get("output_sha256", ""))
-        if facts.output_sha256 == recorded:
-            return None
-        text = f"{config.output} was edited (sha256 {recorded[:12]} → {facts.output_sha256[:12]})"
-        return jobs.verdict(Action.REPLACE, Reason.LIVE_CHANGED, text)
+    gone, output_edited = output_rules(config.output, facts.output_sha256)
 
     def in_sync(job: jobs.Job) -> jobs.Verdict:
         record, wanted = job.record, job.identity
@@ -183,19 +172,7 @@ class Predictions(ResourceType[PredictionsConfig, AkkioClient, PredictionFacts])
     ) -> PredictionFacts:
         config = target.config
         several = not isinstance(config.input, str)
-        for index, name in enumerate(config.inputs):
-            path = target.path(name)
-            at: tuple[str | int, ...] = ("input", index) if several else ("input",)
-            try:
-                await asyncio.to_thread(load_input, path)
-            except FileNotFoundError as exc:
-                raise target.error(at, f"file {path} does not exist", hint="check the path") from exc
-            except InputError as exc:
-                raise target.error(at, f"cannot read {path} as records: {exc}") from exc
-            except OSError as exc:
-                raise target.error(at, f"cannot read {path}: {exc.strerror}") from exc
-        found, _ = await asyncio.to_thread(load_inputs, [target.path(name) for name in config.inputs])
-        output = await asyncio.to_thread(sha256_of, target.path(config.output))
+        found, output = await read_files(target, config.inputs, several=several, output=config.output)
         return PredictionFacts(input=found, output_sha256=output)
 
     def decide(
@@ -270,7 +247,7 @@ class Predictions(ResourceType[PredictionsConfig, AkkioClient, PredictionFacts])
             {**record_, **answer} if config.with_inputs else answer
             for record_, answer in zip(records, answers, strict=True)
         ]
-        written = await _write(desired, rows)
+        written = await write_output(desired.target, config.output, rows)
         return Applied(
             outputs={
                 "model_id": str(model_id),
@@ -314,15 +291,3 @@ async def _predict(
 def _first(grouped: BaseExceptionGroup[BaseException]) -> BaseException:
     first = grouped.exceptions[0]
     return _first(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-async def _write(desired: Desired[PredictionsConfig], rows: list[dict[str, Any]]) -> str:
-    """Write the predictions to the output file (CSV or JSON by its suffix); the sha256 written."""
-    output = desired.target.path(desired.config.output)
-    content = output_bytes(rows, suffix=output.suffix)
-    try:
-        return await asyncio.to_thread(write_atomically, output, content)
-    except OSError as exc:
-        raise errors.ProviderError(
-            f"{desired.address}: cannot write {output}: {exc.strerror}", hint="check the output path"
-        ) from exc

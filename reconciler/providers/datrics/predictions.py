@@ -41,14 +41,12 @@ from reconciler.providers.datrics.files import (
     InputError,
     InputFile,
     batches,
-    load_input,
     load_inputs,
-    output_bytes,
     rows_of,
-    sha256_of,
 )
-from reconciler.providers.files import human_size, write_atomically
+from reconciler.providers.files import human_size
 from reconciler.providers.identity import Identity
+from reconciler.providers.records import output_rules, read_files, write_output
 from reconciler.state.document import PendingOperation, ResourceState
 from reconciler.vocabulary import VOLATILE, Action, Reason
 
@@ -175,18 +173,7 @@ def _task_rules(config: PredictionsConfig, model: str, facts: PredictionFacts) -
         reasons = _changed(config, recorded, facts.input.sha256) or ["the inputs changed"]
         return jobs.verdict(Action.REPLACE, Reason.INPUTS_CHANGED, *reasons)
 
-    def gone(job: jobs.Job) -> jobs.Verdict | None:
-        if facts.output_sha256 is not None:
-            return None
-        return jobs.verdict(Action.CREATE, Reason.GONE, f"{config.output} does not exist")
-
-    def output_edited(job: jobs.Job) -> jobs.Verdict | None:
-        assert job.record is not None and facts.output_sha256 is not None
-        recorded = str(job.record.outputs.get("output_sha256", ""))
-        if facts.output_sha256 == recorded:
-            return None
-        text = f"{config.output} was edited (sha256 {recorded[:12]} → {facts.output_sha256[:12]})"
-        return jobs.verdict(Action.REPLACE, Reason.LIVE_CHANGED, text)
+    gone, output_edited = output_rules(config.output, facts.output_sha256)
 
     def in_sync(job: jobs.Job) -> jobs.Verdict:
         record, wanted = job.record, job.identity
@@ -235,19 +222,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
     ) -> PredictionFacts:
         config = target.config
         several = not isinstance(config.input, str)
-        for index, name in enumerate(config.inputs):
-            path = target.path(name)
-            at: tuple[str | int, ...] = ("input", index) if several else ("input",)
-            try:
-                await asyncio.to_thread(load_input, path)
-            except FileNotFoundError as exc:
-                raise target.error(at, f"file {path} does not exist", hint="check the path") from exc
-            except InputError as exc:
-                raise target.error(at, f"cannot read {path} as records: {exc}") from exc
-            except OSError as exc:
-                raise target.error(at, f"cannot read {path}: {exc.strerror}") from exc
-        found, _ = await asyncio.to_thread(load_inputs, [target.path(name) for name in config.inputs])
-        output = await asyncio.to_thread(sha256_of, target.path(config.output))
+        found, output = await read_files(target, config.inputs, several=several, output=config.output)
         if not _in_sync(config, record, found, output):
             await client.check_endpoint()  # before a task is planned: a wrong endpoint stops the plan
         task = None
@@ -347,7 +322,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
         what = f"prediction task {task_id} ({config.input_label} → {config.bucket}/{config.model_path})"
         final = await client.wait(PREDICTION, lambda: client.task_info(task_id), what=what, journal=journal)
         result = prediction_result(final.raw)
-        written = await _write(desired, result)
+        written = await write_output(desired.target, config.output, result)
         submitted = journal.pending.detail if journal.pending is not None else {}
         input_sha256 = submitted.get("input_sha256")
         if not isinstance(input_sha256, str):
@@ -428,7 +403,7 @@ class Predictions(ResourceType[PredictionsConfig, DatricsClient, PredictionFacts
                 result.append(part_result)
             else:
                 result.extend(rows)
-        written = await _write(desired, result)
+        written = await write_output(desired.target, config.output, result)
         task_ids = [task_id for task_id, _ in done]
         return Applied(
             outputs={"task_id": task_ids[-1], "output": config.output, "output_sha256": written},
@@ -470,18 +445,3 @@ async def _combined_info(client: DatricsClient, job_id: str) -> TaskReport:
         if task_status(report).state != "succeeded":
             return report
     return reports[-1]
-
-
-async def _write(desired: Desired[PredictionsConfig], result: Any) -> str:
-    """Write the predictions to the output file (CSV or JSON by its suffix); returns the sha256 written."""
-    output = desired.target.path(desired.config.output)
-    try:
-        content = output_bytes(result, suffix=output.suffix)
-    except ValueError as exc:
-        raise errors.ProviderError(f"{desired.address}: cannot write {output} as CSV: {exc}") from exc
-    try:
-        return await asyncio.to_thread(write_atomically, output, content)
-    except OSError as exc:
-        raise errors.ProviderError(
-            f"{desired.address}: cannot write {output}: {exc.strerror}", hint="check the output path"
-        ) from exc
