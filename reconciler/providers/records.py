@@ -29,15 +29,62 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field, field_validator
 
 from reconciler import errors
 from reconciler.providers import jobs
 from reconciler.providers.base import Target
 from reconciler.providers.files import write_atomically
+from reconciler.spec.refs import DataFile, LocalFile
 from reconciler.vocabulary import Action, Reason
 
 SUFFIXES = (".csv", ".json")
+
+#: The ``input`` field of a prediction resource: one file of records or several, read in order.
+InputFiles = Annotated[
+    DataFile | Annotated[list[DataFile], Field(min_length=1)],
+    Field(
+        description="CSV (header row) or JSON array of records, or a list of such files (their records "
+        "in order), relative to the spec file."
+    ),
+]
+
+#: The ``output`` field of a prediction resource.
+OutputFile = Annotated[
+    str,
+    Field(
+        min_length=1,
+        description="File the predictions are written to: .csv for CSV (a header row), else JSON.",
+    ),
+    LocalFile(output=True),
+]
+
+
+class RecordFiles(BaseModel):
+    """The checks and views of a prediction resource's ``input`` (:data:`InputFiles`), which each
+    configuration declares itself, where it stands in its field order."""
+
+    if TYPE_CHECKING:
+        input: str | list[str]
+
+    @field_validator("input", check_fields=False)
+    @classmethod
+    def _no_empty_path(cls, value: str | list[str]) -> str | list[str]:
+        for item in [value] if isinstance(value, str) else value:
+            if not item:
+                raise ValueError("an input path must not be empty")
+        return value
+
+    @property
+    def inputs(self) -> list[str]:
+        """The input files, in order."""
+        return [self.input] if isinstance(self.input, str) else list(self.input)
+
+    @property
+    def input_label(self) -> str:
+        return ", ".join(self.inputs)
 
 
 class InputError(ValueError):

@@ -7,9 +7,10 @@ from typing import Annotated, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reconciler.providers.base import Auth, HeaderSecret, ProviderConfig, secret_field
+from reconciler.providers.records import InputFiles, OutputFile, RecordFiles
 from reconciler.spec.checks import Metric
 from reconciler.spec.messages import hinted
-from reconciler.spec.refs import DataFile, LocalFile, RefTo, RemoteId
+from reconciler.spec.refs import DataFile, RefTo, RemoteId
 
 DEFAULT_ENDPOINT = "https://api.akkio.com/api/v1"
 
@@ -149,7 +150,7 @@ class DatasetLookup(BaseModel):
         return self
 
 
-class PredictionsConfig(BaseModel):
+class PredictionsConfig(RecordFiles):
     """A trained model's predictions for a file of records, written to a local file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -160,14 +161,8 @@ class PredictionsConfig(BaseModel):
     model_id: Annotated[str, RemoteId("akkio.model")] | None = Field(
         default=None, min_length=1, description="Id of a model that already exists on the platform."
     )
-    input: DataFile | Annotated[list[DataFile], Field(min_length=1)] = Field(
-        description="CSV (header row) or JSON array of records, or a list of such files (their records "
-        "in order), relative to the spec file."
-    )
-    output: Annotated[str, LocalFile(output=True)] = Field(
-        min_length=1,
-        description="File the predictions are written to: .csv for CSV (a header row), else JSON.",
-    )
+    input: InputFiles
+    output: OutputFile
     with_inputs: bool = Field(
         default=True,
         description="Write each record's input fields beside its predictions (false: the predictions only).",
@@ -186,20 +181,3 @@ class PredictionsConfig(BaseModel):
         if (self.model is None) == (self.model_id is None):
             raise ValueError("give exactly one of model (a resource address) or model_id (an existing id)")
         return self
-
-    @field_validator("input")
-    @classmethod
-    def _no_empty_path(cls, value: str | list[str]) -> str | list[str]:
-        for item in [value] if isinstance(value, str) else value:
-            if not item:
-                raise ValueError("an input path must not be empty")
-        return value
-
-    @property
-    def inputs(self) -> list[str]:
-        """The input files, in order."""
-        return [self.input] if isinstance(self.input, str) else list(self.input)
-
-    @property
-    def input_label(self) -> str:
-        return ", ".join(self.inputs)

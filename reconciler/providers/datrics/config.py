@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ConfigDict, Field, SecretStr
 
 from reconciler.providers.base import Auth, ProviderConfig, secret_field
 from reconciler.providers.datrics.access import access_token
-from reconciler.spec.refs import DataFile, LocalFile
+from reconciler.providers.records import InputFiles, OutputFile, RecordFiles
 
 DEFAULT_ENDPOINT = "https://api.app.datrics.ai/api/v1"
 
@@ -45,7 +43,7 @@ class DatricsConfig(ProviderConfig):
     email: str = Field(min_length=1, description="The user's email (the token's email claim).")
 
 
-class PredictionsConfig(BaseModel):
+class PredictionsConfig(RecordFiles):
     """Predictions of a deployed model for a file of records, written to a JSON file."""
 
     model_config = ConfigDict(extra="forbid")
@@ -54,14 +52,8 @@ class PredictionsConfig(BaseModel):
         min_length=1, description="Path of the deployed model, e.g. 1/4/model-groups/1/1.json."
     )
     bucket: str = Field(min_length=1, description="Storage bucket of the model, e.g. storage.datrics.ai.")
-    input: DataFile | Annotated[list[DataFile], Field(min_length=1)] = Field(
-        description="CSV (header row) or JSON array of records, or a list of such files (their records "
-        "in order), relative to the spec file."
-    )
-    output: Annotated[str, LocalFile(output=True)] = Field(
-        min_length=1,
-        description="File the predictions are written to: .csv for CSV (a header row), else JSON.",
-    )
+    input: InputFiles
+    output: OutputFile
     return_only_prediction: bool = Field(
         default=False, description="Ask for the predictions only, without the input columns."
     )
@@ -73,20 +65,3 @@ class PredictionsConfig(BaseModel):
     max_in_flight: int = Field(
         default=1, ge=1, le=64, description="Batches submitted and not yet finished at any one time."
     )
-
-    @field_validator("input")
-    @classmethod
-    def _no_empty_path(cls, value: str | list[str]) -> str | list[str]:
-        for item in [value] if isinstance(value, str) else value:
-            if not item:
-                raise ValueError("an input path must not be empty")
-        return value
-
-    @property
-    def inputs(self) -> list[str]:
-        """The input files, in order."""
-        return [self.input] if isinstance(self.input, str) else list(self.input)
-
-    @property
-    def input_label(self) -> str:
-        return ", ".join(self.inputs)
