@@ -97,51 +97,32 @@ def agent(
     each is worked on by one agent at a time, and a dead agent's are taken
     over within one interval. With a local state the agent works alone.
     """
-    import logging
-
-    handler = _log_to_stderr()
-    try:
-        code = _run_agent(
-            specs, var_files, interval, jitter, apply_mode, concurrency, host, port, plan_dir, detach, once
-        )
-    finally:
-        logging.getLogger("reconciler").removeHandler(handler)
-    sys.exit(code)
-
-
-def _run_agent(
-    specs: tuple[str, ...],
-    var_files: tuple[str, ...],
-    interval: float,
-    jitter: float,
-    apply_mode: str,
-    concurrency: int,
-    host: str,
-    port: int,
-    plan_dir: Path | None,
-    detach: bool,
-    once: bool,
-) -> int:
     import asyncio
+    import logging
 
     from reconciler.agent import Agent, AgentOptions
 
-    options = run(
-        lambda: AgentOptions(
-            specs=specs,
-            var_files=var_files,
-            interval=interval,
-            jitter=jitter,
-            apply=apply_mode,  # type: ignore[arg-type]  # click.Choice checked it
-            concurrency=concurrency,
-            host=host,
-            port=port,
-            plan_dir=plan_dir,
-            detach=detach,
-            once=once,
+    handler = _log_to_stderr()
+    try:
+        options = run(
+            lambda: AgentOptions(
+                specs=specs,
+                var_files=var_files,
+                interval=interval,
+                jitter=jitter,
+                apply=apply_mode,  # type: ignore[arg-type]  # click.Choice checked it
+                concurrency=concurrency,
+                host=host,
+                port=port,
+                plan_dir=plan_dir,
+                detach=detach,
+                once=once,
+            )
         )
-    )
-    return run(lambda: asyncio.run(Agent(options).run()))
+        code = run(lambda: asyncio.run(Agent(options).run()))
+    finally:
+        logging.getLogger("reconciler").removeHandler(handler)
+    sys.exit(code)
 
 
 @main.command(
