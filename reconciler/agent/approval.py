@@ -14,15 +14,14 @@ import contextlib
 import getpass
 import hashlib
 import json
-import os
 import socket
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reconciler import errors
+from reconciler.state.local import atomic_write
 
 SUFFIX = ".approved"
 
@@ -64,17 +63,7 @@ def approve(plan_file: Path, *, now: datetime | None = None, who: str | None = N
     target = approval_path(plan_file)
     data = (json.dumps(approval.to_dict(), indent=2) + "\n").encode()
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        atomic_write(target, data)
     except OSError as exc:
         raise errors.PlanError(
             f"cannot write the approval {target}: {exc.strerror or exc}",

@@ -17,9 +17,7 @@ may reach it.  Reading never creates a file or a table.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -29,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reconciler import errors
 from reconciler.redact import cut, known
 from reconciler.state.backend import StateBackend
-from reconciler.state.local import LocalBackend
+from reconciler.state.local import LocalBackend, atomic_write
 
 RunKind = Literal["plan", "apply"]
 RunOutcome = Literal["in_sync", "changes", "applied", "running", "failed", "error"]
@@ -148,7 +146,7 @@ def _append_local(path: Path, run: RunRecord) -> RunRecord:
     try:
         if len(existing) + 1 >= 2 * KEEP:
             kept = [*existing[-(KEEP - 1) :], stored]
-            _rewrite(path, b"".join((r.model_dump_json() + "\n").encode() for r in kept))
+            atomic_write(path, b"".join((r.model_dump_json() + "\n").encode() for r in kept))
             return stored
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -192,20 +190,6 @@ def _ends_cut(path: Path) -> bool:
             return False
         handle.seek(-1, os.SEEK_END)
         return handle.read(1) != b"\n"
-
-
-def _rewrite(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 # -- shared -----------------------------------------------------------------------------------
